@@ -1,0 +1,123 @@
+"""create_app(settings): the aiohttp application; nothing is built at import time."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator, Mapping
+
+from aiohttp import web
+from botbuilder.core import ConversationState
+from botbuilder.dialogs import Dialog
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from bot.actions import ActionContext, ActionResult, ActionRouter
+from bot.adapter import build_adapter, build_authentication
+from bot.delivery import DeliveryLoop, build_delivery_loop
+from bot.handler import KanalkollenBot
+from bot.http import MAX_BODY_BYTES, MessagesEndpoint
+from bot.recorder import TurnRecorder
+from bot.settings import Settings
+from cards.help import help_card
+from cards.verbs import Verb
+from dialogs.runner import DialogRunner
+from domain.clock import Clock, SystemClock
+from domain.policy import Policy, load_policy
+from storage.bot_state import SqlStorage
+from storage.db import create_engine, session_factory
+from storage.migrate import is_at_head, upgrade_head
+
+log = logging.getLogger(__name__)
+
+SETTINGS = web.AppKey("settings", Settings)
+POLICY = web.AppKey("policy", Policy)
+CLOCK = web.AppKey("clock", Clock)  # type: ignore[type-abstract]
+ENGINE = web.AppKey("engine", AsyncEngine)
+SESSIONS = web.AppKey("sessions", async_sessionmaker[AsyncSession])
+BOT = web.AppKey("bot", KanalkollenBot)
+DELIVERY = web.AppKey("delivery", DeliveryLoop)
+ENDPOINT = web.AppKey("messages_endpoint", MessagesEndpoint)
+
+
+async def _show_help(context: ActionContext) -> ActionResult:
+    return ActionResult(card=help_card(context.texts))
+
+
+def create_app(
+    settings: Settings,
+    *,
+    clock: Clock | None = None,
+    policy: Policy | None = None,
+    flows: Mapping[str, Dialog] | None = None,
+    deliver: bool = True,
+) -> web.Application:
+    """Builds the app; the database, bot and delivery loop open and close with it."""
+    app = web.Application(client_max_size=MAX_BODY_BYTES)
+    app[SETTINGS] = settings
+    app[POLICY] = policy if policy is not None else load_policy(settings.policy_path)
+    app[CLOCK] = clock or SystemClock()
+
+    async def database(app: web.Application) -> AsyncIterator[None]:
+        engine = create_engine(settings.database_url)
+        await upgrade_head(engine)
+        app[ENGINE] = engine
+        app[SESSIONS] = session_factory(engine)
+        yield
+        await engine.dispose()
+
+    async def bot(app: web.Application) -> AsyncIterator[None]:
+        authentication = build_authentication(settings)
+        adapter = build_adapter(authentication)
+        sessions = app[SESSIONS]
+        conversation_state = ConversationState(SqlStorage(sessions, app[CLOCK]))
+        kanalkollen = KanalkollenBot(
+            conversation_state=conversation_state,
+            recorder=TurnRecorder(sessions, app[CLOCK]),
+            router=ActionRouter({Verb.SHOW_HELP: _show_help}),
+            runner=DialogRunner(conversation_state.create_property("dialog_state"), flows or {}),
+        )
+        app[BOT] = kanalkollen
+        app[DELIVERY] = build_delivery_loop(
+            adapter=adapter,
+            app_id=settings.app_id,
+            default_service_url=settings.teams_service_url,
+            sessions=sessions,
+            clock=app[CLOCK],
+            policy=app[POLICY].delivery,
+        )
+        endpoint = MessagesEndpoint(
+            settings=settings, authentication=authentication, adapter=adapter, bot=kanalkollen
+        )
+        app[ENDPOINT] = endpoint
+        if deliver:
+            app[DELIVERY].start()
+        yield
+        await app[DELIVERY].stop()
+
+    app.cleanup_ctx.extend([database, bot])
+
+    async def messages(request: web.Request) -> web.StreamResponse:
+        return await request.app[ENDPOINT].handle(request)
+
+    app.router.add_post("/api/messages", messages)
+    app.router.add_get("/healthz", _healthz)
+    app.router.add_get("/readyz", _readyz)
+    return app
+
+
+async def _healthz(_request: web.Request) -> web.Response:
+    return web.json_response({"status": "ok"})
+
+
+async def _readyz(request: web.Request) -> web.Response:
+    engine = request.app[ENGINE]
+    try:
+        async with engine.connect() as connection:
+            await connection.execute(text("SELECT 1"))
+        migrated = await is_at_head(engine)
+    except Exception as error:
+        log.warning("readyz: database not reachable: %s", type(error).__name__)
+        return web.json_response({"status": "unavailable", "database": "unreachable"}, status=503)
+    if not migrated:
+        return web.json_response({"status": "unavailable", "database": "not migrated"}, status=503)
+    return web.json_response({"status": "ready"})

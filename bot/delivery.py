@@ -1,0 +1,234 @@
+"""The delivery loop: claims due outbox rows, sends them paced, records the outcome.
+
+It is woken when a row is added in this process and otherwise polls, so rows added by
+another instance or by `kanalkollen remind` are picked up within the poll interval.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import socket
+import uuid
+from collections import defaultdict
+from collections.abc import Mapping
+from typing import Any, Protocol
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.pacing import Pacer
+from bot.proactive import DeliveryError
+from domain.clock import Clock
+from domain.outbox import DeliveryFailure, NextStep, OutboxKind, OutboxStatus, after_failure
+from domain.policy import DeliveryPolicy
+from storage.outbox import OutboxMessage, OutboxStore
+from storage.people import forget_conversation, mark_undeliverable, personal_conversation
+
+log = logging.getLogger(__name__)
+
+POLL_SECONDS = 5.0
+CONCURRENT_CONVERSATIONS = 8
+
+
+class Sender(Protocol):
+    """Delivers one outbox message or raises DeliveryError."""
+
+    async def deliver(self, message: OutboxMessage) -> dict[str, Any]:
+        """Delivers the message and returns where it landed."""
+        ...
+
+
+def instance_name() -> str:
+    """A name for this process, stored on the rows it claims."""
+    return f"{socket.gethostname()}:{uuid.uuid4().hex[:8]}"
+
+
+class DeliveryLoop:
+    """Delivers the outbox: one claim per batch, paced per tenant and per conversation."""
+
+    def __init__(
+        self,
+        *,
+        store: OutboxStore,
+        senders: Mapping[OutboxKind, Sender],
+        sessions: async_sessionmaker[AsyncSession],
+        clock: Clock,
+        policy: DeliveryPolicy,
+        owner: str | None = None,
+        poll_seconds: float = POLL_SECONDS,
+    ) -> None:
+        self._store = store
+        self._senders = dict(senders)
+        self._sessions = sessions
+        self._clock = clock
+        self._policy = policy
+        self.owner = owner or instance_name()
+        self._poll_seconds = poll_seconds
+        self._tenants = Pacer(policy.per_tenant_per_second)
+        self._conversations = Pacer(policy.per_conversation_per_second)
+        self._wake = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+        self._limit = asyncio.Semaphore(CONCURRENT_CONVERSATIONS)
+
+    def wake(self) -> None:
+        """Asks the loop to look for due rows now (called after a commit that queued one)."""
+        self._wake.set()
+
+    def start(self) -> None:
+        """Starts the loop as a background task."""
+        if self._task is None:
+            self._task = asyncio.create_task(self._run(), name="kanalkollen-delivery")
+
+    async def stop(self) -> None:
+        """Stops the loop; a row being sent keeps its lease and is retried after it."""
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None
+
+    async def _run(self) -> None:
+        while True:
+            try:
+                delivered = await self.run_once()
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("delivery loop: a batch failed; retrying after the poll interval")
+                delivered = 0
+            if delivered:
+                continue
+            self._wake.clear()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), timeout=await self._idle_seconds())
+
+    async def _idle_seconds(self) -> float:
+        next_due = await self._store.next_due_at()
+        if next_due is None:
+            return self._poll_seconds
+        wait = (next_due - self._clock.now()).total_seconds()
+        return min(max(wait, 0.05), self._poll_seconds)
+
+    async def run_once(self) -> int:
+        """Claims one batch of due rows and delivers it; returns how many were claimed."""
+        batch = await self._store.claim(
+            self.owner,
+            self._clock.now(),
+            self._policy.lease_seconds,
+            self._policy.batch_size,
+            kinds=tuple(self._senders),
+        )
+        if not batch:
+            return 0
+        groups: dict[str, list[OutboxMessage]] = defaultdict(list)
+        for message in batch:
+            groups[_conversation_key(message)].append(message)
+        await asyncio.gather(*(self._deliver_group(key, group) for key, group in groups.items()))
+        return len(batch)
+
+    async def drain(self) -> int:
+        """Delivers every row due now, batch after batch; returns how many were claimed."""
+        total = 0
+        while delivered := await self.run_once():
+            total += delivered
+        return total
+
+    async def _deliver_group(self, key: str, group: list[OutboxMessage]) -> None:
+        # One conversation's messages go in order; different conversations go side by side.
+        async with self._limit:
+            for message in group:
+                await self._deliver(key, message)
+
+    async def _deliver(self, key: str, message: OutboxMessage) -> None:
+        tenant = message.tenant_id or "-"
+        await self._tenants.acquire(tenant)
+        await self._conversations.acquire(key)
+        try:
+            result = await self._senders[message.kind].deliver(message)
+        except DeliveryError as error:
+            await self._failed(key, message, error)
+            return
+        except Exception as error:
+            log.exception("outbox %s: unexpected error", message.id)
+            await self._failed(
+                key,
+                message,
+                DeliveryError(
+                    DeliveryFailure(status=None, message=f"{type(error).__name__}: {error}")
+                ),
+            )
+            return
+        if not await self._store.mark_sent(message, self._clock.now(), result):
+            log.warning(
+                "outbox %s: sent, but the lease had passed to another instance", message.id
+            )
+
+    async def _failed(self, key: str, message: OutboxMessage, error: DeliveryError) -> None:
+        failure = error.failure
+        now = self._clock.now()
+        if failure.status == 429 and failure.retry_after_seconds:
+            self._tenants.block(message.tenant_id or "-", failure.retry_after_seconds)
+            self._conversations.block(key, failure.retry_after_seconds)
+        if error.stale_conversation and message.conversation_id is None:
+            # Teams no longer knows the stored chat: forget it and open a new one right away.
+            async with self._sessions.begin() as session:
+                if message.recipient_person_id is not None:
+                    row = await personal_conversation(session, message.recipient_person_id)
+                    if row is not None:
+                        await forget_conversation(session, row.conversation_id)
+            step = NextStep(OutboxStatus.PENDING, now)
+            if message.attempts >= self._policy.max_attempts:
+                step = NextStep(OutboxStatus.DEAD)
+        else:
+            step = after_failure(failure, message.attempts, now, self._policy)
+        log.warning(
+            "outbox %s (%s) attempt %d failed: %s -> %s",
+            message.id,
+            message.kind.value,
+            message.attempts,
+            failure.message,
+            step.status.value,
+        )
+        await self._store.mark_failed(message, step, failure.message)
+        if step.status is OutboxStatus.UNDELIVERABLE and message.recipient_person_id is not None:
+            async with self._sessions.begin() as session:
+                await mark_undeliverable(
+                    session, message.recipient_person_id, failure.message, now
+                )
+
+
+def _conversation_key(message: OutboxMessage) -> str:
+    if message.conversation_id:
+        return f"c:{message.conversation_id}"
+    if message.recipient_person_id is not None:
+        return f"p:{message.recipient_person_id}"
+    return f"a:{message.recipient_address or message.id}"
+
+
+def build_delivery_loop(
+    *,
+    adapter: Any,
+    app_id: str,
+    default_service_url: str,
+    sessions: async_sessionmaker[AsyncSession],
+    clock: Clock,
+    policy: DeliveryPolicy,
+) -> DeliveryLoop:
+    """Builds the loop with the Teams senders (e-mail senders join when configured)."""
+    from bot.proactive import TeamsSender
+
+    teams = TeamsSender(
+        adapter,
+        app_id=app_id,
+        sessions=sessions,
+        clock=clock,
+        default_service_url=default_service_url,
+    )
+    return DeliveryLoop(
+        store=OutboxStore(sessions),
+        senders={OutboxKind.TEAMS_MESSAGE: teams, OutboxKind.TEAMS_UPDATE: teams},
+        sessions=sessions,
+        clock=clock,
+        policy=policy,
+    )

@@ -1,0 +1,134 @@
+"""KanalkollenBot: the Teams edge. Thin: records the sender, routes, saves state once."""
+
+from __future__ import annotations
+
+import logging
+
+from botbuilder.core import ConversationState, MessageFactory, TurnContext
+from botbuilder.core.teams import TeamsActivityHandler
+from botbuilder.schema import (
+    AdaptiveCardInvokeResponse,
+    AdaptiveCardInvokeValue,
+    Attachment,
+    ChannelAccount,
+)
+
+from bot.actions import ActionContext, ActionRouter
+from bot.recorder import TurnRecorder
+from cards.actions import parse_action
+from cards.common import ADAPTIVE_CARD_CONTENT_TYPE
+from cards.help import help_card
+from cards.i18n import Texts, match_command
+from cards.welcome import WelcomeView, welcome_card
+from dialogs.runner import DialogRunner
+
+log = logging.getLogger(__name__)
+
+_PERSON_KEY = "kanalkollen.person_id"
+
+
+def _card_activity(content: dict[str, object]) -> object:
+    return MessageFactory.attachment(
+        Attachment(content_type=ADAPTIVE_CARD_CONTENT_TYPE, content=content)
+    )
+
+
+class KanalkollenBot(TeamsActivityHandler):
+    """Routes messages to commands and flows, card actions to the verb router."""
+
+    def __init__(
+        self,
+        *,
+        conversation_state: ConversationState,
+        recorder: TurnRecorder,
+        router: ActionRouter,
+        runner: DialogRunner,
+    ) -> None:
+        self._conversation_state = conversation_state
+        self._recorder = recorder
+        self._router = router
+        self._runner = runner
+        self._welcomed = conversation_state.create_property("welcomed")
+
+    async def on_turn(self, turn_context: TurnContext) -> None:
+        """Records who wrote from where, handles the activity, then saves state once."""
+        turn_context.turn_state[_PERSON_KEY] = await self._recorder.record(turn_context)
+        await super().on_turn(turn_context)
+        await self._conversation_state.save_changes(turn_context)
+
+    async def on_message_activity(self, turn_context: TurnContext) -> None:
+        """Card submits go to the router; commands interrupt; otherwise the active flow."""
+        activity = turn_context.activity
+        texts = Texts.for_locale(activity.locale)
+        action = parse_action(activity.value)
+        if action is not None:
+            await self._router.submit(self._action_context(turn_context, action, refresh=False))
+            return
+        TurnContext.remove_recipient_mention(activity)
+        command = match_command(activity.text or "")
+        if command == "cancel":
+            cancelled = await self._runner.cancel(turn_context)
+            await turn_context.send_activity(
+                texts("cancel.done" if cancelled else "cancel.nothing")
+            )
+        elif command == "help":
+            await turn_context.send_activity(_card_activity(help_card(texts)))
+        elif self._runner.starts(command):
+            await self._runner.begin(turn_context, command)  # type: ignore[arg-type]
+        elif not await self._runner.continue_active(turn_context):
+            await turn_context.send_activity(texts("unknown.hint"))
+
+    async def on_adaptive_card_invoke(
+        self, turn_context: TurnContext, invoke_value: AdaptiveCardInvokeValue
+    ) -> AdaptiveCardInvokeResponse:
+        """Answers Action.Execute (and card refresh) through the verb router."""
+        action = parse_action(turn_context.activity.value)
+        texts = Texts.for_locale(turn_context.activity.locale)
+        if action is None:
+            return AdaptiveCardInvokeResponse(
+                status_code=200,
+                type="application/vnd.microsoft.activity.message",
+                value=texts("errors.unknown_action"),
+            )
+        refresh = (turn_context.activity.value or {}).get("trigger") == "automatic"
+        return await self._router.execute(
+            self._action_context(turn_context, action, refresh=refresh)
+        )
+
+    async def on_installation_update_add(self, turn_context: TurnContext) -> None:
+        """Welcomes the person who installed the app."""
+        await self._welcome_once(turn_context)
+
+    async def on_teams_members_added(
+        self,
+        teams_members_added: list[ChannelAccount],
+        team_info: object,
+        turn_context: TurnContext,
+    ) -> None:
+        """Welcomes when the bot itself is added to a chat (Teams also sends this on install)."""
+        bot_id = turn_context.activity.recipient.id if turn_context.activity.recipient else None
+        if any(member.id == bot_id for member in teams_members_added):
+            await self._welcome_once(turn_context)
+
+    async def _welcome_once(self, turn_context: TurnContext) -> None:
+        # Teams sends both installationUpdate and conversationUpdate on install: greet once.
+        if await self._welcomed.get(turn_context, False):
+            return
+        await self._welcomed.set(turn_context, True)
+        sender = turn_context.activity.from_property
+        first_name = (sender.name or "").split(" ")[0] if sender else ""
+        texts = Texts.for_locale(turn_context.activity.locale)
+        await turn_context.send_activity(
+            _card_activity(welcome_card(WelcomeView(first_name=first_name), texts))
+        )
+
+    def _action_context(
+        self, turn_context: TurnContext, action: object, *, refresh: bool
+    ) -> ActionContext:
+        return ActionContext(
+            turn_context=turn_context,
+            action=action,  # type: ignore[arg-type]
+            texts=Texts.for_locale(turn_context.activity.locale),
+            person_id=turn_context.turn_state.get(_PERSON_KEY),
+            refresh=refresh,
+        )

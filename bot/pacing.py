@@ -1,0 +1,66 @@
+"""Pacing below Teams' rate limits: token buckets per tenant and per conversation."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+
+@dataclass
+class _Bucket:
+    rate: float
+    capacity: float
+    tokens: float
+    updated: float
+    blocked_until: float = 0.0
+    lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+
+
+class Pacer:
+    """Waits so that each key stays under its rate; a 429 can block a key for a while."""
+
+    def __init__(
+        self,
+        rate_per_second: float,
+        *,
+        burst: float | None = None,
+        monotonic: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._rate = rate_per_second
+        self._burst = burst if burst is not None else max(1.0, rate_per_second)
+        self._monotonic = monotonic
+        self._buckets: dict[str, _Bucket] = {}
+
+    def _bucket(self, key: str) -> _Bucket:
+        bucket = self._buckets.get(key)
+        if bucket is None:
+            now = self._monotonic()
+            bucket = _Bucket(self._rate, self._burst, self._burst, now)
+            self._buckets[key] = bucket
+        return bucket
+
+    async def acquire(self, key: str) -> None:
+        """Waits until one request for this key may go."""
+        bucket = self._bucket(key)
+        async with bucket.lock:
+            while True:
+                now = self._monotonic()
+                if now < bucket.blocked_until:
+                    await asyncio.sleep(bucket.blocked_until - now)
+                    continue
+                bucket.tokens = min(
+                    bucket.capacity, bucket.tokens + (now - bucket.updated) * bucket.rate
+                )
+                bucket.updated = now
+                if bucket.tokens >= 1.0:
+                    bucket.tokens -= 1.0
+                    return
+                await asyncio.sleep((1.0 - bucket.tokens) / bucket.rate)
+
+    def block(self, key: str, seconds: float) -> None:
+        """Holds back every request for a key (Teams answered 429 with Retry-After)."""
+        bucket = self._bucket(key)
+        bucket.blocked_until = max(bucket.blocked_until, self._monotonic() + seconds)
+        bucket.tokens = 0.0

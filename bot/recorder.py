@@ -1,0 +1,92 @@
+"""Keeps people and their conversation references fresh on every activity."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from botbuilder.core import TurnContext
+from botbuilder.schema import Activity
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from domain.clock import Clock
+from storage.audit import record_event
+from storage.people import SeenConversation, SeenPerson, upsert_conversation, upsert_person
+
+log = logging.getLogger(__name__)
+
+
+def tenant_of(activity: Activity) -> str | None:
+    """Returns the tenant id Teams sends in channelData (the SDK drops conversation.tenantId)."""
+    data = activity.channel_data
+    if isinstance(data, dict):
+        tenant = data.get("tenant")
+        if isinstance(tenant, dict) and isinstance(tenant.get("id"), str):
+            return str(tenant["id"])
+    conversation = activity.conversation
+    return getattr(conversation, "tenant_id", None) if conversation else None
+
+
+def _reference(activity: Activity, tenant_id: str | None) -> dict[str, Any]:
+    reference = TurnContext.get_conversation_reference(activity)
+    if reference.conversation is not None and tenant_id:
+        reference.conversation.tenant_id = tenant_id
+    serialized: dict[str, Any] = reference.serialize()
+    return serialized
+
+
+class TurnRecorder:
+    """Writes what an activity tells about its sender and conversation, once per turn."""
+
+    def __init__(self, sessions: async_sessionmaker[AsyncSession], clock: Clock) -> None:
+        self._sessions = sessions
+        self._clock = clock
+
+    async def record(self, turn_context: TurnContext) -> int | None:
+        """Upserts the sender and the conversation reference; returns the person's id."""
+        activity = turn_context.activity
+        sender = activity.from_property
+        conversation = activity.conversation
+        if conversation is None or not activity.service_url:
+            return None
+        tenant_id = tenant_of(activity)
+        now = self._clock.now()
+        async with self._sessions.begin() as session:
+            person_id = None
+            if sender is not None and sender.aad_object_id and tenant_id:
+                person = await upsert_person(
+                    session,
+                    SeenPerson(
+                        tenant_id=tenant_id,
+                        aad_object_id=sender.aad_object_id,
+                        teams_user_id=sender.id,
+                        name=sender.name,
+                        locale=activity.locale,
+                    ),
+                    now,
+                )
+                person_id = person.id
+            await upsert_conversation(
+                session,
+                SeenConversation(
+                    conversation_id=conversation.id,
+                    conversation_type=conversation.conversation_type,
+                    tenant_id=tenant_id,
+                    service_url=activity.service_url,
+                    channel_id=activity.channel_id or "msteams",
+                    reference=_reference(activity, tenant_id),
+                ),
+                person_id,
+                now,
+            )
+            if activity.type == "installationUpdate":
+                record_event(
+                    session,
+                    at=now,
+                    action=f"bot.installation.{activity.action or 'unknown'}",
+                    subject_type="conversation",
+                    subject_id=conversation.id,
+                    actor=sender.aad_object_id if sender and sender.aad_object_id else "system",
+                    actor_person_id=person_id,
+                )
+        return person_id

@@ -1,0 +1,63 @@
+"""Small building blocks shared by the card builders."""
+
+from __future__ import annotations
+
+from typing import Any
+
+ADAPTIVE_CARD_CONTENT_TYPE = "application/vnd.microsoft.card.adaptive"
+SCHEMA_URL = "http://adaptivecards.io/schemas/adaptive-card.json"
+CARD_VERSION = "1.5"
+
+
+def card(
+    body: list[dict[str, Any]], actions: list[dict[str, Any]] | None = None, **extra: Any
+) -> dict[str, Any]:
+    """Wraps body elements and actions in an Adaptive Card 1.5."""
+    content: dict[str, Any] = {
+        "type": "AdaptiveCard",
+        "$schema": SCHEMA_URL,
+        "version": CARD_VERSION,
+        "body": body,
+        **extra,
+    }
+    if actions:
+        content["actions"] = actions
+    return content
+
+
+def heading(text: str) -> dict[str, Any]:
+    """A card title."""
+    return {
+        "type": "TextBlock",
+        "text": text,
+        "size": "Large",
+        "weight": "Bolder",
+        "wrap": True,
+        "style": "heading",
+    }
+
+
+def subheading(text: str) -> dict[str, Any]:
+    """A section title inside a card."""
+    return {
+        "type": "TextBlock",
+        "text": text,
+        "weight": "Bolder",
+        "wrap": True,
+        "spacing": "Medium",
+    }
+
+
+def paragraph(text: str, **extra: Any) -> dict[str, Any]:
+    """A wrapped paragraph of text (Teams renders a subset of Markdown)."""
+    return {"type": "TextBlock", "text": text, "wrap": True, **extra}
+
+
+def facts(pairs: list[tuple[str, str]]) -> dict[str, Any]:
+    """A FactSet of title/value pairs."""
+    return {"type": "FactSet", "facts": [{"title": t, "value": v} for t, v in pairs]}
+
+
+def attachment(content: dict[str, Any]) -> dict[str, Any]:
+    """Wraps a card as a Bot Framework attachment dict."""
+    return {"contentType": ADAPTIVE_CARD_CONTENT_TYPE, "content": content}

@@ -1,0 +1,30 @@
+"""The welcome card shown when Kanalkollen is installed."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from cards.actions import execute_action
+from cards.common import card, heading, paragraph
+from cards.i18n import Texts
+from cards.verbs import Verb
+
+
+@dataclass(frozen=True)
+class WelcomeView:
+    """Who is welcomed."""
+
+    first_name: str
+
+
+def welcome_card(view: WelcomeView, texts: Texts) -> dict[str, Any]:
+    """Builds the welcome card."""
+    return card(
+        [
+            heading(texts("welcome.title", name=view.first_name)),
+            paragraph(texts("welcome.body")),
+            paragraph(texts("welcome.hint"), isSubtle=True),
+        ],
+        [execute_action(texts("welcome.help_button"), Verb.SHOW_HELP)],
+    )

@@ -1,0 +1,44 @@
+"""Runs the flow dialogs: begins one per command, continues the active one, cancels."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from botbuilder.core import StatePropertyAccessor, TurnContext
+from botbuilder.dialogs import Dialog, DialogSet, DialogTurnStatus
+
+
+class DialogRunner:
+    """One DialogSet per turn over the flows, keyed by the command that starts each."""
+
+    def __init__(self, state: StatePropertyAccessor, flows: Mapping[str, Dialog]) -> None:
+        self._dialogs = DialogSet(state)
+        self._flows = dict(flows)
+        for dialog in self._flows.values():
+            self._dialogs.add(dialog)
+
+    def starts(self, command: str | None) -> bool:
+        """Tells whether a command begins a flow."""
+        return command is not None and command in self._flows
+
+    async def begin(self, turn_context: TurnContext, command: str) -> None:
+        """Cancels whatever runs and begins the flow for a command."""
+        context = await self._dialogs.create_context(turn_context)
+        await context.cancel_all_dialogs()
+        await context.begin_dialog(self._flows[command].id)
+
+    async def continue_active(self, turn_context: TurnContext) -> bool:
+        """Continues the active flow with this turn; False when no flow is active."""
+        context = await self._dialogs.create_context(turn_context)
+        if context.active_dialog is None:
+            return False
+        result = await context.continue_dialog()
+        return result.status != DialogTurnStatus.Empty
+
+    async def cancel(self, turn_context: TurnContext) -> bool:
+        """Ends every active flow; tells whether there was one."""
+        context = await self._dialogs.create_context(turn_context)
+        if context.active_dialog is None:
+            return False
+        await context.cancel_all_dialogs()
+        return True

@@ -1,0 +1,123 @@
+"""The organisation's policy: numbers a municipality may set differently from RULES.md.
+
+The policy is a TOML file (`KANALKOLLEN_POLICY`); every value has a default that follows
+RULES.md, so an empty file (or none) is a valid policy. A wrong key or a wrong type stops
+start-up with the key named (`PolicyError`).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import tomllib
+import types
+import typing
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TypeVar
+
+_T = TypeVar("_T")
+
+
+class PolicyError(ValueError):
+    """The policy file has a key or a value that the policy does not know."""
+
+
+@dataclass(frozen=True)
+class DeliveryPolicy:
+    """How proactive messages and e-mails leave the outbox."""
+
+    max_attempts: int = 8
+    backoff_base_seconds: float = 5.0
+    backoff_max_seconds: float = 3600.0
+    lease_seconds: float = 60.0
+    # Teams allows about 7 messages a second into one conversation; we stay below it.
+    per_conversation_per_second: float = 6.0
+    # Our own budget of Bot Connector requests per tenant and second (Teams' limit is higher).
+    per_tenant_per_second: float = 30.0
+    batch_size: int = 50
+
+
+@dataclass(frozen=True)
+class Policy:
+    """The whole policy; sections mirror the TOML tables."""
+
+    delivery: DeliveryPolicy = field(default_factory=DeliveryPolicy)
+
+
+def _coerce(key: str, annotation: Any, value: Any) -> Any:
+    """Checks one value against its declared type and returns it (ints widen to floats)."""
+    if dataclasses.is_dataclass(annotation) and isinstance(annotation, type):
+        if not isinstance(value, dict):
+            raise PolicyError(f"Policy key '{key}' must be a table.")
+        return _build(annotation, value, prefix=f"{key}.")
+    origin = typing.get_origin(annotation)
+    if origin in (tuple, list):
+        (item_type, *_) = typing.get_args(annotation)
+        if not isinstance(value, list):
+            raise PolicyError(f"Policy key '{key}' must be a list.")
+        items = [_coerce(f"{key}[{i}]", item_type, item) for i, item in enumerate(value)]
+        return tuple(items) if origin is tuple else items
+    if origin in (typing.Union, types.UnionType):
+        options = [a for a in typing.get_args(annotation) if a is not type(None)]
+        if value is None:
+            return None
+        return _coerce(key, options[0], value)
+    if annotation is float and isinstance(value, int) and not isinstance(value, bool):
+        return float(value)
+    if annotation is int and isinstance(value, bool):
+        raise PolicyError(f"Policy key '{key}' must be an integer, not {value!r}.")
+    if isinstance(annotation, type) and not isinstance(value, annotation):
+        raise PolicyError(
+            f"Policy key '{key}' must be of type {annotation.__name__}, not {value!r}."
+        )
+    return value
+
+
+def _build(cls: type[_T], data: dict[str, Any], prefix: str = "") -> _T:
+    """Builds a policy dataclass from a TOML table, refusing unknown keys."""
+    hints = typing.get_type_hints(cls)
+    known = {f.name for f in dataclasses.fields(cls)}  # type: ignore[arg-type]
+    for key in data:
+        if key not in known:
+            raise PolicyError(f"Unknown policy key '{prefix}{key}'.")
+    values = {key: _coerce(f"{prefix}{key}", hints[key], value) for key, value in data.items()}
+    return cls(**values)
+
+
+def parse_policy(text: str) -> Policy:
+    """Parses a policy from TOML text; raises PolicyError naming the wrong key."""
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise PolicyError(f"The policy file is not valid TOML: {exc}.") from exc
+    policy = _build(Policy, data)
+    _check(policy)
+    return policy
+
+
+def load_policy(path: Path | None) -> Policy:
+    """Loads the policy file, or the defaults when no file is configured."""
+    if path is None:
+        return Policy()
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise PolicyError(f"Cannot read the policy file {path}: {exc.strerror}.") from exc
+    return parse_policy(text)
+
+
+def _check(policy: Policy) -> None:
+    """Refuses values that parse but make no sense."""
+    d = policy.delivery
+    if d.max_attempts < 1:
+        raise PolicyError("Policy key 'delivery.max_attempts' must be at least 1.")
+    for name in (
+        "backoff_base_seconds",
+        "lease_seconds",
+        "per_conversation_per_second",
+        "per_tenant_per_second",
+    ):
+        if getattr(d, name) <= 0:
+            raise PolicyError(f"Policy key 'delivery.{name}' must be greater than 0.")
+    if d.batch_size < 1:
+        raise PolicyError("Policy key 'delivery.batch_size' must be at least 1.")

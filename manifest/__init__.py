@@ -1,0 +1,1 @@
+"""Teams app manifest: templates, icons and the package builder (manifest.build)."""

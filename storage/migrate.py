@@ -1,0 +1,57 @@
+"""Alembic migrations run from code: `kanalkollen migrate` and on start."""
+
+from __future__ import annotations
+
+from importlib.resources import files
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Connection, text
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+# An arbitrary constant: the PostgreSQL advisory lock that serialises migrations when several
+# instances start at once.
+_MIGRATION_LOCK_ID = 74_118_201
+
+
+def _config(connection: Connection | None = None) -> Config:
+    """Builds the Alembic configuration pointing at our migrations folder."""
+    config = Config()
+    config.set_main_option("script_location", str(files("storage") / "migrations"))
+    if connection is not None:
+        config.attributes["connection"] = connection
+    return config
+
+
+def head_revision() -> str | None:
+    """Returns the newest migration's revision id."""
+    return ScriptDirectory.from_config(_config()).get_current_head()
+
+
+def _upgrade(connection: Connection) -> None:
+    if connection.dialect.name == "postgresql":
+        connection.execute(text("SELECT pg_advisory_xact_lock(:id)"), {"id": _MIGRATION_LOCK_ID})
+    command.upgrade(_config(connection), "head")
+
+
+def _current(connection: Connection) -> str | None:
+    return MigrationContext.configure(connection).get_current_revision()
+
+
+async def upgrade_head(engine: AsyncEngine) -> None:
+    """Migrates the database to the newest revision."""
+    async with engine.begin() as connection:
+        await connection.run_sync(_upgrade)
+
+
+async def current_revision(engine: AsyncEngine) -> str | None:
+    """Returns the revision the database is at (None when never migrated)."""
+    async with engine.connect() as connection:
+        return await connection.run_sync(_current)
+
+
+async def is_at_head(engine: AsyncEngine) -> bool:
+    """Tells whether the database is reachable and migrated to the newest revision."""
+    return await current_revision(engine) == head_revision()

@@ -1,0 +1,139 @@
+"""People and the conversation references that let the bot reach them proactively."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.audit import record_event
+from storage.models import ConversationReferenceRow, PersonRow
+
+
+@dataclass(frozen=True)
+class SeenPerson:
+    """What an incoming Teams activity tells about its sender."""
+
+    tenant_id: str
+    aad_object_id: str
+    teams_user_id: str | None
+    name: str | None
+    locale: str | None
+
+
+@dataclass(frozen=True)
+class SeenConversation:
+    """What an incoming activity tells about the conversation it came from."""
+
+    conversation_id: str
+    conversation_type: str | None
+    tenant_id: str | None
+    service_url: str
+    channel_id: str
+    reference: dict[str, Any]
+
+
+async def upsert_person(session: AsyncSession, seen: SeenPerson, now: datetime) -> PersonRow:
+    """Creates or refreshes a person from what Teams said about them."""
+    person = await session.scalar(
+        select(PersonRow)
+        .where(PersonRow.tenant_id == seen.tenant_id)
+        .where(PersonRow.aad_object_id == seen.aad_object_id)
+    )
+    if person is None:
+        person = PersonRow(
+            tenant_id=seen.tenant_id,
+            aad_object_id=seen.aad_object_id,
+            created_at=now,
+        )
+        session.add(person)
+    person.teams_user_id = seen.teams_user_id or person.teams_user_id
+    person.name = seen.name or person.name
+    person.locale = seen.locale or person.locale
+    person.updated_at = now
+    # A person who writes to the bot can be reached again.
+    person.undeliverable_at = None
+    person.undeliverable_reason = None
+    await session.flush()
+    return person
+
+
+async def upsert_conversation(
+    session: AsyncSession, seen: SeenConversation, person_id: int | None, now: datetime
+) -> ConversationReferenceRow:
+    """Stores or refreshes where the bot can write to this conversation."""
+    row = await session.scalar(
+        select(ConversationReferenceRow).where(
+            ConversationReferenceRow.conversation_id == seen.conversation_id
+        )
+    )
+    if row is None:
+        row = ConversationReferenceRow(conversation_id=seen.conversation_id)
+        session.add(row)
+    row.conversation_type = seen.conversation_type
+    row.tenant_id = seen.tenant_id
+    # Only a personal chat identifies a person's own conversation.
+    if seen.conversation_type == "personal" and person_id is not None:
+        row.person_id = person_id
+    row.service_url = seen.service_url
+    row.channel_id = seen.channel_id
+    row.reference = seen.reference
+    row.updated_at = now
+    await session.flush()
+    return row
+
+
+async def personal_conversation(
+    session: AsyncSession, person_id: int
+) -> ConversationReferenceRow | None:
+    """Returns the newest personal conversation reference of a person, if any."""
+    return await session.scalar(
+        select(ConversationReferenceRow)
+        .where(ConversationReferenceRow.person_id == person_id)
+        .where(ConversationReferenceRow.conversation_type == "personal")
+        .order_by(ConversationReferenceRow.updated_at.desc())
+        .limit(1)
+    )
+
+
+async def tenant_service_url(session: AsyncSession, tenant_id: str) -> str | None:
+    """Returns the service URL Teams used most recently for a tenant."""
+    return await session.scalar(
+        select(ConversationReferenceRow.service_url)
+        .where(ConversationReferenceRow.tenant_id == tenant_id)
+        .order_by(ConversationReferenceRow.updated_at.desc())
+        .limit(1)
+    )
+
+
+async def mark_undeliverable(
+    session: AsyncSession, person_id: int, reason: str, now: datetime
+) -> None:
+    """Records that Teams refused delivery to a person (bot blocked or removed)."""
+    person = await session.get(PersonRow, person_id)
+    if person is None:
+        return
+    person.undeliverable_at = now
+    person.undeliverable_reason = reason[:256]
+    record_event(
+        session,
+        at=now,
+        action="person.undeliverable",
+        subject_type="person",
+        subject_id=person_id,
+        details={"reason": reason[:256]},
+    )
+
+
+async def forget_conversation(session: AsyncSession, conversation_id: str) -> None:
+    """Drops a conversation reference that Teams no longer knows."""
+    row = await session.scalar(
+        select(ConversationReferenceRow).where(
+            ConversationReferenceRow.conversation_id == conversation_id
+        )
+    )
+    if row is not None:
+        await session.delete(row)
