@@ -15,14 +15,18 @@ from cards.verbs import Verb
 class WelcomeView:
     """Who is welcomed."""
 
-    first_name: str
+    first_name: str  # empty when Teams did not say (install events carry no name)
 
 
 def welcome_card(view: WelcomeView, texts: Texts) -> dict[str, Any]:
     """Builds the welcome card."""
     return card(
         [
-            heading(texts("welcome.title", name=view.first_name)),
+            heading(
+                texts("welcome.title", name=view.first_name)
+                if view.first_name
+                else texts("welcome.title_no_name")
+            ),
             paragraph(texts("welcome.body")),
             paragraph(texts("welcome.hint"), isSubtle=True),
         ],

@@ -311,7 +311,7 @@ class ConnectorEmulator:
 
     # ------------------------------------------------------------------ waiting
 
-    async def wait_for(self, predicate: Predicate, timeout: float = 5.0) -> None:
+    async def wait_for(self, predicate: Predicate, timeout: float = 5.0) -> None:  # noqa: ASYNC109
         """Wait until `predicate(self)` holds, else raise AssertionError with a summary."""
         loop = asyncio.get_running_loop()
         deadline = loop.time() + timeout
@@ -329,7 +329,10 @@ class ConnectorEmulator:
                     )
 
     async def wait_for_count(
-        self, n: int, operation: str = "sent", timeout: float = 5.0
+        self,
+        n: int,
+        operation: str = "sent",
+        timeout: float = 5.0,  # noqa: ASYNC109
     ) -> list[Received]:
         """Wait for at least `n` delivered requests of `operation`; return them."""
 

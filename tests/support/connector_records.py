@@ -102,7 +102,6 @@ def adaptive_cards(activity: dict[str, Any] | None) -> list[dict[str, Any]]:
     return [
         attachment["content"]
         for attachment in activity.get("attachments") or []
-        if attachment.get("contentType") == ADAPTIVE_CARD and isinstance(
-            attachment.get("content"), dict
-        )
+        if attachment.get("contentType") == ADAPTIVE_CARD
+        and isinstance(attachment.get("content"), dict)
     ]

@@ -216,9 +216,7 @@ async def test_fail_next_429_exposes_retry_after(
     assert emu.texts() == ["igen"]
 
 
-async def test_fail_next_403_blocked_body(
-    emu: ConnectorEmulator, client: ConnectorClient
-) -> None:
+async def test_fail_next_403_blocked_body(emu: ConnectorEmulator, client: ConnectorClient) -> None:
     """A 403 carries the ConversationBlockedByUser error code by default."""
     emu.fail_next(403)
     with pytest.raises(ErrorResponseException) as caught:
@@ -284,9 +282,7 @@ async def test_rate_limit_per_conversation(
     assert len(emu.sent) == 2
 
 
-async def test_cards_and_wait_for_count(
-    emu: ConnectorEmulator, client: ConnectorClient
-) -> None:
+async def test_cards_and_wait_for_count(emu: ConnectorEmulator, client: ConnectorClient) -> None:
     """Adaptive card contents are exposed; wait_for_count sees sends and replies."""
     card = {"type": "AdaptiveCard", "version": "1.5", "body": [{"type": "TextBlock"}]}
     attachment = Attachment(content_type=ADAPTIVE_CARD, content=card)
@@ -349,9 +345,7 @@ async def test_max_activity_bytes() -> None:
 # ---- What botframework-connector itself does on errors (matters for the outbox) ----
 
 
-async def test_client_does_not_retry_post(
-    emu: ConnectorEmulator, client: ConnectorClient
-) -> None:
+async def test_client_does_not_retry_post(emu: ConnectorEmulator, client: ConnectorClient) -> None:
     """send/reply/create (POST) are never retried by the client: one request, one error."""
     emu.fail_next(503, retry_after=1)
     with pytest.raises(ErrorResponseException) as caught:

@@ -39,7 +39,10 @@ async def bot_url() -> AsyncIterator[str]:
 async def test_post_json_and_raw(bot_url: str) -> None:
     """JSON activities, malformed bytes and wrong content types all reach the bot."""
     async with TeamsClient(bot_url, auth_header="Bearer t") as teams:
-        assert await teams.post({"type": "message"}) == (200, {"type": "message", "auth": "Bearer t"})
+        assert await teams.post({"type": "message"}) == (
+            200,
+            {"type": "message", "auth": "Bearer t"},
+        )
         assert await teams.post(raw=b"{oops") == (400, None)
         assert await teams.post({"type": "message"}, content_type="text/plain") == (
             415,

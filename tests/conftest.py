@@ -1,0 +1,140 @@
+"""Shared fixtures: databases (SQLite and PostgreSQL), the connector emulator, a running bot."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+from aiohttp import web
+from aiohttp.test_utils import TestServer
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from bot.app import DELIVERY, SESSIONS, create_app
+from bot.settings import Settings
+from domain.clock import FixedClock
+from storage.db import create_engine, session_factory
+from storage.migrate import upgrade_head
+from tests.support.connector_emulator import ConnectorEmulator
+from tests.support.database import (
+    POSTGRES_SKIP_REASON,
+    fresh_postgres,
+    postgres_admin_url,
+    sqlite_url,
+)
+from tests.support.teams_client import TeamsClient
+
+START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+async def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[str]:
+    """An empty database: SQLite always, PostgreSQL when KANALKOLLEN_TEST_DATABASE_URL is set."""
+    if request.param == "sqlite":
+        yield sqlite_url(tmp_path)
+        return
+    admin = postgres_admin_url()
+    if admin is None:
+        pytest.skip(POSTGRES_SKIP_REASON)
+    async with fresh_postgres(admin) as url:
+        yield url
+
+
+@pytest.fixture
+def sqlite_database_url(tmp_path: Path) -> str:
+    """An empty SQLite database, for tests that are not about the backend."""
+    return sqlite_url(tmp_path)
+
+
+@pytest.fixture
+async def engine(database_url: str) -> AsyncIterator[AsyncEngine]:
+    """A migrated engine on the parametrised database."""
+    engine = create_engine(database_url)
+    await upgrade_head(engine)
+    yield engine
+    await engine.dispose()
+
+
+@pytest.fixture
+def sessions(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+    """The session factory of the migrated test database."""
+    return session_factory(engine)
+
+
+@pytest.fixture
+def clock() -> FixedClock:
+    """A clock that stands still at a Monday morning until a test moves it."""
+    return FixedClock(START)
+
+
+@pytest.fixture
+async def emulator() -> AsyncIterator[ConnectorEmulator]:
+    """Our Teams / Bot Connector emulator on a loopback port."""
+    async with ConnectorEmulator() as emu:
+        yield emu
+
+
+@dataclass
+class RunningBot:
+    """A bot served by the real create_app on a loopback port."""
+
+    app: web.Application
+    server: TestServer
+    client: TeamsClient
+    settings: Settings
+    clock: FixedClock
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def url(self) -> str:
+        """The base URL, e.g. http://127.0.0.1:PORT."""
+        return str(self.server.make_url("")).rstrip("/")
+
+    @property
+    def sessions(self) -> async_sessionmaker[AsyncSession]:
+        """The running app's session factory."""
+        return self.app[SESSIONS]
+
+    async def post(self, activity: dict[str, Any], **kwargs: Any) -> tuple[int, Any]:
+        """POSTs an activity to /api/messages as the Bot Connector would."""
+        return await self.client.post(activity, **kwargs)
+
+    async def deliver(self) -> int:
+        """Runs the delivery loop once more, right now."""
+        return await self.app[DELIVERY].drain()
+
+    async def stop(self) -> None:
+        """Stops the server and closes the app's resources."""
+        await self.client.close()
+        await self.server.close()
+
+
+BotFactory = Callable[..., Awaitable[RunningBot]]
+
+
+@pytest.fixture
+async def start_bot(
+    sqlite_database_url: str, clock: FixedClock, tmp_path: Path
+) -> AsyncIterator[BotFactory]:
+    """Starts bots with create_app on loopback; all are stopped at the end of the test."""
+    running: list[RunningBot] = []
+
+    async def start(settings: Settings | None = None, **app_kwargs: Any) -> RunningBot:
+        base = Settings(database_url=sqlite_database_url, files_dir=tmp_path / "files")
+        chosen = settings or base
+        if settings is not None and settings.database_url == Settings().database_url:
+            chosen = replace(settings, database_url=sqlite_database_url)
+        app = create_app(chosen, clock=app_kwargs.pop("clock", clock), **app_kwargs)
+        server = TestServer(app, host="127.0.0.1", port=0)
+        await server.start_server()
+        client = TeamsClient(str(server.make_url("")).rstrip("/"))
+        bot = RunningBot(app, server, client, chosen, clock)
+        running.append(bot)
+        return bot
+
+    yield start
+    for bot in reversed(running):
+        await bot.stop()
