@@ -40,6 +40,19 @@ class ActionResult:
     message: str | None = None
 
 
+class MessageInvokeResponse(AdaptiveCardInvokeResponse):  # type: ignore[misc]
+    """An invoke response whose value is a message text, not a card.
+
+    The SDK types `value` as a JSON object, so a message (a string, as Teams expects for
+    `application/vnd.microsoft.activity.message`) would fail to serialise.
+    """
+
+    _attribute_map = {
+        **AdaptiveCardInvokeResponse._attribute_map,
+        "value": {"key": "value", "type": "str"},
+    }
+
+
 VerbHandler = Callable[[ActionContext], Awaitable[ActionResult]]
 
 
@@ -64,7 +77,7 @@ class ActionRouter:
             return AdaptiveCardInvokeResponse(
                 status_code=HTTPStatus.OK, type=ADAPTIVE_CARD_CONTENT_TYPE, value=result.card
             )
-        return AdaptiveCardInvokeResponse(
+        return MessageInvokeResponse(
             status_code=HTTPStatus.OK, type=MESSAGE_CONTENT_TYPE, value=result.message or ""
         )
 

@@ -100,8 +100,10 @@ class DeliveryLoop:
             if delivered:
                 continue
             self._wake.clear()
+            idle = await self._idle_seconds()
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), timeout=await self._idle_seconds())
+                async with asyncio.timeout(idle):
+                    await self._wake.wait()
 
     async def _idle_seconds(self) -> float:
         next_due = await self._store.next_due_at()

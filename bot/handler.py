@@ -13,7 +13,12 @@ from botbuilder.schema import (
     ChannelAccount,
 )
 
-from bot.actions import ActionContext, ActionRouter
+from bot.actions import (
+    MESSAGE_CONTENT_TYPE,
+    ActionContext,
+    ActionRouter,
+    MessageInvokeResponse,
+)
 from bot.recorder import TurnRecorder
 from cards.actions import parse_action
 from cards.common import ADAPTIVE_CARD_CONTENT_TYPE
@@ -65,7 +70,8 @@ class KanalkollenBot(TeamsActivityHandler):
             await self._router.submit(self._action_context(turn_context, action, refresh=False))
             return
         TurnContext.remove_recipient_mention(activity)
-        command = match_command(activity.text or "")
+        text = activity.text or ""
+        command = match_command(text) or self._runner.match(text)
         if command == "cancel":
             cancelled = await self._runner.cancel(turn_context)
             await turn_context.send_activity(

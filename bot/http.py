@@ -13,7 +13,7 @@ from typing import Any
 from aiohttp import web
 from botbuilder.core import Bot, InvokeResponse
 from botbuilder.integration.aiohttp import CloudAdapter
-from botbuilder.schema import Activity
+from botbuilder.schema import Activity, AdaptiveCardInvokeResponse
 from botframework.connector.auth import BotFrameworkAuthentication
 from msrest.serialization import Model
 
@@ -43,7 +43,14 @@ def _problem(status: int, reason: str) -> web.Response:
 
 
 def _body(response: InvokeResponse) -> Any:
+    """Serialises an invoke response body, mending the SDK's own error bodies."""
     body = response.body
+    if isinstance(body, AdaptiveCardInvokeResponse) and isinstance(body.value, Exception):
+        # The SDK puts an Exception(code, message) in its error responses, which it cannot
+        # serialise; Teams expects {"code", "message"}.
+        code, message = ([*body.value.args, "", ""])[:2]
+        return {"statusCode": int(body.status_code), "type": body.type,
+                "value": {"code": str(code), "message": str(message)}}
     if isinstance(body, Model):
         return body.serialize()
     return body

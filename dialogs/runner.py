@@ -17,6 +17,11 @@ class DialogRunner:
         for dialog in self._flows.values():
             self._dialogs.add(dialog)
 
+    def match(self, text: str) -> str | None:
+        """Returns the flow named by a typed text when no catalog command matched."""
+        normalised = " ".join(text.casefold().split())
+        return normalised if normalised in self._flows else None
+
     def starts(self, command: str | None) -> bool:
         """Tells whether a command begins a flow."""
         return command is not None and command in self._flows

@@ -98,7 +98,7 @@ class RunningBot:
         """The running app's session factory."""
         return self.app[SESSIONS]
 
-    async def post(self, activity: dict[str, Any], **kwargs: Any) -> tuple[int, Any]:
+    async def post(self, activity: dict[str, Any] | None = None, **kwargs: Any) -> tuple[int, Any]:
         """POSTs an activity to /api/messages as the Bot Connector would."""
         return await self.client.post(activity, **kwargs)
 

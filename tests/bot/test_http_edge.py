@@ -1,0 +1,180 @@
+"""The /api/messages edge: bad input gets a clear answer and changes nothing."""
+
+from __future__ import annotations
+
+import base64
+import json
+import logging
+
+import pytest
+from sqlalchemy import func, select
+
+from bot.settings import Settings
+from storage.models import ConversationReferenceRow, PersonRow
+from tests.conftest import BotFactory, RunningBot
+from tests.support.connector_emulator import ConnectorEmulator
+from tests.support.factories import make_message, make_user
+
+
+async def _stored_people(bot: RunningBot) -> int:
+    async with bot.sessions() as session:
+        people = await session.scalar(select(func.count()).select_from(PersonRow))
+        refs = await session.scalar(select(func.count()).select_from(ConversationReferenceRow))
+    return int(people or 0) + int(refs or 0)
+
+
+async def test_malformed_json_is_400(start_bot: BotFactory):
+    bot = await start_bot()
+
+    status, body = await bot.post(raw=b'{"type": "message", ')
+
+    assert status == 400
+    assert body["error"]["message"] == "The body is not valid JSON."
+
+
+@pytest.mark.parametrize("payload", [b"[]", b'"message"', b'{"text": "no type"}'])
+async def test_json_that_is_not_an_activity_is_400(start_bot: BotFactory, payload: bytes):
+    bot = await start_bot()
+
+    status, _ = await bot.post(raw=payload)
+
+    assert status == 400
+
+
+@pytest.mark.parametrize("content_type", ["text/plain", "application/x-www-form-urlencoded", ""])
+async def test_non_json_content_type_is_415(
+    start_bot: BotFactory, emulator: ConnectorEmulator, content_type: str
+):
+    bot = await start_bot()
+    activity = make_message("hjälp", user=make_user(1), service_url=emulator.service_url)
+
+    status, _ = await bot.post(raw=json.dumps(activity).encode(), content_type=content_type)
+
+    assert status == 415
+    assert await _stored_people(bot) == 0
+
+
+async def test_body_over_256_kb_is_413(start_bot: BotFactory, emulator: ConnectorEmulator):
+    bot = await start_bot()
+    activity = make_message("x" * (300 * 1024), user=make_user(1),
+                            service_url=emulator.service_url)
+
+    status, _ = await bot.post(activity)
+
+    assert status == 413
+    assert await _stored_people(bot) == 0
+    assert emulator.sent == []
+
+
+async def test_unknown_activity_type_is_acknowledged_and_ignored(
+    start_bot: BotFactory, emulator: ConnectorEmulator
+):
+    bot = await start_bot()
+    activity = make_message("hjälp", user=make_user(1), service_url=emulator.service_url)
+    activity["type"] = "somethingNew"
+
+    status, _ = await bot.post(activity)
+
+    assert status == 200
+    assert await _stored_people(bot) == 0
+    assert emulator.sent == []
+
+
+async def test_typing_is_ignored(start_bot: BotFactory, emulator: ConnectorEmulator):
+    bot = await start_bot()
+    activity = make_message("", user=make_user(1), service_url=emulator.service_url)
+    activity["type"] = "typing"
+
+    status, _ = await bot.post(activity)
+
+    assert status == 200
+    assert emulator.sent == []
+
+
+async def test_tenant_outside_allowed_tenants_is_refused_and_logged(
+    start_bot: BotFactory, emulator: ConnectorEmulator, caplog: pytest.LogCaptureFixture
+):
+    bot = await start_bot(Settings(allowed_tenants=frozenset({"11111111-2222-4333-8444-555555555555"})))
+    user = make_user(1)
+
+    with caplog.at_level(logging.WARNING, logger="bot.http"):
+        status, _ = await bot.post(make_message("hjälp", user=user,
+                                                service_url=emulator.service_url))
+
+    assert status == 403
+    assert await _stored_people(bot) == 0
+    assert emulator.sent == []
+    assert any(user.tenant_id in record.getMessage() for record in caplog.records)
+
+
+async def test_allowed_tenant_is_served(start_bot: BotFactory, emulator: ConnectorEmulator):
+    user = make_user(1)
+    bot = await start_bot(Settings(allowed_tenants=frozenset({user.tenant_id})))
+
+    status, _ = await bot.post(make_message("hjälp", user=user, service_url=emulator.service_url))
+
+    assert status == 200
+    await emulator.wait_for_count(1)
+
+
+def _unsigned_jwt(claims: dict[str, object]) -> str:
+    def part(data: dict[str, object]) -> str:
+        return base64.urlsafe_b64encode(json.dumps(data).encode()).rstrip(b"=").decode()
+
+    return f"{part({'alg': 'RS256', 'typ': 'JWT', 'kid': 'k'})}.{part(claims)}.c2ln"
+
+
+@pytest.fixture
+def authenticated_settings() -> Settings:
+    # Synthetic credentials: never a real secret.
+    return Settings(
+        app_id="00000000-1111-4222-8333-444444444444",
+        app_password="synthetic-test-value",
+        app_tenant_id="7e57c0de-0000-4000-8000-000000000001",
+        allowed_tenants=frozenset({"7e57c0de-0000-4000-8000-000000000001"}),
+    )
+
+
+@pytest.mark.parametrize(
+    "authorization",
+    [
+        None,
+        "",
+        "Bearer",
+        "Basic dXNlcjpwYXNz",
+        "Bearer not-a-jwt",
+        f"Bearer {_unsigned_jwt({'iss': 'https://issuer.invalid', 'aud': 'x'})}",
+    ],
+)
+async def test_with_an_app_id_requests_without_a_valid_jwt_are_401(
+    start_bot: BotFactory, emulator: ConnectorEmulator, authenticated_settings: Settings,
+    authorization: str | None,
+):
+    bot = await start_bot(authenticated_settings)
+    headers = {"Authorization": authorization} if authorization is not None else None
+
+    status, _ = await bot.post(
+        make_message("hjälp", user=make_user(1), service_url=emulator.service_url),
+        headers=headers,
+    )
+
+    assert status == 401
+    assert await _stored_people(bot) == 0
+    assert emulator.requests == []
+
+
+async def test_local_mode_binds_loopback_only():
+    assert Settings().local_mode
+    assert Settings().host == "127.0.0.1"
+    assert Settings(app_id="x", app_password="y", app_tenant_id="t").host == "0.0.0.0"
+
+
+async def test_healthz_and_readyz(start_bot: BotFactory):
+    bot = await start_bot()
+    session = bot.client._client()
+
+    async with session.get(f"{bot.url}/healthz") as response:
+        assert response.status == 200
+    async with session.get(f"{bot.url}/readyz") as response:
+        assert response.status == 200
+        assert (await response.json())["status"] == "ready"
