@@ -192,12 +192,14 @@ class DeliveryLoop:
             failure.message,
             step.status.value,
         )
-        await self._store.mark_failed(message, step, failure.message)
         if step.status is OutboxStatus.UNDELIVERABLE and message.recipient_person_id is not None:
+            # The person first, then the row: a crash in between retries the row after its
+            # lease, which marks the person again (idempotent).
             async with self._sessions.begin() as session:
                 await mark_undeliverable(
                     session, message.recipient_person_id, failure.message, now
                 )
+        await self._store.mark_failed(message, step, failure.message)
 
 
 def _conversation_key(message: OutboxMessage) -> str:

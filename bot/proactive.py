@@ -105,6 +105,9 @@ class TeamsSender:
         errors: list[BaseException] = []
 
         async def callback(turn_context: TurnContext) -> None:
+            # The SDK gives the continuation a random id and would send our message as a
+            # reply to it; a proactive message is a new message in the chat.
+            turn_context.activity.id = None
             try:
                 if message.kind is OutboxKind.TEAMS_UPDATE:
                     activity.id = message.payload["activity_id"]
@@ -199,6 +202,7 @@ class TeamsSender:
         assert target.person is not None
         activity.conversation.conversation_type = "personal"
         reference = TurnContext.get_conversation_reference(activity)
+        reference.activity_id = None
         reference.conversation.tenant_id = target.tenant_id
         reference.user = ChannelAccount(
             id=target.person.teams_user_id or target.person.aad_object_id,

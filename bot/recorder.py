@@ -29,6 +29,8 @@ def tenant_of(activity: Activity) -> str | None:
 
 def _reference(activity: Activity, tenant_id: str | None) -> dict[str, Any]:
     reference = TurnContext.get_conversation_reference(activity)
+    # Proactive messages start a new message rather than reply to the last one the user sent.
+    reference.activity_id = None
     if reference.conversation is not None and tenant_id:
         reference.conversation.tenant_id = tenant_id
     serialized: dict[str, Any] = reference.serialize()

@@ -12,8 +12,8 @@ import uuid
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-import jsonpickle  # type: ignore[import-untyped]
-from botbuilder.core import Storage, StoreItem  # type: ignore[import-untyped]
+import jsonpickle
+from botbuilder.core import Storage, StoreItem
 from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -28,7 +28,7 @@ class StateConflictError(KeyError):
 
 def _get_etag(value: Any) -> str | None:
     if isinstance(value, dict):
-        return value.get("e_tag")  # type: ignore[no-any-return]
+        return value.get("e_tag")
     return getattr(value, "e_tag", None)
 
 

@@ -131,11 +131,12 @@ class OutboxStore:
                     & (OutboxRow.lease_until < now),
                 )
             )
-            .where(OutboxRow.kind.in_([k.value for k in kinds]) if kinds else True)
             .order_by(OutboxRow.due_at, OutboxRow.id)
             .limit(limit)
             .with_for_update(skip_locked=True)
         )
+        if kinds:
+            due = due.where(OutboxRow.kind.in_([k.value for k in kinds]))
         statement = (
             update(OutboxRow)
             .where(OutboxRow.id.in_(due.scalar_subquery()))
