@@ -36,6 +36,12 @@ def _upgrade(connection: Connection) -> None:
     command.upgrade(_config(connection), "head")
 
 
+def _downgrade(connection: Connection) -> None:
+    if connection.dialect.name == "postgresql":
+        connection.execute(text("SELECT pg_advisory_xact_lock(:id)"), {"id": _MIGRATION_LOCK_ID})
+    command.downgrade(_config(connection), "base")
+
+
 def _current(connection: Connection) -> str | None:
     return MigrationContext.configure(connection).get_current_revision()
 
@@ -44,6 +50,12 @@ async def upgrade_head(engine: AsyncEngine) -> None:
     """Migrates the database to the newest revision."""
     async with engine.begin() as connection:
         await connection.run_sync(_upgrade)
+
+
+async def downgrade_base(engine: AsyncEngine) -> None:
+    """Undoes every migration, leaving an empty database (for tests and a clean reinstall)."""
+    async with engine.begin() as connection:
+        await connection.run_sync(_downgrade)
 
 
 async def current_revision(engine: AsyncEngine) -> str | None:

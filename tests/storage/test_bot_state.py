@@ -28,6 +28,7 @@ from botbuilder.dialogs import (
     WaterfallDialog,
     WaterfallStepContext,
 )
+from botbuilder.schema import Activity, ChannelAccount, ConversationAccount
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
@@ -36,8 +37,9 @@ from storage.bot_state import SqlStorage, StateConflictError
 from storage.db import create_engine, session_factory
 from storage.models import BotStateRow
 
-# ConversationState's key for TestAdapter's default conversation ("test" channel, "Convo1").
-CONVERSATION_KEY = "test/conversations/Convo1"
+CONVERSATION_ID = "a:1testperson1personalchat"
+# ConversationState's key: channel id / "conversations" / conversation id.
+CONVERSATION_KEY = f"msteams/conversations/{CONVERSATION_ID}"
 
 
 @pytest.fixture
@@ -65,14 +67,14 @@ async def test_return_empty_object_when_reading_unknown_key(storage: SqlStorage)
 
 
 async def test_handle_null_keys_when_reading(storage: SqlStorage) -> None:
-    with pytest.raises(Exception) as err:  # noqa: B017 - the SDK raises a bare Exception
+    with pytest.raises(Exception) as err:
         await storage.read(None)
 
     assert err.value.args[0] == "Keys are required when reading"
 
 
 async def test_handle_null_keys_when_writing(storage: SqlStorage) -> None:
-    with pytest.raises(Exception) as err:  # noqa: B017 - the SDK raises a bare Exception
+    with pytest.raises(Exception) as err:
         await storage.write(None)
 
     assert err.value.args[0] == "Changes are required when writing"
@@ -93,7 +95,9 @@ async def test_create_object(storage: SqlStorage) -> None:
     read_store_items = await storage.read(store_items.keys())
 
     assert read_store_items["createPoco"]["id"] == store_items["createPoco"]["id"]
-    assert read_store_items["createPocoStoreItem"]["id"] == store_items["createPocoStoreItem"]["id"]
+    assert (
+        read_store_items["createPocoStoreItem"]["id"] == store_items["createPocoStoreItem"]["id"]
+    )
     # The SDK leaves this one commented out for Python; ours does hand back an eTag.
     assert read_store_items["createPoco"]["e_tag"]
     assert read_store_items["createPocoStoreItem"]["e_tag"] not in (None, "", "*")
@@ -337,7 +341,9 @@ async def test_two_concurrent_writers_with_the_same_etag_exactly_one_wins(
             storage.write({"tur": mine}), other.write({"tur": theirs}), return_exceptions=True
         )
 
-        winners = [item for item, outcome in zip((mine, theirs), outcomes) if outcome is None]
+        winners = [
+            item for item, outcome in zip((mine, theirs), outcomes, strict=True) if outcome is None
+        ]
         losers = [outcome for outcome in outcomes if outcome is not None]
         assert len(winners) == 1, outcomes
         assert [type(loser) for loser in losers] == [StateConflictError], outcomes
@@ -371,7 +377,14 @@ def _channel_bot(storage: SqlStorage) -> TestAdapter:
             await dialog_context.begin_dialog("kanal")
         await conversation_state.save_changes(turn_context)
 
-    return TestAdapter(on_turn)
+    template = Activity(
+        channel_id="msteams",
+        service_url="https://smba.trafficmanager.net/emea/",
+        from_property=ChannelAccount(id="29:1testperson1", name="Testperson 1"),
+        recipient=ChannelAccount(id="28:kanalkollen", name="Kanalkollen"),
+        conversation=ConversationAccount(id=CONVERSATION_ID, conversation_type="personal"),
+    )
+    return TestAdapter(on_turn, template)
 
 
 async def test_dialog_state_survives_a_restart(

@@ -1,0 +1,133 @@
+"""The kanalkollen command, run as operators and cron run it: a real process."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import sys
+import zipfile
+from datetime import timedelta
+from pathlib import Path
+
+from sqlalchemy import select
+
+from domain.outbox import OutboxKind, OutboxStatus
+from storage.db import create_engine, session_factory
+from storage.models import OutboxRow, PersonRow
+from storage.outbox import enqueue
+from tests.conftest import START, BotFactory
+from tests.support.connector_emulator import ConnectorEmulator
+from tests.support.factories import make_message, make_user
+
+
+async def _kanalkollen(*args: str, env: dict[str, str], cwd: Path) -> tuple[int, str, str]:
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bot.cli", *args,
+        env={"PATH": os.environ.get("PATH", ""), **env}, cwd=cwd,
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+    )
+    out, err = await asyncio.wait_for(process.communicate(), timeout=60)
+    return process.returncode or 0, out.decode(), err.decode()
+
+
+async def test_migrate_creates_the_database(tmp_path: Path):
+    url = f"sqlite+aiosqlite:///{tmp_path / 'db' / 'k.db'}"
+
+    code, _, err = await _kanalkollen("migrate", env={"DATABASE_URL": url}, cwd=tmp_path)
+
+    assert code == 0, err
+    assert (tmp_path / "db" / "k.db").exists()
+    assert "database at revision" in err
+
+
+async def test_a_wrong_setting_stops_with_one_sentence(tmp_path: Path):
+    code, _, err = await _kanalkollen(
+        "serve", env={"MicrosoftAppId": "00000000-1111-4222-8333-444444444444",
+                      "MicrosoftAppPassword": "synthetic"}, cwd=tmp_path)
+
+    assert code == 2
+    assert err.strip() == (
+        "kanalkollen: MicrosoftAppTenantId is required when MicrosoftAppType is SingleTenant."
+    )
+
+
+async def test_a_wrong_policy_stops_start_up_with_the_key(tmp_path: Path):
+    policy = tmp_path / "policy.toml"
+    policy.write_text("[delivery]\nmax_attempts = 'many'\n", encoding="utf-8")
+
+    code, _, err = await _kanalkollen(
+        "serve", env={"KANALKOLLEN_POLICY": str(policy)}, cwd=tmp_path)
+
+    assert code == 2
+    assert "delivery.max_attempts" in err
+
+
+async def test_remind_at_delivers_what_is_due_then_and_dry_run_sends_nothing(
+    start_bot: BotFactory, emulator: ConnectorEmulator, sqlite_database_url: str, tmp_path: Path
+):
+    # A user has talked to the bot, so their chat is known; then the server stops.
+    bot = await start_bot()
+    user = make_user(1)
+    await bot.post(make_message("hej", user=user, service_url=emulator.service_url))
+    await bot.stop()
+    emulator.reset()
+    engine = create_engine(sqlite_database_url)
+    sessions = session_factory(engine)
+    async with sessions.begin() as session:
+        person_id = await session.scalar(select(PersonRow.id))
+        row = enqueue(session, kind=OutboxKind.TEAMS_MESSAGE, now=START,
+                      due_at=START + timedelta(days=1), recipient_person_id=person_id,
+                      payload={"activity": {"type": "message", "text": "Dags att dokumentera"}})
+        await session.flush()
+        row_id = row.id
+    env = {"DATABASE_URL": sqlite_database_url}
+
+    early = (START + timedelta(hours=23)).isoformat()
+    code, out, err = await _kanalkollen("remind", "--at", early, env=env, cwd=tmp_path)
+    assert code == 0, err
+    assert emulator.sent == []
+
+    due = (START + timedelta(days=1, minutes=1)).isoformat()
+    code, out, err = await _kanalkollen("remind", "--at", due, "--dry-run", env=env, cwd=tmp_path)
+    assert code == 0, err
+    assert f"would send outbox {row_id}" in out
+    assert emulator.sent == []
+
+    code, out, err = await _kanalkollen("remind", "--at", due, env=env, cwd=tmp_path)
+    assert code == 0, err
+    assert emulator.texts(user.conversation_id) == ["Dags att dokumentera"]
+    async with sessions() as session:
+        stored = await session.get(OutboxRow, row_id)
+        assert stored is not None and stored.status == OutboxStatus.SENT.value
+    await engine.dispose()
+
+
+async def test_remind_at_needs_a_time_zone(tmp_path: Path):
+    code, _, err = await _kanalkollen("remind", "--at", "2026-05-01T08:00", env={}, cwd=tmp_path)
+
+    assert code == 2
+    assert "time zone" in err
+
+
+async def test_manifest_build_writes_the_app_package(tmp_path: Path):
+    out = tmp_path / "app.zip"
+
+    code, printed, err = await _kanalkollen(
+        "manifest", "build", "--out", str(out),
+        env={"MicrosoftAppId": "00000000-1111-4222-8333-444444444444",
+             "MicrosoftAppPassword": "synthetic",
+             "MicrosoftAppTenantId": "7e57c0de-0000-4000-8000-000000000001"},
+        cwd=tmp_path,
+    )
+
+    assert code == 0, err
+    assert printed.strip() == str(out)
+    with zipfile.ZipFile(out) as package:
+        assert set(package.namelist()) >= {"manifest.json", "color.png", "outline.png"}
+
+
+async def test_manifest_build_without_an_app_id_says_so(tmp_path: Path):
+    code, _, err = await _kanalkollen("manifest", "build", env={}, cwd=tmp_path)
+
+    assert code == 2
+    assert "MicrosoftAppId" in err

@@ -1,0 +1,52 @@
+"""The policy file: defaults from RULES.md; a wrong key or type stops start-up, named."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from domain.policy import DeliveryPolicy, Policy, PolicyError, load_policy, parse_policy
+
+
+def test_no_file_means_the_defaults():
+    assert load_policy(None) == Policy()
+
+
+def test_an_empty_file_means_the_defaults():
+    assert parse_policy("") == Policy()
+
+
+def test_values_override_the_defaults_and_ints_widen_to_floats():
+    policy = parse_policy("[delivery]\nmax_attempts = 3\nbackoff_base_seconds = 2\n")
+
+    assert policy.delivery == DeliveryPolicy(max_attempts=3, backoff_base_seconds=2.0)
+
+
+@pytest.mark.parametrize(
+    ("text", "named"),
+    [
+        ("[delivery]\nmax_attemps = 3\n", "delivery.max_attemps"),
+        ("unknown = 1\n", "unknown"),
+        ("delivery = 1\n", "delivery"),
+        ('[delivery]\nmax_attempts = "three"\n', "delivery.max_attempts"),
+        ("[delivery]\nmax_attempts = true\n", "delivery.max_attempts"),
+        ("[delivery]\nmax_attempts = 0\n", "delivery.max_attempts"),
+        ("[delivery]\nlease_seconds = -1\n", "delivery.lease_seconds"),
+        ("[delivery\n", "not valid TOML"),
+    ],
+)
+def test_a_wrong_key_or_type_is_named(text: str, named: str):
+    with pytest.raises(PolicyError, match=named.replace("[", r"\[")):
+        parse_policy(text)
+
+
+def test_an_unreadable_file_is_a_policy_error(tmp_path: Path):
+    with pytest.raises(PolicyError, match="Cannot read the policy file"):
+        load_policy(tmp_path / "missing.toml")
+
+
+def test_the_example_policy_file_is_valid():
+    example = Path(__file__).resolve().parents[2] / "policy.example.toml"
+
+    assert load_policy(example) == Policy()
