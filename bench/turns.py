@@ -20,9 +20,13 @@ same monotonic clock). The SDK sends the reply inline, before the POST is answer
 benchmark checks that for every turn and reports any turn where it was not so.
 
 The two bots take turns in blocks (one turn each when sequential), in ABBA order, so machine
-noise hits both alike. Each bot serves its turns to `--users` synthetic users in turn (the
-warm-up reaches each of them), so Kanalkollen's per-turn upserts update existing rows rather
-than one hot row or a growing table.
+noise hits both alike. Client, emulator and both bots share this process's event loop, so the
+client's and the emulator's own work is in both bots' figures alike. Each bot serves its turns
+to `--users` synthetic users in turn, so Kanalkollen's per-turn upserts update existing rows
+rather than one hot row. The warm-up first gives every user one turn, one at a time (first
+contact inserts rows and is not what is measured), then runs `--warmup` turns per bot as
+measured. `--profile` afterwards times the parts of a turn on both bots and profiles
+Kanalkollen's turns.
 
 Exit status: 0 when both targets pass, 1 when one fails, 2 when the run itself broke.
 """
@@ -33,6 +37,9 @@ import argparse
 import asyncio
 import contextlib
 import cProfile
+import functools
+import importlib
+import inspect
 import io
 import json
 import math
@@ -42,7 +49,7 @@ import pstats
 import sys
 import tempfile
 import time
-from collections import Counter
+from collections import Counter, defaultdict
 from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass, field
 from importlib import metadata
@@ -59,6 +66,8 @@ from botbuilder.integration.aiohttp import (
     aiohttp_error_middleware,
 )
 from sqlalchemy import event
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.app import ENGINE, create_app
@@ -382,7 +391,7 @@ def render(result: dict[str, Any]) -> str:
         "",
         f"kanalkollen/echo: p50 {ratios['p50_ratio']:.2f}x, p99 {ratios['p99_ratio']:.2f}x, "
         f"throughput {ratios['throughput_ratio']:.2f}x "
-        f"(+{ratios['extra_p50_ms']:.2f} ms per turn at p50)",
+        f"({ratios['extra_p50_ms']:+.2f} ms per turn at p50)",
         "",
         f"{'target':<34} {'measured':>10}  result",
         f"{'p50 ratio kanalkollen/echo <= 2.0':<34} {ratios['p50_ratio']:>9.2f}x  "
@@ -456,45 +465,205 @@ class SqlCounter:
         }
 
 
+# Where a turn's wall time goes: (module, class or None, attribute, label). Sequential turns
+# only, so the spans of one turn do not overlap another's.
+SPANS: tuple[tuple[str, str | None, str, str], ...] = (
+    ("bot.http", "MessagesEndpoint", "handle", "kanalkollen /api/messages handler"),
+    ("botbuilder.integration.aiohttp", "CloudAdapter", "process", "echo adapter.process"),
+    (
+        "botbuilder.core.cloud_adapter_base",
+        "CloudAdapterBase",
+        "process_activity",
+        "  SDK process_activity",
+    ),
+    (
+        "botframework.connector.auth._connector_factory_impl",
+        "_ConnectorFactoryImpl",
+        "create",
+        "    SDK: new ConnectorClient",
+    ),
+    (
+        "botbuilder.integration.aiohttp",
+        "ConfigurationBotFrameworkAuthentication",
+        "create_user_token_client",
+        "    SDK: new UserTokenClient",
+    ),
+    ("bot.recorder", "TurnRecorder", "record", "    TurnRecorder.record (1 transaction)"),
+    (
+        "sqlalchemy.dialects.sqlite.aiosqlite",
+        "AsyncAdapt_aiosqlite_connection",
+        "commit",
+        "      SQLite COMMIT (aiosqlite)",
+    ),
+    (
+        "sqlalchemy.dialects.sqlite.aiosqlite",
+        "AsyncAdapt_aiosqlite_connection",
+        "rollback",
+        "      SQLite ROLLBACK (aiosqlite)",
+    ),
+    ("bot.handler", "KanalkollenBot", "on_message_activity", "    the bot's on_message_activity"),
+    (__name__, "EchoBot", "on_message_activity", "    the bot's on_message_activity"),
+    ("bot.handler", None, "help_card", "      help_card (build the card)"),
+    ("botbuilder.core", "TurnContext", "send_activity", "      TurnContext.send_activity"),
+    (
+        "botframework.connector.aio.operations_async._conversations_operations_async",
+        "ConversationsOperations",
+        "reply_to_activity",
+        "        POST reply to the emulator",
+    ),
+    ("botbuilder.core", "BotState", "save_changes", "    ConversationState.save_changes"),
+)
+
+
+class Spans:
+    """Wraps functions for a while and sums the wall time spent in each (bench-only)."""
+
+    def __init__(self) -> None:
+        self.seconds: defaultdict[str, float] = defaultdict(float)
+        self.calls: Counter[str] = Counter()
+        self._restore: list[tuple[Any, str, Any]] = []
+
+    def _wrap(self, label: str, function: Callable[..., Any]) -> Callable[..., Any]:
+        if inspect.iscoroutinefunction(function):
+
+            @functools.wraps(function)
+            async def timed_async(*args: Any, **kwargs: Any) -> Any:
+                start = time.perf_counter()
+                try:
+                    return await function(*args, **kwargs)
+                finally:
+                    self.seconds[label] += time.perf_counter() - start
+                    self.calls[label] += 1
+
+            return timed_async
+
+        @functools.wraps(function)
+        def timed(*args: Any, **kwargs: Any) -> Any:
+            start = time.perf_counter()
+            try:
+                return function(*args, **kwargs)
+            finally:
+                self.seconds[label] += time.perf_counter() - start
+                self.calls[label] += 1
+
+        return timed
+
+    def __enter__(self) -> Spans:
+        for module_name, class_name, attribute, label in SPANS:
+            try:
+                module = importlib.import_module(module_name)
+                owner = getattr(module, class_name) if class_name else module
+                function = owner.__dict__[attribute] if class_name else getattr(owner, attribute)
+            except (ImportError, AttributeError, KeyError):
+                continue
+            self._restore.append((owner, attribute, function))
+            setattr(owner, attribute, self._wrap(label, function))
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        for owner, attribute, function in reversed(self._restore):
+            setattr(owner, attribute, function)
+        self._restore.clear()
+
+    def per_turn(self, turns: int) -> dict[str, dict[str, float]]:
+        """Milliseconds and calls per turn, in the order of SPANS."""
+        order = dict.fromkeys(label for *_, label in SPANS)
+        return {
+            label: {
+                "ms": round(self.seconds[label] * 1000 / turns, 3),
+                "calls": round(self.calls[label] / turns, 3),
+            }
+            for label in order
+            if self.calls[label]
+        }
+
+
 async def profile_turns(
-    target: Target,
+    pair: tuple[Target, Target],
     replies: Replies,
     service_url: str,
     engine: AsyncEngine,
     turns: int,
     turn_seconds: float,
 ) -> dict[str, Any]:
-    """Runs sequential turns on one bot under a profiler (pyinstrument, else cProfile)."""
+    """Times the parts of sequential turns on each bot, then profiles Kanalkollen's turns.
+
+    First `turns` turns per bot with SPANS wrapped (wall time per part, per turn); then
+    `turns` Kanalkollen turns under pyinstrument (else cProfile) with SQL counted.
+    """
+    kanalkollen, echo = pair
+    breakdown: dict[str, Any] = {}
+    for target in (echo, kanalkollen):
+        with Spans() as spans:
+            samples, _wall = await run_block(target, replies, service_url, turns, 1, turn_seconds)
+        breakdown[target.name] = {
+            "turn_ms": round(sum(s.latency for s in samples) * 1000 / turns, 3),
+            "spans": spans.per_turn(turns),
+        }
     with SqlCounter(engine) as sql:
         try:
             from pyinstrument import Profiler
         except ImportError:
             profile = cProfile.Profile()
             profile.enable()
-            samples, wall = await run_block(target, replies, service_url, turns, 1, turn_seconds)
+            samples, _wall = await run_block(
+                kanalkollen, replies, service_url, turns, 1, turn_seconds
+            )
             profile.disable()
             out = io.StringIO()
             pstats.Stats(profile, stream=out).sort_stats("cumulative").print_stats(40)
             report, profiler = out.getvalue(), "cProfile"
         else:
-            # Samples the event loop thread: SQLite itself runs in aiosqlite's worker thread,
-            # so the loop waiting for it shows up as time in select().
-            sampler = Profiler(interval=0.0002, async_mode="disabled")
+            # Samples the event loop thread only: SQLite runs in aiosqlite's worker thread,
+            # so the loop waiting for it shows up as time in select(), not under the turn.
+            sampler = Profiler(interval=0.0005, async_mode="disabled")
             sampler.start()
-            samples, wall = await run_block(target, replies, service_url, turns, 1, turn_seconds)
+            samples, _wall = await run_block(
+                kanalkollen, replies, service_url, turns, 1, turn_seconds
+            )
             sampler.stop()
             report = sampler.output_text(unicode=True, show_all=False)
             profiler = "pyinstrument"
     latencies = sorted(sample.latency * 1000 for sample in samples)
     return {
-        "bot": target.name,
         "turns": turns,
+        "breakdown": breakdown,
         "profiler": profiler,
-        "wall_s": round(wall, 3),
         "p50_ms_under_profiler": round(percentile(latencies, 50), 3),
         "sql_per_turn": sql.per_turn(turns),
         "report": report,
     }
+
+
+def render_profile(profile: dict[str, Any]) -> str:
+    """The per-part breakdown (mean ms per turn, echo beside Kanalkollen) and the profile."""
+    breakdown = profile["breakdown"]
+    echo, kanalkollen = breakdown[ECHO], breakdown[KANALKOLLEN]
+    lines = [
+        f"where a sequential turn's time goes ({profile['turns']} turns per bot, "
+        "mean ms per turn, wall time):",
+        f"{'part':<44} {'echo':>8} {'kanalk.':>8}",
+        f"{'whole turn (POST -> reply recorded)':<44} {echo['turn_ms']:>8.2f} "
+        f"{kanalkollen['turn_ms']:>8.2f}",
+    ]
+    for label in dict.fromkeys(label for *_, label in SPANS):
+        in_echo, in_kanalkollen = echo["spans"].get(label), kanalkollen["spans"].get(label)
+        if in_echo is None and in_kanalkollen is None:
+            continue
+
+        def cell(span: dict[str, float] | None) -> str:
+            return f"{span['ms']:>8.2f}" if span else f"{'-':>8}"
+
+        lines.append(f"{label:<44} {cell(in_echo)} {cell(in_kanalkollen)}")
+    lines += [
+        "",
+        f"SQL per Kanalkollen turn: {json.dumps(profile['sql_per_turn'])}",
+        "",
+        f"{profile['profiler']} over {profile['turns']} Kanalkollen turns "
+        f"(p50 {profile['p50_ms_under_profiler']:.2f} ms under the profiler):",
+        profile["report"],
+    ]
+    return "\n".join(lines)
 
 
 # ---------------------------------------------------------------------------------- main
@@ -503,8 +672,7 @@ async def profile_turns(
 def _database_url(choice: str, folder: Path) -> tuple[str, str]:
     if choice == "sqlite":
         return f"sqlite+aiosqlite:///{folder / 'kanalkollen.db'}", "sqlite (fresh temp file)"
-    shown = choice.split("@")[-1] if "@" in choice else choice
-    return choice, shown
+    return choice, make_url(choice).render_as_string(hide_password=True)
 
 
 async def run(args: argparse.Namespace) -> dict[str, Any]:
@@ -529,17 +697,26 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
             kanalkollen = Target(KANALKOLLEN, kanalkollen_url, session, _is_help_card, users)
             echo = Target(ECHO, echo_url, session, _is_echo, users)
             pair = (kanalkollen, echo)
-            common = {
-                "block": block,
-                "concurrency": concurrency,
-                "turn_seconds": args.turn_timeout,
-                "deadline": deadline,
-            }
-            await alternate(pair, replies, emulator.service_url, turns=args.warmup, **common,
-                            record=False)  # fmt: skip
-            complete = await alternate(
-                pair, replies, emulator.service_url, turns=args.turns, **common, record=True
-            )
+            service_url = emulator.service_url
+
+            async def phase(turns: int, concurrency: int, block: int, record: bool) -> bool:
+                return await alternate(
+                    pair,
+                    replies,
+                    service_url,
+                    turns=turns,
+                    block=block,
+                    concurrency=concurrency,
+                    turn_seconds=args.turn_timeout,
+                    deadline=deadline,
+                    record=record,
+                )
+
+            # Every user's first turn, one at a time: first contact is not what is measured,
+            # and two concurrent first turns of one person race in upsert_person (see README).
+            await phase(len(users), 1, 1, record=False)
+            await phase(args.warmup, concurrency, block, record=False)
+            complete = await phase(args.turns, concurrency, block, record=True)
             bots = {ECHO: summarize(echo), KANALKOLLEN: summarize(kanalkollen)}
             result: dict[str, Any] = {
                 "config": {
@@ -568,9 +745,9 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
             }
             if args.profile:
                 result["profile"] = await profile_turns(
-                    kanalkollen,
+                    pair,
                     replies,
-                    emulator.service_url,
+                    service_url,
                     app[ENGINE],
                     args.profile_turns or args.turns,
                     args.turn_timeout,
@@ -644,19 +821,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (BenchError, TimeoutError) as error:
         print(f"bench.turns: {error or 'the run took too long'}", file=sys.stderr)
         return 2
+    except (OSError, SQLAlchemyError) as error:
+        print(f"bench.turns: could not start or reach a service: {error!r}", file=sys.stderr)
+        return 2
     if args.json:
         print(json.dumps(result, indent=2, ensure_ascii=False))
     else:
         print(render(result))
         if "profile" in result:
-            profile = result["profile"]
             print()
-            print(
-                f"profile: {profile['turns']} {profile['bot']} turns under {profile['profiler']}"
-                f", p50 {profile['p50_ms_under_profiler']:.2f} ms under the profiler"
-            )
-            print(f"SQL per turn: {json.dumps(profile['sql_per_turn'])}")
-            print(profile["report"])
+            print(render_profile(result["profile"]))
     targets = result["ratios"]["targets"]
     if result["checks"]["stopped_by_deadline"]:
         return 2

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import string
 import tomllib
+import unicodedata
 from dataclasses import dataclass
 from functools import cache
 from importlib.resources import files
@@ -93,10 +94,9 @@ def commands() -> tuple[Command, ...]:
 
 def match_command(text: str) -> str | None:
     """Returns the command a typed text asks for ("Hjälp!" -> "help"), if any."""
-    normalised = " ".join(text.casefold().strip().strip(".!?").split())
-    if not normalised:
-        return None
+    trimmed = " ".join(unicodedata.normalize("NFC", text).casefold().split())
+    candidates = {trimmed, trimmed.strip(".!?").strip()} - {""}
     for command in commands():
-        if normalised in command.keywords:
+        if candidates & command.keywords:
             return command.name
     return None

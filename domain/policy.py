@@ -38,10 +38,62 @@ class DeliveryPolicy:
 
 
 @dataclass(frozen=True)
+class ChannelPolicy:
+    """Numbers of the channel rules (R2, R3, R12)."""
+
+    # R3: every channel has at least two editors.
+    min_editors: int = 2
+    max_editors: int = 10
+    # R2: the manager is reminded when a request waits this many days for a decision.
+    approval_reminder_days: int = 3
+    # R12: documented at least every half year.
+    documentation_interval_months: int = 6
+
+
+@dataclass(frozen=True)
+class RegistryPolicy:
+    """Where registration notices go (R8)."""
+
+    # R8: the city's central administration keeps the public list; its editorial mailbox.
+    mailbox: str = "redaktionen@helsingborg.se"
+
+
+@dataclass(frozen=True)
+class TemplatePolicy:
+    """Links to the organisation's templates and documents (empty: not shown)."""
+
+    # R5: the "Plan för sociala medier" template.
+    plan_template_url: str = ""
+    # R10: the consent agreement template.
+    consent_template_url: str = ""
+    # R11: the records management plan (its Kommunikation tab).
+    records_plan_url: str = ""
+
+
+@dataclass(frozen=True)
+class Deputy:
+    """Someone who may decide for a unit's manager (AAD object id)."""
+
+    unit: str
+    aad_object_id: str
+
+
+@dataclass(frozen=True)
 class Policy:
     """The whole policy; sections mirror the TOML tables."""
 
     delivery: DeliveryPolicy = field(default_factory=DeliveryPolicy)
+    channels: ChannelPolicy = field(default_factory=ChannelPolicy)
+    registry: RegistryPolicy = field(default_factory=RegistryPolicy)
+    templates: TemplatePolicy = field(default_factory=TemplatePolicy)
+    # People (AAD object ids) who may run admin commands, e.g. pick the communications channel.
+    admins: tuple[str, ...] = ()
+    deputies: tuple[Deputy, ...] = ()
+
+    def deputies_for(self, unit: str) -> tuple[str, ...]:
+        """The AAD object ids that may decide for a unit's manager."""
+        wanted = unit.casefold().strip()
+        return tuple(d.aad_object_id for d in self.deputies if d.unit.casefold() == wanted)
 
 
 def _coerce(key: str, annotation: Any, value: Any) -> Any:
@@ -121,3 +173,18 @@ def _check(policy: Policy) -> None:
             raise PolicyError(f"Policy key 'delivery.{name}' must be greater than 0.")
     if d.batch_size < 1:
         raise PolicyError("Policy key 'delivery.batch_size' must be at least 1.")
+    c = policy.channels
+    if c.min_editors < 2:
+        # R3 is a floor a municipality may raise, never lower.
+        raise PolicyError("Policy key 'channels.min_editors' must be at least 2 (R3).")
+    if c.max_editors < c.min_editors:
+        raise PolicyError("Policy key 'channels.max_editors' must be at least min_editors.")
+    if c.approval_reminder_days < 1:
+        raise PolicyError("Policy key 'channels.approval_reminder_days' must be at least 1.")
+    if not 1 <= c.documentation_interval_months <= 6:
+        # R12: at least every half year.
+        raise PolicyError(
+            "Policy key 'channels.documentation_interval_months' must be between 1 and 6 (R12)."
+        )
+    if "@" not in policy.registry.mailbox:
+        raise PolicyError("Policy key 'registry.mailbox' must be an e-mail address.")

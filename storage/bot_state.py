@@ -72,6 +72,7 @@ class SqlStorage(Storage):  # type: ignore[misc]
         if not changes:
             return
         now = self._clock.now()
+        written: list[tuple[Any, str]] = []
         async with self._sessions.begin() as session:
             for key, value in changes.items():
                 expected = _get_etag(value)
@@ -80,7 +81,10 @@ class SqlStorage(Storage):  # type: ignore[misc]
                 new_etag = uuid.uuid4().hex
                 data = jsonpickle.encode(_without_etag(value))
                 await self._write_one(session, key, expected, new_etag, data, now)
-                _set_etag(value, new_etag)
+                written.append((value, new_etag))
+        # Only once committed: an item of a batch that failed keeps the eTag it was read with.
+        for value, new_etag in written:
+            _set_etag(value, new_etag)
 
     async def _write_one(
         self,

@@ -7,6 +7,8 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import event
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
@@ -51,3 +53,17 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
 def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     """Returns the session factory used by every repository."""
     return async_sessionmaker(engine, expire_on_commit=False)
+
+
+async def insert_unless_exists(
+    session: AsyncSession, model: type[Any], values: dict[str, Any], unique: list[str]
+) -> bool:
+    """Inserts a row unless one with the same unique columns exists; tells whether it did.
+
+    `INSERT ... ON CONFLICT DO NOTHING`: a concurrent transaction inserting the same key makes
+    this one wait for it and then do nothing, where a plain INSERT would fail.
+    """
+    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    statement = insert(model).values(**values).on_conflict_do_nothing(index_elements=unique)
+    result = await session.execute(statement)
+    return bool(result.rowcount)  # type: ignore[attr-defined]

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any, ClassVar
 
 from sqlalchemy import (
     JSON,
     BigInteger,
+    Date,
     DateTime,
     ForeignKey,
     Index,
@@ -52,6 +53,7 @@ class Base(DeclarativeBase):
     """Declarative base of every Kanalkollen table."""
 
     type_annotation_map: ClassVar[dict[Any, Any]] = {
+        date: Date,
         datetime: UtcDateTime(),
         dict[str, Any]: JSON,
     }
@@ -149,4 +151,93 @@ class BotStateRow(Base):
     key: Mapped[str] = mapped_column(String(1024), primary_key=True)
     etag: Mapped[str] = mapped_column(String(64))
     data: Mapped[str] = mapped_column(Text)
+    updated_at: Mapped[datetime]
+
+
+class ChannelRow(Base):
+    """A social media channel, from request to closing (see domain.lifecycle)."""
+
+    __tablename__ = "channels"
+    __table_args__ = (
+        Index("ix_channels_status", "status"),
+        Index("ix_channels_documentation_due", "status", "next_documentation_due"),
+        Index("ix_channels_requester", "requester_person_id"),
+        Index("ix_channels_manager", "manager_person_id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    tenant_id: Mapped[str] = mapped_column(String(64))
+    status: Mapped[str] = mapped_column(String(32))
+    # Bumped by every submit and decision; a card showing an older version is stale.
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    platform: Mapped[str] = mapped_column(String(32))
+    name: Mapped[str] = mapped_column(String(100))
+    unit: Mapped[str] = mapped_column(String(120))
+    purpose: Mapped[str] = mapped_column(Text)
+    plan: Mapped[dict[str, Any]]
+    # R6: where the login is kept (a reference such as a vault entry), never the password.
+    login_reference: Mapped[str] = mapped_column(String(300))
+    requester_person_id: Mapped[int] = mapped_column(ForeignKey("people.id"))
+    manager_person_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
+    manager_source: Mapped[str] = mapped_column(String(16))
+    plan_file_key: Mapped[str | None] = mapped_column(String(512))
+    plan_sha256: Mapped[str | None] = mapped_column(String(64))
+    submitted_at: Mapped[datetime | None]
+    decided_at: Mapped[datetime | None]
+    decided_by_person_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
+    decision_comment: Mapped[str | None] = mapped_column(Text)
+    manager_has_login_access: Mapped[bool] = mapped_column(default=False)
+    address: Mapped[str | None] = mapped_column(String(300))
+    start_date: Mapped[date | None]
+    next_documentation_due: Mapped[date | None]
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+
+class ChannelEditorRow(Base):
+    """A person nominated as editor of a channel, and their answer (R3)."""
+
+    __tablename__ = "channel_editors"
+    __table_args__ = (
+        UniqueConstraint("channel_id", "person_id", name="uq_channel_editors_person"),
+        Index("ix_channel_editors_person", "person_id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    channel_id: Mapped[int] = mapped_column(ForeignKey("channels.id", ondelete="CASCADE"))
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id"))
+    status: Mapped[str] = mapped_column(String(16))
+    nominated_by_person_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
+    nominated_at: Mapped[datetime]
+    responded_at: Mapped[datetime | None]
+
+
+class CardCopyRow(Base):
+    """Where a card about a subject was posted, so every copy can be updated."""
+
+    __tablename__ = "card_copies"
+    __table_args__ = (
+        UniqueConstraint("conversation_id", "activity_id", name="uq_card_copies_activity"),
+        Index("ix_card_copies_subject", "subject_type", "subject_id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    subject_type: Mapped[str] = mapped_column(String(32))
+    subject_id: Mapped[int] = mapped_column(Integer)
+    card: Mapped[str] = mapped_column(String(32))
+    conversation_id: Mapped[str] = mapped_column(String(512))
+    activity_id: Mapped[str] = mapped_column(String(256))
+    person_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
+    locale: Mapped[str | None] = mapped_column(String(16))
+    created_at: Mapped[datetime]
+
+
+class AppSettingRow(Base):
+    """A setting chosen at run time by an admin (e.g. the communications conversation)."""
+
+    __tablename__ = "app_settings"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)
+    updated_by_person_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
     updated_at: Mapped[datetime]

@@ -17,11 +17,10 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import func, or_, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from domain.outbox import NextStep, OutboxKind, OutboxStatus
+from storage.db import insert_unless_exists
 from storage.models import OutboxRow
 
 
@@ -85,7 +84,7 @@ async def enqueue_once(
     recipient_address: str | None = None,
 ) -> bool:
     """Adds a message unless one with the same dedupe key exists; tells whether it was added."""
-    values = dict(
+    values: dict[str, Any] = dict(
         kind=kind.value,
         status=OutboxStatus.PENDING.value,
         tenant_id=tenant_id,
@@ -98,13 +97,7 @@ async def enqueue_once(
         attempts=0,
         created_at=now,
     )
-    dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
-    insert = pg_insert if dialect == "postgresql" else sqlite_insert
-    statement = (
-        insert(OutboxRow).values(**values).on_conflict_do_nothing(index_elements=["dedupe_key"])
-    )
-    result = await session.execute(statement)
-    return bool(result.rowcount)  # type: ignore[attr-defined]
+    return await insert_unless_exists(session, OutboxRow, values, unique=["dedupe_key"])
 
 
 class OutboxStore:

@@ -10,6 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.audit import record_event
+from storage.db import insert_unless_exists
 from storage.models import ConversationReferenceRow, PersonRow
 
 
@@ -38,18 +39,27 @@ class SeenConversation:
 
 async def upsert_person(session: AsyncSession, seen: SeenPerson, now: datetime) -> PersonRow:
     """Creates or refreshes a person from what Teams said about them."""
-    person = await session.scalar(
+    find = (
         select(PersonRow)
         .where(PersonRow.tenant_id == seen.tenant_id)
         .where(PersonRow.aad_object_id == seen.aad_object_id)
     )
+    person = await session.scalar(find)
     if person is None:
-        person = PersonRow(
-            tenant_id=seen.tenant_id,
-            aad_object_id=seen.aad_object_id,
-            created_at=now,
+        # A new person's first activities can arrive at once (install and first message, maybe
+        # at two instances): only one of them creates the row, the others find it.
+        await insert_unless_exists(
+            session,
+            PersonRow,
+            {
+                "tenant_id": seen.tenant_id,
+                "aad_object_id": seen.aad_object_id,
+                "created_at": now,
+                "updated_at": now,
+            },
+            unique=["tenant_id", "aad_object_id"],
         )
-        session.add(person)
+        person = (await session.scalars(find)).one()
     person.teams_user_id = seen.teams_user_id or person.teams_user_id
     person.name = seen.name or person.name
     person.locale = seen.locale or person.locale
@@ -65,14 +75,25 @@ async def upsert_conversation(
     session: AsyncSession, seen: SeenConversation, person_id: int | None, now: datetime
 ) -> ConversationReferenceRow:
     """Stores or refreshes where the bot can write to this conversation."""
-    row = await session.scalar(
-        select(ConversationReferenceRow).where(
-            ConversationReferenceRow.conversation_id == seen.conversation_id
-        )
+    find = select(ConversationReferenceRow).where(
+        ConversationReferenceRow.conversation_id == seen.conversation_id
     )
+    row = await session.scalar(find)
     if row is None:
-        row = ConversationReferenceRow(conversation_id=seen.conversation_id)
-        session.add(row)
+        # Two activities of a new conversation can arrive at once; only one inserts it.
+        await insert_unless_exists(
+            session,
+            ConversationReferenceRow,
+            {
+                "conversation_id": seen.conversation_id,
+                "service_url": seen.service_url,
+                "channel_id": seen.channel_id,
+                "reference": seen.reference,
+                "updated_at": now,
+            },
+            unique=["conversation_id"],
+        )
+        row = (await session.scalars(find)).one()
     row.conversation_type = seen.conversation_type
     row.tenant_id = seen.tenant_id
     # Only a personal chat identifies a person's own conversation.

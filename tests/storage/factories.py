@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import UTC, datetime
 from typing import Any
 
 from domain.outbox import OutboxKind
 from storage.people import SeenConversation, SeenPerson
+from tests.conftest import START
+from tests.support.factories import TENANT_ID
 
-TENANT_ID = "7e57c0de-0000-4000-8000-000000000001"
 SERVICE_URL = "https://smba.trafficmanager.net/emea/"
-START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 
 
 def make_outbox_row(**overrides: Any) -> dict[str, Any]:

@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from domain.clock import FixedClock
 from storage.audit import record_event
-from storage.db import create_engine
+from storage.db import create_engine, session_factory
 from storage.migrate import (
     current_revision,
     downgrade_base,
@@ -69,17 +69,8 @@ async def test_is_at_head_only_after_upgrading(empty_engine: AsyncEngine) -> Non
 
 async def test_upgrading_twice_is_a_no_op(empty_engine: AsyncEngine, clock: FixedClock) -> None:
     await upgrade_head(empty_engine)
-    async with empty_engine.begin() as connection:
-        await connection.execute(
-            AuditEventRow.__table__.insert().values(
-                at=clock.now(),
-                actor="system",
-                action="test",
-                subject_type="t",
-                subject_id="1",
-                details={},
-            )
-        )
+    async with session_factory(empty_engine).begin() as session:
+        record_event(session, at=clock.now(), action="test", subject_type="t", subject_id=1)
 
     await upgrade_head(empty_engine)
 

@@ -1,0 +1,227 @@
+"""The new-channel request (R2, R3, R5, R6) and the channel's address (R8): validation rules.
+
+Pure functions over the raw form answers; each error names its field and a catalog code, so
+the form can be shown again with every error beside its field and the answers kept.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from enum import StrEnum
+from urllib.parse import urlsplit
+
+from domain.policy import ChannelPolicy
+
+
+class Platform(StrEnum):
+    """The platforms a channel can live on."""
+
+    INSTAGRAM = "instagram"
+    FACEBOOK = "facebook"
+    YOUTUBE = "youtube"
+    TIKTOK = "tiktok"
+    LINKEDIN = "linkedin"
+    X = "x"
+    OTHER = "other"
+
+
+PLATFORM_DOMAINS: dict[Platform, tuple[str, ...]] = {
+    Platform.INSTAGRAM: ("instagram.com",),
+    Platform.FACEBOOK: ("facebook.com", "fb.com", "fb.me"),
+    Platform.YOUTUBE: ("youtube.com", "youtu.be"),
+    Platform.TIKTOK: ("tiktok.com",),
+    Platform.LINKEDIN: ("linkedin.com",),
+    Platform.X: ("x.com", "twitter.com"),
+    Platform.OTHER: (),
+}
+
+PLAN_FIELDS = (
+    "goals",
+    "target_groups",
+    "content_and_rhythm",
+    "comment_handling",
+    "moderation_and_crisis",
+)
+TEXT_LIMITS = {
+    "name": 100,
+    "unit": 120,
+    "purpose": 1000,
+    "login_reference": 300,
+    **{name: 2000 for name in PLAN_FIELDS},
+}
+ADDRESS_LIMIT = 300
+
+
+@dataclass(frozen=True)
+class FieldError:
+    """One field's problem: a catalog code (`form.errors.<code>`) and its values."""
+
+    code: str
+    values: Mapping[str, str | int] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class ChannelRequest:
+    """A valid request for a new channel, with its plan (R5)."""
+
+    platform: Platform
+    name: str
+    unit: str
+    purpose: str
+    goals: str
+    target_groups: str
+    content_and_rhythm: str
+    comment_handling: str
+    moderation_and_crisis: str
+    evaluation_date: date
+    editors: tuple[str, ...]
+    login_reference: str
+    manager: str | None = None
+
+
+# R6: the bot keeps where the login is, never the login itself.
+_SECRET_LABEL = re.compile(
+    r"(lösenord|losenord|password|passwd|pwd|pass|lösen|kod|pin)\s*[:=]\s*\S+", re.IGNORECASE
+)
+
+
+def _classes(token: str) -> int:
+    return sum(
+        (
+            any(c.islower() for c in token),
+            any(c.isupper() for c in token),
+            any(c.isdigit() for c in token),
+            any(not c.isalnum() for c in token),
+        )
+    )
+
+
+def looks_like_password(text: str) -> bool:
+    """Tells whether a login reference seems to contain a password rather than point to one."""
+    if _SECRET_LABEL.search(text):
+        return True
+    tokens = text.split()
+    for token in tokens:
+        if "://" in token or "@" in token:
+            continue
+        if len(token) >= 8 and _classes(token) >= 3:
+            return True
+    # A single word with digits or symbols is a password, not a description of a place.
+    return len(tokens) == 1 and len(tokens[0]) >= 6 and _classes(tokens[0]) >= 2
+
+
+def _text(raw: Mapping[str, object], name: str) -> str:
+    value = raw.get(name)
+    return value.strip() if isinstance(value, str) else ""
+
+
+def _ids(raw: Mapping[str, object], name: str) -> tuple[str, ...]:
+    # Teams' people picker (Input.ChoiceSet, Data.Query graph.microsoft.com/users) answers
+    # with comma-separated AAD object ids.
+    value = raw.get(name)
+    if not isinstance(value, str):
+        return ()
+    seen: dict[str, None] = {}
+    for part in value.split(","):
+        if part.strip():
+            seen[part.strip()] = None
+    return tuple(seen)
+
+
+def validate_request(
+    raw: Mapping[str, object],
+    *,
+    requester_id: str,
+    manager_known: bool,
+    today: date,
+    policy: ChannelPolicy,
+) -> tuple[ChannelRequest | None, dict[str, FieldError]]:
+    """Checks the form's answers; returns the request, or the errors by field."""
+    errors: dict[str, FieldError] = {}
+    texts = {name: _text(raw, name) for name in TEXT_LIMITS}
+    for name, limit in TEXT_LIMITS.items():
+        if not texts[name]:
+            errors[name] = FieldError("required")
+        elif len(texts[name]) > limit:
+            errors[name] = FieldError("too_long", {"limit": limit, "length": len(texts[name])})
+
+    platform: Platform | None = None
+    try:
+        platform = Platform(_text(raw, "platform"))
+    except ValueError:
+        errors["platform"] = FieldError("choose_platform")
+
+    evaluation: date | None = None
+    raw_date = _text(raw, "evaluation_date")
+    if not raw_date:
+        errors["evaluation_date"] = FieldError("required")
+    else:
+        try:
+            evaluation = date.fromisoformat(raw_date)
+        except ValueError:
+            errors["evaluation_date"] = FieldError("not_a_date")
+        else:
+            if evaluation <= today:
+                errors["evaluation_date"] = FieldError("date_not_in_future")
+
+    # R3: the requester is one editor; at least (minimum - 1) more must be named.
+    editors = tuple(e for e in _ids(raw, "editors") if e != requester_id)
+    needed = policy.min_editors - 1
+    if len(editors) < needed:
+        errors["editors"] = FieldError("too_few_editors", {"minimum": policy.min_editors})
+    elif len(editors) > policy.max_editors - 1:
+        errors["editors"] = FieldError("too_many_editors", {"maximum": policy.max_editors})
+
+    # R2: the manager decides; asked for only when the directory has no answer.
+    manager_ids = _ids(raw, "manager")
+    manager = manager_ids[0] if manager_ids else None
+    if not manager_known:
+        if manager is None:
+            errors["manager"] = FieldError("manager_required")
+        elif manager == requester_id or len(manager_ids) > 1:
+            errors["manager"] = FieldError("manager_not_self")
+
+    # R6: a reference to where the login is kept, never the password.
+    if "login_reference" not in errors and looks_like_password(texts["login_reference"]):
+        errors["login_reference"] = FieldError("looks_like_password")
+
+    if errors or platform is None or evaluation is None:
+        return None, errors
+    return (
+        ChannelRequest(
+            platform=platform,
+            name=texts["name"],
+            unit=texts["unit"],
+            purpose=texts["purpose"],
+            goals=texts["goals"],
+            target_groups=texts["target_groups"],
+            content_and_rhythm=texts["content_and_rhythm"],
+            comment_handling=texts["comment_handling"],
+            moderation_and_crisis=texts["moderation_and_crisis"],
+            evaluation_date=evaluation,
+            editors=editors,
+            login_reference=texts["login_reference"],
+            manager=manager if not manager_known else None,
+        ),
+        {},
+    )
+
+
+def validate_address(platform: Platform, raw: object) -> tuple[str | None, FieldError | None]:
+    """Checks the channel's address (R8): https, on the platform's own domains."""
+    text = raw.strip() if isinstance(raw, str) else ""
+    if not text:
+        return None, FieldError("required")
+    if len(text) > ADDRESS_LIMIT:
+        return None, FieldError("too_long", {"limit": ADDRESS_LIMIT, "length": len(text)})
+    parts = urlsplit(text)
+    host = (parts.hostname or "").lower()
+    if parts.scheme != "https" or not host or " " in text:
+        return None, FieldError("not_an_https_address")
+    domains = PLATFORM_DOMAINS[platform]
+    if domains and not any(host == d or host.endswith(f".{d}") for d in domains):
+        return None, FieldError("wrong_platform_domain", {"domains": ", ".join(domains)})
+    return text, None
