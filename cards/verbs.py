@@ -9,3 +9,20 @@ class Verb(StrEnum):
     """Card action verbs; `parse_action` refuses anything else."""
 
     SHOW_HELP = "help.show"
+    # New channel (R2, R5, R6): the requester's form and live status.
+    CHANNEL_NEW = "channel.new"
+    CHANNEL_SUBMIT = "channel.submit"
+    CHANNEL_STATUS = "channel.status"
+    # The manager's decision (R2, R5, R6); REFRESH is the card's automatic refresh.
+    APPROVAL_APPROVE = "approval.approve"
+    APPROVAL_REJECT = "approval.reject"
+    APPROVAL_CHANGES = "approval.changes"
+    APPROVAL_REFRESH = "approval.refresh"
+    # Editors (R3).
+    EDITOR_ACCEPT = "editor.accept"
+    EDITOR_DECLINE = "editor.decline"
+    EDITOR_NOMINATE = "editor.nominate"
+    # Registration of the created account (R8).
+    CHANNEL_REGISTER = "channel.register"
+    # The communications department's comment on a plan (R7).
+    COMMS_COMMENT = "comms.comment"
