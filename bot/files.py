@@ -118,9 +118,7 @@ def files_routes(store: FileStore, signer: FileLinkSigner) -> list[web.RouteDef]
 
 def content_disposition(filename: str) -> str:
     """Returns an attachment header with the UTF-8 name (RFC 6266) and an ASCII fallback."""
-    ascii_name = (
-        unicodedata.normalize("NFKD", filename).encode("ascii", "ignore").decode("ascii")
-    )
+    ascii_name = unicodedata.normalize("NFKD", filename).encode("ascii", "ignore").decode("ascii")
     ascii_name = "".join(c for c in ascii_name if c.isprintable() and c not in '"\\') or "file"
     return f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(filename, safe='')}"
 

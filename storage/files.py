@@ -57,9 +57,7 @@ class StoredFile:
 class FileStore(Protocol):
     """Where the bot keeps files; the local folder is one implementation."""
 
-    async def put(
-        self, data: bytes, *, kind: str, filename: str, content_type: str
-    ) -> StoredFile:
+    async def put(self, data: bytes, *, kind: str, filename: str, content_type: str) -> StoredFile:
         """Stores the bytes under a new, unguessable key."""
         ...
 
@@ -93,7 +91,7 @@ def safe_filename(filename: str) -> str:
     stem, dot, extension = name.rpartition(".")
     if not dot or not stem or len(extension) > 16 or not extension.isalnum():
         stem, dot, extension = name, "", ""
-    stem = _UNSAFE_START.sub("", stem)[: 119 - len(dot + extension)]
+    stem = _UNSAFE_START.sub("", stem)[: 120 - len(dot + extension)]
     stem = _UNSAFE_END.sub("", stem)
     name = f"{stem}{dot}{extension}"
     if not is_valid_key(f"a/{'0' * 32}/{name}"):
@@ -114,9 +112,7 @@ class LocalFileStore:
     def __init__(self, root: Path) -> None:
         self._root = root.resolve()
 
-    async def put(
-        self, data: bytes, *, kind: str, filename: str, content_type: str
-    ) -> StoredFile:
+    async def put(self, data: bytes, *, kind: str, filename: str, content_type: str) -> StoredFile:
         """Stores the bytes under a new key, file first and metadata last, each atomically."""
         if _CONTENT_TYPE.fullmatch(content_type) is None:
             raise ValueError(f"not a content type: {content_type!r}")
@@ -165,8 +161,12 @@ class LocalFileStore:
             "size": stored.size,
             "content_type": stored.content_type,
         }
-        _write_atomically(path, data)
-        _write_atomically(path.parent / _META_NAME, json.dumps(meta).encode("utf-8"))
+        try:
+            _write_atomically(path, data)
+            _write_atomically(path.parent / _META_NAME, json.dumps(meta).encode("utf-8"))
+        except BaseException:
+            self._remove(path)
+            raise
 
     def _read_meta(self, path: Path) -> StoredFile | None:
         try:

@@ -158,3 +158,43 @@ async def forget_conversation(session: AsyncSession, conversation_id: str) -> No
     )
     if row is not None:
         await session.delete(row)
+
+
+async def ensure_person(
+    session: AsyncSession,
+    tenant_id: str,
+    aad_object_id: str,
+    now: datetime,
+    *,
+    name: str | None = None,
+    email: str | None = None,
+) -> PersonRow:
+    """Returns the person with this AAD object id, creating them if the bot never met them.
+
+    People picked in a form or found in the directory may never have written to the bot;
+    they are kept by tenant and AAD object id until they do.
+    """
+    person = await session.scalar(
+        select(PersonRow)
+        .where(PersonRow.tenant_id == tenant_id)
+        .where(PersonRow.aad_object_id == aad_object_id)
+    )
+    if person is None:
+        await insert_unless_exists(
+            session,
+            PersonRow,
+            {"tenant_id": tenant_id, "aad_object_id": aad_object_id,
+             "created_at": now, "updated_at": now},
+            unique=["tenant_id", "aad_object_id"],
+        )
+        person = (await session.scalars(
+            select(PersonRow)
+            .where(PersonRow.tenant_id == tenant_id)
+            .where(PersonRow.aad_object_id == aad_object_id)
+        )).one()
+    if name and not person.name:
+        person.name = name
+    if email and not person.email:
+        person.email = email
+    await session.flush()
+    return person

@@ -9,22 +9,18 @@ import pytest
 
 from domain.plan import TEXT_SECTIONS, PlanDocumentView, PlanSections
 
-
-def make_plan(**overrides: object) -> PlanSections:
-    values: dict[str, object] = {
-        "goals": "Fler besökare på fritidsgården.",
-        "target_groups": "Unga 13–19 år och deras vårdnadshavare.",
-        "content_and_rhythm": "Två inlägg i veckan.",
-        "comment_handling": "Redaktörerna svarar vardagar inom ett dygn.",
-        "moderation_and_crisis": "Kränkande kommentarer döljs och dokumenteras.",
-        "evaluation_date": date(2026, 9, 1),
-        **overrides,
-    }
-    return PlanSections(**values)  # type: ignore[arg-type]
+PLAN = PlanSections(
+    goals="Fler besökare på fritidsgården.",
+    target_groups="Unga 13–19 år och deras vårdnadshavare.",
+    content_and_rhythm="Två inlägg i veckan.",
+    comment_handling="Redaktörerna svarar vardagar inom ett dygn.",
+    moderation_and_crisis="Kränkande kommentarer döljs och dokumenteras.",
+    evaluation_date=date(2026, 9, 1),
+)
 
 
 def test_r5_text_sections_follow_the_template_order() -> None:
-    plan = make_plan()
+    plan = PLAN
     assert plan.text_sections() == (
         ("goals", plan.goals),
         ("target_groups", plan.target_groups),
@@ -41,7 +37,7 @@ def test_r5_every_section_but_the_date_is_a_text_section() -> None:
 
 def test_the_plan_cannot_change_after_it_is_written() -> None:
     with pytest.raises(dataclasses.FrozenInstanceError):
-        make_plan().goals = "Något annat."  # type: ignore[misc]
+        PLAN.goals = "Något annat."  # type: ignore[misc]
 
 
 def test_r6_the_shared_plan_document_has_no_place_for_the_login() -> None:

@@ -24,7 +24,10 @@ from storage.migrate import (
 )
 from storage.models import AuditEventRow, Base
 
-TABLES = {"people", "conversation_references", "audit_events", "outbox", "bot_state"}
+TABLES = {
+    "people", "conversation_references", "audit_events", "outbox", "bot_state",
+    "channels", "channel_editors", "card_copies", "app_settings",
+}
 
 
 @pytest.fixture

@@ -1,0 +1,71 @@
+"""What the channel flows need from the outside, passed in through their constructors."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Protocol
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from domain.clock import Clock
+from domain.policy import Policy
+
+
+@dataclass(frozen=True)
+class DirectoryPerson:
+    """A person as the organisation's directory (Microsoft Graph) knows them."""
+
+    aad_object_id: str
+    name: str | None
+    email: str | None
+    enabled: bool = True
+
+
+class Directory(Protocol):
+    """Looks people up in the organisation's directory; None when it has no answer."""
+
+    async def manager_of(self, tenant_id: str, aad_object_id: str) -> DirectoryPerson | None:
+        """Returns a person's manager (R2), or None when unknown or unreachable."""
+        ...
+
+    async def person(self, tenant_id: str, aad_object_id: str) -> DirectoryPerson | None:
+        """Returns a person's name and e-mail, or None when unknown or unreachable."""
+        ...
+
+
+class NoDirectory:
+    """Used when Graph is not configured: the form asks for the manager."""
+
+    async def manager_of(self, tenant_id: str, aad_object_id: str) -> DirectoryPerson | None:
+        """Returns None: there is no directory to ask."""
+        return None
+
+    async def person(self, tenant_id: str, aad_object_id: str) -> DirectoryPerson | None:
+        """Returns None: there is no directory to ask."""
+        return None
+
+
+class Documents(Protocol):
+    """Stores the plan document and hands out signed, expiring links to it (R5)."""
+
+    async def store_plan(self, data: bytes, filename: str) -> tuple[str, str]:
+        """Stores a .docx; returns its key and SHA-256."""
+        ...
+
+    def link(self, key: str, ttl: timedelta) -> str:
+        """Returns an unguessable, expiring URL for a stored file."""
+        ...
+
+
+@dataclass(frozen=True)
+class FlowServices:
+    """Everything a channel flow needs; built once in create_app."""
+
+    sessions: async_sessionmaker[AsyncSession]
+    clock: Clock
+    policy: Policy
+    directory: Directory
+    documents: Documents
+    wake_delivery: Callable[[], None]
