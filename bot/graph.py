@@ -262,10 +262,12 @@ class GraphClient:
 
     def _build_app(self) -> msal.ConfidentialClientApplication:
         http = requests.Session()
-        http.verify = self._config.ca_file or True
-        # As msal does for its own session: requests has no session-wide timeout.
+        # As msal does for its own session (requests has no session-wide timeout); verify goes
+        # with each request because requests lets REQUESTS_CA_BUNDLE override Session.verify.
         http.request = functools.partial(  # type: ignore[method-assign]
-            http.request, timeout=self._config.timeout_seconds
+            http.request,
+            timeout=self._config.timeout_seconds,
+            verify=self._config.ca_file or True,
         )
         http.mount("https://", HTTPAdapter(max_retries=1))
         self._http = http

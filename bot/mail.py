@@ -76,7 +76,7 @@ class MailTransport(Protocol):
 
 
 def build_mime(message: MailMessage) -> EmailMessage:
-    """Builds the MIME message: UTF-8 text, attachments with their (Swedish) file names."""
+    """Builds the MIME message: UTF-8 text and attachments, 7-bit clean (RFC 2047/2231)."""
     mime = EmailMessage(policy=email.policy.SMTP)
     mime["From"] = message.sender
     mime["To"] = ", ".join(message.to)
@@ -84,7 +84,8 @@ def build_mime(message: MailMessage) -> EmailMessage:
     mime["Date"] = email.utils.formatdate(usegmt=True)
     domain = _address(message.sender).rpartition("@")[2] or "kanalkollen.invalid"
     mime["Message-ID"] = email.utils.make_msgid(domain=domain)
-    mime.set_content(message.body_text, charset="utf-8")
+    # Quoted-printable keeps the message 7-bit, so even a relay without 8BITMIME takes it.
+    mime.set_content(message.body_text, charset="utf-8", cte="quoted-printable")
     for attachment in message.attachments:
         maintype, _, subtype = attachment.content_type.partition("/")
         mime.add_attachment(

@@ -9,7 +9,9 @@ from typing import Protocol
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from cards.i18n import Texts
 from domain.clock import Clock
+from domain.plan import PlanSections
 from domain.policy import Policy
 
 
@@ -48,10 +50,14 @@ class NoDirectory:
 
 
 class Documents(Protocol):
-    """Stores the plan document and hands out signed, expiring links to it (R5)."""
+    """Renders and stores the plan document and hands out signed, expiring links (R5)."""
 
-    async def store_plan(self, data: bytes, filename: str) -> tuple[str, str]:
-        """Stores a .docx; returns its key and SHA-256."""
+    async def store_plan(
+        self, texts: Texts, *, channel_name: str, platform: str, unit: str, purpose: str,
+        plan: PlanSections, editors: tuple[str, ...], manager: str, requester: str,
+        created_at: str,
+    ) -> tuple[str, str]:
+        """Renders the plan as .docx and stores it; returns its key and SHA-256."""
         ...
 
     def link(self, key: str, ttl: timedelta) -> str:

@@ -24,14 +24,16 @@ EMPLOYEE = "aaaaaaaa-0000-4000-8000-000000000001"
 MANAGER = "aaaaaaaa-0000-4000-8000-000000000002"
 LONER = "aaaaaaaa-0000-4000-8000-000000000003"
 MAILBOX = "kanalkollen@skola.example"
+REGISTRY = "registrator@skola.example"
+ELIN = "elin@skola.example"
+MANS = "mans@skola.example"
 
 
 @pytest.fixture
 async def graph() -> AsyncIterator[FakeGraph]:
     async with FakeGraph() as fake:
-        fake.add_user(EMPLOYEE, "Elin Exempel", "elin@skola.example", "elin@skola.example",
-                      manager_id=MANAGER)  # fmt: skip
-        fake.add_user(MANAGER, "Måns Chef", "mans@skola.example", "mans@skola.example")
+        fake.add_user(EMPLOYEE, "Elin Exempel", ELIN, ELIN, manager_id=MANAGER)
+        fake.add_user(MANAGER, "Måns Chef", MANS, MANS)
         fake.add_user(LONER, "Lo Ensam", None, "lo@skola.example", account_enabled=False)
         fake.add_user("mailbox-id", "Kanalkollen", MAILBOX, MAILBOX)
         yield fake
@@ -55,8 +57,7 @@ async def test_the_manager_comes_through_msal_and_graph(
 ) -> None:
     manager = await client.get_manager(EMPLOYEE)
 
-    assert manager == GraphUser(MANAGER, "Måns Chef", "mans@skola.example",
-                                "mans@skola.example", True)  # fmt: skip
+    assert manager == GraphUser(MANAGER, "Måns Chef", MANS, MANS, True)
     discovery, token, lookup = graph.requests
     assert discovery.path == f"/{graph.tenant_id}/v2.0/.well-known/openid-configuration"
     assert token.form["grant_type"] == "client_credentials"
@@ -210,11 +211,10 @@ async def test_an_untrusted_certificate_is_refused(
 async def test_send_mail_posts_the_message_with_attachments(
     graph: FakeGraph, client: GraphClient
 ) -> None:
-    plan = MailAttachment("Kanalplan för Fritidsgården.docx", "application/octet-stream",
-                          b"PK\x03\x04 plan")  # fmt: skip
+    plan = MailAttachment("Kanalplan för Åsen.docx", "application/octet-stream", b"PK\x03\x04")
+    body = "Ny kanal på Instagram.\nAnsvarig: Måns Chef"
 
-    await client.send_mail(MAILBOX, ["registrator@skola.example"], "Registrering: Åsens fritidsgård",
-                           "Ny kanal på Instagram.\nAnsvarig: Måns Chef", [plan])  # fmt: skip
+    await client.send_mail(MAILBOX, [REGISTRY], "Registrering: Åsens fritidsgård", body, [plan])
 
     request = graph.graph_requests[-1]
     assert request.method == "POST"
@@ -222,21 +222,21 @@ async def test_send_mail_posts_the_message_with_attachments(
     assert request.json == {
         "message": {
             "subject": "Registrering: Åsens fritidsgård",
-            "body": {"contentType": "Text", "content": "Ny kanal på Instagram.\nAnsvarig: Måns Chef"},
-            "toRecipients": [{"emailAddress": {"address": "registrator@skola.example"}}],
+            "body": {"contentType": "Text", "content": body},
+            "toRecipients": [{"emailAddress": {"address": REGISTRY}}],
             "attachments": [
                 {
                     "@odata.type": "#microsoft.graph.fileAttachment",
-                    "name": "Kanalplan för Fritidsgården.docx",
+                    "name": "Kanalplan för Åsen.docx",
                     "contentType": "application/octet-stream",
-                    "contentBytes": base64.b64encode(b"PK\x03\x04 plan").decode(),
+                    "contentBytes": base64.b64encode(b"PK\x03\x04").decode(),
                 }
             ],
         },
         "saveToSentItems": True,
-    }  # fmt: skip
+    }
     (sent,) = graph.sent_mail
-    assert sent.attachments[0].data == b"PK\x03\x04 plan"
+    assert sent.attachments[0].data == b"PK\x03\x04"
 
 
 async def test_send_mail_from_an_unknown_mailbox_is_an_error(client: GraphClient) -> None:

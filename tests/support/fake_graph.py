@@ -21,6 +21,7 @@ from types import TracebackType
 from typing import Any, Literal
 
 from aiohttp import web
+from aiohttp.typedefs import Handler
 
 from bot.graph import GraphConfig
 
@@ -108,9 +109,7 @@ def loopback_certificate() -> LoopbackCertificate:
         .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
         .add_extension(usage(ca=False), critical=True)
         .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH]), critical=False)
-        .add_extension(
-            x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False
-        )
+        .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
         .add_extension(
             x509.AuthorityKeyIdentifier.from_issuer_subject_key_identifier(ca_ski),
             critical=False,
@@ -357,7 +356,7 @@ class FakeGraph:
         return app
 
     @web.middleware
-    async def _record(self, request: web.Request, handler: Any) -> web.StreamResponse:
+    async def _record(self, request: web.Request, handler: Handler) -> web.StreamResponse:
         form: dict[str, str] = {}
         body: Any = None
         if request.content_type == "application/x-www-form-urlencoded":

@@ -59,16 +59,16 @@ class ReceivedMail:
 
     @property
     def body_text(self) -> str:
-        """The text/plain body, decoded."""
+        """The text/plain body, decoded, with SMTP's CRLF line ends back to LF."""
         part = self.message.get_body(preferencelist=("plain",))
         assert part is not None, "no text/plain part"
-        return str(part.get_content())  # type: ignore[attr-defined]
+        return str(part.get_content()).replace("\r\n", "\n")
 
     @property
     def attachments(self) -> dict[str, bytes]:
         """File name -> content of every attachment."""
         return {
-            str(part.get_filename()): bytes(part.get_content())  # type: ignore[attr-defined]
+            str(part.get_filename()): bytes(part.get_content())
             for part in self.message.iter_attachments()
         }
 
@@ -95,7 +95,7 @@ class _Handler:
         raw = envelope.original_content or b""
         parsed = email.message_from_bytes(raw, policy=email.policy.default)
         assert isinstance(parsed, EmailMessage)
-        login = session.auth_data.login.decode() if session.auth_data is not None else None
+        login = session.auth_data if isinstance(session.auth_data, str) else None
         with self._sink._lock:
             self._sink.received.append(
                 ReceivedMail(
@@ -152,7 +152,8 @@ class SmtpSink:
             and self._login is not None
             and (data.login.decode(), data.password.decode()) == self._login
         )
-        return AuthResult(success=ok, handled=False)
+        login = data.login.decode() if ok else None
+        return AuthResult(success=ok, handled=False, auth_data=login)
 
     async def __aenter__(self) -> SmtpSink:
         await self.start()

@@ -1,0 +1,258 @@
+"""The manager's decision (R2, R5, R6): approve, reject or ask for changes, exactly once.
+
+Nothing in the card is trusted: the handler re-reads the channel, re-checks that the clicker is
+the designated manager (or a deputy for the unit), refuses stale cards and second clicks, and
+changes the status with compare-and-set so that two clicks at once decide once.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from cards.approval import approval_card
+from cards.editors import editor_invite_card
+from cards.i18n import Texts
+from cards.request_form import request_form_card
+from cards.verbs import Verb
+from cards.views import ApprovalView, EditorInviteView, RequestFormView
+from dialogs.actor import Actor, may_decide
+from dialogs.channel_views import decision, person_name, plan_sections, platform_choices, summary
+from dialogs.notify import queue_card, queue_text, queue_updates, texts_for
+from dialogs.services import FlowServices
+from domain.lifecycle import ChannelStatus
+from storage.audit import record_event
+from storage.channels import EditorStatus, change_status, editors_of, get_channel
+from storage.models import CardCopyRow, ChannelRow, PersonRow
+
+DECISIONS = {
+    Verb.APPROVAL_APPROVE: ChannelStatus.APPROVED,
+    Verb.APPROVAL_REJECT: ChannelStatus.REJECTED,
+    Verb.APPROVAL_CHANGES: ChannelStatus.CHANGES_REQUESTED,
+}
+COMMENT_LIMIT = 2000
+
+
+async def approval_view(
+    session: AsyncSession, services: FlowServices, channel: ChannelRow, texts: Texts, *,
+    viewer: PersonRow | None, notice: str | None = None,
+    errors: dict[str, str] | None = None, values: dict[str, str] | None = None,
+) -> ApprovalView:
+    """The approval card for one viewer: buttons for the manager while undecided."""
+    manager = (
+        await session.get(PersonRow, channel.manager_person_id)
+        if channel.manager_person_id is not None else None
+    )
+    requester = await session.get(PersonRow, channel.requester_person_id)
+    refresh = tuple(
+        p.teams_user_id for p in (manager, requester) if p is not None and p.teams_user_id
+    )
+    actionable = (
+        viewer is not None
+        and channel.status == ChannelStatus.PENDING_APPROVAL.value
+        and may_decide(services.policy, channel, viewer)
+    )
+    return ApprovalView(
+        summary=await summary(session, channel, texts, services.documents),
+        version=channel.version,
+        sections=plan_sections(texts, channel),
+        login_reference=channel.login_reference,
+        actionable=actionable,
+        refresh_user_ids=refresh,
+        decision=await decision(session, channel, texts),
+        notice=notice,
+        errors=errors or {},
+        values=values or {},
+    )
+
+
+class ApprovalFlow:
+    """Takes the manager's decision and tells everyone concerned."""
+
+    def __init__(self, services: FlowServices) -> None:
+        self._s = services
+
+    async def decide(self, actor: Actor, verb: Verb, data: dict[str, Any]) -> dict[str, Any]:
+        """Checks who clicks what on which version, then decides once."""
+        texts = actor.texts
+        target = DECISIONS[verb]
+        comment = str(data.get("comment") or "").strip()
+        login_access = str(data.get("login_access") or "").lower() == "true"
+        values = {"comment": comment, "login_access": "true" if login_access else "false"}
+        now = self._s.clock.now()
+        async with self._s.sessions.begin() as session:
+            channel = await _channel(session, data.get("channel_id"))
+            if channel is None:
+                return _message_card(texts("flow.unknown_channel"))
+            person = actor.person
+
+            async def card(notice: str | None = None, errors: dict[str, str] | None = None
+                           ) -> dict[str, Any]:
+                view = await approval_view(session, self._s, channel, texts, viewer=person,
+                                           notice=notice, errors=errors, values=values)
+                return approval_card(view, texts)
+
+            if not may_decide(self._s.policy, channel, person):
+                record_event(session, at=now, action="channel.decision_refused",
+                             subject_type="channel", subject_id=channel.id,
+                             actor=person.aad_object_id, actor_person_id=person.id,
+                             details={"reason": "not_manager"})
+                return await card(texts("flow.only_manager_decides"))
+            if channel.status != ChannelStatus.PENDING_APPROVAL.value:
+                return await card(texts("flow.already_decided"))
+            if str(data.get("version")) != str(channel.version):
+                return await card(texts("flow.stale_card"))
+            errors = self._check(texts, target, comment, login_access)
+            if errors:
+                return await card(errors=errors)
+            changed = await change_status(
+                session, channel, target, now, decided_at=now, decided_by_person_id=person.id,
+                decision_comment=comment or None,
+                manager_has_login_access=login_access and target is ChannelStatus.APPROVED,
+            )
+            if not changed:  # another click won the race
+                await session.refresh(channel)
+                return await card(texts("flow.already_decided"))
+            record_event(session, at=now, action=f"channel.{target.value}",
+                         subject_type="channel", subject_id=channel.id,
+                         actor=person.aad_object_id, actor_person_id=person.id,
+                         details={"version": channel.version, "comment": comment,
+                                  "manager_has_login_access": login_access})
+            await self._after(session, channel, actor)
+            result = await card()
+        self._s.wake_delivery()
+        return result
+
+    @staticmethod
+    def _check(texts: Texts, target: ChannelStatus, comment: str,
+               login_access: bool) -> dict[str, str]:
+        errors: dict[str, str] = {}
+        if target is not ChannelStatus.APPROVED and not comment:
+            errors["comment"] = texts("flow.comment_required")
+        if len(comment) > COMMENT_LIMIT:
+            errors["comment"] = texts("form.errors.too_long", limit=COMMENT_LIMIT,
+                                      length=len(comment))
+        if target is ChannelStatus.APPROVED and not login_access:
+            # R6: the manager must have access to the login before the channel starts.
+            errors["login_access"] = texts("flow.login_access_required")
+        return errors
+
+    async def _after(self, session: AsyncSession, channel: ChannelRow, actor: Actor) -> None:
+        """Updates every copy of the cards and tells the requester (and editors) what's next."""
+        now = self._s.clock.now()
+        requester = await session.get(PersonRow, channel.requester_person_id)
+        assert requester is not None
+        await self.update_copies(session, channel, except_activity=actor.activity_id)
+        texts = texts_for(requester)
+        status = ChannelStatus(channel.status)
+        if status is ChannelStatus.APPROVED:
+            queue_text(session, requester, texts("flow.approved_next", name=channel.name), now)
+            await self._invite_editors(session, channel)
+        elif status is ChannelStatus.REJECTED:
+            queue_text(session, requester, texts("flow.rejected", name=channel.name,
+                                                 comment=channel.decision_comment or ""), now)
+        else:
+            form = request_form_card(RequestFormView(
+                platforms=platform_choices(texts), values=_form_values(channel),
+                ask_manager=channel.manager_source == "form", channel_id=channel.id,
+                version=channel.version, manager_comment=channel.decision_comment,
+                manager_name=None,
+                plan_template_url=self._s.policy.templates.plan_template_url or None,
+            ), texts)
+            await queue_card(session, requester, form, now)
+
+    async def _invite_editors(self, session: AsyncSession, channel: ChannelRow) -> None:
+        """R3: each nominated editor gets a card to accept or decline."""
+        now = self._s.clock.now()
+        requester = await session.get(PersonRow, channel.requester_person_id)
+        for entry in await editors_of(session, channel.id):
+            if entry.editor.status != EditorStatus.NOMINATED:
+                continue
+            texts = texts_for(entry.person)
+            view = EditorInviteView(
+                summary=await summary(session, channel, texts, self._s.documents),
+                editor_id=entry.editor.id, invited_by=person_name(texts, requester))
+            await queue_card(session, entry.person, editor_invite_card(view, texts), now,
+                             track=("channel", channel.id, "editor_invite"),
+                             dedupe_key=f"editor-invite:{entry.editor.id}:{entry.editor.nominated_at.isoformat()}")
+
+    async def update_copies(self, session: AsyncSession, channel: ChannelRow,
+                            except_activity: str | None = None) -> None:
+        """Queues an update of every posted copy of this channel's cards."""
+        from dialogs.new_channel import NewChannelFlow
+
+        status_flow = NewChannelFlow(self._s)
+
+        async def build(copy: CardCopyRow) -> dict[str, Any] | None:
+            viewer = await session.get(PersonRow, copy.person_id) if copy.person_id else None
+            texts = Texts.for_locale(copy.locale or (viewer.locale if viewer else None))
+            if copy.card == "approval":
+                view = await approval_view(session, self._s, channel, texts, viewer=viewer)
+                return approval_card(view, texts)
+            if copy.card == "status":
+                return await status_flow.status_card(session, channel, texts)
+            return None
+
+        await queue_updates(session, "channel", channel.id, build, self._s.clock.now(),
+                            except_activity=except_activity)
+
+    async def refresh(self, actor: Actor, data: dict[str, Any]) -> dict[str, Any] | None:
+        """Answers the approval card's automatic refresh for whoever is looking."""
+        async with self._s.sessions() as session:
+            channel = await _channel(session, data.get("channel_id"))
+            if channel is None:
+                return None
+            view = await approval_view(session, self._s, channel, actor.texts,
+                                       viewer=actor.person)
+            return approval_card(view, actor.texts)
+
+    async def remind(self, session: AsyncSession) -> int:
+        """Queues one reminder per request left undecided for the policy's days (R2)."""
+        now = self._s.clock.now()
+        limit = now - timedelta(days=self._s.policy.channels.approval_reminder_days)
+        rows = await session.scalars(
+            select(ChannelRow)
+            .where(ChannelRow.status == ChannelStatus.PENDING_APPROVAL.value)
+            .where(ChannelRow.submitted_at <= limit)
+        )
+        queued = 0
+        for channel in rows:
+            manager = (await session.get(PersonRow, channel.manager_person_id)
+                       if channel.manager_person_id else None)
+            if manager is None:
+                continue
+            texts = texts_for(manager)
+            view = await approval_view(session, self._s, channel, texts, viewer=manager,
+                                       notice=texts("flow.approval_reminder"))
+            if await queue_card(session, manager, approval_card(view, texts), now,
+                                track=("channel", channel.id, "approval"),
+                                dedupe_key=f"approval-reminder:{channel.id}:{channel.version}"):
+                record_event(session, at=now, action="channel.approval_reminded",
+                             subject_type="channel", subject_id=channel.id)
+                queued += 1
+        return queued
+
+
+def _form_values(channel: ChannelRow) -> dict[str, str]:
+    plan = channel.plan
+    return {
+        "platform": channel.platform, "name": channel.name, "unit": channel.unit,
+        "purpose": channel.purpose, "login_reference": channel.login_reference,
+        **{k: str(v) for k, v in plan.items()},
+    }
+
+
+def _message_card(text: str) -> dict[str, Any]:
+    from cards.common import card, paragraph
+
+    return card([paragraph(text)])
+
+
+async def _channel(session: AsyncSession, raw_id: Any) -> ChannelRow | None:
+    try:
+        return await get_channel(session, int(raw_id))
+    except (TypeError, ValueError):
+        return None
