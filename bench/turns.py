@@ -46,6 +46,7 @@ import math
 import os
 import platform
 import pstats
+import subprocess
 import sys
 import tempfile
 import time
@@ -352,7 +353,24 @@ def environment() -> dict[str, Any]:
         except metadata.PackageNotFoundError:
             return "-"
 
+    def revision() -> str:
+        try:
+            head = subprocess.run(
+                ["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, timeout=5
+            ).stdout.strip()
+            dirty = subprocess.run(
+                ["git", "status", "--porcelain", "--untracked-files=no"],
+                capture_output=True,
+                text=True,
+                timeout=5,
+            ).stdout.strip()
+        except (OSError, subprocess.SubprocessError):
+            return "-"
+        return f"{head or '-'}{' + uncommitted changes' if dirty else ''}"
+
     return {
+        "git": revision(),
+        "load_average": round(os.getloadavg()[0], 2) if hasattr(os, "getloadavg") else "-",
         "python": platform.python_version(),
         "platform": platform.platform(),
         "cpus": os.cpu_count(),
@@ -366,11 +384,15 @@ def environment() -> dict[str, Any]:
 def render(result: dict[str, Any]) -> str:
     """The human-readable report: config, one row per bot, ratios, targets."""
     config = result["config"]
+    env = result["environment"]
     lines = [
         f"turns: {config['turns']} per bot after {config['warmup']} warm-up, "
         f"concurrency {config['concurrency']}, block {config['block']}, "
         f"{config['users']} users, database {config['database']}"
         + (", LEAN SDK (msrest retry-policy patch)" if config["lean_sdk"] else ""),
+        f"python {env['python']}, botbuilder {env['botbuilder']}, aiohttp {env['aiohttp']}, "
+        f"sqlalchemy {env['sqlalchemy']}, {env['cpus']} CPUs, load {env['load_average']} "
+        f"at start, git {env['git']}",
         "",
         f"{'bot':<12} {'turns':>6} {'turns/s':>9} {'p50 ms':>8} {'p90 ms':>8} "
         f"{'p99 ms':>8} {'max ms':>8}",
@@ -710,6 +732,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
     users = [make_user(index) for index in range(1, args.users + 1)]
     started = time.monotonic()
     deadline = started + args.max_seconds
+    measured_on = environment()
     with tempfile.TemporaryDirectory(prefix="kk-bench-") as folder:
         database_url, database_shown = _database_url(args.database, Path(folder))
         settings = Settings(database_url=database_url, files_dir=Path(folder) / "files")
@@ -759,7 +782,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
                     "max_seconds": args.max_seconds,
                     "turn_timeout_s": args.turn_timeout,
                 },
-                "environment": environment(),
+                "environment": measured_on,
                 "bots": bots,
                 "ratios": verdict(bots[KANALKOLLEN], bots[ECHO]),
                 "checks": {

@@ -11,20 +11,22 @@ from botbuilder.dialogs import Dialog
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from bot.actions import ActionContext, ActionResult, ActionRouter
+from bot.actions import ActionRouter
 from bot.adapter import build_adapter, build_authentication
-from bot.delivery import DeliveryLoop, build_delivery_loop
+from bot.delivery import DeliveryLoop
+from bot.files import FileLinkSigner, files_routes, signing_secret
 from bot.handler import KanalkollenBot
 from bot.http import MAX_BODY_BYTES, MessagesEndpoint
 from bot.recorder import TurnRecorder
+from bot.runtime import open_runtime
+from bot.scheduler import Scheduler
 from bot.settings import Settings
-from cards.help import help_card
-from cards.verbs import Verb
 from dialogs.runner import DialogRunner
 from domain.clock import Clock, SystemClock
 from domain.policy import Policy, load_policy
 from storage.bot_state import SqlStorage
 from storage.db import create_engine, session_factory
+from storage.files import LocalFileStore
 from storage.migrate import is_at_head, upgrade_head
 
 log = logging.getLogger(__name__)
@@ -37,10 +39,7 @@ SESSIONS = web.AppKey("sessions", async_sessionmaker[AsyncSession])
 BOT = web.AppKey("bot", KanalkollenBot)
 DELIVERY = web.AppKey("delivery", DeliveryLoop)
 ENDPOINT = web.AppKey("messages_endpoint", MessagesEndpoint)
-
-
-async def _show_help(context: ActionContext) -> ActionResult:
-    return ActionResult(card=help_card(context.texts))
+SCHEDULER = web.AppKey("scheduler", Scheduler)
 
 
 def create_app(
@@ -65,34 +64,42 @@ def create_app(
         yield
         await engine.dispose()
 
+    store = LocalFileStore(settings.files_dir)
+    signer = FileLinkSigner(
+        signing_secret(settings.files_signing_key, local_mode=settings.local_mode), app[CLOCK]
+    )
+
     async def bot(app: web.Application) -> AsyncIterator[None]:
         authentication = build_authentication(settings)
         adapter = build_adapter(authentication)
         sessions = app[SESSIONS]
-        conversation_state = ConversationState(SqlStorage(sessions, app[CLOCK]))
-        kanalkollen = KanalkollenBot(
-            conversation_state=conversation_state,
-            recorder=TurnRecorder(sessions, app[CLOCK]),
-            router=ActionRouter({Verb.SHOW_HELP: _show_help}),
-            runner=DialogRunner(conversation_state.create_property("dialog_state"), flows or {}),
-        )
-        app[BOT] = kanalkollen
-        app[DELIVERY] = build_delivery_loop(
-            adapter=adapter,
-            app_id=settings.app_id,
-            default_service_url=settings.teams_service_url,
-            sessions=sessions,
-            clock=app[CLOCK],
-            policy=app[POLICY].delivery,
-        )
-        endpoint = MessagesEndpoint(
-            settings=settings, authentication=authentication, adapter=adapter, bot=kanalkollen
-        )
-        app[ENDPOINT] = endpoint
-        if deliver:
-            app[DELIVERY].start()
-        yield
-        await app[DELIVERY].stop()
+        async with open_runtime(
+            settings, sessions=sessions, clock=app[CLOCK], policy=app[POLICY],
+            adapter=adapter, store=store, signer=signer,
+        ) as runtime:
+            conversation_state = ConversationState(SqlStorage(sessions, app[CLOCK]))
+            kanalkollen = KanalkollenBot(
+                conversation_state=conversation_state,
+                recorder=TurnRecorder(sessions, app[CLOCK]),
+                router=ActionRouter(runtime.flows.verbs),
+                runner=DialogRunner(
+                    conversation_state.create_property("dialog_state"), flows or {}
+                ),
+                commands=runtime.flows.commands,
+            )
+            app[BOT] = kanalkollen
+            app[DELIVERY] = runtime.delivery
+            app[SCHEDULER] = runtime.scheduler
+            app[ENDPOINT] = MessagesEndpoint(
+                settings=settings, authentication=authentication, adapter=adapter,
+                bot=kanalkollen,
+            )
+            if deliver:
+                runtime.delivery.start()
+                runtime.scheduler.start()
+            yield
+            await runtime.scheduler.stop()
+            await runtime.delivery.stop()
 
     app.cleanup_ctx.extend([database, bot])
 
@@ -102,6 +109,7 @@ def create_app(
     app.router.add_post("/api/messages", messages)
     app.router.add_get("/healthz", _healthz)
     app.router.add_get("/readyz", _readyz)
+    app.add_routes(files_routes(store, signer))
     return app
 
 

@@ -22,6 +22,7 @@ from bot.proactive import DeliveryError
 from domain.clock import Clock
 from domain.outbox import DeliveryFailure, NextStep, OutboxKind, OutboxStatus, after_failure
 from domain.policy import DeliveryPolicy
+from storage.channels import add_card_copy
 from storage.outbox import OutboxMessage, OutboxStore
 from storage.people import forget_conversation, mark_undeliverable, personal_conversation
 
@@ -165,6 +166,25 @@ class DeliveryLoop:
             log.warning(
                 "outbox %s: sent, but the lease had passed to another instance", message.id
             )
+        await self._remember_copy(message, result)
+
+    async def _remember_copy(self, message: OutboxMessage, result: dict[str, Any]) -> None:
+        """Records where a tracked card landed, so that later decisions update it."""
+        track = message.payload.get("track")
+        if not isinstance(track, dict) or not result.get("activity_id"):
+            return
+        async with self._sessions.begin() as session:
+            await add_card_copy(
+                session,
+                subject_type=track["subject_type"],
+                subject_id=track["subject_id"],
+                card=track["card"],
+                conversation_id=result["conversation_id"],
+                activity_id=result["activity_id"],
+                person_id=message.recipient_person_id,
+                locale=None,
+                now=self._clock.now(),
+            )
 
     async def _failed(self, key: str, message: OutboxMessage, error: DeliveryError) -> None:
         failure = error.failure
@@ -218,8 +238,12 @@ def build_delivery_loop(
     sessions: async_sessionmaker[AsyncSession],
     clock: Clock,
     policy: DeliveryPolicy,
+    email: Sender | None = None,
 ) -> DeliveryLoop:
-    """Builds the loop with the Teams senders (e-mail senders join when configured)."""
+    """Builds the loop with the Teams senders and, when a transport is configured, e-mail.
+
+    Without a mail transport (MAIL_TRANSPORT=none) e-mail rows stay pending in the outbox.
+    """
     from bot.proactive import TeamsSender
 
     teams = TeamsSender(
@@ -229,9 +253,15 @@ def build_delivery_loop(
         clock=clock,
         default_service_url=default_service_url,
     )
+    senders: dict[OutboxKind, Sender] = {
+        OutboxKind.TEAMS_MESSAGE: teams,
+        OutboxKind.TEAMS_UPDATE: teams,
+    }
+    if email is not None:
+        senders[OutboxKind.EMAIL] = email
     return DeliveryLoop(
         store=OutboxStore(sessions),
-        senders={OutboxKind.TEAMS_MESSAGE: teams, OutboxKind.TEAMS_UPDATE: teams},
+        senders=senders,
         sessions=sessions,
         clock=clock,
         policy=policy,

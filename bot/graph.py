@@ -26,6 +26,7 @@ import functools
 import json
 import logging
 import ssl
+import threading
 import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -128,7 +129,8 @@ class GraphClient:
             ssl.create_default_context(cafile=config.ca_file) if config.ca_file else True
         )
         self._base_url = config.base_url.rstrip("/")
-        self._lock = asyncio.Lock()
+        self._lock = asyncio.Lock()  # one token acquisition at a time
+        self._threads = threading.RLock()  # guards the msal app in worker threads
         self._app: msal.ConfidentialClientApplication | None = None
         self._http: requests.Session | None = None
         self._token: _Token | None = None
@@ -171,8 +173,7 @@ class GraphClient:
 
     async def aclose(self) -> None:
         """Closes msal's HTTP session (the aiohttp session belongs to the caller)."""
-        async with self._lock:
-            self._forget_app()
+        await self._forget(None)
 
     async def _user(self, path: str) -> GraphUser | None:
         data = await self._request("GET", path, params={"$select": USER_FIELDS}, missing_ok=True)
@@ -192,7 +193,8 @@ class GraphClient:
         if body is not None:
             headers["Content-Type"] = "application/json"
         for attempt in (1, 2):
-            headers["Authorization"] = f"Bearer {await self._access_token()}"
+            token = await self._access_token()
+            headers["Authorization"] = f"Bearer {token}"
             try:
                 async with self._session.request(
                     method,
@@ -211,8 +213,7 @@ class GraphClient:
             log.debug("graph %s %s -> %d", method, path, status)
             if status == 401 and attempt == 1:
                 # The token may have been revoked or the secret rotated: one fresh token.
-                async with self._lock:
-                    self._forget_app()
+                await self._forget(token)
                 continue
             if status == 404 and missing_ok:
                 return None
@@ -241,8 +242,19 @@ class GraphClient:
             log.info("graph: acquired an app token valid for %d s", lifetime)
             return self._token.value
 
+    async def _forget(self, used_token: str | None) -> None:
+        """Drops the msal app and its token (unless another caller already replaced it)."""
+        async with self._lock:
+            if used_token is None or self._token is None or self._token.value == used_token:
+                await asyncio.to_thread(self._forget_app)
+
     def _acquire_token(self) -> dict[str, Any]:
         """Builds the msal app on first use and asks it for a token (in a worker thread)."""
+        # A cancelled caller leaves its thread running; the next one waits for it here.
+        with self._threads:
+            return self._acquire_token_locked()
+
+    def _acquire_token_locked(self) -> dict[str, Any]:
         try:
             if self._app is None:
                 self._app = self._build_app()
@@ -256,9 +268,10 @@ class GraphClient:
             # msal raises this for 5xx answers of the token endpoint.
             raise GraphUnavailable(f"identity platform failed: {error}") from error
         except ValueError as error:
-            # The OpenID discovery failed (unknown tenant, wrong authority host).
+            # The OpenID discovery failed (unknown tenant, wrong authority host), or the token
+            # endpoint's answer was not JSON.
             self._forget_app()
-            raise GraphAuthError(400, f"authority refused: {error}") from error
+            raise GraphAuthError(400, f"authority or token endpoint refused: {error}") from error
 
     def _build_app(self) -> msal.ConfidentialClientApplication:
         http = requests.Session()
@@ -280,12 +293,13 @@ class GraphClient:
         )
 
     def _forget_app(self) -> None:
-        """Drops the msal app, its token cache and its HTTP session."""
-        self._app = None
-        self._token = None
-        if self._http is not None:
-            self._http.close()
-            self._http = None
+        """Drops the msal app, its token cache and its HTTP session (in a worker thread)."""
+        with self._threads:
+            self._app = None
+            self._token = None
+            if self._http is not None:
+                self._http.close()
+                self._http = None
 
 
 def _segment(value: str) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable, Mapping
 
 from botbuilder.core import ConversationState, MessageFactory, TurnContext
 from botbuilder.core.teams import TeamsActivityHandler
@@ -31,6 +32,9 @@ log = logging.getLogger(__name__)
 
 _PERSON_KEY = "kanalkollen.person_id"
 
+# A text command answered with a card: (turn, acting person id, texts).
+CommandHandler = Callable[[TurnContext, int | None, Texts], Awaitable[None]]
+
 
 def _card_activity(content: dict[str, object]) -> object:
     return MessageFactory.attachment(
@@ -48,11 +52,13 @@ class KanalkollenBot(TeamsActivityHandler):
         recorder: TurnRecorder,
         router: ActionRouter,
         runner: DialogRunner,
+        commands: Mapping[str, CommandHandler] | None = None,
     ) -> None:
         self._conversation_state = conversation_state
         self._recorder = recorder
         self._router = router
         self._runner = runner
+        self._commands = dict(commands or {})
         self._welcomed = conversation_state.create_property("welcomed")
 
     async def on_turn(self, turn_context: TurnContext) -> None:
@@ -79,6 +85,11 @@ class KanalkollenBot(TeamsActivityHandler):
             )
         elif command == "help":
             await turn_context.send_activity(_card_activity(help_card(texts)))
+        elif command in self._commands:
+            # A card flow replaces whatever conversation flow was running.
+            await self._runner.cancel(turn_context)
+            person_id = turn_context.turn_state.get(_PERSON_KEY)
+            await self._commands[command](turn_context, person_id, texts)
         elif self._runner.starts(command):
             await self._runner.begin(turn_context, command)  # type: ignore[arg-type]
         elif not await self._runner.continue_active(turn_context):

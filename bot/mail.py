@@ -30,7 +30,6 @@ from bot.graph import GraphAuthError, GraphClient, GraphError, GraphUnavailable
 log = logging.getLogger(__name__)
 
 SMTP_TIMEOUT_SECONDS = 10.0
-TRANSPORTS = ("graph", "smtp", "none")
 
 
 @dataclass(frozen=True)
@@ -97,30 +96,17 @@ def build_mime(message: MailMessage) -> EmailMessage:
     return mime
 
 
+@dataclass(frozen=True)
 class SmtpTransport:
     """Sends through an SMTP relay with aiosmtplib; 5xx is permanent, 4xx and I/O transient."""
 
-    def __init__(
-        self,
-        host: str,
-        port: int = 587,
-        starttls: bool = True,
-        username: str = "",
-        password: str = "",
-        timeout: float = SMTP_TIMEOUT_SECONDS,
-        *,
-        ca_file: str | None = None,
-    ) -> None:
-        self.host = host
-        self.port = port
-        self.starttls = starttls
-        self.username = username
-        self._password = password
-        self.timeout = timeout
-        self.ca_file = ca_file
-
-    def __repr__(self) -> str:
-        return f"SmtpTransport(host={self.host!r}, port={self.port}, starttls={self.starttls})"
+    host: str
+    port: int = 587
+    starttls: bool = True
+    username: str = ""
+    password: str = field(default="", repr=False)
+    timeout: float = SMTP_TIMEOUT_SECONDS
+    ca_file: str | None = None  # trust this CA bundle for STARTTLS instead of the system's
 
     async def send(self, message: MailMessage) -> None:
         """Hands the message to the relay."""
@@ -133,7 +119,7 @@ class SmtpTransport:
                 port=self.port,
                 start_tls=self.starttls,
                 username=self.username or None,
-                password=self._password or None,
+                password=self.password or None,
                 timeout=self.timeout,
                 cert_bundle=self.ca_file,
             )
@@ -145,7 +131,8 @@ class SmtpTransport:
             ) from error
         except aiosmtplib.SMTPAuthenticationError as error:
             raise MailError(
-                permanent=False, message=f"SMTP login refused ({error.code}): check SMTP_USER"
+                permanent=False,
+                message=f"SMTP login refused ({error.code}): check SMTP_USER and SMTP_PASSWORD",
             ) from error
         except aiosmtplib.SMTPResponseException as error:
             raise MailError(
@@ -182,8 +169,9 @@ class GraphMailTransport:
             raise MailError(permanent=False, message=str(error)) from error
         except GraphError as error:
             transient = error.status in (408, 429) or error.status >= 500
+            retry_after = error.retry_after if transient else None
             raise MailError(
-                permanent=not transient, message=str(error), retry_after=error.retry_after
+                permanent=not transient, message=str(error), retry_after=retry_after
             ) from error
 
 

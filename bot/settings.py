@@ -43,6 +43,30 @@ class Settings:
     files_dir: Path = Path("var/files")
     log_level: str = "INFO"
     teams_service_url: str = DEFAULT_TEAMS_SERVICE_URL
+    public_base_url: str = ""
+    files_signing_key: str = field(default="", repr=False)
+    graph_tenant_id: str = ""
+    graph_client_id: str = ""
+    graph_client_secret: str = field(default="", repr=False)
+    graph_base_url: str = "https://graph.microsoft.com/v1.0"
+    graph_authority_host: str = "https://login.microsoftonline.com"
+    mail_transport: str = "none"
+    mail_from: str = ""
+    smtp_host: str = ""
+    smtp_port: int = 587
+    smtp_starttls: bool = True
+    smtp_user: str = ""
+    smtp_password: str = field(default="", repr=False)
+
+    @property
+    def graph_configured(self) -> bool:
+        """True when Microsoft Graph credentials are set (manager lookup, sendMail)."""
+        return bool(self.graph_tenant_id and self.graph_client_id and self.graph_client_secret)
+
+    @property
+    def base_url(self) -> str:
+        """The public https URL of the bot (links to files); loopback in local mode."""
+        return (self.public_base_url or f"http://127.0.0.1:{self.port}").rstrip("/")
 
     @property
     def local_mode(self) -> bool:
@@ -106,6 +130,31 @@ def settings_from(values: Mapping[str, str]) -> Settings:
         allowed = frozenset({tenant_id})
 
     policy = get("KANALKOLLEN_POLICY")
+    graph = {key: get(key) for key in ("GRAPH_TENANT_ID", "GRAPH_CLIENT_ID",
+                                       "GRAPH_CLIENT_SECRET")}
+    if any(graph.values()) and not all(graph.values()):
+        missing = next(key for key, value in graph.items() if not value)
+        raise SettingsError(f"{missing} is required when any GRAPH_* setting is set.")
+    transport = (get("MAIL_TRANSPORT") or "none").lower()
+    if transport not in ("none", "smtp", "graph"):
+        raise SettingsError(f"MAIL_TRANSPORT must be graph, smtp or none, not '{transport}'.")
+    if transport == "smtp" and not get("SMTP_HOST"):
+        raise SettingsError("SMTP_HOST is required when MAIL_TRANSPORT is smtp.")
+    if transport == "graph" and not all(graph.values()):
+        raise SettingsError("GRAPH_TENANT_ID, GRAPH_CLIENT_ID and GRAPH_CLIENT_SECRET are "
+                            "required when MAIL_TRANSPORT is graph.")
+    if transport != "none" and "@" not in get("MAIL_FROM"):
+        raise SettingsError(f"MAIL_FROM must be an e-mail address when MAIL_TRANSPORT is "
+                            f"{transport}.")
+    public = get("PUBLIC_BASE_URL")
+    if public and not public.startswith(("https://", "http://127.0.0.1", "http://localhost")):
+        raise SettingsError("PUBLIC_BASE_URL must be an https URL.")
+    signing_key = get("FILES_SIGNING_KEY")
+    if signing_key and len(signing_key.encode()) < 32:
+        raise SettingsError("FILES_SIGNING_KEY must be at least 32 characters.")
+    if app_id and not signing_key:
+        raise SettingsError("FILES_SIGNING_KEY is required when MicrosoftAppId is set "
+                            "(every instance must sign file links with the same key).")
     return Settings(
         app_id=app_id,
         app_password=password,
@@ -118,17 +167,40 @@ def settings_from(values: Mapping[str, str]) -> Settings:
         files_dir=Path(get("FILES_DIR") or "var/files"),
         log_level=_log_level(get("LOG_LEVEL", "INFO")),
         teams_service_url=get("TEAMS_SERVICE_URL") or DEFAULT_TEAMS_SERVICE_URL,
+        public_base_url=public,
+        files_signing_key=signing_key,
+        graph_tenant_id=graph["GRAPH_TENANT_ID"],
+        graph_client_id=graph["GRAPH_CLIENT_ID"],
+        graph_client_secret=graph["GRAPH_CLIENT_SECRET"],
+        graph_base_url=get("GRAPH_BASE_URL") or "https://graph.microsoft.com/v1.0",
+        graph_authority_host=get("GRAPH_AUTHORITY_HOST") or "https://login.microsoftonline.com",
+        mail_transport=transport,
+        mail_from=get("MAIL_FROM"),
+        smtp_host=get("SMTP_HOST"),
+        smtp_port=_port(get("SMTP_PORT", "587"), key="SMTP_PORT"),
+        smtp_starttls=_flag(get("SMTP_STARTTLS", "true"), key="SMTP_STARTTLS"),
+        smtp_user=get("SMTP_USER"),
+        smtp_password=get("SMTP_PASSWORD"),
     )
 
 
-def _port(raw: str) -> int:
+def _port(raw: str, key: str = "PORT") -> int:
     try:
         port = int(raw)
     except ValueError:
-        raise SettingsError(f"PORT must be a number, not '{raw}'.") from None
+        raise SettingsError(f"{key} must be a number, not '{raw}'.") from None
     if not 0 <= port <= 65535:
-        raise SettingsError(f"PORT must be between 0 and 65535, not {port}.")
+        raise SettingsError(f"{key} must be between 0 and 65535, not {port}.")
     return port
+
+
+def _flag(raw: str, key: str) -> bool:
+    value = raw.lower()
+    if value in ("1", "true", "yes", "on"):
+        return True
+    if value in ("0", "false", "no", "off"):
+        return False
+    raise SettingsError(f"{key} must be true or false, not '{raw}'.")
 
 
 def _log_level(raw: str) -> str:

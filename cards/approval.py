@@ -56,9 +56,13 @@ def approval_card(view: ApprovalView, texts: Texts) -> dict[str, Any]:
     if deciding:
         body += _decision_inputs(view, texts)
         actions = [
-            execute_action(texts("approval.approve"), Verb.APPROVAL_APPROVE, ids, style="positive"),
+            execute_action(
+                texts("approval.approve"), Verb.APPROVAL_APPROVE, ids, style="positive"
+            ),
             execute_action(texts("approval.changes"), Verb.APPROVAL_CHANGES, ids),
-            execute_action(texts("approval.reject"), Verb.APPROVAL_REJECT, ids, style="destructive"),
+            execute_action(
+                texts("approval.reject"), Verb.APPROVAL_REJECT, ids, style="destructive"
+            ),
         ]
     return card(body, actions, **refresh(Verb.APPROVAL_REFRESH, ids, view.refresh_user_ids))
 

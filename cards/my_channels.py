@@ -39,7 +39,9 @@ def _row(row: MyChannelRow, texts: Texts) -> Element:
     ]
     if row.next_due:
         # R12: an overdue documentation stands out.
-        due = texts("my_channels.overdue" if row.overdue else "my_channels.next_due", date=row.next_due)
+        due = texts(
+            "my_channels.overdue" if row.overdue else "my_channels.next_due", date=row.next_due
+        )
         state.append(
             paragraph(due, spacing="None", **({"color": "Attention"} if row.overdue else {}))
         )

@@ -18,7 +18,9 @@ def registration_card(view: RegistrationView, texts: Texts) -> dict[str, Any]:
     summary = view.summary
     body: list[Element] = [heading(texts("registration.title"))]
     if view.done:
-        return card([*body, summary_facts(summary, texts, people=False), outcome(view.done, "good")])
+        return card(
+            [*body, summary_facts(summary, texts, people=False), outcome(view.done, "good")]
+        )
     body += [
         paragraph(texts("registration.intro", name=summary.name)),
         paragraph(texts("registration.step_create", platform=summary.platform), spacing="Small"),

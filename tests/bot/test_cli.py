@@ -116,7 +116,8 @@ async def test_manifest_build_writes_the_app_package(tmp_path: Path):
         "manifest", "build", "--out", str(out),
         env={"MicrosoftAppId": "00000000-1111-4222-8333-444444444444",
              "MicrosoftAppPassword": "synthetic",
-             "MicrosoftAppTenantId": "7e57c0de-0000-4000-8000-000000000001"},
+             "MicrosoftAppTenantId": "7e57c0de-0000-4000-8000-000000000001",
+             "FILES_SIGNING_KEY": "k" * 32},
         cwd=tmp_path,
     )
 

@@ -130,6 +130,7 @@ def authenticated_settings() -> Settings:
     return Settings(
         app_id="00000000-1111-4222-8333-444444444444",
         app_password="synthetic-test-value",
+        files_signing_key="k" * 32,
         app_tenant_id="7e57c0de-0000-4000-8000-000000000001",
         allowed_tenants=frozenset({"7e57c0de-0000-4000-8000-000000000001"}),
     )

@@ -10,6 +10,7 @@ from bot.settings import DEFAULT_DATABASE_URL, SettingsError, load_settings, set
 
 TENANT = "7e57c0de-0000-4000-8000-000000000001"
 APP = "00000000-1111-4222-8333-444444444444"
+KEY = "k" * 32  # a synthetic signing key
 
 
 def test_defaults_are_local_mode_on_sqlite():
@@ -24,7 +25,7 @@ def test_defaults_are_local_mode_on_sqlite():
 
 def test_single_tenant_serves_its_own_tenant_by_default():
     settings = settings_from({"MicrosoftAppId": APP, "MicrosoftAppPassword": "synthetic",
-                              "MicrosoftAppTenantId": TENANT})
+                              "MicrosoftAppTenantId": TENANT, "FILES_SIGNING_KEY": KEY})
 
     assert not settings.local_mode
     assert settings.allowed_tenants == frozenset({TENANT})
@@ -50,6 +51,17 @@ def test_allowed_tenants_are_a_comma_separated_list():
         ({"PORT": "eighty"}, "PORT"),
         ({"PORT": "70000"}, "PORT"),
         ({"LOG_LEVEL": "LOUD"}, "LOG_LEVEL"),
+        ({"MicrosoftAppId": APP, "MicrosoftAppPassword": "s", "MicrosoftAppTenantId": TENANT},
+         "FILES_SIGNING_KEY"),
+        ({"FILES_SIGNING_KEY": "short"}, "FILES_SIGNING_KEY"),
+        ({"GRAPH_TENANT_ID": TENANT}, "GRAPH_CLIENT_ID"),
+        ({"MAIL_TRANSPORT": "pigeon"}, "MAIL_TRANSPORT"),
+        ({"MAIL_TRANSPORT": "smtp"}, "SMTP_HOST"),
+        ({"MAIL_TRANSPORT": "smtp", "SMTP_HOST": "127.0.0.1"}, "MAIL_FROM"),
+        ({"MAIL_TRANSPORT": "graph", "MAIL_FROM": "a@b.se"}, "GRAPH_TENANT_ID"),
+        ({"SMTP_STARTTLS": "maybe"}, "SMTP_STARTTLS"),
+        ({"SMTP_PORT": "x"}, "SMTP_PORT"),
+        ({"PUBLIC_BASE_URL": "http://bot.example"}, "PUBLIC_BASE_URL"),
     ],
 )
 def test_a_wrong_combination_names_the_key(values: dict[str, str], named_key: str):
@@ -63,7 +75,8 @@ def test_a_wrong_combination_names_the_key(values: dict[str, str], named_key: st
 
 def test_multi_tenant_needs_no_tenant_id():
     settings = settings_from({"MicrosoftAppId": APP, "MicrosoftAppPassword": "synthetic",
-                              "MicrosoftAppType": "multitenant"})
+                              "MicrosoftAppType": "multitenant",
+                              "FILES_SIGNING_KEY": KEY})
 
     assert settings.app_type == "MultiTenant"
     assert settings.allowed_tenants == frozenset()
@@ -71,7 +84,7 @@ def test_multi_tenant_needs_no_tenant_id():
 
 def test_the_password_is_not_in_the_repr():
     settings = settings_from({"MicrosoftAppId": APP, "MicrosoftAppPassword": "synthetic-value",
-                              "MicrosoftAppTenantId": TENANT})
+                              "MicrosoftAppTenantId": TENANT, "FILES_SIGNING_KEY": KEY})
 
     assert "synthetic-value" not in repr(settings)
 

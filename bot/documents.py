@@ -1,0 +1,41 @@
+"""The plan documents (R5): rendered with python-docx, stored, linked by signed URLs."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from bot.files import FileLinkSigner
+from bot.plan_document import plan_document_view, store_plan_document
+from cards.i18n import Texts
+from domain.clock import Clock
+from domain.plan import PlanSections
+from storage.files import FileStore
+
+
+class StoredDocuments:
+    """Implements dialogs.services.Documents on a FileStore and a link signer."""
+
+    def __init__(self, store: FileStore, signer: FileLinkSigner, base_url: str,
+                 clock: Clock) -> None:
+        self._store = store
+        self._signer = signer
+        self._base_url = base_url
+        self._clock = clock
+
+    async def store_plan(
+        self, texts: Texts, *, channel_name: str, platform: str, unit: str, purpose: str,
+        plan: PlanSections, editors: tuple[str, ...], manager: str, requester: str,
+        created_at: str,
+    ) -> tuple[str, str]:
+        """Renders the plan as .docx and stores it; returns its key and SHA-256."""
+        view = plan_document_view(
+            texts, channel_name=channel_name, platform=platform, unit=unit,
+            purpose_and_audience=purpose, plan=plan, editors=editors, manager=manager,
+            requester=requester, created_at=created_at,
+        )
+        stored = await store_plan_document(self._store, view, texts, created=self._clock.now())
+        return stored.key, stored.sha256
+
+    def link(self, key: str, ttl: timedelta) -> str:
+        """Returns an unguessable, expiring URL to a stored file."""
+        return self._signer.url_for(self._base_url, key, ttl)

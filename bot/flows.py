@@ -1,0 +1,133 @@
+"""Wires the channel flows to the verb router, the text commands and the scheduler."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from botbuilder.core import MessageFactory, TurnContext
+from botbuilder.schema import Attachment
+
+from bot.actions import ActionContext, ActionResult, VerbHandler
+from bot.handler import CommandHandler
+from bot.scheduler import Sweep
+from cards.common import ADAPTIVE_CARD_CONTENT_TYPE
+from cards.help import help_card
+from cards.i18n import Texts
+from cards.verbs import Verb
+from dialogs.actor import Actor, load_actor
+from dialogs.approval import ApprovalFlow
+from dialogs.communications import CommunicationsFlow
+from dialogs.editors import EditorsFlow
+from dialogs.my_channels import MyChannelsFlow
+from dialogs.new_channel import NewChannelFlow
+from dialogs.registration import RegistrationFlow
+from dialogs.services import FlowServices
+
+
+
+@dataclass(frozen=True)
+class Flows:
+    """The router table, the card-sending commands and the sweeps of every flow."""
+
+    verbs: Mapping[Verb, VerbHandler]
+    commands: Mapping[str, CommandHandler]
+    sweeps: Mapping[str, Sweep]
+
+
+def build_flows(services: FlowServices) -> Flows:
+    """Builds every flow once, with its services."""
+    new_channel = NewChannelFlow(services)
+    approval = ApprovalFlow(services)
+    editors = EditorsFlow(services)
+    registration = RegistrationFlow(services)
+    my_channels = MyChannelsFlow(services)
+    communications = CommunicationsFlow(services)
+
+    async def actor_of(ctx: ActionContext) -> Actor | None:
+        activity = ctx.turn_context.activity
+        async with services.sessions() as session:
+            return await load_actor(
+                session, ctx.person_id, ctx.texts,
+                conversation_id=activity.conversation.id if activity.conversation else None,
+                activity_id=activity.reply_to_id,
+            )
+
+    def acting(run: Callable[[Actor, dict[str, Any]], Awaitable[dict[str, Any] | None]]
+               ) -> VerbHandler:
+        async def handler(ctx: ActionContext) -> ActionResult:
+            actor = await actor_of(ctx)
+            if actor is None:
+                return ActionResult(message=ctx.texts("errors.not_allowed"))
+            result = await run(actor, dict(ctx.action.data))
+            if result is None:
+                return ActionResult(message=ctx.texts("errors.not_allowed"))
+            return ActionResult(card=result)
+
+        return handler
+
+    async def show_help(ctx: ActionContext) -> ActionResult:
+        return ActionResult(card=help_card(ctx.texts))
+
+    verbs: dict[Verb, VerbHandler] = {
+        Verb.SHOW_HELP: show_help,
+        Verb.CHANNEL_NEW: acting(lambda actor, _data: new_channel.form(actor)),
+        Verb.CHANNEL_SUBMIT: acting(new_channel.submit),
+        Verb.CHANNEL_STATUS: acting(
+            lambda actor, data: new_channel.refresh_status(actor, data.get("channel_id"))),
+        Verb.APPROVAL_REFRESH: acting(approval.refresh),
+        Verb.EDITOR_NOMINATE: acting(editors.nominate),
+        Verb.CHANNEL_REGISTER: acting(registration.register),
+        Verb.COMMS_COMMENT: acting(communications.comment),
+    }
+    for verb in (Verb.APPROVAL_APPROVE, Verb.APPROVAL_REJECT, Verb.APPROVAL_CHANGES):
+        verbs[verb] = acting(lambda actor, data, verb=verb: approval.decide(actor, verb, data))
+    for verb in (Verb.EDITOR_ACCEPT, Verb.EDITOR_DECLINE):
+        verbs[verb] = acting(lambda actor, data, verb=verb: editors.answer(actor, verb, data))
+
+    async def send_card(turn_context: TurnContext, content: dict[str, Any]) -> None:
+        await turn_context.send_activity(MessageFactory.attachment(
+            Attachment(content_type=ADAPTIVE_CARD_CONTENT_TYPE, content=content)))
+
+    async def turn_actor(turn_context: TurnContext, person_id: int | None,
+                         texts: Texts) -> Actor | None:
+        async with services.sessions() as session:
+            return await load_actor(session, person_id, texts)
+
+    async def new_channel_command(turn_context: TurnContext, person_id: int | None,
+                                  texts: Texts) -> None:
+        actor = await turn_actor(turn_context, person_id, texts)
+        if actor is None:
+            await turn_context.send_activity(texts("errors.not_allowed"))
+            return
+        await send_card(turn_context, await new_channel.form(actor))
+
+    async def my_channels_command(turn_context: TurnContext, person_id: int | None,
+                                  texts: Texts) -> None:
+        actor = await turn_actor(turn_context, person_id, texts)
+        if actor is None:
+            await turn_context.send_activity(texts("errors.not_allowed"))
+            return
+        await send_card(turn_context, await my_channels.card(actor))
+
+    async def communications_command(turn_context: TurnContext, person_id: int | None,
+                                      texts: Texts) -> None:
+        actor = await turn_actor(turn_context, person_id, texts)
+        conversation = turn_context.activity.conversation
+        if actor is None or conversation is None:
+            await turn_context.send_activity(texts("errors.not_allowed"))
+            return
+        reply = await communications.pick(actor, conversation.id,
+                                          conversation.conversation_type)
+        await turn_context.send_activity(reply)
+
+    return Flows(
+        verbs=verbs,
+        commands={
+            "new_channel": new_channel_command,
+            "my_channels": my_channels_command,
+            "communications": communications_command,
+        },
+        sweeps={"approval_reminders": approval.remind},
+    )

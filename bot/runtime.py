@@ -1,0 +1,79 @@
+"""Builds the services the flows and loops run on, for the app and for `kanalkollen remind`."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from typing import Any
+
+import aiohttp
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.delivery import DeliveryLoop, build_delivery_loop
+from bot.directory import GraphDirectory
+from bot.documents import StoredDocuments
+from bot.email_sender import EmailSender
+from bot.files import FileLinkSigner
+from bot.flows import Flows, build_flows
+from bot.graph import GraphClient, GraphConfig
+from bot.mail import mail_transport_from
+from bot.scheduler import Scheduler
+from bot.settings import Settings
+from dialogs.services import Directory, FlowServices, NoDirectory
+from domain.clock import Clock
+from domain.policy import Policy
+from storage.files import FileStore
+
+
+@dataclass(frozen=True)
+class Runtime:
+    """The delivery loop, the flows and the scheduler of one process."""
+
+    delivery: DeliveryLoop
+    flows: Flows
+    scheduler: Scheduler
+    services: FlowServices
+
+
+@asynccontextmanager
+async def open_runtime(
+    settings: Settings, *, sessions: async_sessionmaker[AsyncSession], clock: Clock,
+    policy: Policy, adapter: Any, store: FileStore, signer: FileLinkSigner,
+) -> AsyncIterator[Runtime]:
+    """Opens the HTTP client for Graph, builds everything, and closes it afterwards."""
+    async with aiohttp.ClientSession() as http:
+        graph = (
+            GraphClient(GraphConfig(
+                tenant_id=settings.graph_tenant_id, client_id=settings.graph_client_id,
+                client_secret=settings.graph_client_secret, base_url=settings.graph_base_url,
+                authority_host=settings.graph_authority_host,
+            ), http)
+            if settings.graph_configured else None
+        )
+        directory: Directory = (
+            GraphDirectory(graph, settings.graph_tenant_id) if graph else NoDirectory()
+        )
+        transport = mail_transport_from(
+            settings.mail_transport, smtp_host=settings.smtp_host, smtp_port=settings.smtp_port,
+            smtp_starttls=settings.smtp_starttls, smtp_user=settings.smtp_user,
+            smtp_password=settings.smtp_password, graph=graph,
+        )
+        delivery = build_delivery_loop(
+            adapter=adapter, app_id=settings.app_id,
+            default_service_url=settings.teams_service_url, sessions=sessions, clock=clock,
+            policy=policy.delivery,
+            email=EmailSender(transport, settings.mail_from) if transport else None,
+        )
+        services = FlowServices(
+            sessions=sessions, clock=clock, policy=policy, directory=directory,
+            documents=StoredDocuments(store, signer, settings.base_url, clock),
+            wake_delivery=delivery.wake,
+        )
+        flows = build_flows(services)
+        scheduler = Scheduler(sessions, flows.sweeps, delivery.wake)
+        try:
+            yield Runtime(delivery, flows, scheduler, services)
+        finally:
+            if graph is not None:
+                await graph.aclose()

@@ -1,0 +1,68 @@
+"""The scheduler: sweeps that queue what has become due (reminders), every minute.
+
+A sweep selects with an indexed query and queues with a dedupe key, so running it twice, or on
+two instances at once, queues nothing twice. `kanalkollen remind --at` runs the same sweeps once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Awaitable, Callable, Mapping
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+log = logging.getLogger(__name__)
+
+Sweep = Callable[[AsyncSession], Awaitable[int]]
+INTERVAL_SECONDS = 60.0
+
+
+class Scheduler:
+    """Runs the sweeps one after another, each in its own transaction."""
+
+    def __init__(
+        self, sessions: async_sessionmaker[AsyncSession], sweeps: Mapping[str, Sweep],
+        wake_delivery: Callable[[], None], interval_seconds: float = INTERVAL_SECONDS,
+    ) -> None:
+        self._sessions = sessions
+        self._sweeps = dict(sweeps)
+        self._wake_delivery = wake_delivery
+        self._interval = interval_seconds
+        self._task: asyncio.Task[None] | None = None
+
+    async def run_once(self) -> dict[str, int]:
+        """Runs every sweep once; returns how many messages each queued."""
+        queued: dict[str, int] = {}
+        for name, sweep in self._sweeps.items():
+            async with self._sessions.begin() as session:
+                queued[name] = await sweep(session)
+        if any(queued.values()):
+            self._wake_delivery()
+        return queued
+
+    def start(self) -> None:
+        """Starts sweeping in the background."""
+        if self._task is None:
+            self._task = asyncio.create_task(self._run(), name="kanalkollen-scheduler")
+
+    async def stop(self) -> None:
+        """Stops sweeping."""
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None
+
+    async def _run(self) -> None:
+        while True:
+            try:
+                queued = await self.run_once()
+                if any(queued.values()):
+                    log.info("scheduler queued %s", queued)
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("scheduler: a sweep failed; trying again next interval")
+            await asyncio.sleep(self._interval)

@@ -1,0 +1,85 @@
+"""The communications department (R7): the channel that sees new plans, and its comments."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from cards.comms import comms_summary_card
+from cards.views import CommsSummaryView
+from dialogs.actor import Actor
+from dialogs.channel_views import person_name, plan_sections, summary
+from dialogs.new_channel import COMMUNICATIONS_SETTING
+from dialogs.notify import queue_text, texts_for
+from dialogs.services import FlowServices
+from storage.audit import record_event
+from storage.channels import get_channel, set_setting
+from storage.models import PersonRow
+
+COMMENT_LIMIT = 2000
+
+
+class CommunicationsFlow:
+    """Picks the communications conversation and forwards its comments to requesters."""
+
+    def __init__(self, services: FlowServices) -> None:
+        self._s = services
+
+    async def pick(self, actor: Actor, conversation_id: str, conversation_type: str | None
+                   ) -> str:
+        """An admin makes this team channel the communications conversation; returns a reply."""
+        texts = actor.texts
+        if actor.person.aad_object_id not in self._s.policy.admins:
+            return texts("admin.not_admin")
+        if conversation_type != "channel":
+            return texts("admin.only_in_team_channel")
+        now = self._s.clock.now()
+        async with self._s.sessions.begin() as session:
+            await set_setting(session, COMMUNICATIONS_SETTING, conversation_id,
+                              by_person_id=actor.person.id, now=now)
+            record_event(session, at=now, action="settings.communications_conversation",
+                         subject_type="setting", subject_id=COMMUNICATIONS_SETTING,
+                         actor=actor.person.aad_object_id, actor_person_id=actor.person.id,
+                         details={"conversation_id": conversation_id})
+        return texts("admin.communications_picked")
+
+    async def comment(self, actor: Actor, data: dict[str, Any]) -> dict[str, Any]:
+        """Sends a comment on a plan to the requester (R7) and marks the card as sent."""
+        texts = actor.texts
+        text = str(data.get("comment") or "").strip()
+        now = self._s.clock.now()
+        async with self._s.sessions.begin() as session:
+            try:
+                channel = await get_channel(session, int(data.get("channel_id")))  # type: ignore[arg-type]
+            except (TypeError, ValueError):
+                channel = None
+            if channel is None:
+                from cards.common import card, paragraph
+
+                return card([paragraph(texts("flow.unknown_channel"))])
+
+            async def card(error: str | None = None, sent: str | None = None) -> dict[str, Any]:
+                view = CommsSummaryView(
+                    summary=await summary(session, channel, texts, self._s.documents),
+                    sections=plan_sections(texts, channel), version=channel.version,
+                    error=error, sent=sent)
+                return comms_summary_card(view, texts)
+
+            if not text:
+                return await card(error=texts("flow.comment_required"))
+            if len(text) > COMMENT_LIMIT:
+                return await card(error=texts("form.errors.too_long", limit=COMMENT_LIMIT,
+                                              length=len(text)))
+            requester = await session.get(PersonRow, channel.requester_person_id)
+            assert requester is not None
+            reader = texts_for(requester)
+            queue_text(session, requester, reader(
+                "flow.communications_comment", name=channel.name,
+                author=person_name(reader, actor.person), comment=text), now)
+            record_event(session, at=now, action="channel.communications_comment",
+                         subject_type="channel", subject_id=channel.id,
+                         actor=actor.person.aad_object_id, actor_person_id=actor.person.id,
+                         details={"length": len(text)})
+            result = await card(sent=texts("flow.comment_sent",
+                                           name=person_name(texts, requester)))
+        self._s.wake_delivery()
+        return result
