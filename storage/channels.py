@@ -77,7 +77,7 @@ async def editors_of(
     if not include_removed:
         statement = statement.where(ChannelEditorRow.status != EditorStatus.REMOVED)
     rows = await session.execute(statement)
-    return [EditorEntry(editor, person) for editor, person in rows.tuples()]
+    return [EditorEntry(editor, person) for editor, person in rows]
 
 
 async def nominate(

@@ -117,9 +117,12 @@ BotFactory = Callable[..., Awaitable[RunningBot]]
 
 @pytest.fixture
 async def start_bot(
-    sqlite_database_url: str, clock: FixedClock, tmp_path: Path
+    sqlite_database_url: str, clock: FixedClock, tmp_path: Path, emulator: ConnectorEmulator
 ) -> AsyncIterator[BotFactory]:
-    """Starts bots with create_app on loopback; all are stopped at the end of the test."""
+    """Starts bots with create_app on loopback; all are stopped at the end of the test.
+
+    It depends on the emulator so that the emulator outlives the bots' delivery loops.
+    """
     running: list[RunningBot] = []
 
     async def start(settings: Settings | None = None, **app_kwargs: Any) -> RunningBot:

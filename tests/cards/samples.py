@@ -159,6 +159,7 @@ def _form_values() -> dict[str, str]:
         "platform": "instagram",
         "evaluation_date": "2026-06-30",
         "editors": ",".join(_AAD_IDS),
+        "manager": "00000000-0000-4000-8000-0000000000a3",
     }
 
 

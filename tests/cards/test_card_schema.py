@@ -65,6 +65,28 @@ BROKEN_CARD: dict[str, Any] = {
 }
 
 
+# Teams' people picker: an Input.ChoiceSet whose choices Teams fetches from the directory
+# ("choices.data": a Data.Query over graph.microsoft.com/users). Teams documents it for the
+# cards it renders; the 1.5 schema and renderer know Data.Query only from 1.6. So the schema
+# and renderer checks see each picker as the plain ChoiceSet that other clients show, with
+# one stand-in choice for the list Teams fills; any other Data.Query is still refused.
+PEOPLE_PICKER_QUERY = {"type": "Data.Query", "dataset": "graph.microsoft.com/users"}
+PICKER_STAND_IN = {"title": "Teams people picker", "value": "people"}
+
+
+def as_plain_1_5(node: Any) -> Any:
+    """Returns a card with each Teams people picker as the plain 1.5 ChoiceSet it falls back to."""
+    if isinstance(node, list):
+        return [as_plain_1_5(item) for item in node]
+    if not isinstance(node, dict):
+        return node
+    plain = {key: as_plain_1_5(value) for key, value in node.items()}
+    if plain.get("type") == "Input.ChoiceSet" and plain.get("choices.data") == PEOPLE_PICKER_QUERY:
+        del plain["choices.data"]
+        plain["choices"] = plain.get("choices") or [PICKER_STAND_IN]
+    return plain
+
+
 def actions_of(node: Any, path: str = "$") -> Iterator[tuple[str, dict[str, Any]]]:
     """Yields every action of a card with its JSON path; an action's fallback is part of it."""
     if isinstance(node, list):
@@ -104,7 +126,7 @@ def test_the_schema_is_microsofts_adaptive_cards_1_5_schema() -> None:
 
 @pytest.mark.parametrize("sample", SAMPLES, ids=str)
 def test_card_validates_against_the_official_schema(sample: samples.SampleCard) -> None:
-    problems = schema_problems(sample.card)
+    problems = schema_problems(as_plain_1_5(sample.card))
     assert not problems, "\n".join(problems)
 
 
@@ -125,6 +147,10 @@ def test_the_schema_check_catches_a_broken_card() -> None:
     assert any("size" in problem for problem in schema_problems(BROKEN_CARD))
     password = {"type": SUBMIT, "title": "x", "data": {}, "password": "hunter2"}
     assert schema_problems(password, SUBMIT)
+    other_query = {"type": "Data.Query", "dataset": "graph.microsoft.com/groups"}
+    picker = {"type": "Input.ChoiceSet", "id": "p", "choices": [], "choices.data": other_query}
+    card = {"type": "AdaptiveCard", "version": "1.5", "body": [picker]}
+    assert any("choices.data" in problem for problem in schema_problems(as_plain_1_5(card)))
 
 
 # --- (b) the official renderer, with Teams' host config -----------------------------------
@@ -135,7 +161,8 @@ def rendered() -> dict[str, RendererResult]:
     """Every sample (and the broken card) through the official renderer, in one node run."""
     try:
         node_modules = ensure_renderer()
-        return render({s.id: s.card for s in SAMPLES} | {BROKEN: BROKEN_CARD}, node_modules)
+        cards = {s.id: as_plain_1_5(s.card) for s in SAMPLES} | {BROKEN: BROKEN_CARD}
+        return render(cards, node_modules)
     except RendererUnavailable as unavailable:
         pytest.skip(str(unavailable))
     except RuntimeError as error:
@@ -217,7 +244,9 @@ def test_action_data_reads_back_through_parse_action(sample: samples.SampleCard)
             continue
         fields = {key: value for key, value in action["data"].items() if key != "verb"}
         invoke = {"action": {"type": EXECUTE, "verb": action["verb"], "data": action["data"]}}
-        for value in (invoke, action["fallback"]["data"]):
+        # A refresh has no fallback: clients without Universal Actions do not refresh.
+        fallback = [] if path.endswith(".refresh.action") else [action["fallback"]["data"]]
+        for value in (invoke, *fallback):
             parsed = parse_action(value)
             assert parsed is not None, path
             assert (parsed.verb, parsed.data) == (Verb(action["verb"]), fields), path

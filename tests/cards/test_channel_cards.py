@@ -164,7 +164,7 @@ def test_the_manager_sees_three_decisions_a_comment_and_the_login_checkbox() -> 
     actions = executes(card)
     assert list(actions) == [Verb.APPROVAL_APPROVE, Verb.APPROVAL_CHANGES, Verb.APPROVAL_REJECT]
     for verb, action in actions.items():
-        assert action["data"] == {**ids, "verb": verb.value}
+        assert action["data"] == {**ids, "verb": verb}
         assert action["fallback"] == {
             "type": "Action.Submit", "title": action["title"], "data": action["data"],
             **({"style": action["style"]} if "style" in action else {}),
@@ -260,7 +260,7 @@ def test_editor_invite_explains_the_role_and_offers_accept_and_decline() -> None
     actions = executes(card)
     assert list(actions) == [Verb.EDITOR_ACCEPT, Verb.EDITOR_DECLINE]
     for verb, action in actions.items():
-        assert action["data"] == {"channel_id": 7, "editor_id": 12, "verb": verb.value}
+        assert action["data"] == {"channel_id": 7, "editor_id": 12, "verb": verb}
     body = " ".join(texts_of(card))
     assert "minst två redaktörer" in body
     assert "varje halvår" in body

@@ -96,6 +96,12 @@ function check(json, legacy) {
         context.setActionRegistry(withoutExecute());
     }
     let actions = [];
+    if (legacy && json.refresh !== undefined) {
+        // A client without Universal Actions never refreshes a card: it ignores `refresh`,
+        // whose action can only be an Action.Execute (no fallback applies to it).
+        json = { ...json };
+        delete json.refresh;
+    }
     try {
         card.parse(json, context);
         for (let i = 0; i < context.eventCount; i++) {
