@@ -59,7 +59,6 @@ class KanalkollenBot(TeamsActivityHandler):
         self._router = router
         self._runner = runner
         self._commands = dict(commands or {})
-        self._welcomed = conversation_state.create_property("welcomed")
 
     async def on_turn(self, turn_context: TurnContext) -> None:
         """Records who wrote from where, handles the activity, then saves state once."""
@@ -128,10 +127,9 @@ class KanalkollenBot(TeamsActivityHandler):
             await self._welcome_once(turn_context)
 
     async def _welcome_once(self, turn_context: TurnContext) -> None:
-        # Teams sends both installationUpdate and conversationUpdate on install: greet once.
-        if await self._welcomed.get(turn_context, False):
+        conversation = turn_context.activity.conversation
+        if conversation is None or not await self._recorder.first_welcome(conversation.id):
             return
-        await self._welcomed.set(turn_context, True)
         sender = turn_context.activity.from_property
         first_name = (sender.name or "").split(" ")[0] if sender else ""
         texts = Texts.for_locale(turn_context.activity.locale)

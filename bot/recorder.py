@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+from collections import OrderedDict
+from datetime import datetime, timedelta
 from typing import Any
 
 from botbuilder.core import TurnContext
@@ -11,9 +13,14 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from domain.clock import Clock
 from storage.audit import record_event
+from storage.once import first_time
 from storage.people import SeenConversation, SeenPerson, upsert_conversation, upsert_person
 
 log = logging.getLogger(__name__)
+
+# A repeat turn with unchanged facts refreshes the stored reference at most this often.
+REFRESH_AFTER = timedelta(minutes=10)
+RECENT_LIMIT = 10_000
 
 
 def tenant_of(activity: Activity) -> str | None:
@@ -40,9 +47,18 @@ def _reference(activity: Activity, tenant_id: str | None) -> dict[str, Any]:
 class TurnRecorder:
     """Writes what an activity tells about its sender and conversation, once per turn."""
 
-    def __init__(self, sessions: async_sessionmaker[AsyncSession], clock: Clock) -> None:
+    def __init__(
+        self, sessions: async_sessionmaker[AsyncSession], clock: Clock,
+        refresh_after: timedelta = REFRESH_AFTER,
+    ) -> None:
         self._sessions = sessions
         self._clock = clock
+        self._refresh_after = refresh_after
+        # What this process last wrote per (conversation, sender): a repeat turn within
+        # `refresh_after` with the same facts needs no write. The database stays the truth;
+        # this only saves a write transaction on the hot path.
+        self._recent: OrderedDict[tuple[str, str], tuple[int | None, tuple[Any, ...], datetime]]
+        self._recent = OrderedDict()
 
     async def record(self, turn_context: TurnContext) -> int | None:
         """Upserts the sender and the conversation reference; returns the person's id."""
@@ -53,6 +69,31 @@ class TurnRecorder:
             return None
         tenant_id = tenant_of(activity)
         now = self._clock.now()
+        key = (conversation.id, (sender.aad_object_id or sender.id or "") if sender else "")
+        facts = (
+            tenant_id, activity.service_url, conversation.conversation_type,
+            sender.id if sender else None, sender.name if sender else None, activity.locale,
+        )
+        known = self._recent.get(key)
+        if (
+            known is not None and known[1] == facts and now - known[2] < self._refresh_after
+            and activity.type != "installationUpdate"
+        ):
+            self._recent.move_to_end(key)
+            return known[0]
+        person_id = await self._write(turn_context, tenant_id, now)
+        self._recent[key] = (person_id, facts, now)
+        self._recent.move_to_end(key)
+        while len(self._recent) > RECENT_LIMIT:
+            self._recent.popitem(last=False)
+        return person_id
+
+    async def _write(self, turn_context: TurnContext, tenant_id: str | None,
+                     now: datetime) -> int | None:
+        activity = turn_context.activity
+        sender = activity.from_property
+        conversation = activity.conversation
+        assert conversation is not None
         async with self._sessions.begin() as session:
             person_id = None
             if sender is not None and sender.aad_object_id and tenant_id:
@@ -92,3 +133,12 @@ class TurnRecorder:
                     actor_person_id=person_id,
                 )
         return person_id
+
+    async def first_welcome(self, conversation_id: str) -> bool:
+        """Tells whether this turn is the one that welcomes a conversation (once, ever).
+
+        Teams sends installationUpdate and conversationUpdate at the same moment on install;
+        the database decides which of the two turns greets.
+        """
+        async with self._sessions.begin() as session:
+            return await first_time(session, "welcome", conversation_id, self._clock.now())

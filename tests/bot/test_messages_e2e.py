@@ -57,3 +57,25 @@ async def test_install_welcomes_once(start_bot: BotFactory, emulator: ConnectorE
     [card] = emulator.cards(user.conversation_id)
     assert card["body"][0]["text"] == "Hej! Jag är Kanalkollen."
     assert len(emulator.sent) == 1
+
+
+async def test_simultaneous_install_activities_welcome_once(
+    start_bot: BotFactory, emulator: ConnectorEmulator
+):
+    # Teams sends installationUpdate and conversationUpdate at the same moment on install.
+    import asyncio
+
+    from tests.support.factories import make_members_added
+
+    bot = await start_bot()
+    user = make_user(3)
+
+    results = await asyncio.gather(
+        bot.post(make_install(user, emulator.service_url)),
+        bot.post(make_members_added(user, emulator.service_url)),
+    )
+
+    assert [status for status, _ in results] == [200, 200]
+    await emulator.wait_for_count(1)
+    await asyncio.sleep(0.2)
+    assert len(emulator.sent) == 1
