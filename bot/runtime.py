@@ -48,6 +48,7 @@ async def open_runtime(
                 tenant_id=settings.graph_tenant_id, client_id=settings.graph_client_id,
                 client_secret=settings.graph_client_secret, base_url=settings.graph_base_url,
                 authority_host=settings.graph_authority_host,
+                ca_file=settings.graph_ca_file or None,
             ), http)
             if settings.graph_configured else None
         )

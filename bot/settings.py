@@ -50,6 +50,7 @@ class Settings:
     graph_client_secret: str = field(default="", repr=False)
     graph_base_url: str = "https://graph.microsoft.com/v1.0"
     graph_authority_host: str = "https://login.microsoftonline.com"
+    graph_ca_file: str = ""
     mail_transport: str = "none"
     mail_from: str = ""
     smtp_host: str = ""
@@ -174,6 +175,7 @@ def settings_from(values: Mapping[str, str]) -> Settings:
         graph_client_secret=graph["GRAPH_CLIENT_SECRET"],
         graph_base_url=get("GRAPH_BASE_URL") or "https://graph.microsoft.com/v1.0",
         graph_authority_host=get("GRAPH_AUTHORITY_HOST") or "https://login.microsoftonline.com",
+        graph_ca_file=get("GRAPH_CA_FILE"),
         mail_transport=transport,
         mail_from=get("MAIL_FROM"),
         smtp_host=get("SMTP_HOST"),
