@@ -50,6 +50,12 @@ def sqlite_database_url(tmp_path: Path) -> str:
 
 
 @pytest.fixture
+def bot_database_url(sqlite_database_url: str) -> str:
+    """The database the started bots use; a module may override it with `database_url`."""
+    return sqlite_database_url
+
+
+@pytest.fixture
 async def engine(database_url: str) -> AsyncIterator[AsyncEngine]:
     """A migrated engine on the parametrised database."""
     engine = create_engine(database_url)
@@ -117,7 +123,7 @@ BotFactory = Callable[..., Awaitable[RunningBot]]
 
 @pytest.fixture
 async def start_bot(
-    sqlite_database_url: str, clock: FixedClock, tmp_path: Path, emulator: ConnectorEmulator
+    bot_database_url: str, clock: FixedClock, tmp_path: Path, emulator: ConnectorEmulator
 ) -> AsyncIterator[BotFactory]:
     """Starts bots with create_app on loopback; all are stopped at the end of the test.
 
@@ -126,10 +132,10 @@ async def start_bot(
     running: list[RunningBot] = []
 
     async def start(settings: Settings | None = None, **app_kwargs: Any) -> RunningBot:
-        base = Settings(database_url=sqlite_database_url, files_dir=tmp_path / "files")
+        base = Settings(database_url=bot_database_url, files_dir=tmp_path / "files")
         chosen = settings or base
         if settings is not None and settings.database_url == Settings().database_url:
-            chosen = replace(settings, database_url=sqlite_database_url)
+            chosen = replace(settings, database_url=bot_database_url)
         app = create_app(chosen, clock=app_kwargs.pop("clock", clock), **app_kwargs)
         server = TestServer(app, host="127.0.0.1", port=0)
         await server.start_server()

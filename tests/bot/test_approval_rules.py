@@ -13,6 +13,12 @@ from tests.conftest import BotFactory
 from tests.support.connector_emulator import ConnectorEmulator
 from tests.support.factories import make_user
 
+@pytest.fixture
+def bot_database_url(database_url: str) -> str:
+    """This module runs on SQLite and on PostgreSQL."""
+    return database_url
+
+
 
 @pytest.fixture
 async def story(start_bot: BotFactory, emulator: ConnectorEmulator) -> Story:

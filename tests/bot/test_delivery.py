@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from datetime import timedelta
 
 from sqlalchemy import select
@@ -18,6 +20,12 @@ from tests.support.connector_emulator import ConnectorEmulator
 from tests.support.factories import make_message, make_user
 
 FAST = Policy(delivery=DeliveryPolicy(backoff_base_seconds=1.0, max_attempts=3))
+
+@pytest.fixture
+def bot_database_url(database_url: str) -> str:
+    """This module runs on SQLite and on PostgreSQL."""
+    return database_url
+
 
 
 def _text(text: str) -> dict[str, object]:

@@ -20,6 +20,12 @@ from tests.conftest import BotFactory
 from tests.support.connector_emulator import ConnectorEmulator
 from tests.support.smtp_sink import SmtpSink
 
+@pytest.fixture
+def bot_database_url(database_url: str) -> str:
+    """This module runs on SQLite and on PostgreSQL."""
+    return database_url
+
+
 
 @pytest.fixture
 async def smtp() -> AsyncIterator[SmtpSink]:

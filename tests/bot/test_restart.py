@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from botbuilder.core import MessageFactory
 from botbuilder.dialogs import (
     ComponentDialog,
@@ -15,6 +17,12 @@ from botbuilder.dialogs.prompts import PromptOptions
 from tests.conftest import BotFactory
 from tests.support.connector_emulator import ConnectorEmulator
 from tests.support.factories import make_message, make_user
+
+@pytest.fixture
+def bot_database_url(database_url: str) -> str:
+    """This module runs on SQLite and on PostgreSQL."""
+    return database_url
+
 
 
 def _two_question_flow() -> WaterfallDialog:
