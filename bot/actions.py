@@ -6,7 +6,7 @@ import logging
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from http import HTTPStatus
-from typing import Any
+from typing import Any, ClassVar
 
 from botbuilder.core import MessageFactory, TurnContext
 from botbuilder.schema import AdaptiveCardInvokeResponse, Attachment
@@ -47,7 +47,7 @@ class MessageInvokeResponse(AdaptiveCardInvokeResponse):  # type: ignore[misc]
     `application/vnd.microsoft.activity.message`) would fail to serialise.
     """
 
-    _attribute_map = {
+    _attribute_map: ClassVar[dict[str, dict[str, str]]] = {
         **AdaptiveCardInvokeResponse._attribute_map,
         "value": {"key": "value", "type": "str"},
     }

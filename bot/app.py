@@ -74,8 +74,13 @@ def create_app(
         adapter = build_adapter(authentication)
         sessions = app[SESSIONS]
         async with open_runtime(
-            settings, sessions=sessions, clock=app[CLOCK], policy=app[POLICY],
-            adapter=adapter, store=store, signer=signer,
+            settings,
+            sessions=sessions,
+            clock=app[CLOCK],
+            policy=app[POLICY],
+            adapter=adapter,
+            store=store,
+            signer=signer,
         ) as runtime:
             conversation_state = ConversationState(SqlStorage(sessions, app[CLOCK]))
             kanalkollen = KanalkollenBot(
@@ -91,7 +96,9 @@ def create_app(
             app[DELIVERY] = runtime.delivery
             app[SCHEDULER] = runtime.scheduler
             app[ENDPOINT] = MessagesEndpoint(
-                settings=settings, authentication=authentication, adapter=adapter,
+                settings=settings,
+                authentication=authentication,
+                adapter=adapter,
                 bot=kanalkollen,
             )
             if deliver:

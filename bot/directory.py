@@ -33,8 +33,10 @@ class GraphDirectory:
         try:
             user = await self._graph.get_manager(aad_object_id)
         except (GraphError, GraphUnavailable) as error:
-            log.warning("Graph manager lookup failed (%s): the form asks for the manager",
-                        type(error).__name__)
+            log.warning(
+                "Graph manager lookup failed (%s): the form asks for the manager",
+                type(error).__name__,
+            )
             return None
         return _person(user) if user is not None else None
 

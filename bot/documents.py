@@ -15,23 +15,40 @@ from storage.files import FileStore
 class StoredDocuments:
     """Implements dialogs.services.Documents on a FileStore and a link signer."""
 
-    def __init__(self, store: FileStore, signer: FileLinkSigner, base_url: str,
-                 clock: Clock) -> None:
+    def __init__(
+        self, store: FileStore, signer: FileLinkSigner, base_url: str, clock: Clock
+    ) -> None:
         self._store = store
         self._signer = signer
         self._base_url = base_url
         self._clock = clock
 
     async def store_plan(
-        self, texts: Texts, *, channel_name: str, platform: str, unit: str, purpose: str,
-        plan: PlanSections, editors: tuple[str, ...], manager: str, requester: str,
+        self,
+        texts: Texts,
+        *,
+        channel_name: str,
+        platform: str,
+        unit: str,
+        purpose: str,
+        plan: PlanSections,
+        editors: tuple[str, ...],
+        manager: str,
+        requester: str,
         created_at: str,
     ) -> tuple[str, str]:
         """Renders the plan as .docx and stores it; returns its key and SHA-256."""
         view = plan_document_view(
-            texts, channel_name=channel_name, platform=platform, unit=unit,
-            purpose_and_audience=purpose, plan=plan, editors=editors, manager=manager,
-            requester=requester, created_at=created_at,
+            texts,
+            channel_name=channel_name,
+            platform=platform,
+            unit=unit,
+            purpose_and_audience=purpose,
+            plan=plan,
+            editors=editors,
+            manager=manager,
+            requester=requester,
+            created_at=created_at,
         )
         stored = await store_plan_document(self._store, view, texts, created=self._clock.now())
         return stored.key, stored.sha256

@@ -21,7 +21,9 @@ class EmailSender:
         """Sends the e-mail; raises DeliveryError classified for the retry decision."""
         payload = message.payload
         mail = MailMessage(
-            to=tuple(payload["to"]), subject=payload["subject"], body_text=payload["body"],
+            to=tuple(payload["to"]),
+            subject=payload["subject"],
+            body_text=payload["body"],
             sender=self._sender,
         )
         try:
@@ -31,8 +33,11 @@ class EmailSender:
             status = 400 if error.permanent else None
             if error.retry_after is not None:
                 status = 429
-            raise DeliveryError(DeliveryFailure(
-                status=status, retry_after_seconds=error.retry_after,
-                message=f"mail: {error}",
-            )) from error
+            raise DeliveryError(
+                DeliveryFailure(
+                    status=status,
+                    retry_after_seconds=error.retry_after,
+                    message=f"mail: {error}",
+                )
+            ) from error
         return {"to": list(mail.to)}

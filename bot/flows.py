@@ -26,7 +26,6 @@ from dialogs.registration import RegistrationFlow
 from dialogs.services import FlowServices
 
 
-
 @dataclass(frozen=True)
 class Flows:
     """The router table, the card-sending commands and the sweeps of every flow."""
@@ -49,13 +48,16 @@ def build_flows(services: FlowServices) -> Flows:
         activity = ctx.turn_context.activity
         async with services.sessions() as session:
             return await load_actor(
-                session, ctx.person_id, ctx.texts,
+                session,
+                ctx.person_id,
+                ctx.texts,
                 conversation_id=activity.conversation.id if activity.conversation else None,
                 activity_id=activity.reply_to_id,
             )
 
-    def acting(run: Callable[[Actor, dict[str, Any]], Awaitable[dict[str, Any] | None]]
-               ) -> VerbHandler:
+    def acting(
+        run: Callable[[Actor, dict[str, Any]], Awaitable[dict[str, Any] | None]],
+    ) -> VerbHandler:
         async def handler(ctx: ActionContext) -> ActionResult:
             actor = await actor_of(ctx)
             if actor is None:
@@ -75,7 +77,8 @@ def build_flows(services: FlowServices) -> Flows:
         Verb.CHANNEL_NEW: acting(lambda actor, _data: new_channel.form(actor)),
         Verb.CHANNEL_SUBMIT: acting(new_channel.submit),
         Verb.CHANNEL_STATUS: acting(
-            lambda actor, data: new_channel.refresh_status(actor, data.get("channel_id"))),
+            lambda actor, data: new_channel.refresh_status(actor, data.get("channel_id"))
+        ),
         Verb.APPROVAL_REFRESH: acting(approval.refresh),
         Verb.EDITOR_NOMINATE: acting(editors.nominate),
         Verb.CHANNEL_REGISTER: acting(registration.register),
@@ -87,39 +90,45 @@ def build_flows(services: FlowServices) -> Flows:
         verbs[verb] = acting(lambda actor, data, verb=verb: editors.answer(actor, verb, data))
 
     async def send_card(turn_context: TurnContext, content: dict[str, Any]) -> None:
-        await turn_context.send_activity(MessageFactory.attachment(
-            Attachment(content_type=ADAPTIVE_CARD_CONTENT_TYPE, content=content)))
+        await turn_context.send_activity(
+            MessageFactory.attachment(
+                Attachment(content_type=ADAPTIVE_CARD_CONTENT_TYPE, content=content)
+            )
+        )
 
-    async def turn_actor(turn_context: TurnContext, person_id: int | None,
-                         texts: Texts) -> Actor | None:
+    async def turn_actor(
+        turn_context: TurnContext, person_id: int | None, texts: Texts
+    ) -> Actor | None:
         async with services.sessions() as session:
             return await load_actor(session, person_id, texts)
 
-    async def new_channel_command(turn_context: TurnContext, person_id: int | None,
-                                  texts: Texts) -> None:
+    async def new_channel_command(
+        turn_context: TurnContext, person_id: int | None, texts: Texts
+    ) -> None:
         actor = await turn_actor(turn_context, person_id, texts)
         if actor is None:
             await turn_context.send_activity(texts("errors.not_allowed"))
             return
         await send_card(turn_context, await new_channel.form(actor))
 
-    async def my_channels_command(turn_context: TurnContext, person_id: int | None,
-                                  texts: Texts) -> None:
+    async def my_channels_command(
+        turn_context: TurnContext, person_id: int | None, texts: Texts
+    ) -> None:
         actor = await turn_actor(turn_context, person_id, texts)
         if actor is None:
             await turn_context.send_activity(texts("errors.not_allowed"))
             return
         await send_card(turn_context, await my_channels.card(actor))
 
-    async def communications_command(turn_context: TurnContext, person_id: int | None,
-                                      texts: Texts) -> None:
+    async def communications_command(
+        turn_context: TurnContext, person_id: int | None, texts: Texts
+    ) -> None:
         actor = await turn_actor(turn_context, person_id, texts)
         conversation = turn_context.activity.conversation
         if actor is None or conversation is None:
             await turn_context.send_activity(texts("errors.not_allowed"))
             return
-        reply = await communications.pick(actor, conversation.id,
-                                          conversation.conversation_type)
+        reply = await communications.pick(actor, conversation.id, conversation.conversation_type)
         await turn_context.send_activity(reply)
 
     return Flows(

@@ -15,10 +15,8 @@ from botbuilder.schema import (
 )
 
 from bot.actions import (
-    MESSAGE_CONTENT_TYPE,
     ActionContext,
     ActionRouter,
-    MessageInvokeResponse,
 )
 from bot.recorder import TurnRecorder
 from cards.actions import parse_action

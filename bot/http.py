@@ -49,8 +49,11 @@ def _body(response: InvokeResponse) -> Any:
         # The SDK puts an Exception(code, message) in its error responses, which it cannot
         # serialise; Teams expects {"code", "message"}.
         code, message = ([*body.value.args, "", ""])[:2]
-        return {"statusCode": int(body.status_code), "type": body.type,
-                "value": {"code": str(code), "message": str(message)}}
+        return {
+            "statusCode": int(body.status_code),
+            "type": body.type,
+            "value": {"code": str(code), "message": str(message)},
+        }
     if isinstance(body, Model):
         return body.serialize()
     return body

@@ -48,7 +48,9 @@ class TurnRecorder:
     """Writes what an activity tells about its sender and conversation, once per turn."""
 
     def __init__(
-        self, sessions: async_sessionmaker[AsyncSession], clock: Clock,
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        clock: Clock,
         refresh_after: timedelta = REFRESH_AFTER,
     ) -> None:
         self._sessions = sessions
@@ -71,12 +73,18 @@ class TurnRecorder:
         now = self._clock.now()
         key = (conversation.id, (sender.aad_object_id or sender.id or "") if sender else "")
         facts = (
-            tenant_id, activity.service_url, conversation.conversation_type,
-            sender.id if sender else None, sender.name if sender else None, activity.locale,
+            tenant_id,
+            activity.service_url,
+            conversation.conversation_type,
+            sender.id if sender else None,
+            sender.name if sender else None,
+            activity.locale,
         )
         known = self._recent.get(key)
         if (
-            known is not None and known[1] == facts and now - known[2] < self._refresh_after
+            known is not None
+            and known[1] == facts
+            and now - known[2] < self._refresh_after
             and activity.type != "installationUpdate"
         ):
             self._recent.move_to_end(key)
@@ -88,8 +96,9 @@ class TurnRecorder:
             self._recent.popitem(last=False)
         return person_id
 
-    async def _write(self, turn_context: TurnContext, tenant_id: str | None,
-                     now: datetime) -> int | None:
+    async def _write(
+        self, turn_context: TurnContext, tenant_id: str | None, now: datetime
+    ) -> int | None:
         activity = turn_context.activity
         sender = activity.from_property
         conversation = activity.conversation

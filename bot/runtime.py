@@ -38,36 +38,58 @@ class Runtime:
 
 @asynccontextmanager
 async def open_runtime(
-    settings: Settings, *, sessions: async_sessionmaker[AsyncSession], clock: Clock,
-    policy: Policy, adapter: Any, store: FileStore, signer: FileLinkSigner,
+    settings: Settings,
+    *,
+    sessions: async_sessionmaker[AsyncSession],
+    clock: Clock,
+    policy: Policy,
+    adapter: Any,
+    store: FileStore,
+    signer: FileLinkSigner,
 ) -> AsyncIterator[Runtime]:
     """Opens the HTTP client for Graph, builds everything, and closes it afterwards."""
     async with aiohttp.ClientSession() as http:
         graph = (
-            GraphClient(GraphConfig(
-                tenant_id=settings.graph_tenant_id, client_id=settings.graph_client_id,
-                client_secret=settings.graph_client_secret, base_url=settings.graph_base_url,
-                authority_host=settings.graph_authority_host,
-                ca_file=settings.graph_ca_file or None,
-            ), http)
-            if settings.graph_configured else None
+            GraphClient(
+                GraphConfig(
+                    tenant_id=settings.graph_tenant_id,
+                    client_id=settings.graph_client_id,
+                    client_secret=settings.graph_client_secret,
+                    base_url=settings.graph_base_url,
+                    authority_host=settings.graph_authority_host,
+                    ca_file=settings.graph_ca_file or None,
+                ),
+                http,
+            )
+            if settings.graph_configured
+            else None
         )
         directory: Directory = (
             GraphDirectory(graph, settings.graph_tenant_id) if graph else NoDirectory()
         )
         transport = mail_transport_from(
-            settings.mail_transport, smtp_host=settings.smtp_host, smtp_port=settings.smtp_port,
-            smtp_starttls=settings.smtp_starttls, smtp_user=settings.smtp_user,
-            smtp_password=settings.smtp_password, graph=graph,
+            settings.mail_transport,
+            smtp_host=settings.smtp_host,
+            smtp_port=settings.smtp_port,
+            smtp_starttls=settings.smtp_starttls,
+            smtp_user=settings.smtp_user,
+            smtp_password=settings.smtp_password,
+            graph=graph,
         )
         delivery = build_delivery_loop(
-            adapter=adapter, app_id=settings.app_id,
-            default_service_url=settings.teams_service_url, sessions=sessions, clock=clock,
+            adapter=adapter,
+            app_id=settings.app_id,
+            default_service_url=settings.teams_service_url,
+            sessions=sessions,
+            clock=clock,
             policy=policy.delivery,
             email=EmailSender(transport, settings.mail_from) if transport else None,
         )
         services = FlowServices(
-            sessions=sessions, clock=clock, policy=policy, directory=directory,
+            sessions=sessions,
+            clock=clock,
+            policy=policy,
+            directory=directory,
             documents=StoredDocuments(store, signer, settings.base_url, clock),
             wake_delivery=delivery.wake,
         )

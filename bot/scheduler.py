@@ -23,8 +23,11 @@ class Scheduler:
     """Runs the sweeps one after another, each in its own transaction."""
 
     def __init__(
-        self, sessions: async_sessionmaker[AsyncSession], sweeps: Mapping[str, Sweep],
-        wake_delivery: Callable[[], None], interval_seconds: float = INTERVAL_SECONDS,
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        sweeps: Mapping[str, Sweep],
+        wake_delivery: Callable[[], None],
+        interval_seconds: float = INTERVAL_SECONDS,
     ) -> None:
         self._sessions = sessions
         self._sweeps = dict(sweeps)

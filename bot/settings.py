@@ -131,8 +131,9 @@ def settings_from(values: Mapping[str, str]) -> Settings:
         allowed = frozenset({tenant_id})
 
     policy = get("KANALKOLLEN_POLICY")
-    graph = {key: get(key) for key in ("GRAPH_TENANT_ID", "GRAPH_CLIENT_ID",
-                                       "GRAPH_CLIENT_SECRET")}
+    graph = {
+        key: get(key) for key in ("GRAPH_TENANT_ID", "GRAPH_CLIENT_ID", "GRAPH_CLIENT_SECRET")
+    }
     if any(graph.values()) and not all(graph.values()):
         missing = next(key for key, value in graph.items() if not value)
         raise SettingsError(f"{missing} is required when any GRAPH_* setting is set.")
@@ -142,11 +143,14 @@ def settings_from(values: Mapping[str, str]) -> Settings:
     if transport == "smtp" and not get("SMTP_HOST"):
         raise SettingsError("SMTP_HOST is required when MAIL_TRANSPORT is smtp.")
     if transport == "graph" and not all(graph.values()):
-        raise SettingsError("GRAPH_TENANT_ID, GRAPH_CLIENT_ID and GRAPH_CLIENT_SECRET are "
-                            "required when MAIL_TRANSPORT is graph.")
+        raise SettingsError(
+            "GRAPH_TENANT_ID, GRAPH_CLIENT_ID and GRAPH_CLIENT_SECRET are "
+            "required when MAIL_TRANSPORT is graph."
+        )
     if transport != "none" and "@" not in get("MAIL_FROM"):
-        raise SettingsError(f"MAIL_FROM must be an e-mail address when MAIL_TRANSPORT is "
-                            f"{transport}.")
+        raise SettingsError(
+            f"MAIL_FROM must be an e-mail address when MAIL_TRANSPORT is {transport}."
+        )
     public = get("PUBLIC_BASE_URL")
     if public and not public.startswith(("https://", "http://127.0.0.1", "http://localhost")):
         raise SettingsError("PUBLIC_BASE_URL must be an https URL.")
@@ -154,8 +158,10 @@ def settings_from(values: Mapping[str, str]) -> Settings:
     if signing_key and len(signing_key.encode()) < 32:
         raise SettingsError("FILES_SIGNING_KEY must be at least 32 characters.")
     if app_id and not signing_key:
-        raise SettingsError("FILES_SIGNING_KEY is required when MicrosoftAppId is set "
-                            "(every instance must sign file links with the same key).")
+        raise SettingsError(
+            "FILES_SIGNING_KEY is required when MicrosoftAppId is set "
+            "(every instance must sign file links with the same key)."
+        )
     return Settings(
         app_id=app_id,
         app_password=password,

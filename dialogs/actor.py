@@ -22,8 +22,11 @@ class Actor:
 
 
 async def load_actor(
-    session: AsyncSession, person_id: int | None, texts: Texts,
-    conversation_id: str | None = None, activity_id: str | None = None,
+    session: AsyncSession,
+    person_id: int | None,
+    texts: Texts,
+    conversation_id: str | None = None,
+    activity_id: str | None = None,
 ) -> Actor | None:
     """Re-reads the acting person; None when Teams did not say who it is."""
     if person_id is None:

@@ -37,14 +37,21 @@ COMMENT_LIMIT = 2000
 
 
 async def approval_view(
-    session: AsyncSession, services: FlowServices, channel: ChannelRow, texts: Texts, *,
-    viewer: PersonRow | None, notice: str | None = None,
-    errors: dict[str, str] | None = None, values: dict[str, str] | None = None,
+    session: AsyncSession,
+    services: FlowServices,
+    channel: ChannelRow,
+    texts: Texts,
+    *,
+    viewer: PersonRow | None,
+    notice: str | None = None,
+    errors: dict[str, str] | None = None,
+    values: dict[str, str] | None = None,
 ) -> ApprovalView:
     """The approval card for one viewer: buttons for the manager while undecided."""
     manager = (
         await session.get(PersonRow, channel.manager_person_id)
-        if channel.manager_person_id is not None else None
+        if channel.manager_person_id is not None
+        else None
     )
     requester = await session.get(PersonRow, channel.requester_person_id)
     refresh = tuple(
@@ -89,17 +96,32 @@ class ApprovalFlow:
                 return _message_card(texts("flow.unknown_channel"))
             person = actor.person
 
-            async def card(notice: str | None = None, errors: dict[str, str] | None = None
-                           ) -> dict[str, Any]:
-                view = await approval_view(session, self._s, channel, texts, viewer=person,
-                                           notice=notice, errors=errors, values=values)
+            async def card(
+                notice: str | None = None, errors: dict[str, str] | None = None
+            ) -> dict[str, Any]:
+                view = await approval_view(
+                    session,
+                    self._s,
+                    channel,
+                    texts,
+                    viewer=person,
+                    notice=notice,
+                    errors=errors,
+                    values=values,
+                )
                 return approval_card(view, texts)
 
             if not may_decide(self._s.policy, channel, person):
-                record_event(session, at=now, action="channel.decision_refused",
-                             subject_type="channel", subject_id=channel.id,
-                             actor=person.aad_object_id, actor_person_id=person.id,
-                             details={"reason": "not_manager"})
+                record_event(
+                    session,
+                    at=now,
+                    action="channel.decision_refused",
+                    subject_type="channel",
+                    subject_id=channel.id,
+                    actor=person.aad_object_id,
+                    actor_person_id=person.id,
+                    details={"reason": "not_manager"},
+                )
                 return await card(texts("flow.only_manager_decides"))
             if channel.status != ChannelStatus.PENDING_APPROVAL.value:
                 return await card(texts("flow.already_decided"))
@@ -109,32 +131,48 @@ class ApprovalFlow:
             if errors:
                 return await card(errors=errors)
             changed = await change_status(
-                session, channel, target, now, decided_at=now, decided_by_person_id=person.id,
+                session,
+                channel,
+                target,
+                now,
+                decided_at=now,
+                decided_by_person_id=person.id,
                 decision_comment=comment or None,
                 manager_has_login_access=login_access and target is ChannelStatus.APPROVED,
             )
             if not changed:  # another click won the race
                 await session.refresh(channel)
                 return await card(texts("flow.already_decided"))
-            record_event(session, at=now, action=f"channel.{target.value}",
-                         subject_type="channel", subject_id=channel.id,
-                         actor=person.aad_object_id, actor_person_id=person.id,
-                         details={"version": channel.version, "comment": comment,
-                                  "manager_has_login_access": login_access})
+            record_event(
+                session,
+                at=now,
+                action=f"channel.{target.value}",
+                subject_type="channel",
+                subject_id=channel.id,
+                actor=person.aad_object_id,
+                actor_person_id=person.id,
+                details={
+                    "version": channel.version,
+                    "comment": comment,
+                    "manager_has_login_access": login_access,
+                },
+            )
             await self._after(session, channel, actor)
             result = await card()
         self._s.wake_delivery()
         return result
 
     @staticmethod
-    def _check(texts: Texts, target: ChannelStatus, comment: str,
-               login_access: bool) -> dict[str, str]:
+    def _check(
+        texts: Texts, target: ChannelStatus, comment: str, login_access: bool
+    ) -> dict[str, str]:
         errors: dict[str, str] = {}
         if target is not ChannelStatus.APPROVED and not comment:
             errors["comment"] = texts("flow.comment_required")
         if len(comment) > COMMENT_LIMIT:
-            errors["comment"] = texts("form.errors.too_long", limit=COMMENT_LIMIT,
-                                      length=len(comment))
+            errors["comment"] = texts(
+                "form.errors.too_long", limit=COMMENT_LIMIT, length=len(comment)
+            )
         if target is ChannelStatus.APPROVED and not login_access:
             # R6: the manager must have access to the login before the channel starts.
             errors["login_access"] = texts("flow.login_access_required")
@@ -152,16 +190,26 @@ class ApprovalFlow:
             queue_text(session, requester, texts("flow.approved_next", name=channel.name), now)
             await self._invite_editors(session, channel)
         elif status is ChannelStatus.REJECTED:
-            queue_text(session, requester, texts("flow.rejected", name=channel.name,
-                                                 comment=channel.decision_comment or ""), now)
+            queue_text(
+                session,
+                requester,
+                texts("flow.rejected", name=channel.name, comment=channel.decision_comment or ""),
+                now,
+            )
         else:
-            form = request_form_card(RequestFormView(
-                platforms=platform_choices(texts), values=_form_values(channel),
-                ask_manager=channel.manager_source == "form", channel_id=channel.id,
-                version=channel.version, manager_comment=channel.decision_comment,
-                manager_name=None,
-                plan_template_url=self._s.policy.templates.plan_template_url or None,
-            ), texts)
+            form = request_form_card(
+                RequestFormView(
+                    platforms=platform_choices(texts),
+                    values=_form_values(channel),
+                    ask_manager=channel.manager_source == "form",
+                    channel_id=channel.id,
+                    version=channel.version,
+                    manager_comment=channel.decision_comment,
+                    manager_name=None,
+                    plan_template_url=self._s.policy.templates.plan_template_url or None,
+                ),
+                texts,
+            )
             await queue_card(session, requester, form, now)
 
     async def _invite_editors(self, session: AsyncSession, channel: ChannelRow) -> None:
@@ -174,13 +222,21 @@ class ApprovalFlow:
             texts = texts_for(entry.person)
             view = EditorInviteView(
                 summary=await summary(session, channel, texts, self._s.documents),
-                editor_id=entry.editor.id, invited_by=person_name(texts, requester))
-            await queue_card(session, entry.person, editor_invite_card(view, texts), now,
-                             track=("channel", channel.id, "editor_invite"),
-                             dedupe_key=f"editor-invite:{entry.editor.id}:{entry.editor.nominated_at.isoformat()}")
+                editor_id=entry.editor.id,
+                invited_by=person_name(texts, requester),
+            )
+            await queue_card(
+                session,
+                entry.person,
+                editor_invite_card(view, texts),
+                now,
+                track=("channel", channel.id, "editor_invite"),
+                dedupe_key=f"editor-invite:{entry.editor.id}:{entry.editor.nominated_at.isoformat()}",
+            )
 
-    async def update_copies(self, session: AsyncSession, channel: ChannelRow,
-                            except_activity: str | None = None) -> None:
+    async def update_copies(
+        self, session: AsyncSession, channel: ChannelRow, except_activity: str | None = None
+    ) -> None:
         """Queues an update of every posted copy of this channel's cards."""
         from dialogs.new_channel import NewChannelFlow
 
@@ -196,8 +252,14 @@ class ApprovalFlow:
                 return await status_flow.status_card(session, channel, texts)
             return None
 
-        await queue_updates(session, "channel", channel.id, build, self._s.clock.now(),
-                            except_activity=except_activity)
+        await queue_updates(
+            session,
+            "channel",
+            channel.id,
+            build,
+            self._s.clock.now(),
+            except_activity=except_activity,
+        )
 
     async def refresh(self, actor: Actor, data: dict[str, Any]) -> dict[str, Any] | None:
         """Answers the approval card's automatic refresh for whoever is looking."""
@@ -205,8 +267,7 @@ class ApprovalFlow:
             channel = await _channel(session, data.get("channel_id"))
             if channel is None:
                 return None
-            view = await approval_view(session, self._s, channel, actor.texts,
-                                       viewer=actor.person)
+            view = await approval_view(session, self._s, channel, actor.texts, viewer=actor.person)
             return approval_card(view, actor.texts)
 
     async def remind(self, session: AsyncSession) -> int:
@@ -220,18 +281,37 @@ class ApprovalFlow:
         )
         queued = 0
         for channel in rows:
-            manager = (await session.get(PersonRow, channel.manager_person_id)
-                       if channel.manager_person_id else None)
+            manager = (
+                await session.get(PersonRow, channel.manager_person_id)
+                if channel.manager_person_id
+                else None
+            )
             if manager is None:
                 continue
             texts = texts_for(manager)
-            view = await approval_view(session, self._s, channel, texts, viewer=manager,
-                                       notice=texts("flow.approval_reminder"))
-            if await queue_card(session, manager, approval_card(view, texts), now,
-                                track=("channel", channel.id, "approval"),
-                                dedupe_key=f"approval-reminder:{channel.id}:{channel.version}"):
-                record_event(session, at=now, action="channel.approval_reminded",
-                             subject_type="channel", subject_id=channel.id)
+            view = await approval_view(
+                session,
+                self._s,
+                channel,
+                texts,
+                viewer=manager,
+                notice=texts("flow.approval_reminder"),
+            )
+            if await queue_card(
+                session,
+                manager,
+                approval_card(view, texts),
+                now,
+                track=("channel", channel.id, "approval"),
+                dedupe_key=f"approval-reminder:{channel.id}:{channel.version}",
+            ):
+                record_event(
+                    session,
+                    at=now,
+                    action="channel.approval_reminded",
+                    subject_type="channel",
+                    subject_id=channel.id,
+                )
                 queued += 1
         return queued
 
@@ -239,8 +319,11 @@ class ApprovalFlow:
 def _form_values(channel: ChannelRow) -> dict[str, str]:
     plan = channel.plan
     return {
-        "platform": channel.platform, "name": channel.name, "unit": channel.unit,
-        "purpose": channel.purpose, "login_reference": channel.login_reference,
+        "platform": channel.platform,
+        "name": channel.name,
+        "unit": channel.unit,
+        "purpose": channel.purpose,
+        "login_reference": channel.login_reference,
         **{k: str(v) for k, v in plan.items()},
     }
 

@@ -52,9 +52,11 @@ def plan_sections(texts: Texts, channel: ChannelRow) -> tuple[PlanSection, ...]:
     ]
     evaluation = channel.plan.get("evaluation_date")
     if evaluation:
-        sections.append(PlanSection(
-            texts("form.fields.evaluation_date"), day(texts, date.fromisoformat(evaluation))
-        ))
+        sections.append(
+            PlanSection(
+                texts("form.fields.evaluation_date"), day(texts, date.fromisoformat(evaluation))
+            )
+        )
     return tuple(sections)
 
 
@@ -65,7 +67,8 @@ async def summary(
     requester = await session.get(PersonRow, channel.requester_person_id)
     manager = (
         await session.get(PersonRow, channel.manager_person_id)
-        if channel.manager_person_id is not None else None
+        if channel.manager_person_id is not None
+        else None
     )
     editors = []
     for entry in await editors_of(session, channel.id):
@@ -73,7 +76,8 @@ async def summary(
         editors.append(f"{person_name(texts, entry.person)} ({answer})")
     plan_url = (
         documents.link(channel.plan_file_key, PLAN_LINK_TTL)
-        if documents is not None and channel.plan_file_key else None
+        if documents is not None and channel.plan_file_key
+        else None
     )
     return ChannelSummary(
         channel_id=channel.id,
@@ -93,8 +97,10 @@ async def summary(
 async def decision(session: AsyncSession, channel: ChannelRow, texts: Texts) -> Decision | None:
     """The manager's decision, once there is one."""
     status = ChannelStatus(channel.status)
-    if channel.decided_at is None or status in (ChannelStatus.DRAFT,
-                                                ChannelStatus.PENDING_APPROVAL):
+    if channel.decided_at is None or status in (
+        ChannelStatus.DRAFT,
+        ChannelStatus.PENDING_APPROVAL,
+    ):
         return None
     label = {
         ChannelStatus.REJECTED: "decision.rejected",
@@ -102,7 +108,8 @@ async def decision(session: AsyncSession, channel: ChannelRow, texts: Texts) -> 
     }.get(status, "decision.approved")
     by = (
         await session.get(PersonRow, channel.decided_by_person_id)
-        if channel.decided_by_person_id is not None else None
+        if channel.decided_by_person_id is not None
+        else None
     )
     return Decision(
         label=texts(label),
@@ -118,11 +125,17 @@ async def status_steps(
     """The way from request to active channel, with what is done."""
     status = ChannelStatus(channel.status)
     accepted = sum(
-        1 for e in await editors_of(session, channel.id)
+        1
+        for e in await editors_of(session, channel.id)
         if e.editor.status == EditorStatus.ACCEPTED
     )
-    approved = status in (ChannelStatus.APPROVED, ChannelStatus.EDITORS_READY,
-                          ChannelStatus.ACTIVE, ChannelStatus.CLOSING, ChannelStatus.CLOSED)
+    approved = status in (
+        ChannelStatus.APPROVED,
+        ChannelStatus.EDITORS_READY,
+        ChannelStatus.ACTIVE,
+        ChannelStatus.CLOSING,
+        ChannelStatus.CLOSED,
+    )
     ready = approved and status is not ChannelStatus.APPROVED
     active = status in (ChannelStatus.ACTIVE, ChannelStatus.CLOSING, ChannelStatus.CLOSED)
     return (

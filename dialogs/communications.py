@@ -24,8 +24,7 @@ class CommunicationsFlow:
     def __init__(self, services: FlowServices) -> None:
         self._s = services
 
-    async def pick(self, actor: Actor, conversation_id: str, conversation_type: str | None
-                   ) -> str:
+    async def pick(self, actor: Actor, conversation_id: str, conversation_type: str | None) -> str:
         """An admin makes this team channel the communications conversation; returns a reply."""
         texts = actor.texts
         if actor.person.aad_object_id not in self._s.policy.admins:
@@ -34,12 +33,23 @@ class CommunicationsFlow:
             return texts("admin.only_in_team_channel")
         now = self._s.clock.now()
         async with self._s.sessions.begin() as session:
-            await set_setting(session, COMMUNICATIONS_SETTING, conversation_id,
-                              by_person_id=actor.person.id, now=now)
-            record_event(session, at=now, action="settings.communications_conversation",
-                         subject_type="setting", subject_id=COMMUNICATIONS_SETTING,
-                         actor=actor.person.aad_object_id, actor_person_id=actor.person.id,
-                         details={"conversation_id": conversation_id})
+            await set_setting(
+                session,
+                COMMUNICATIONS_SETTING,
+                conversation_id,
+                by_person_id=actor.person.id,
+                now=now,
+            )
+            record_event(
+                session,
+                at=now,
+                action="settings.communications_conversation",
+                subject_type="setting",
+                subject_id=COMMUNICATIONS_SETTING,
+                actor=actor.person.aad_object_id,
+                actor_person_id=actor.person.id,
+                details={"conversation_id": conversation_id},
+            )
         return texts("admin.communications_picked")
 
     async def comment(self, actor: Actor, data: dict[str, Any]) -> dict[str, Any]:
@@ -60,26 +70,45 @@ class CommunicationsFlow:
             async def card(error: str | None = None, sent: str | None = None) -> dict[str, Any]:
                 view = CommsSummaryView(
                     summary=await summary(session, channel, texts, self._s.documents),
-                    sections=plan_sections(texts, channel), version=channel.version,
-                    error=error, sent=sent)
+                    sections=plan_sections(texts, channel),
+                    version=channel.version,
+                    error=error,
+                    sent=sent,
+                )
                 return comms_summary_card(view, texts)
 
             if not text:
                 return await card(error=texts("flow.comment_required"))
             if len(text) > COMMENT_LIMIT:
-                return await card(error=texts("form.errors.too_long", limit=COMMENT_LIMIT,
-                                              length=len(text)))
+                return await card(
+                    error=texts("form.errors.too_long", limit=COMMENT_LIMIT, length=len(text))
+                )
             requester = await session.get(PersonRow, channel.requester_person_id)
             assert requester is not None
             reader = texts_for(requester)
-            queue_text(session, requester, reader(
-                "flow.communications_comment", name=channel.name,
-                author=person_name(reader, actor.person), comment=text), now)
-            record_event(session, at=now, action="channel.communications_comment",
-                         subject_type="channel", subject_id=channel.id,
-                         actor=actor.person.aad_object_id, actor_person_id=actor.person.id,
-                         details={"length": len(text)})
-            result = await card(sent=texts("flow.comment_sent",
-                                           name=person_name(texts, requester)))
+            queue_text(
+                session,
+                requester,
+                reader(
+                    "flow.communications_comment",
+                    name=channel.name,
+                    author=person_name(reader, actor.person),
+                    comment=text,
+                ),
+                now,
+            )
+            record_event(
+                session,
+                at=now,
+                action="channel.communications_comment",
+                subject_type="channel",
+                subject_id=channel.id,
+                actor=actor.person.aad_object_id,
+                actor_person_id=actor.person.id,
+                details={"length": len(text)},
+            )
+            result = await card(
+                sent=texts("flow.comment_sent", name=person_name(texts, requester))
+            )
         self._s.wake_delivery()
         return result

@@ -51,32 +51,46 @@ class EditorsFlow:
             if nomination is None or channel is None:
                 return await self._plain(texts("flow.unknown_channel"))
 
-            async def card(answer: str | None = None, notice: str | None = None
-                           ) -> dict[str, Any]:
+            async def card(answer: str | None = None, notice: str | None = None) -> dict[str, Any]:
                 requester = await session.get(PersonRow, channel.requester_person_id)
                 view = EditorInviteView(
                     summary=await summary(session, channel, texts, self._s.documents),
-                    editor_id=nomination.id, invited_by=person_name(texts, requester),
-                    answer=answer, notice=notice)
+                    editor_id=nomination.id,
+                    invited_by=person_name(texts, requester),
+                    answer=answer,
+                    notice=notice,
+                )
                 return editor_invite_card(view, texts)
 
             if nomination.person_id != actor.person.id:
                 return await card(notice=texts("flow.not_your_invitation"))
             if nomination.status != EditorStatus.NOMINATED:
-                return await card(answer=texts(f"editor_answer.{nomination.status}"),
-                                  notice=texts("flow.already_answered"))
-            if channel.status not in (ChannelStatus.APPROVED.value,
-                                      ChannelStatus.EDITORS_READY.value,
-                                      ChannelStatus.ACTIVE.value):
-                return await card(notice=texts("flow.channel_not_open",
-                                               status=texts(f"channel_status.{channel.status}")))
+                return await card(
+                    answer=texts(f"editor_answer.{nomination.status}"),
+                    notice=texts("flow.already_answered"),
+                )
+            if channel.status not in (
+                ChannelStatus.APPROVED.value,
+                ChannelStatus.EDITORS_READY.value,
+                ChannelStatus.ACTIVE.value,
+            ):
+                return await card(
+                    notice=texts(
+                        "flow.channel_not_open", status=texts(f"channel_status.{channel.status}")
+                    )
+                )
             nomination.status = EditorStatus.ACCEPTED if accept else EditorStatus.DECLINED
             nomination.responded_at = now
-            record_event(session, at=now,
-                         action="editor.accepted" if accept else "editor.declined",
-                         subject_type="channel", subject_id=channel.id,
-                         actor=actor.person.aad_object_id, actor_person_id=actor.person.id,
-                         details={"editor_id": nomination.id})
+            record_event(
+                session,
+                at=now,
+                action="editor.accepted" if accept else "editor.declined",
+                subject_type="channel",
+                subject_id=channel.id,
+                actor=actor.person.aad_object_id,
+                actor_person_id=actor.person.id,
+                details={"editor_id": nomination.id},
+            )
             await session.flush()
             if accept:
                 await self._maybe_ready(session, channel)
@@ -99,26 +113,47 @@ class EditorsFlow:
         now = self._s.clock.now()
         if not await change_status(session, channel, ChannelStatus.EDITORS_READY, now):
             return
-        record_event(session, at=now, action="channel.editors_ready", subject_type="channel",
-                     subject_id=channel.id, details={"accepted": accepted_count(entries)})
+        record_event(
+            session,
+            at=now,
+            action="channel.editors_ready",
+            subject_type="channel",
+            subject_id=channel.id,
+            details={"accepted": accepted_count(entries)},
+        )
         requester = await session.get(PersonRow, channel.requester_person_id)
         assert requester is not None
         texts = texts_for(requester)
         view = RegistrationView(
             summary=await summary(session, channel, texts, self._s.documents),
-            version=channel.version, hint=registration_hint(channel.platform))
-        await queue_card(session, requester, registration_card(view, texts), now,
-                         track=("channel", channel.id, "registration"))
+            version=channel.version,
+            hint=registration_hint(channel.platform),
+        )
+        await queue_card(
+            session,
+            requester,
+            registration_card(view, texts),
+            now,
+            track=("channel", channel.id, "registration"),
+        )
 
-    async def _ask_for_another(self, session: AsyncSession, channel: ChannelRow,
-                               declined: PersonRow) -> None:
+    async def _ask_for_another(
+        self, session: AsyncSession, channel: ChannelRow, declined: PersonRow
+    ) -> None:
         requester = await session.get(PersonRow, channel.requester_person_id)
         assert requester is not None
         texts = texts_for(requester)
-        view = NominateView(summary=await summary(session, channel, texts, self._s.documents),
-                            declined=person_name(texts, declined))
-        await queue_card(session, requester, nominate_card(view, texts), self._s.clock.now(),
-                         track=("channel", channel.id, "nominate"))
+        view = NominateView(
+            summary=await summary(session, channel, texts, self._s.documents),
+            declined=person_name(texts, declined),
+        )
+        await queue_card(
+            session,
+            requester,
+            nominate_card(view, texts),
+            self._s.clock.now(),
+            track=("channel", channel.id, "nominate"),
+        )
 
     async def nominate(self, actor: Actor, data: dict[str, Any]) -> dict[str, Any]:
         """The requester names another editor after a decline; they get an invitation."""
@@ -134,20 +169,36 @@ class EditorsFlow:
             async def card(error: str | None = None, done: str | None = None) -> dict[str, Any]:
                 view = NominateView(
                     summary=await summary(session, channel, texts, self._s.documents),
-                    declined="", error=error, done=done)
+                    declined="",
+                    error=error,
+                    done=done,
+                )
                 return nominate_card(view, texts)
 
             if len(picked) != 1 or picked[0] == actor.person.aad_object_id:
                 return await card(error=texts("flow.pick_one_editor"))
             found = await self._s.directory.person(channel.tenant_id, picked[0])
-            person = await ensure_person(session, channel.tenant_id, picked[0], now,
-                                         name=found.name if found else None,
-                                         email=found.email if found else None)
-            nomination = await nominate(session, channel.id, person.id,
-                                        by_person_id=actor.person.id, now=now)
-            record_event(session, at=now, action="editor.nominated", subject_type="channel",
-                         subject_id=channel.id, actor=actor.person.aad_object_id,
-                         actor_person_id=actor.person.id, details={"editor_id": nomination.id})
+            person = await ensure_person(
+                session,
+                channel.tenant_id,
+                picked[0],
+                now,
+                name=found.name if found else None,
+                email=found.email if found else None,
+            )
+            nomination = await nominate(
+                session, channel.id, person.id, by_person_id=actor.person.id, now=now
+            )
+            record_event(
+                session,
+                at=now,
+                action="editor.nominated",
+                subject_type="channel",
+                subject_id=channel.id,
+                actor=actor.person.aad_object_id,
+                actor_person_id=actor.person.id,
+                details={"editor_id": nomination.id},
+            )
             if nomination.status == EditorStatus.NOMINATED:
                 from dialogs.approval import ApprovalFlow
 

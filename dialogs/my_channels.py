@@ -35,11 +35,15 @@ class MyChannelsFlow:
                     role = texts("roles.editor")
                 due = channel.next_documentation_due
                 live = channel.status == ChannelStatus.ACTIVE.value
-                rows.append(MyChannelRow(
-                    name=channel.name, platform=texts(f"platform.{channel.platform}"),
-                    unit=channel.unit, role=role,
-                    status=texts(f"channel_status.{channel.status}"),
-                    next_due=day(texts, due) if due is not None and live else None,
-                    overdue=live and due is not None and due < today,
-                ))
+                rows.append(
+                    MyChannelRow(
+                        name=channel.name,
+                        platform=texts(f"platform.{channel.platform}"),
+                        unit=channel.unit,
+                        role=role,
+                        status=texts(f"channel_status.{channel.status}"),
+                        next_due=day(texts, due) if due is not None and live else None,
+                        overdue=live and due is not None and due < today,
+                    )
+                )
         return my_channels_card(MyChannelsView(rows=tuple(rows)), texts)

@@ -17,7 +17,7 @@ from cards.comms import comms_summary_card
 from cards.i18n import Texts
 from cards.request_form import request_form_card
 from cards.request_status import request_status_card
-from cards.views import ApprovalView, CommsSummaryView, RequestFormView, RequestStatusView
+from cards.views import CommsSummaryView, RequestFormView, RequestStatusView
 from dialogs.actor import Actor
 from dialogs.channel_views import (
     day,
@@ -49,8 +49,18 @@ from storage.people import ensure_person
 
 COMMUNICATIONS_SETTING = "communications_conversation_id"
 FORM_FIELDS = (
-    "platform", "name", "unit", "purpose", "goals", "target_groups", "content_and_rhythm",
-    "comment_handling", "moderation_and_crisis", "evaluation_date", "editors", "manager",
+    "platform",
+    "name",
+    "unit",
+    "purpose",
+    "goals",
+    "target_groups",
+    "content_and_rhythm",
+    "comment_handling",
+    "moderation_and_crisis",
+    "evaluation_date",
+    "editors",
+    "manager",
     "login_reference",
 )
 
@@ -69,25 +79,35 @@ class NewChannelFlow:
     def __init__(self, services: FlowServices) -> None:
         self._s = services
 
-    async def form(self, actor: Actor, *, values: dict[str, str] | None = None,
-                   errors: dict[str, str] | None = None, channel: ChannelRow | None = None,
-                   notice: str | None = None) -> dict[str, Any]:
+    async def form(
+        self,
+        actor: Actor,
+        *,
+        values: dict[str, str] | None = None,
+        errors: dict[str, str] | None = None,
+        channel: ChannelRow | None = None,
+        notice: str | None = None,
+    ) -> dict[str, Any]:
         """Builds the form card, asking for the manager only when the directory cannot say."""
         texts = actor.texts
         manager = await self._s.directory.manager_of(
-            actor.person.tenant_id, actor.person.aad_object_id)
-        return request_form_card(RequestFormView(
-            platforms=platform_choices(texts),
-            values=values or {},
-            errors=errors or {},
-            ask_manager=manager is None,
-            manager_name=(manager.name or manager.email) if manager else None,
-            channel_id=channel.id if channel else None,
-            version=channel.version if channel else None,
-            manager_comment=channel.decision_comment if channel else None,
-            plan_template_url=self._s.policy.templates.plan_template_url or None,
-            notice=notice,
-        ), texts)
+            actor.person.tenant_id, actor.person.aad_object_id
+        )
+        return request_form_card(
+            RequestFormView(
+                platforms=platform_choices(texts),
+                values=values or {},
+                errors=errors or {},
+                ask_manager=manager is None,
+                manager_name=(manager.name or manager.email) if manager else None,
+                channel_id=channel.id if channel else None,
+                version=channel.version if channel else None,
+                manager_comment=channel.decision_comment if channel else None,
+                plan_template_url=self._s.policy.templates.plan_template_url or None,
+                notice=notice,
+            ),
+            texts,
+        )
 
     async def submit(self, actor: Actor, data: dict[str, Any]) -> dict[str, Any]:
         """Validates the answers; files the request or returns the form with the errors."""
@@ -95,10 +115,13 @@ class NewChannelFlow:
         now = self._s.clock.now()
         values = {k: str(v) for k, v in data.items() if k in FORM_FIELDS and v is not None}
         directory_manager = await self._s.directory.manager_of(
-            actor.person.tenant_id, actor.person.aad_object_id)
+            actor.person.tenant_id, actor.person.aad_object_id
+        )
         request, errors = validate_request(
-            data, requester_id=actor.person.aad_object_id,
-            manager_known=directory_manager is not None, today=local_date(now),
+            data,
+            requester_id=actor.person.aad_object_id,
+            manager_known=directory_manager is not None,
+            today=local_date(now),
             policy=self._s.policy.channels,
         )
         async with self._s.sessions.begin() as session:
@@ -106,16 +129,28 @@ class NewChannelFlow:
             if isinstance(existing, str):
                 return await self.form(actor, values=values, notice=texts(existing))
             if request is None:
-                return await self.form(actor, values=values, errors=error_texts(texts, errors),
-                                       channel=existing, notice=texts("flow.form_has_errors"))
+                return await self.form(
+                    actor,
+                    values=values,
+                    errors=error_texts(texts, errors),
+                    channel=existing,
+                    notice=texts("flow.form_has_errors"),
+                )
             channel = await self._file(session, actor, request, existing, directory_manager)
             card = await self.status_card(session, channel, texts)
             if actor.conversation_id and actor.activity_id:
                 # The form is replaced by the status card in place: that copy is kept live.
                 await add_card_copy(
-                    session, subject_type="channel", subject_id=channel.id, card="status",
-                    conversation_id=actor.conversation_id, activity_id=actor.activity_id,
-                    person_id=actor.person.id, locale=actor.person.locale, now=now)
+                    session,
+                    subject_type="channel",
+                    subject_id=channel.id,
+                    card="status",
+                    conversation_id=actor.conversation_id,
+                    activity_id=actor.activity_id,
+                    person_id=actor.person.id,
+                    locale=actor.person.locale,
+                    now=now,
+                )
         self._s.wake_delivery()
         return card
 
@@ -137,71 +172,122 @@ class NewChannelFlow:
         return channel
 
     async def _file(
-        self, session: AsyncSession, actor: Actor, request: ChannelRequest,
-        existing: ChannelRow | None, directory_manager: Any,
+        self,
+        session: AsyncSession,
+        actor: Actor,
+        request: ChannelRequest,
+        existing: ChannelRow | None,
+        directory_manager: Any,
     ) -> ChannelRow:
         """Stores the request and its plan, and queues the approval card (R2, R5, R7)."""
         now = self._s.clock.now()
         tenant = actor.person.tenant_id
         if directory_manager is not None:
-            manager = await ensure_person(session, tenant, directory_manager.aad_object_id, now,
-                                          name=directory_manager.name,
-                                          email=directory_manager.email)
+            manager = await ensure_person(
+                session,
+                tenant,
+                directory_manager.aad_object_id,
+                now,
+                name=directory_manager.name,
+                email=directory_manager.email,
+            )
             source = "directory"
         else:
             assert request.manager is not None
             found = await self._s.directory.person(tenant, request.manager)
-            manager = await ensure_person(session, tenant, request.manager, now,
-                                          name=found.name if found else None,
-                                          email=found.email if found else None)
+            manager = await ensure_person(
+                session,
+                tenant,
+                request.manager,
+                now,
+                name=found.name if found else None,
+                email=found.email if found else None,
+            )
             source = "form"
         plan = {
-            "goals": request.goals, "target_groups": request.target_groups,
+            "goals": request.goals,
+            "target_groups": request.target_groups,
             "content_and_rhythm": request.content_and_rhythm,
             "comment_handling": request.comment_handling,
             "moderation_and_crisis": request.moderation_and_crisis,
             "evaluation_date": request.evaluation_date.isoformat(),
         }
         fields = dict(
-            platform=request.platform.value, name=request.name, unit=request.unit,
-            purpose=request.purpose, plan=plan, login_reference=request.login_reference,
-            manager_person_id=manager.id, manager_source=source, submitted_at=now,
-            decided_at=None, decided_by_person_id=None, decision_comment=None,
+            platform=request.platform.value,
+            name=request.name,
+            unit=request.unit,
+            purpose=request.purpose,
+            plan=plan,
+            login_reference=request.login_reference,
+            manager_person_id=manager.id,
+            manager_source=source,
+            submitted_at=now,
+            decided_at=None,
+            decided_by_person_id=None,
+            decision_comment=None,
             manager_has_login_access=False,
         )
         if existing is None:
             channel = ChannelRow(
-                tenant_id=tenant, status=ChannelStatus.DRAFT.value, version=1,
-                requester_person_id=actor.person.id, created_at=now, updated_at=now, **fields)
+                tenant_id=tenant,
+                status=ChannelStatus.DRAFT.value,
+                version=1,
+                requester_person_id=actor.person.id,
+                created_at=now,
+                updated_at=now,
+                **fields,
+            )
             session.add(channel)
             await session.flush()
             await change_status(session, channel, ChannelStatus.PENDING_APPROVAL, now)
         else:
             channel = existing
-            if not await change_status(session, channel, ChannelStatus.PENDING_APPROVAL, now,
-                                       **fields):
+            if not await change_status(
+                session, channel, ChannelStatus.PENDING_APPROVAL, now, **fields
+            ):
                 raise RuntimeError("the channel changed while it was resubmitted")
         # R3: the requester is an editor; the others are invited once the manager approves.
-        await nominate(session, channel.id, actor.person.id, by_person_id=actor.person.id,
-                       now=now, status=EditorStatus.ACCEPTED)
+        await nominate(
+            session,
+            channel.id,
+            actor.person.id,
+            by_person_id=actor.person.id,
+            now=now,
+            status=EditorStatus.ACCEPTED,
+        )
         for aad_id in request.editors:
             found = await self._s.directory.person(tenant, aad_id)
-            editor = await ensure_person(session, tenant, aad_id, now,
-                                         name=found.name if found else None,
-                                         email=found.email if found else None)
+            editor = await ensure_person(
+                session,
+                tenant,
+                aad_id,
+                now,
+                name=found.name if found else None,
+                email=found.email if found else None,
+            )
             await nominate(session, channel.id, editor.id, by_person_id=actor.person.id, now=now)
         await self._store_plan(session, channel, manager, actor)
-        record_event(session, at=now, action="channel.submitted", subject_type="channel",
-                     subject_id=channel.id, actor=actor.person.aad_object_id,
-                     actor_person_id=actor.person.id,
-                     details={"version": channel.version, "resubmitted": existing is not None,
-                              "manager_source": source})
+        record_event(
+            session,
+            at=now,
+            action="channel.submitted",
+            subject_type="channel",
+            subject_id=channel.id,
+            actor=actor.person.aad_object_id,
+            actor_person_id=actor.person.id,
+            details={
+                "version": channel.version,
+                "resubmitted": existing is not None,
+                "manager_source": source,
+            },
+        )
         await self._notify_manager(session, channel, manager)
         await self._notify_communications(session, channel)
         return channel
 
-    async def _store_plan(self, session: AsyncSession, channel: ChannelRow, manager: PersonRow,
-                          actor: Actor) -> None:
+    async def _store_plan(
+        self, session: AsyncSession, channel: ChannelRow, manager: PersonRow, actor: Actor
+    ) -> None:
         """Renders the plan as .docx in Swedish (R5) and stores it with its checksum."""
         texts = Texts("sv")
         plan = channel.plan
@@ -209,16 +295,21 @@ class NewChannelFlow:
             person_name(texts, entry.person) for entry in await editors_of(session, channel.id)
         )
         key, sha256 = await self._s.documents.store_plan(
-            texts, channel_name=channel.name, platform=texts(f"platform.{channel.platform}"),
-            unit=channel.unit, purpose=channel.purpose,
+            texts,
+            channel_name=channel.name,
+            platform=texts(f"platform.{channel.platform}"),
+            unit=channel.unit,
+            purpose=channel.purpose,
             plan=PlanSections(
-                goals=plan["goals"], target_groups=plan["target_groups"],
+                goals=plan["goals"],
+                target_groups=plan["target_groups"],
                 content_and_rhythm=plan["content_and_rhythm"],
                 comment_handling=plan["comment_handling"],
                 moderation_and_crisis=plan["moderation_and_crisis"],
                 evaluation_date=date.fromisoformat(plan["evaluation_date"]),
             ),
-            editors=editors, manager=person_name(texts, manager),
+            editors=editors,
+            manager=person_name(texts, manager),
             requester=person_name(texts, actor.person),
             created_at=day(texts, local_date(self._s.clock.now())),
         )
@@ -232,8 +323,13 @@ class NewChannelFlow:
 
         texts = Texts.for_locale(manager.locale)
         view = await approval_view(session, self._s, channel, texts, viewer=manager)
-        await queue_card(session, manager, approval_card(view, texts), self._s.clock.now(),
-                         track=("channel", channel.id, "approval"))
+        await queue_card(
+            session,
+            manager,
+            approval_card(view, texts),
+            self._s.clock.now(),
+            track=("channel", channel.id, "approval"),
+        )
 
     async def _notify_communications(self, session: AsyncSession, channel: ChannelRow) -> None:
         """R7 (optional): the plan goes to the communications department's channel."""
@@ -243,10 +339,17 @@ class NewChannelFlow:
         texts = Texts("sv")
         view = CommsSummaryView(
             summary=await summary(session, channel, texts, self._s.documents),
-            sections=plan_sections(texts, channel), version=channel.version)
-        queue_conversation_card(session, conversation, channel.tenant_id,
-                                comms_summary_card(view, texts), self._s.clock.now(),
-                                track=("channel", channel.id, "comms"))
+            sections=plan_sections(texts, channel),
+            version=channel.version,
+        )
+        queue_conversation_card(
+            session,
+            conversation,
+            channel.tenant_id,
+            comms_summary_card(view, texts),
+            self._s.clock.now(),
+            track=("channel", channel.id, "comms"),
+        )
 
     async def status_card(
         self, session: AsyncSession, channel: ChannelRow, texts: Texts
@@ -254,13 +357,18 @@ class NewChannelFlow:
         """The requester's live status card."""
         requester = await session.get(PersonRow, channel.requester_person_id)
         refresh = (requester.teams_user_id,) if requester and requester.teams_user_id else ()
-        return request_status_card(RequestStatusView(
-            summary=await summary(session, channel, texts, self._s.documents),
-            version=channel.version,
-            steps=await status_steps(session, channel, texts, self._s.policy.channels.min_editors),
-            refresh_user_ids=refresh,
-            decision=await decision(session, channel, texts),
-        ), texts)
+        return request_status_card(
+            RequestStatusView(
+                summary=await summary(session, channel, texts, self._s.documents),
+                version=channel.version,
+                steps=await status_steps(
+                    session, channel, texts, self._s.policy.channels.min_editors
+                ),
+                refresh_user_ids=refresh,
+                decision=await decision(session, channel, texts),
+            ),
+            texts,
+        )
 
     async def refresh_status(self, actor: Actor, channel_id: Any) -> dict[str, Any] | None:
         """Answers the status card's automatic refresh with the current truth."""

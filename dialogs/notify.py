@@ -47,45 +47,88 @@ async def queue_card(
     payload = card_payload(content, track=track)
     if dedupe_key is not None:
         return await enqueue_once(
-            session, kind=OutboxKind.TEAMS_MESSAGE, payload=payload, now=now,
-            dedupe_key=dedupe_key, tenant_id=person.tenant_id, recipient_person_id=person.id,
+            session,
+            kind=OutboxKind.TEAMS_MESSAGE,
+            payload=payload,
+            now=now,
+            dedupe_key=dedupe_key,
+            tenant_id=person.tenant_id,
+            recipient_person_id=person.id,
         )
-    enqueue(session, kind=OutboxKind.TEAMS_MESSAGE, payload=payload, now=now,
-            tenant_id=person.tenant_id, recipient_person_id=person.id)
+    enqueue(
+        session,
+        kind=OutboxKind.TEAMS_MESSAGE,
+        payload=payload,
+        now=now,
+        tenant_id=person.tenant_id,
+        recipient_person_id=person.id,
+    )
     return True
 
 
 def queue_text(session: AsyncSession, person: PersonRow, text: str, now: datetime) -> None:
     """Queues a short message to a person's 1:1 chat."""
-    enqueue(session, kind=OutboxKind.TEAMS_MESSAGE,
-            payload={"activity": {"type": "message", "text": text}}, now=now,
-            tenant_id=person.tenant_id, recipient_person_id=person.id)
+    enqueue(
+        session,
+        kind=OutboxKind.TEAMS_MESSAGE,
+        payload={"activity": {"type": "message", "text": text}},
+        now=now,
+        tenant_id=person.tenant_id,
+        recipient_person_id=person.id,
+    )
 
 
 def queue_conversation_card(
-    session: AsyncSession, conversation_id: str, tenant_id: str | None,
-    content: dict[str, Any], now: datetime, *, track: tuple[str, int, str] | None = None,
+    session: AsyncSession,
+    conversation_id: str,
+    tenant_id: str | None,
+    content: dict[str, Any],
+    now: datetime,
+    *,
+    track: tuple[str, int, str] | None = None,
 ) -> None:
     """Queues a card to a stored conversation (e.g. the communications team channel)."""
-    enqueue(session, kind=OutboxKind.TEAMS_MESSAGE, payload=card_payload(content, track=track),
-            now=now, tenant_id=tenant_id, conversation_id=conversation_id)
+    enqueue(
+        session,
+        kind=OutboxKind.TEAMS_MESSAGE,
+        payload=card_payload(content, track=track),
+        now=now,
+        tenant_id=tenant_id,
+        conversation_id=conversation_id,
+    )
 
 
 def queue_email(
-    session: AsyncSession, *, to: str, subject: str, body: str, now: datetime,
+    session: AsyncSession,
+    *,
+    to: str,
+    subject: str,
+    body: str,
+    now: datetime,
     dedupe_key: str | None = None,
 ) -> None:
     """Queues an e-mail (sent by the configured mail transport)."""
-    enqueue(session, kind=OutboxKind.EMAIL, now=now, recipient_address=to,
-            payload={"to": [to], "subject": subject, "body": body}, dedupe_key=dedupe_key)
+    enqueue(
+        session,
+        kind=OutboxKind.EMAIL,
+        now=now,
+        recipient_address=to,
+        payload={"to": [to], "subject": subject, "body": body},
+        dedupe_key=dedupe_key,
+    )
 
 
 CardForCopy = Callable[[CardCopyRow], Awaitable[dict[str, Any] | None]]
 
 
 async def queue_updates(
-    session: AsyncSession, subject_type: str, subject_id: int, build: CardForCopy,
-    now: datetime, *, except_activity: str | None = None,
+    session: AsyncSession,
+    subject_type: str,
+    subject_id: int,
+    build: CardForCopy,
+    now: datetime,
+    *,
+    except_activity: str | None = None,
 ) -> int:
     """Queues an update of every posted copy of a subject's cards; returns how many."""
     count = 0
@@ -96,10 +139,15 @@ async def queue_updates(
         if content is None:
             continue
         enqueue(
-            session, kind=OutboxKind.TEAMS_UPDATE, now=now, conversation_id=copy.conversation_id,
+            session,
+            kind=OutboxKind.TEAMS_UPDATE,
+            now=now,
+            conversation_id=copy.conversation_id,
             recipient_person_id=copy.person_id,
-            payload={"activity_id": copy.activity_id,
-                     "activity": {"type": "message", "attachments": [attachment(content)]}},
+            payload={
+                "activity_id": copy.activity_id,
+                "activity": {"type": "message", "attachments": [attachment(content)]},
+            },
         )
         count += 1
     return count

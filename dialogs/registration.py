@@ -45,35 +45,60 @@ class RegistrationFlow:
             async def card(error: str | None = None, done: str | None = None) -> dict[str, Any]:
                 view = RegistrationView(
                     summary=await summary(session, channel, texts, self._s.documents),
-                    version=channel.version, value=str(raw or ""), error=error,
-                    hint=registration_hint(channel.platform), done=done)
+                    version=channel.version,
+                    value=str(raw or ""),
+                    error=error,
+                    hint=registration_hint(channel.platform),
+                    done=done,
+                )
                 return registration_card(view, texts)
 
             if actor.person.id not in allowed:
                 return await card(error=texts("flow.only_editors_register"))
             if channel.status == ChannelStatus.ACTIVE.value:
-                return await card(done=texts("flow.already_registered",
-                                             address=channel.address or ""))
+                return await card(
+                    done=texts("flow.already_registered", address=channel.address or "")
+                )
             if channel.status != ChannelStatus.EDITORS_READY.value:
-                return await card(error=texts("flow.not_ready_to_register",
-                                              status=texts(f"channel_status.{channel.status}")))
+                return await card(
+                    error=texts(
+                        "flow.not_ready_to_register",
+                        status=texts(f"channel_status.{channel.status}"),
+                    )
+                )
             address, error = validate_address(Platform(channel.platform), raw)
             if error is not None:
                 return await card(error=texts(f"form.errors.{error.code}", **dict(error.values)))
             start = local_date(now)
             due = add_months(start, self._s.policy.channels.documentation_interval_months)
-            if not await change_status(session, channel, ChannelStatus.ACTIVE, now,
-                                       address=address, start_date=start,
-                                       next_documentation_due=due):
+            if not await change_status(
+                session,
+                channel,
+                ChannelStatus.ACTIVE,
+                now,
+                address=address,
+                start_date=start,
+                next_documentation_due=due,
+            ):
                 await session.refresh(channel)
-                return await card(done=texts("flow.already_registered",
-                                             address=channel.address or ""))
-            record_event(session, at=now, action="channel.registered", subject_type="channel",
-                         subject_id=channel.id, actor=actor.person.aad_object_id,
-                         actor_person_id=actor.person.id,
-                         details={"address": address, "start_date": start.isoformat(),
-                                  "next_documentation_due": due.isoformat(),
-                                  "registry": self._s.policy.registry.mailbox})
+                return await card(
+                    done=texts("flow.already_registered", address=channel.address or "")
+                )
+            record_event(
+                session,
+                at=now,
+                action="channel.registered",
+                subject_type="channel",
+                subject_id=channel.id,
+                actor=actor.person.aad_object_id,
+                actor_person_id=actor.person.id,
+                details={
+                    "address": address,
+                    "start_date": start.isoformat(),
+                    "next_documentation_due": due.isoformat(),
+                    "registry": self._s.policy.registry.mailbox,
+                },
+            )
             await self._notice(session, channel)
             await self._tell(session, channel, editors)
             from dialogs.approval import ApprovalFlow
@@ -86,36 +111,61 @@ class RegistrationFlow:
     async def _notice(self, session: Any, channel: ChannelRow) -> None:
         """R8: the registration notice to the registry mailbox, in Swedish."""
         texts = Texts("sv")
-        manager = (await session.get(PersonRow, channel.manager_person_id)
-                   if channel.manager_person_id else None)
+        manager = (
+            await session.get(PersonRow, channel.manager_person_id)
+            if channel.manager_person_id
+            else None
+        )
         assert channel.start_date is not None
         body = texts(
             "mail.registration_body",
-            platform=texts(f"platform.{channel.platform}"), name=channel.name,
-            address=channel.address or "", unit=channel.unit,
-            manager=person_name(texts, manager), start=channel.start_date.isoformat(),
+            platform=texts(f"platform.{channel.platform}"),
+            name=channel.name,
+            address=channel.address or "",
+            unit=channel.unit,
+            manager=person_name(texts, manager),
+            start=channel.start_date.isoformat(),
         )
-        queue_email(session, to=self._s.policy.registry.mailbox,
-                    subject=texts("mail.registration_subject", name=channel.name,
-                                  platform=texts(f"platform.{channel.platform}")),
-                    body=body, now=self._s.clock.now(),
-                    dedupe_key=f"registration:{channel.id}")
+        queue_email(
+            session,
+            to=self._s.policy.registry.mailbox,
+            subject=texts(
+                "mail.registration_subject",
+                name=channel.name,
+                platform=texts(f"platform.{channel.platform}"),
+            ),
+            body=body,
+            now=self._s.clock.now(),
+            dedupe_key=f"registration:{channel.id}",
+        )
 
     async def _tell(self, session: Any, channel: ChannelRow, editors: Any) -> None:
         """Tells the manager and the editors that the channel is active."""
         now = self._s.clock.now()
-        people: dict[int, PersonRow] = {e.person.id: e.person for e in editors
-                                        if e.editor.status == EditorStatus.ACCEPTED}
-        manager = (await session.get(PersonRow, channel.manager_person_id)
-                   if channel.manager_person_id else None)
+        people: dict[int, PersonRow] = {
+            e.person.id: e.person for e in editors if e.editor.status == EditorStatus.ACCEPTED
+        }
+        manager = (
+            await session.get(PersonRow, channel.manager_person_id)
+            if channel.manager_person_id
+            else None
+        )
         if manager is not None:
             people[manager.id] = manager
         for person in people.values():
             texts = texts_for(person)
             assert channel.next_documentation_due is not None
-            queue_text(session, person, texts(
-                "flow.channel_active", name=channel.name, address=channel.address or "",
-                due=day(texts, channel.next_documentation_due)), now)
+            queue_text(
+                session,
+                person,
+                texts(
+                    "flow.channel_active",
+                    name=channel.name,
+                    address=channel.address or "",
+                    due=day(texts, channel.next_documentation_due),
+                ),
+                now,
+            )
 
 
 def _plain(text: str) -> dict[str, Any]:

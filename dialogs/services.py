@@ -53,8 +53,17 @@ class Documents(Protocol):
     """Renders and stores the plan document and hands out signed, expiring links (R5)."""
 
     async def store_plan(
-        self, texts: Texts, *, channel_name: str, platform: str, unit: str, purpose: str,
-        plan: PlanSections, editors: tuple[str, ...], manager: str, requester: str,
+        self,
+        texts: Texts,
+        *,
+        channel_name: str,
+        platform: str,
+        unit: str,
+        purpose: str,
+        plan: PlanSections,
+        editors: tuple[str, ...],
+        manager: str,
+        requester: str,
         created_at: str,
     ) -> tuple[str, str]:
         """Renders the plan as .docx and stores it; returns its key and SHA-256."""

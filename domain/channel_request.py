@@ -99,18 +99,28 @@ def _classes(token: str) -> int:
     )
 
 
+def _is_locator(token: str) -> bool:
+    """A URL, a path or an address points to a place; it is not a secret itself."""
+    return any(mark in token for mark in ("://", "/", "\\", "@"))
+
+
+def _secret_like(token: str, minimum: int, classes: int) -> bool:
+    core = token.strip(".,;:()\"'")
+    # Hyphens, underscores and dots join ordinary words ("Bitwarden-samlingen").
+    symbols = {c for c in core if not c.isalnum()} - {"-", "_", "."}
+    digits = any(c.isdigit() for c in core)
+    return len(core) >= minimum and _classes(core) >= classes and (digits or bool(symbols))
+
+
 def looks_like_password(text: str) -> bool:
     """Tells whether a login reference seems to contain a password rather than point to one."""
     if _SECRET_LABEL.search(text):
         return True
-    tokens = text.split()
-    for token in tokens:
-        if "://" in token or "@" in token:
-            continue
-        if len(token) >= 8 and _classes(token) >= 3:
-            return True
-    # A single word with digits or symbols is a password, not a description of a place.
-    return len(tokens) == 1 and len(tokens[0]) >= 6 and _classes(tokens[0]) >= 2
+    tokens = [t for t in text.split() if not _is_locator(t)]
+    if any(_secret_like(token, 8, 3) for token in tokens):
+        return True
+    # A lone word with digits or symbols is a password, not a description of a place.
+    return len(text.split()) == 1 and len(tokens) == 1 and _secret_like(tokens[0], 6, 2)
 
 
 def _text(raw: Mapping[str, object], name: str) -> str:
@@ -217,9 +227,16 @@ def validate_address(platform: Platform, raw: object) -> tuple[str | None, Field
         return None, FieldError("required")
     if len(text) > ADDRESS_LIMIT:
         return None, FieldError("too_long", {"limit": ADDRESS_LIMIT, "length": len(text)})
-    parts = urlsplit(text)
-    host = (parts.hostname or "").lower()
-    if parts.scheme != "https" or not host or " " in text:
+    if any(c.isspace() or ord(c) < 32 for c in text):
+        return None, FieldError("not_an_https_address")
+    try:
+        parts = urlsplit(text)
+        host = (parts.hostname or "").lower()
+        _ = parts.port  # raises on a port that is not a number
+    except ValueError:
+        return None, FieldError("not_an_https_address")
+    # R6 and R8: a login never goes into the public list, not even inside a URL.
+    if parts.scheme != "https" or not host or parts.username or parts.password:
         return None, FieldError("not_an_https_address")
     domains = PLATFORM_DOMAINS[platform]
     if domains and not any(host == d or host.endswith(f".{d}") for d in domains):

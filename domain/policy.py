@@ -93,7 +93,7 @@ class Policy:
     def deputies_for(self, unit: str) -> tuple[str, ...]:
         """The AAD object ids that may decide for a unit's manager."""
         wanted = unit.casefold().strip()
-        return tuple(d.aad_object_id for d in self.deputies if d.unit.casefold() == wanted)
+        return tuple(d.aad_object_id for d in self.deputies if d.unit.casefold().strip() == wanted)
 
 
 def _coerce(key: str, annotation: Any, value: Any) -> Any:
@@ -132,6 +132,12 @@ def _build(cls: type[_T], data: dict[str, Any], prefix: str = "") -> _T:
     for key in data:
         if key not in known:
             raise PolicyError(f"Unknown policy key '{prefix}{key}'.")
+    for item in dataclasses.fields(cls):  # type: ignore[arg-type]
+        required = (
+            item.default is dataclasses.MISSING and item.default_factory is dataclasses.MISSING
+        )
+        if required and item.name not in data:
+            raise PolicyError(f"Policy key '{prefix}{item.name}' is required.")
     values = {key: _coerce(f"{prefix}{key}", hints[key], value) for key, value in data.items()}
     return cls(**values)
 

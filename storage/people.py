@@ -183,15 +183,21 @@ async def ensure_person(
         await insert_unless_exists(
             session,
             PersonRow,
-            {"tenant_id": tenant_id, "aad_object_id": aad_object_id,
-             "created_at": now, "updated_at": now},
+            {
+                "tenant_id": tenant_id,
+                "aad_object_id": aad_object_id,
+                "created_at": now,
+                "updated_at": now,
+            },
             unique=["tenant_id", "aad_object_id"],
         )
-        person = (await session.scalars(
-            select(PersonRow)
-            .where(PersonRow.tenant_id == tenant_id)
-            .where(PersonRow.aad_object_id == aad_object_id)
-        )).one()
+        person = (
+            await session.scalars(
+                select(PersonRow)
+                .where(PersonRow.tenant_id == tenant_id)
+                .where(PersonRow.aad_object_id == aad_object_id)
+            )
+        ).one()
     if name and not person.name:
         person.name = name
     if email and not person.email:

@@ -52,16 +52,30 @@ class Story:
         """The user types a message in their chat with the bot."""
         before = len(self.emulator.sent)
         status, _ = await self.bot.post(
-            make_message(text, user=user, service_url=self.emulator.service_url, locale=locale))
+            make_message(text, user=user, service_url=self.emulator.service_url, locale=locale)
+        )
         assert status == 200
         await self.emulator.wait_for_count(before + 1)
 
-    async def click(self, user: TeamsUser, verb: str, data: dict[str, Any],
-                    reply_to_id: str | None = None, locale: str = "sv-SE") -> dict[str, Any]:
+    async def click(
+        self,
+        user: TeamsUser,
+        verb: str,
+        data: dict[str, Any],
+        reply_to_id: str | None = None,
+        locale: str = "sv-SE",
+    ) -> dict[str, Any]:
         """The user presses an Action.Execute button; returns the card Teams shows instead."""
-        status, body = await self.bot.post(make_execute(
-            verb, {**data, "verb": verb}, user=user, service_url=self.emulator.service_url,
-            reply_to_id=reply_to_id, locale=locale))
+        status, body = await self.bot.post(
+            make_execute(
+                verb,
+                {**data, "verb": verb},
+                user=user,
+                service_url=self.emulator.service_url,
+                reply_to_id=reply_to_id,
+                locale=locale,
+            )
+        )
         assert status == 200, body
         return body
 
@@ -86,10 +100,14 @@ class Story:
 
     async def wait_card_to(self, user: TeamsUser, count: int = 1) -> tuple[str, dict[str, Any]]:
         """Waits until a card reaches the user's chat; returns the newest."""
+
         def arrived(emulator: ConnectorEmulator) -> bool:
             conversation = self.conversation_of(user)
-            cards = [r for r in emulator.sent if r.conversation_id == conversation
-                     and (r.body or {}).get("attachments")]
+            cards = [
+                r
+                for r in emulator.sent
+                if r.conversation_id == conversation and (r.body or {}).get("attachments")
+            ]
             return len(cards) >= count
 
         await self.emulator.wait_for(arrived)

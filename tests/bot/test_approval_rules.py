@@ -13,11 +13,11 @@ from tests.conftest import BotFactory
 from tests.support.connector_emulator import ConnectorEmulator
 from tests.support.factories import make_user
 
+
 @pytest.fixture
 def bot_database_url(database_url: str) -> str:
     """This module runs on SQLite and on PostgreSQL."""
     return database_url
-
 
 
 @pytest.fixture
@@ -29,8 +29,12 @@ async def _requested(story: Story) -> tuple[str, str]:
     """The requester files a valid request; returns the form's and the approval card's ids."""
     await story.say(story.requester, "ny kanal")
     form_id, _ = story.last_card_to(story.requester.conversation_id)
-    await story.click(story.requester, "channel.submit",
-                      form_answers(story.editor, story.manager), reply_to_id=form_id)
+    await story.click(
+        story.requester,
+        "channel.submit",
+        form_answers(story.editor, story.manager),
+        reply_to_id=form_id,
+    )
     approval_id, _ = await story.wait_card_to(story.manager)
     return form_id, approval_id
 
@@ -40,9 +44,11 @@ async def test_r2_someone_else_cannot_decide(story: Story):
     channel = await story.channel()
     stranger = make_user(4)
 
-    body = await story.click(stranger, "approval.approve",
-                             {"channel_id": channel.id, "version": channel.version,
-                              "login_access": "true"})
+    body = await story.click(
+        stranger,
+        "approval.approve",
+        {"channel_id": channel.id, "version": channel.version, "login_access": "true"},
+    )
 
     assert "Bara den ansvariga chefen" in str(body["value"])
     assert not [a for a in body["value"].get("actions", []) if "verb" in a]
@@ -73,9 +79,11 @@ async def test_a_stale_card_changes_nothing(story: Story):
     await _requested(story)
     channel = await story.channel()
 
-    body = await story.click(story.manager, "approval.reject",
-                             {"channel_id": channel.id, "version": channel.version - 1,
-                              "comment": "Nej"})
+    body = await story.click(
+        story.manager,
+        "approval.reject",
+        {"channel_id": channel.id, "version": channel.version - 1, "comment": "Nej"},
+    )
 
     assert "inaktuellt" in str(body["value"])
     assert (await story.channel()).status == ChannelStatus.PENDING_APPROVAL.value
@@ -89,24 +97,36 @@ async def test_reject_needs_a_comment_and_tells_the_requester(story: Story):
     refused = await story.click(story.manager, "approval.reject", data, reply_to_id=approval_id)
     assert "Skriv en kommentar" in str(refused["value"])
 
-    await story.click(story.manager, "approval.reject",
-                      {**data, "comment": "Vi har redan en kanal för området."},
-                      reply_to_id=approval_id)
+    await story.click(
+        story.manager,
+        "approval.reject",
+        {**data, "comment": "Vi har redan en kanal för området."},
+        reply_to_id=approval_id,
+    )
 
     assert (await story.channel()).status == ChannelStatus.REJECTED.value
-    await story.emulator.wait_for(lambda e: any(
-        "Vi har redan en kanal för området." in t for t in e.texts(
-            story.requester.conversation_id)))
+    await story.emulator.wait_for(
+        lambda e: any(
+            "Vi har redan en kanal för området." in t
+            for t in e.texts(story.requester.conversation_id)
+        )
+    )
 
 
 async def test_ask_for_changes_then_resubmit_goes_back_to_the_manager(story: Story):
     _, approval_id = await _requested(story)
     channel = await story.channel()
 
-    await story.click(story.manager, "approval.changes",
-                      {"channel_id": channel.id, "version": channel.version,
-                       "comment": "Skriv mer om hur ni svarar på kommentarer."},
-                      reply_to_id=approval_id)
+    await story.click(
+        story.manager,
+        "approval.changes",
+        {
+            "channel_id": channel.id,
+            "version": channel.version,
+            "comment": "Skriv mer om hur ni svarar på kommentarer.",
+        },
+        reply_to_id=approval_id,
+    )
     assert (await story.channel()).status == ChannelStatus.CHANGES_REQUESTED.value
 
     # The form comes back to the requester, prefilled, with the manager's comment.
@@ -114,19 +134,28 @@ async def test_ask_for_changes_then_resubmit_goes_back_to_the_manager(story: Sto
     assert "Skriv mer om hur ni svarar på kommentarer." in str(form)
     assert "Fritidsgården Ugglan" in str(form)
     channel = await story.channel()
-    answers = form_answers(story.editor, story.manager,
-                           comment_handling="Redaktörerna svarar inom fyra timmar vardagar.")
-    await story.click(story.requester, "channel.submit",
-                      {**answers, "channel_id": channel.id, "version": channel.version},
-                      reply_to_id=form_id)
+    answers = form_answers(
+        story.editor,
+        story.manager,
+        comment_handling="Redaktörerna svarar inom fyra timmar vardagar.",
+    )
+    await story.click(
+        story.requester,
+        "channel.submit",
+        {**answers, "channel_id": channel.id, "version": channel.version},
+        reply_to_id=form_id,
+    )
 
     channel = await story.channel()
     assert channel.status == ChannelStatus.PENDING_APPROVAL.value
     assert channel.plan["comment_handling"] == "Redaktörerna svarar inom fyra timmar vardagar."
     new_approval_id, _ = await story.wait_card_to(story.manager, count=2)
-    await story.click(story.manager, "approval.approve",
-                      {"channel_id": channel.id, "version": channel.version,
-                       "login_access": "true"}, reply_to_id=new_approval_id)
+    await story.click(
+        story.manager,
+        "approval.approve",
+        {"channel_id": channel.id, "version": channel.version, "login_access": "true"},
+        reply_to_id=new_approval_id,
+    )
     assert (await story.channel()).status == ChannelStatus.APPROVED.value
 
 
@@ -134,10 +163,16 @@ async def test_the_requester_cannot_resubmit_while_the_manager_decides(story: St
     form_id, _ = await _requested(story)
     channel = await story.channel()
 
-    body = await story.click(story.requester, "channel.submit",
-                             {**form_answers(story.editor, story.manager),
-                              "channel_id": channel.id, "version": channel.version},
-                             reply_to_id=form_id)
+    body = await story.click(
+        story.requester,
+        "channel.submit",
+        {
+            **form_answers(story.editor, story.manager),
+            "channel_id": channel.id,
+            "version": channel.version,
+        },
+        reply_to_id=form_id,
+    )
 
     assert "redan skickad" in str(body["value"])
     assert (await story.channel()).version == channel.version

@@ -17,8 +17,13 @@ async def test_execute_returns_the_card_in_the_invoke_response(
     bot = await start_bot()
 
     status, body = await bot.post(
-        make_execute("help.show", {"verb": "help.show"}, user=make_user(1),
-                     service_url=emulator.service_url, reply_to_id="1700000000001")
+        make_execute(
+            "help.show",
+            {"verb": "help.show"},
+            user=make_user(1),
+            service_url=emulator.service_url,
+            reply_to_id="1700000000001",
+        )
     )
 
     assert status == 200
@@ -33,8 +38,9 @@ async def test_execute_answers_in_english_for_an_english_client(
     bot = await start_bot()
 
     _, body = await bot.post(
-        make_execute("help.show", {}, user=make_user(1), service_url=emulator.service_url,
-                     locale="en-GB")
+        make_execute(
+            "help.show", {}, user=make_user(1), service_url=emulator.service_url, locale="en-GB"
+        )
     )
 
     assert body["value"]["body"][0]["text"] == "What Kanalkollen does"
@@ -46,8 +52,12 @@ async def test_unknown_verb_gets_a_polite_message(
     bot = await start_bot()
 
     status, body = await bot.post(
-        make_execute("channel.explode", {"channel_id": 1}, user=make_user(1),
-                     service_url=emulator.service_url)
+        make_execute(
+            "channel.explode",
+            {"channel_id": 1},
+            user=make_user(1),
+            service_url=emulator.service_url,
+        )
     )
 
     assert status == 200
@@ -73,8 +83,12 @@ async def test_submit_fallback_replaces_the_clicked_card(
     emulator.seed_activity(user.conversation_id, "1700000000002", {"type": "message"})
 
     status, _ = await bot.post(
-        make_submit({"verb": "help.show"}, user=user, service_url=emulator.service_url,
-                    reply_to_id="1700000000002")
+        make_submit(
+            {"verb": "help.show"},
+            user=user,
+            service_url=emulator.service_url,
+            reply_to_id="1700000000002",
+        )
     )
 
     assert status == 200

@@ -1,4 +1,4 @@
-"""After the decision: declines, reminders, my channels, the communications channel, SMTP trouble."""
+"""After the decision: declines, reminders, my channels, communications, SMTP trouble."""
 
 from __future__ import annotations
 
@@ -25,13 +25,20 @@ async def _approved(story: Story) -> int:
     """Request and approval; returns the channel id."""
     await story.say(story.requester, "ny kanal")
     form_id, _ = story.last_card_to(story.requester.conversation_id)
-    await story.click(story.requester, "channel.submit",
-                      form_answers(story.editor, story.manager), reply_to_id=form_id)
+    await story.click(
+        story.requester,
+        "channel.submit",
+        form_answers(story.editor, story.manager),
+        reply_to_id=form_id,
+    )
     approval_id, _ = await story.wait_card_to(story.manager)
     channel = await story.channel()
-    await story.click(story.manager, "approval.approve",
-                      {"channel_id": channel.id, "version": channel.version,
-                       "login_access": "true"}, reply_to_id=approval_id)
+    await story.click(
+        story.manager,
+        "approval.approve",
+        {"channel_id": channel.id, "version": channel.version, "login_access": "true"},
+        reply_to_id=approval_id,
+    )
     return channel.id
 
 
@@ -45,21 +52,30 @@ async def test_r3_a_decline_asks_for_another_editor_who_then_accepts(story: Stor
     invite_id, invite = await story.wait_card_to(story.editor)
     editor_id = invite["actions"][0]["data"]["editor_id"]
 
-    await story.click(story.editor, "editor.decline",
-                      {"channel_id": channel_id, "editor_id": editor_id}, reply_to_id=invite_id)
+    await story.click(
+        story.editor,
+        "editor.decline",
+        {"channel_id": channel_id, "editor_id": editor_id},
+        reply_to_id=invite_id,
+    )
 
     # The requester is asked for another name (the status card came first).
     nominate_id, nominate = await story.wait_card_to(story.requester, count=2)
     assert [a["verb"] for a in nominate["actions"]] == ["editor.nominate"]
     substitute = make_user(5)
-    await story.click(story.requester, "editor.nominate",
-                      {"channel_id": channel_id, "editors": substitute.aad_object_id},
-                      reply_to_id=nominate_id)
+    await story.click(
+        story.requester,
+        "editor.nominate",
+        {"channel_id": channel_id, "editors": substitute.aad_object_id},
+        reply_to_id=nominate_id,
+    )
     new_invite_id, new_invite = await story.wait_card_to(substitute)
-    await story.click(substitute, "editor.accept",
-                      {"channel_id": channel_id,
-                       "editor_id": new_invite["actions"][0]["data"]["editor_id"]},
-                      reply_to_id=new_invite_id)
+    await story.click(
+        substitute,
+        "editor.accept",
+        {"channel_id": channel_id, "editor_id": new_invite["actions"][0]["data"]["editor_id"]},
+        reply_to_id=new_invite_id,
+    )
     assert (await story.channel()).status == ChannelStatus.EDITORS_READY.value
 
 
@@ -68,20 +84,23 @@ async def test_r3_only_the_invited_person_can_answer(story: Story):
     _, invite = await story.wait_card_to(story.editor)
     editor_id = invite["actions"][0]["data"]["editor_id"]
 
-    body = await story.click(make_user(6), "editor.accept",
-                             {"channel_id": channel_id, "editor_id": editor_id})
+    body = await story.click(
+        make_user(6), "editor.accept", {"channel_id": channel_id, "editor_id": editor_id}
+    )
 
     assert "någon annan" in str(body["value"])
     assert (await story.channel()).status == ChannelStatus.APPROVED.value
 
 
-async def test_r2_the_manager_is_reminded_once_after_the_policy_days(
-    story: Story, clock
-):  # type: ignore[no-untyped-def]
+async def test_r2_the_manager_is_reminded_once_after_the_policy_days(story: Story, clock):  # type: ignore[no-untyped-def]
     await story.say(story.requester, "ny kanal")
     form_id, _ = story.last_card_to(story.requester.conversation_id)
-    await story.click(story.requester, "channel.submit",
-                      form_answers(story.editor, story.manager), reply_to_id=form_id)
+    await story.click(
+        story.requester,
+        "channel.submit",
+        form_answers(story.editor, story.manager),
+        reply_to_id=form_id,
+    )
     await story.wait_card_to(story.manager)
     scheduler = story.bot.app[SCHEDULER]
 
@@ -98,8 +117,11 @@ async def test_r2_the_manager_is_reminded_once_after_the_policy_days(
 async def test_my_channels_lists_the_channel_for_each_role(story: Story):
     await _approved(story)
 
-    for user, role in ((story.requester, "Beställare"), (story.manager, "Chef"),
-                       (story.editor, "Redaktör")):
+    for user, role in (
+        (story.requester, "Beställare"),
+        (story.manager, "Chef"),
+        (story.editor, "Redaktör"),
+    ):
         await story.say(user, "mina kanaler")
         _, card = story.last_card_to(story.conversation_of(user))
         assert "Fritidsgården Ugglan" in str(card), role
@@ -117,26 +139,41 @@ async def test_r7_the_communications_channel_sees_plans_and_its_comment_reaches_
     story = Story(bot, emulator)
     team_channel = "19:kommunikation@thread.tacv2"
     in_team = make_message("kommunikationskanal", user=admin, service_url=emulator.service_url)
-    in_team["conversation"] = {"id": team_channel, "conversationType": "channel",
-                               "isGroup": True, "tenantId": admin.tenant_id}
+    in_team["conversation"] = {
+        "id": team_channel,
+        "conversationType": "channel",
+        "isGroup": True,
+        "tenantId": admin.tenant_id,
+    }
     status, _ = await bot.post(in_team)
     assert status == 200
     await emulator.wait_for(lambda e: any("Klart" in t for t in e.texts(team_channel)))
 
     await story.say(story.requester, "ny kanal")
     form_id, _ = story.last_card_to(story.requester.conversation_id)
-    await story.click(story.requester, "channel.submit",
-                      form_answers(story.editor, story.manager), reply_to_id=form_id)
+    await story.click(
+        story.requester,
+        "channel.submit",
+        form_answers(story.editor, story.manager),
+        reply_to_id=form_id,
+    )
     await emulator.wait_for(lambda e: bool(e.cards(team_channel)))
     [summary] = emulator.cards(team_channel)
     channel = await story.channel()
     assert "Fritidsgården Ugglan" in str(summary)
 
-    await story.click(admin, "comms.comment",
-                      {"channel_id": channel.id, "version": channel.version,
-                       "comment": "Tänk på tillgänglighet: alt-texter på bilderna."})
-    await emulator.wait_for(lambda e: any(
-        "alt-texter" in t for t in e.texts(story.requester.conversation_id)))
+    await story.click(
+        admin,
+        "comms.comment",
+        {
+            "channel_id": channel.id,
+            "version": channel.version,
+            "comment": "Tänk på tillgänglighet: alt-texter på bilderna.",
+        },
+    )
+    await emulator.wait_for(
+        lambda e: any("alt-texter" in t for t in e.texts(story.requester.conversation_id))
+    )
 
 
 async def test_only_admins_pick_the_communications_channel(
@@ -155,30 +192,44 @@ async def smtp() -> AsyncIterator[SmtpSink]:
 async def test_r8_a_refusing_smtp_server_delays_the_notice_but_loses_nothing(
     start_bot: BotFactory, emulator: ConnectorEmulator, smtp: SmtpSink, clock
 ):  # type: ignore[no-untyped-def]
-    settings = Settings(mail_transport="smtp", smtp_host=smtp.host, smtp_port=smtp.port,
-                        smtp_starttls=False, mail_from="kanalkollen@stad.example")
+    settings = Settings(
+        mail_transport="smtp",
+        smtp_host=smtp.host,
+        smtp_port=smtp.port,
+        smtp_starttls=False,
+        mail_from="kanalkollen@stad.example",
+    )
     story = Story(await start_bot(settings), emulator)
     channel_id = await _approved(story)
     invite_id, invite = await story.wait_card_to(story.editor)
-    await story.click(story.editor, "editor.accept",
-                      {"channel_id": channel_id,
-                       "editor_id": invite["actions"][0]["data"]["editor_id"]},
-                      reply_to_id=invite_id)
+    await story.click(
+        story.editor,
+        "editor.accept",
+        {"channel_id": channel_id, "editor_id": invite["actions"][0]["data"]["editor_id"]},
+        reply_to_id=invite_id,
+    )
     registration_id, _ = await story.wait_card_to(story.requester, count=2)
     smtp.refuse_next(451, times=2)
     channel = await story.channel()
 
-    await story.click(story.requester, "channel.register",
-                      {"channel_id": channel.id, "version": channel.version,
-                       "address": "https://instagram.com/ugglan"},
-                      reply_to_id=registration_id)
+    await story.click(
+        story.requester,
+        "channel.register",
+        {
+            "channel_id": channel.id,
+            "version": channel.version,
+            "address": "https://instagram.com/ugglan",
+        },
+        reply_to_id=registration_id,
+    )
 
     async def mail_row() -> OutboxRow:
         from sqlalchemy import select
 
         async with story.bot.sessions() as session:
-            return (await session.scalars(
-                select(OutboxRow).where(OutboxRow.kind == "email"))).one()
+            return (
+                await session.scalars(select(OutboxRow).where(OutboxRow.kind == "email"))
+            ).one()
 
     for _ in range(100):
         if (await mail_row()).attempts >= 1 and (await mail_row()).status == "pending":

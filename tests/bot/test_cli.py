@@ -22,9 +22,14 @@ from tests.support.factories import make_message, make_user
 
 async def _kanalkollen(*args: str, env: dict[str, str], cwd: Path) -> tuple[int, str, str]:
     process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bot.cli", *args,
-        env={"PATH": os.environ.get("PATH", ""), **env}, cwd=cwd,
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+        sys.executable,
+        "-m",
+        "bot.cli",
+        *args,
+        env={"PATH": os.environ.get("PATH", ""), **env},
+        cwd=cwd,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
     )
     out, err = await asyncio.wait_for(process.communicate(), timeout=60)
     return process.returncode or 0, out.decode(), err.decode()
@@ -42,8 +47,13 @@ async def test_migrate_creates_the_database(tmp_path: Path):
 
 async def test_a_wrong_setting_stops_with_one_sentence(tmp_path: Path):
     code, _, err = await _kanalkollen(
-        "serve", env={"MicrosoftAppId": "00000000-1111-4222-8333-444444444444",
-                      "MicrosoftAppPassword": "synthetic"}, cwd=tmp_path)
+        "serve",
+        env={
+            "MicrosoftAppId": "00000000-1111-4222-8333-444444444444",
+            "MicrosoftAppPassword": "synthetic",
+        },
+        cwd=tmp_path,
+    )
 
     assert code == 2
     assert err.strip() == (
@@ -56,7 +66,8 @@ async def test_a_wrong_policy_stops_start_up_with_the_key(tmp_path: Path):
     policy.write_text("[delivery]\nmax_attempts = 'many'\n", encoding="utf-8")
 
     code, _, err = await _kanalkollen(
-        "serve", env={"KANALKOLLEN_POLICY": str(policy)}, cwd=tmp_path)
+        "serve", env={"KANALKOLLEN_POLICY": str(policy)}, cwd=tmp_path
+    )
 
     assert code == 2
     assert "delivery.max_attempts" in err
@@ -75,9 +86,14 @@ async def test_remind_at_delivers_what_is_due_then_and_dry_run_sends_nothing(
     sessions = session_factory(engine)
     async with sessions.begin() as session:
         person_id = await session.scalar(select(PersonRow.id))
-        row = enqueue(session, kind=OutboxKind.TEAMS_MESSAGE, now=START,
-                      due_at=START + timedelta(days=1), recipient_person_id=person_id,
-                      payload={"activity": {"type": "message", "text": "Dags att dokumentera"}})
+        row = enqueue(
+            session,
+            kind=OutboxKind.TEAMS_MESSAGE,
+            now=START,
+            due_at=START + timedelta(days=1),
+            recipient_person_id=person_id,
+            payload={"activity": {"type": "message", "text": "Dags att dokumentera"}},
+        )
         await session.flush()
         row_id = row.id
     env = {"DATABASE_URL": sqlite_database_url}
@@ -113,11 +129,16 @@ async def test_manifest_build_writes_the_app_package(tmp_path: Path):
     out = tmp_path / "app.zip"
 
     code, printed, err = await _kanalkollen(
-        "manifest", "build", "--out", str(out),
-        env={"MicrosoftAppId": "00000000-1111-4222-8333-444444444444",
-             "MicrosoftAppPassword": "synthetic",
-             "MicrosoftAppTenantId": "7e57c0de-0000-4000-8000-000000000001",
-             "FILES_SIGNING_KEY": "k" * 32},
+        "manifest",
+        "build",
+        "--out",
+        str(out),
+        env={
+            "MicrosoftAppId": "00000000-1111-4222-8333-444444444444",
+            "MicrosoftAppPassword": "synthetic",
+            "MicrosoftAppTenantId": "7e57c0de-0000-4000-8000-000000000001",
+            "FILES_SIGNING_KEY": "k" * 32,
+        },
         cwd=tmp_path,
     )
 

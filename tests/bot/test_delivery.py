@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import pytest
-
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import select
 
 from bot.app import DELIVERY
@@ -21,11 +20,11 @@ from tests.support.factories import make_message, make_user
 
 FAST = Policy(delivery=DeliveryPolicy(backoff_base_seconds=1.0, max_attempts=3))
 
+
 @pytest.fixture
 def bot_database_url(database_url: str) -> str:
     """This module runs on SQLite and on PostgreSQL."""
     return database_url
-
 
 
 def _text(text: str) -> dict[str, object]:
@@ -34,8 +33,14 @@ def _text(text: str) -> dict[str, object]:
 
 async def _queue(bot: RunningBot, person_id: int, text: str, **kwargs: object) -> int:
     async with bot.sessions.begin() as session:
-        row = enqueue(session, kind=OutboxKind.TEAMS_MESSAGE, payload=_text(text),
-                      now=bot.clock.now(), recipient_person_id=person_id, **kwargs)
+        row = enqueue(
+            session,
+            kind=OutboxKind.TEAMS_MESSAGE,
+            payload=_text(text),
+            now=bot.clock.now(),
+            recipient_person_id=person_id,
+            **kwargs,
+        )
         await session.flush()
         row_id = row.id
     bot.app[DELIVERY].wake()
@@ -45,7 +50,8 @@ async def _queue(bot: RunningBot, person_id: int, text: str, **kwargs: object) -
 async def _person_id(bot: RunningBot, aad_object_id: str) -> int:
     async with bot.sessions() as session:
         person_id = await session.scalar(
-            select(PersonRow.id).where(PersonRow.aad_object_id == aad_object_id))
+            select(PersonRow.id).where(PersonRow.aad_object_id == aad_object_id)
+        )
     assert person_id is not None
     return person_id
 
@@ -87,8 +93,13 @@ async def test_a_person_who_never_wrote_gets_a_new_one_to_one_chat(
     await _met(bot, emulator, 1)  # someone in the tenant: the service URL is known
     stranger = make_user(2)
     async with bot.sessions.begin() as session:
-        person = PersonRow(tenant_id=stranger.tenant_id, aad_object_id=stranger.aad_object_id,
-                           name=stranger.name, created_at=START, updated_at=START)
+        person = PersonRow(
+            tenant_id=stranger.tenant_id,
+            aad_object_id=stranger.aad_object_id,
+            name=stranger.name,
+            created_at=START,
+            updated_at=START,
+        )
         session.add(person)
         await session.flush()
         person_id = person.id
@@ -100,8 +111,9 @@ async def test_a_person_who_never_wrote_gets_a_new_one_to_one_chat(
     await emulator.wait_for(lambda e: "Du är nominerad som redaktör" in e.texts())
     await _wait_status(bot, row_id, OutboxStatus.SENT)
     async with bot.sessions() as session:
-        reference = await session.scalar(select(ConversationReferenceRow).where(
-            ConversationReferenceRow.person_id == person_id))
+        reference = await session.scalar(
+            select(ConversationReferenceRow).where(ConversationReferenceRow.person_id == person_id)
+        )
     assert reference is not None  # later messages continue this chat
     assert reference.conversation_id == created.response["id"]
 
@@ -171,8 +183,13 @@ async def test_a_row_left_by_a_crashed_instance_is_sent_after_its_lease(
     bot = await start_bot()
     person_id = await _met(bot, emulator, 1)
     async with bot.sessions.begin() as session:
-        row = enqueue(session, kind=OutboxKind.TEAMS_MESSAGE, payload=_text("Efter krasch"),
-                      now=START, recipient_person_id=person_id)
+        row = enqueue(
+            session,
+            kind=OutboxKind.TEAMS_MESSAGE,
+            payload=_text("Efter krasch"),
+            now=START,
+            recipient_person_id=person_id,
+        )
         row.status = OutboxStatus.SENDING.value
         row.claimed_by = "crashed-instance"
         row.attempts = 1
@@ -199,10 +216,17 @@ async def test_a_card_update_replaces_the_posted_card(
     user = make_user(1)
     emulator.seed_activity(user.conversation_id, "1700000000009", {"type": "message"})
     async with bot.sessions.begin() as session:
-        enqueue(session, kind=OutboxKind.TEAMS_UPDATE,
-                payload={"activity_id": "1700000000009",
-                         "activity": {"type": "message", "text": "Klart"}},
-                now=START, recipient_person_id=person_id, conversation_id=user.conversation_id)
+        enqueue(
+            session,
+            kind=OutboxKind.TEAMS_UPDATE,
+            payload={
+                "activity_id": "1700000000009",
+                "activity": {"type": "message", "text": "Klart"},
+            },
+            now=START,
+            recipient_person_id=person_id,
+            conversation_id=user.conversation_id,
+        )
     bot.app[DELIVERY].wake()
 
     await emulator.wait_for_count(1, operation="update")

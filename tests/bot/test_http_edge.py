@@ -56,8 +56,9 @@ async def test_non_json_content_type_is_415(
 
 async def test_body_over_256_kb_is_413(start_bot: BotFactory, emulator: ConnectorEmulator):
     bot = await start_bot()
-    activity = make_message("x" * (300 * 1024), user=make_user(1),
-                            service_url=emulator.service_url)
+    activity = make_message(
+        "x" * (300 * 1024), user=make_user(1), service_url=emulator.service_url
+    )
 
     status, _ = await bot.post(activity)
 
@@ -94,12 +95,15 @@ async def test_typing_is_ignored(start_bot: BotFactory, emulator: ConnectorEmula
 async def test_tenant_outside_allowed_tenants_is_refused_and_logged(
     start_bot: BotFactory, emulator: ConnectorEmulator, caplog: pytest.LogCaptureFixture
 ):
-    bot = await start_bot(Settings(allowed_tenants=frozenset({"11111111-2222-4333-8444-555555555555"})))
+    bot = await start_bot(
+        Settings(allowed_tenants=frozenset({"11111111-2222-4333-8444-555555555555"}))
+    )
     user = make_user(1)
 
     with caplog.at_level(logging.WARNING, logger="bot.http"):
-        status, _ = await bot.post(make_message("hjälp", user=user,
-                                                service_url=emulator.service_url))
+        status, _ = await bot.post(
+            make_message("hjälp", user=user, service_url=emulator.service_url)
+        )
 
     assert status == 403
     assert await _stored_people(bot) == 0
@@ -148,7 +152,9 @@ def authenticated_settings() -> Settings:
     ],
 )
 async def test_with_an_app_id_requests_without_a_valid_jwt_are_401(
-    start_bot: BotFactory, emulator: ConnectorEmulator, authenticated_settings: Settings,
+    start_bot: BotFactory,
+    emulator: ConnectorEmulator,
+    authenticated_settings: Settings,
     authorization: str | None,
 ):
     bot = await start_bot(authenticated_settings)

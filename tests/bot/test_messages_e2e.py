@@ -19,14 +19,13 @@ async def test_help_in_swedish_by_default(start_bot: BotFactory, emulator: Conne
     assert card["body"][0]["text"] == "Det här kan Kanalkollen"
 
 
-async def test_help_in_english_from_the_locale(
-    start_bot: BotFactory, emulator: ConnectorEmulator
-):
+async def test_help_in_english_from_the_locale(start_bot: BotFactory, emulator: ConnectorEmulator):
     bot = await start_bot()
     user = make_user(1)
 
-    await bot.post(make_message("help", user=user, service_url=emulator.service_url,
-                                locale="en-US"))
+    await bot.post(
+        make_message("help", user=user, service_url=emulator.service_url, locale="en-US")
+    )
 
     await emulator.wait_for_count(1)
     [card] = emulator.cards(user.conversation_id)

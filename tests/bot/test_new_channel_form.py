@@ -84,8 +84,9 @@ async def test_each_invalid_field_is_shown_again_with_its_error_and_the_answers_
 
 
 async def test_the_password_itself_is_never_stored(story: Story):
-    await _submit(story, form_answers(story.editor, story.manager,
-                                      login_reference="password=Hemligt123"))
+    await _submit(
+        story, form_answers(story.editor, story.manager, login_reference="password=Hemligt123")
+    )
 
     async with story.bot.sessions() as session:
         from sqlalchemy import text
@@ -102,22 +103,35 @@ async def graph() -> AsyncIterator[FakeGraph]:
 
 
 @pytest.fixture
-async def graph_story(start_bot: BotFactory, emulator: ConnectorEmulator,
-                      graph: FakeGraph) -> Story:
+async def graph_story(
+    start_bot: BotFactory, emulator: ConnectorEmulator, graph: FakeGraph
+) -> Story:
     config = graph.config()
     settings = Settings(
-        graph_tenant_id=config.tenant_id, graph_client_id=config.client_id,
-        graph_client_secret=config.client_secret, graph_base_url=config.base_url,
-        graph_authority_host=config.authority_host, graph_ca_file=config.ca_file or "",
+        graph_tenant_id=config.tenant_id,
+        graph_client_id=config.client_id,
+        graph_client_secret=config.client_secret,
+        graph_base_url=config.base_url,
+        graph_authority_host=config.authority_host,
+        graph_ca_file=config.ca_file or "",
     )
     story = Story(await start_bot(settings), emulator)
-    graph.add_user(story.manager.aad_object_id, "Rektor Testsson", "rektor@stad.example",
-                   "rektor@stad.example")
-    graph.add_user(story.requester.aad_object_id, story.requester.name,
-                   story.requester.email, story.requester.email or "",
-                   manager_id=story.manager.aad_object_id)
-    graph.add_user(story.editor.aad_object_id, story.editor.name, story.editor.email,
-                   story.editor.email or "")
+    graph.add_user(
+        story.manager.aad_object_id,
+        "Rektor Testsson",
+        "rektor@stad.example",
+        "rektor@stad.example",
+    )
+    graph.add_user(
+        story.requester.aad_object_id,
+        story.requester.name,
+        story.requester.email,
+        story.requester.email or "",
+        manager_id=story.manager.aad_object_id,
+    )
+    graph.add_user(
+        story.editor.aad_object_id, story.editor.name, story.editor.email, story.editor.email or ""
+    )
     return story
 
 
@@ -128,8 +142,9 @@ async def test_r2_the_manager_comes_from_the_directory(graph_story: Story, graph
     assert not any(e.get("id") == "manager" for e in form["body"])  # not asked
     assert "Rektor Testsson" in str(form)
 
-    await story.click(story.requester, "channel.submit",
-                      form_answers(story.editor, None), reply_to_id=form_id)
+    await story.click(
+        story.requester, "channel.submit", form_answers(story.editor, None), reply_to_id=form_id
+    )
 
     channel = await story.channel()
     assert channel.status == ChannelStatus.PENDING_APPROVAL.value

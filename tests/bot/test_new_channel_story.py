@@ -20,11 +20,11 @@ from tests.conftest import BotFactory
 from tests.support.connector_emulator import ConnectorEmulator
 from tests.support.smtp_sink import SmtpSink
 
+
 @pytest.fixture
 def bot_database_url(database_url: str) -> str:
     """This module runs on SQLite and on PostgreSQL."""
     return database_url
-
 
 
 @pytest.fixture
@@ -34,11 +34,16 @@ async def smtp() -> AsyncIterator[SmtpSink]:
 
 
 @pytest.fixture
-async def story(start_bot: BotFactory, emulator: ConnectorEmulator, smtp: SmtpSink,
-                tmp_path) -> Story:
+async def story(
+    start_bot: BotFactory, emulator: ConnectorEmulator, smtp: SmtpSink, tmp_path
+) -> Story:
     settings = Settings(
-        mail_transport="smtp", smtp_host=smtp.host, smtp_port=smtp.port, smtp_starttls=False,
-        mail_from="kanalkollen@stad.example", files_dir=tmp_path / "files",
+        mail_transport="smtp",
+        smtp_host=smtp.host,
+        smtp_port=smtp.port,
+        smtp_starttls=False,
+        mail_from="kanalkollen@stad.example",
+        files_dir=tmp_path / "files",
     )
     return Story(await start_bot(settings), emulator)
 
@@ -65,8 +70,12 @@ async def test_request_approve_accept_register_makes_the_channel_active(
     assert any(e.get("id") == "manager" for e in form["body"])
 
     # R2, R5: a valid request replaces the form with the live status card.
-    body = await story.click(story.requester, "channel.submit",
-                             form_answers(story.editor, story.manager), reply_to_id=form_id)
+    body = await story.click(
+        story.requester,
+        "channel.submit",
+        form_answers(story.editor, story.manager),
+        reply_to_id=form_id,
+    )
     assert body["type"] == "application/vnd.microsoft.card.adaptive"
     channel = await story.channel()
     assert channel.status == ChannelStatus.PENDING_APPROVAL.value
@@ -78,16 +87,26 @@ async def test_request_approve_accept_register_makes_the_channel_active(
     assert approval["refresh"]["action"]["verb"] == "approval.refresh"
 
     # R6: approving needs the manager's confirmation of access to the login.
-    refused = await story.click(story.manager, "approval.approve",
-                                {"channel_id": channel.id, "version": channel.version,
-                                 "login_access": "false"}, reply_to_id=approval_id)
+    refused = await story.click(
+        story.manager,
+        "approval.approve",
+        {"channel_id": channel.id, "version": channel.version, "login_access": "false"},
+        reply_to_id=approval_id,
+    )
     assert "Bekräfta att du har tillgång till inloggningen" in str(refused["value"])
     assert (await story.channel()).status == ChannelStatus.PENDING_APPROVAL.value
 
-    decided = await story.click(story.manager, "approval.approve",
-                                {"channel_id": channel.id, "version": channel.version,
-                                 "login_access": "true", "comment": ""},
-                                reply_to_id=approval_id)
+    decided = await story.click(
+        story.manager,
+        "approval.approve",
+        {
+            "channel_id": channel.id,
+            "version": channel.version,
+            "login_access": "true",
+            "comment": "",
+        },
+        reply_to_id=approval_id,
+    )
     assert "Godkänd" in str(decided["value"])
     assert _actions(decided["value"]) == []
     channel = await story.channel()
@@ -95,8 +114,7 @@ async def test_request_approve_accept_register_makes_the_channel_active(
     assert channel.manager_has_login_access
 
     # Every copy is updated: the requester's status card (the former form) shows the decision.
-    await story.emulator.wait_for(
-        lambda e: any(u.activity_id == form_id for u in e.updates))
+    await story.emulator.wait_for(lambda e: any(u.activity_id == form_id for u in e.updates))
     current = story.emulator.current(story.requester.conversation_id, form_id)
     assert current is not None and "Godkänd" in str(current)
 
@@ -104,23 +122,39 @@ async def test_request_approve_accept_register_makes_the_channel_active(
     invite_id, invite = await story.wait_card_to(story.editor)
     assert _actions(invite) == ["editor.accept", "editor.decline"]
     editor_id = invite["actions"][0]["data"]["editor_id"]
-    await story.click(story.editor, "editor.accept",
-                      {"channel_id": channel.id, "editor_id": editor_id}, reply_to_id=invite_id)
+    await story.click(
+        story.editor,
+        "editor.accept",
+        {"channel_id": channel.id, "editor_id": editor_id},
+        reply_to_id=invite_id,
+    )
     assert (await story.channel()).status == ChannelStatus.EDITORS_READY.value
 
     # R8: the requester gives the address; the registry gets the notice; the channel is active.
     registration_id, registration = await story.wait_card_to(story.requester, count=2)
     assert _actions(registration) == ["channel.register"]
     channel = await story.channel()
-    wrong = await story.click(story.requester, "channel.register",
-                              {"channel_id": channel.id, "version": channel.version,
-                               "address": "https://www.facebook.com/ugglan"},
-                              reply_to_id=registration_id)
+    wrong = await story.click(
+        story.requester,
+        "channel.register",
+        {
+            "channel_id": channel.id,
+            "version": channel.version,
+            "address": "https://www.facebook.com/ugglan",
+        },
+        reply_to_id=registration_id,
+    )
     assert "instagram.com" in str(wrong["value"])
-    await story.click(story.requester, "channel.register",
-                      {"channel_id": channel.id, "version": channel.version,
-                       "address": "https://www.instagram.com/fritidsgarden.ugglan"},
-                      reply_to_id=registration_id)
+    await story.click(
+        story.requester,
+        "channel.register",
+        {
+            "channel_id": channel.id,
+            "version": channel.version,
+            "address": "https://www.instagram.com/fritidsgarden.ugglan",
+        },
+        reply_to_id=registration_id,
+    )
     channel = await story.channel()
     assert channel.status == ChannelStatus.ACTIVE.value
     assert channel.start_date == date(2026, 3, 2)
@@ -135,5 +169,10 @@ async def test_request_approve_accept_register_makes_the_channel_active(
 
     async with story.bot.sessions() as session:
         actions = [e.action for e in await events_for(session, "channel", channel.id)]
-    assert actions == ["channel.submitted", "channel.approved", "editor.accepted",
-                       "channel.editors_ready", "channel.registered"]
+    assert actions == [
+        "channel.submitted",
+        "channel.approved",
+        "editor.accepted",
+        "channel.editors_ready",
+        "channel.registered",
+    ]

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-
 from botbuilder.core import MessageFactory
 from botbuilder.dialogs import (
     ComponentDialog,
@@ -18,11 +17,11 @@ from tests.conftest import BotFactory
 from tests.support.connector_emulator import ConnectorEmulator
 from tests.support.factories import make_message, make_user
 
+
 @pytest.fixture
 def bot_database_url(database_url: str) -> str:
     """This module runs on SQLite and on PostgreSQL."""
     return database_url
-
 
 
 def _two_question_flow() -> WaterfallDialog:
@@ -58,8 +57,9 @@ async def test_a_dialog_continues_after_a_restart(
     user = make_user(1)
     first = await start_bot(flows={"demo": DemoFlow()})
     await first.post(make_message("demo", user=user, service_url=emulator.service_url))
-    await first.post(make_message("Fritidsgården Ugglan", user=user,
-                                  service_url=emulator.service_url))
+    await first.post(
+        make_message("Fritidsgården Ugglan", user=user, service_url=emulator.service_url)
+    )
     await emulator.wait_for(lambda e: e.texts()[-1:] == ["Plattform?"])
     await first.stop()
 

@@ -35,14 +35,17 @@ async def _wait_healthy(url: str, process: asyncio.subprocess.Process) -> None:
     raise AssertionError("kanalkollen serve did not become ready")
 
 
-async def test_serve_in_local_mode_answers_in_swedish(
-    emulator: ConnectorEmulator, tmp_path: Path
-):
+async def test_serve_in_local_mode_answers_in_swedish(emulator: ConnectorEmulator, tmp_path: Path):
     port = _free_port()
     process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bot.cli", "serve",
-        env={"PATH": os.environ.get("PATH", ""), "PORT": str(port)}, cwd=tmp_path,
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+        sys.executable,
+        "-m",
+        "bot.cli",
+        "serve",
+        env={"PATH": os.environ.get("PATH", ""), "PORT": str(port)},
+        cwd=tmp_path,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
     )
     try:
         url = f"http://127.0.0.1:{port}"
@@ -68,8 +71,11 @@ async def test_a_request_without_content_type_is_415(emulator: ConnectorEmulator
     # CloudAdapter.process raises (500) on a request without Content-Type; we answer 415.
     bot = await start_bot()
     body = b'{"type": "message"}'
-    async with aiohttp.ClientSession() as session, session.post(
-        f"{bot.url}/api/messages", data=body, skip_auto_headers=["Content-Type"]
-    ) as response:
+    async with (
+        aiohttp.ClientSession() as session,
+        session.post(
+            f"{bot.url}/api/messages", data=body, skip_auto_headers=["Content-Type"]
+        ) as response,
+    ):
         assert "Content-Type" not in response.request_info.headers
         assert response.status == 415

@@ -24,8 +24,14 @@ def test_defaults_are_local_mode_on_sqlite():
 
 
 def test_single_tenant_serves_its_own_tenant_by_default():
-    settings = settings_from({"MicrosoftAppId": APP, "MicrosoftAppPassword": "synthetic",
-                              "MicrosoftAppTenantId": TENANT, "FILES_SIGNING_KEY": KEY})
+    settings = settings_from(
+        {
+            "MicrosoftAppId": APP,
+            "MicrosoftAppPassword": "synthetic",
+            "MicrosoftAppTenantId": TENANT,
+            "FILES_SIGNING_KEY": KEY,
+        }
+    )
 
     assert not settings.local_mode
     assert settings.allowed_tenants == frozenset({TENANT})
@@ -51,8 +57,10 @@ def test_allowed_tenants_are_a_comma_separated_list():
         ({"PORT": "eighty"}, "PORT"),
         ({"PORT": "70000"}, "PORT"),
         ({"LOG_LEVEL": "LOUD"}, "LOG_LEVEL"),
-        ({"MicrosoftAppId": APP, "MicrosoftAppPassword": "s", "MicrosoftAppTenantId": TENANT},
-         "FILES_SIGNING_KEY"),
+        (
+            {"MicrosoftAppId": APP, "MicrosoftAppPassword": "s", "MicrosoftAppTenantId": TENANT},
+            "FILES_SIGNING_KEY",
+        ),
         ({"FILES_SIGNING_KEY": "short"}, "FILES_SIGNING_KEY"),
         ({"GRAPH_TENANT_ID": TENANT}, "GRAPH_CLIENT_ID"),
         ({"MAIL_TRANSPORT": "pigeon"}, "MAIL_TRANSPORT"),
@@ -74,17 +82,28 @@ def test_a_wrong_combination_names_the_key(values: dict[str, str], named_key: st
 
 
 def test_multi_tenant_needs_no_tenant_id():
-    settings = settings_from({"MicrosoftAppId": APP, "MicrosoftAppPassword": "synthetic",
-                              "MicrosoftAppType": "multitenant",
-                              "FILES_SIGNING_KEY": KEY})
+    settings = settings_from(
+        {
+            "MicrosoftAppId": APP,
+            "MicrosoftAppPassword": "synthetic",
+            "MicrosoftAppType": "multitenant",
+            "FILES_SIGNING_KEY": KEY,
+        }
+    )
 
     assert settings.app_type == "MultiTenant"
     assert settings.allowed_tenants == frozenset()
 
 
 def test_the_password_is_not_in_the_repr():
-    settings = settings_from({"MicrosoftAppId": APP, "MicrosoftAppPassword": "synthetic-value",
-                              "MicrosoftAppTenantId": TENANT, "FILES_SIGNING_KEY": KEY})
+    settings = settings_from(
+        {
+            "MicrosoftAppId": APP,
+            "MicrosoftAppPassword": "synthetic-value",
+            "MicrosoftAppTenantId": TENANT,
+            "FILES_SIGNING_KEY": KEY,
+        }
+    )
 
     assert "synthetic-value" not in repr(settings)
 

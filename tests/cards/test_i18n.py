@@ -23,6 +23,7 @@ from cards.i18n import (
 REPO_ROOT = Path(__file__).resolve().parents[2]
 CODE_PACKAGES = ("bot", "dialogs", "cards", "storage", "domain", "manifest")
 
+
 def _every_text() -> list[tuple[str, str, str]]:
     return [
         (language, key, text) for language in LANGUAGES for key, text in catalog(language).items()

@@ -68,7 +68,7 @@ def test_local_date_in_another_zone() -> None:
 
 
 def test_the_organisation_zone_is_stockholm() -> None:
-    assert ORGANISATION_ZONE == ZoneInfo("Europe/Stockholm")
+    assert ZoneInfo("Europe/Stockholm") == ORGANISATION_ZONE
 
 
 def test_local_date_refuses_a_naive_datetime() -> None:

@@ -25,8 +25,15 @@ from storage.migrate import (
 from storage.models import AuditEventRow, Base
 
 TABLES = {
-    "people", "conversation_references", "audit_events", "outbox", "bot_state",
-    "channels", "channel_editors", "card_copies", "app_settings",
+    "people",
+    "conversation_references",
+    "audit_events",
+    "outbox",
+    "bot_state",
+    "channels",
+    "channel_editors",
+    "card_copies",
+    "app_settings",
 }
 
 
