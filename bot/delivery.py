@@ -29,6 +29,7 @@ from storage.people import forget_conversation, mark_undeliverable, personal_con
 log = logging.getLogger(__name__)
 
 POLL_SECONDS = 5.0
+STOP_GRACE_SECONDS = 10.0
 CONCURRENT_CONVERSATIONS = 8
 
 
@@ -70,6 +71,7 @@ class DeliveryLoop:
         self._conversations = Pacer(policy.per_conversation_per_second)
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
+        self._stopping = False
         self._limit = asyncio.Semaphore(CONCURRENT_CONVERSATIONS)
 
     def wake(self) -> None:
@@ -81,16 +83,27 @@ class DeliveryLoop:
         if self._task is None:
             self._task = asyncio.create_task(self._run(), name="kanalkollen-delivery")
 
-    async def stop(self) -> None:
-        """Stops the loop; a row being sent keeps its lease and is retried after it."""
-        if self._task is not None:
+    async def stop(self, grace_seconds: float = STOP_GRACE_SECONDS) -> None:
+        """Stops after the batch in hand; after the grace period the batch is cancelled.
+
+        A cancelled row keeps its lease and is delivered by whichever instance claims it
+        after the lease.
+        """
+        if self._task is None:
+            return
+        self._stopping = True
+        self._wake.set()
+        try:
+            await asyncio.wait_for(asyncio.shield(self._task), grace_seconds)
+        except TimeoutError:
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
-            self._task = None
+        self._task = None
+        self._stopping = False
 
     async def _run(self) -> None:
-        while True:
+        while not self._stopping:
             try:
                 delivered = await self.run_once()
             except asyncio.CancelledError:
@@ -98,7 +111,7 @@ class DeliveryLoop:
             except Exception:
                 log.exception("delivery loop: a batch failed; retrying after the poll interval")
                 delivered = 0
-            if delivered:
+            if delivered or self._stopping:
                 continue
             self._wake.clear()
             idle = await self._idle_seconds()

@@ -17,6 +17,7 @@ log = logging.getLogger(__name__)
 
 Sweep = Callable[[AsyncSession], Awaitable[int]]
 INTERVAL_SECONDS = 60.0
+STOP_GRACE_SECONDS = 10.0
 
 
 class Scheduler:
@@ -34,6 +35,7 @@ class Scheduler:
         self._wake_delivery = wake_delivery
         self._interval = interval_seconds
         self._task: asyncio.Task[None] | None = None
+        self._stopping = asyncio.Event()
 
     async def run_once(self) -> dict[str, int]:
         """Runs every sweep once; returns how many messages each queued."""
@@ -51,15 +53,21 @@ class Scheduler:
             self._task = asyncio.create_task(self._run(), name="kanalkollen-scheduler")
 
     async def stop(self) -> None:
-        """Stops sweeping."""
-        if self._task is not None:
+        """Stops after the sweep in hand (a sweep is one short transaction)."""
+        if self._task is None:
+            return
+        self._stopping.set()
+        try:
+            await asyncio.wait_for(asyncio.shield(self._task), STOP_GRACE_SECONDS)
+        except TimeoutError:
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
-            self._task = None
+        self._task = None
+        self._stopping.clear()
 
     async def _run(self) -> None:
-        while True:
+        while not self._stopping.is_set():
             try:
                 queued = await self.run_once()
                 if any(queued.values()):
@@ -68,4 +76,6 @@ class Scheduler:
                 raise
             except Exception:
                 log.exception("scheduler: a sweep failed; trying again next interval")
-            await asyncio.sleep(self._interval)
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(self._interval):
+                    await self._stopping.wait()
