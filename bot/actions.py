@@ -95,6 +95,12 @@ class ActionRouter:
         if reply_to:
             # Replace the clicked card in place, as Action.Execute would.
             activity.id = reply_to
-            await turn_context.update_activity(activity)
-        else:
-            await turn_context.send_activity(activity)
+            try:
+                await turn_context.update_activity(activity)
+                return
+            except Exception as error:
+                log.info(
+                    "could not update the clicked card (%s); sending it anew", type(error).__name__
+                )
+                activity.id = None
+        await turn_context.send_activity(activity)

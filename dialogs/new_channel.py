@@ -265,7 +265,19 @@ class NewChannelFlow:
                 name=found.name if found else None,
                 email=found.email if found else None,
             )
-            await nominate(session, channel.id, editor.id, by_person_id=actor.person.id, now=now)
+            nomination = await nominate(
+                session, channel.id, editor.id, by_person_id=actor.person.id, now=now
+            )
+            record_event(
+                session,
+                at=now,
+                action="editor.nominated",
+                subject_type="channel",
+                subject_id=channel.id,
+                actor=actor.person.aad_object_id,
+                actor_person_id=actor.person.id,
+                details={"editor_id": nomination.id},
+            )
         await self._store_plan(session, channel, manager, actor)
         record_event(
             session,

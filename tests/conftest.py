@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
@@ -28,6 +29,12 @@ from tests.support.database import (
 from tests.support.teams_client import TeamsClient
 
 START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -136,8 +143,10 @@ async def start_bot(
         chosen = settings or base
         if settings is not None and settings.database_url == Settings().database_url:
             chosen = replace(settings, database_url=bot_database_url)
+        # A known port, so that links the bot makes (file links) point at this server.
+        chosen = replace(chosen, port=_free_port())
         app = create_app(chosen, clock=app_kwargs.pop("clock", clock), **app_kwargs)
-        server = TestServer(app, host="127.0.0.1", port=0)
+        server = TestServer(app, host="127.0.0.1", port=chosen.port)
         await server.start_server()
         client = TeamsClient(str(server.make_url("")).rstrip("/"))
         bot = RunningBot(app, server, client, chosen, clock)

@@ -55,7 +55,7 @@ async def test_r2_someone_else_cannot_decide(story: Story):
     assert (await story.channel()).status == ChannelStatus.PENDING_APPROVAL.value
     async with story.bot.sessions() as session:
         actions = [e.action for e in await events_for(session, "channel", channel.id)]
-    assert actions == ["channel.submitted", "channel.decision_refused"]
+    assert actions == ["editor.nominated", "channel.submitted", "channel.decision_refused"]
 
 
 async def test_r2_a_double_click_decides_once(story: Story):
@@ -176,3 +176,65 @@ async def test_the_requester_cannot_resubmit_while_the_manager_decides(story: St
 
     assert "redan skickad" in str(body["value"])
     assert (await story.channel()).version == channel.version
+
+
+async def test_r2_a_deputy_for_the_unit_may_decide(
+    start_bot: BotFactory, emulator: ConnectorEmulator
+):
+    from domain.policy import Deputy, Policy
+
+    deputy = make_user(9)
+    policy = Policy(
+        deputies=(Deputy(unit="fritidsgården ugglan", aad_object_id=deputy.aad_object_id),)
+    )
+    story = Story(await start_bot(policy=policy), emulator)
+    await _requested(story)
+    channel = await story.channel()
+
+    await story.click(
+        deputy,
+        "approval.approve",
+        {"channel_id": channel.id, "version": channel.version, "login_access": "true"},
+    )
+
+    channel = await story.channel()
+    assert channel.status == ChannelStatus.APPROVED.value
+    async with story.bot.sessions() as session:
+        from storage.models import PersonRow
+
+        decider = await session.get(PersonRow, channel.decided_by_person_id)
+    assert decider is not None and decider.aad_object_id == deputy.aad_object_id
+
+
+async def test_a_client_without_universal_actions_decides_with_action_submit(story: Story):
+    from tests.support.factories import make_submit
+
+    _, approval_id = await _requested(story)
+    channel = await story.channel()
+    manager_chat = story.conversation_of(story.manager)
+
+    status, _ = await story.bot.post(
+        make_submit(
+            {
+                "verb": "approval.approve",
+                "channel_id": channel.id,
+                "version": channel.version,
+                "login_access": "true",
+            },
+            user=story.manager,
+            service_url=story.emulator.service_url,
+            reply_to_id=approval_id,
+            conversation={
+                "id": manager_chat,
+                "conversationType": "personal",
+                "tenantId": story.manager.tenant_id,
+            },
+        )
+    )
+
+    assert status == 200
+    assert (await story.channel()).status == ChannelStatus.APPROVED.value
+    # The clicked card is replaced in place, as Action.Execute would have done.
+    await story.emulator.wait_for(lambda e: any(u.activity_id == approval_id for u in e.updates))
+    current = story.emulator.current(manager_chat, approval_id)
+    assert current is not None and "Godkänd" in str(current)

@@ -122,3 +122,24 @@ async def test_execute_of_another_action_type_is_400_with_teams_error_body(
     assert status == 400
     assert body["type"] == "application/vnd.microsoft.error"
     assert body["value"]["code"] == "NotSupported"
+
+
+async def test_submit_on_a_card_teams_cannot_update_sends_the_card_anew(
+    start_bot: BotFactory, emulator: ConnectorEmulator
+):
+    bot = await start_bot()
+    user = make_user(1)
+
+    await bot.post(
+        make_submit(
+            {"verb": "help.show"},
+            user=user,
+            service_url=emulator.service_url,
+            reply_to_id="1700000000404",
+        )
+    )
+
+    await emulator.wait_for_count(1)
+    [card] = emulator.cards(user.conversation_id)
+    assert card["body"][0]["text"] == "Det här kan Kanalkollen"
+    assert not any("Något gick fel" in t for t in emulator.texts())

@@ -7,10 +7,14 @@ access, R8 registration to the public list.
 from __future__ import annotations
 
 import asyncio
+import hashlib
+import io
 from collections.abc import AsyncIterator
 from datetime import date
 
+import aiohttp
 import pytest
+from docx import Document
 
 from bot.settings import Settings
 from domain.lifecycle import ChannelStatus
@@ -56,6 +60,24 @@ async def smtp_received(smtp: SmtpSink, count: int) -> None:
     raise AssertionError(f"{len(smtp.received)} e-mails arrived, expected {count}")
 
 
+def _all_actions(card: dict) -> list[dict]:
+    """Every action of a card, including those inside ActionSets in the body."""
+    found = list(card.get("actions", []))
+
+    def walk(node: object) -> None:
+        if isinstance(node, dict):
+            if node.get("type") == "ActionSet":
+                found.extend(node.get("actions", []))
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for value in node:
+                walk(value)
+
+    walk(card.get("body", []))
+    return found
+
+
 def _actions(card: dict) -> list[str]:
     return [a.get("verb", a.get("type")) for a in card.get("actions", [])]
 
@@ -94,6 +116,18 @@ async def test_request_approve_accept_register_makes_the_channel_active(
         reply_to_id=approval_id,
     )
     assert "Bekräfta att du har tillgång till inloggningen" in str(refused["value"])
+
+    # R5: the plan .docx is linked from the approval card by a signed, expiring URL.
+    [plan_url] = [a["url"] for a in _all_actions(approval) if a.get("type") == "Action.OpenUrl"]
+    async with aiohttp.ClientSession() as http, http.get(plan_url) as response:
+        assert response.status == 200
+        data = await response.read()
+    assert hashlib.sha256(data).hexdigest() == channel.plan_sha256
+    assert "Fritidsgården Ugglan" in "\n".join(
+        p.text for p in Document(io.BytesIO(data)).paragraphs
+    )
+    async with aiohttp.ClientSession() as http, http.get(plan_url + "0") as response:
+        assert response.status == 403
     assert (await story.channel()).status == ChannelStatus.PENDING_APPROVAL.value
 
     decided = await story.click(
@@ -170,6 +204,7 @@ async def test_request_approve_accept_register_makes_the_channel_active(
     async with story.bot.sessions() as session:
         actions = [e.action for e in await events_for(session, "channel", channel.id)]
     assert actions == [
+        "editor.nominated",
         "channel.submitted",
         "channel.approved",
         "editor.accepted",
