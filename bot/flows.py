@@ -89,54 +89,39 @@ def build_flows(services: FlowServices) -> Flows:
     for verb in (Verb.EDITOR_ACCEPT, Verb.EDITOR_DECLINE):
         verbs[verb] = acting(lambda actor, data, verb=verb: editors.answer(actor, verb, data))
 
-    async def send_card(turn_context: TurnContext, content: dict[str, Any]) -> None:
-        await turn_context.send_activity(
-            MessageFactory.attachment(
-                Attachment(content_type=ADAPTIVE_CARD_CONTENT_TYPE, content=content)
+    def command(
+        reply: Callable[[TurnContext, Actor], Awaitable[dict[str, Any] | str]],
+    ) -> CommandHandler:
+        """A text command answered with a card (or a sentence) for the acting person."""
+
+        async def handler(turn_context: TurnContext, person_id: int | None, texts: Texts) -> None:
+            async with services.sessions() as session:
+                actor = await load_actor(session, person_id, texts)
+            if actor is None:
+                await turn_context.send_activity(texts("errors.not_allowed"))
+                return
+            answer = await reply(turn_context, actor)
+            if isinstance(answer, str):
+                await turn_context.send_activity(answer)
+                return
+            await turn_context.send_activity(
+                MessageFactory.attachment(
+                    Attachment(content_type=ADAPTIVE_CARD_CONTENT_TYPE, content=answer)
+                )
             )
-        )
 
-    async def turn_actor(
-        turn_context: TurnContext, person_id: int | None, texts: Texts
-    ) -> Actor | None:
-        async with services.sessions() as session:
-            return await load_actor(session, person_id, texts)
+        return handler
 
-    async def new_channel_command(
-        turn_context: TurnContext, person_id: int | None, texts: Texts
-    ) -> None:
-        actor = await turn_actor(turn_context, person_id, texts)
-        if actor is None:
-            await turn_context.send_activity(texts("errors.not_allowed"))
-            return
-        await send_card(turn_context, await new_channel.form(actor))
-
-    async def my_channels_command(
-        turn_context: TurnContext, person_id: int | None, texts: Texts
-    ) -> None:
-        actor = await turn_actor(turn_context, person_id, texts)
-        if actor is None:
-            await turn_context.send_activity(texts("errors.not_allowed"))
-            return
-        await send_card(turn_context, await my_channels.card(actor))
-
-    async def communications_command(
-        turn_context: TurnContext, person_id: int | None, texts: Texts
-    ) -> None:
-        actor = await turn_actor(turn_context, person_id, texts)
+    async def pick_communications(turn_context: TurnContext, actor: Actor) -> str:
         conversation = turn_context.activity.conversation
-        if actor is None or conversation is None:
-            await turn_context.send_activity(texts("errors.not_allowed"))
-            return
-        reply = await communications.pick(actor, conversation.id, conversation.conversation_type)
-        await turn_context.send_activity(reply)
+        return await communications.pick(actor, conversation.id, conversation.conversation_type)
 
     return Flows(
         verbs=verbs,
         commands={
-            "new_channel": new_channel_command,
-            "my_channels": my_channels_command,
-            "communications": communications_command,
+            "new_channel": command(lambda _turn, actor: new_channel.form(actor)),
+            "my_channels": command(lambda _turn, actor: my_channels.card(actor)),
+            "communications": command(pick_communications),
         },
         sweeps={"approval_reminders": approval.remind},
     )

@@ -61,3 +61,8 @@ def facts(pairs: list[tuple[str, str]]) -> dict[str, Any]:
 def attachment(content: dict[str, Any]) -> dict[str, Any]:
     """Wraps a card as a Bot Framework attachment dict."""
     return {"contentType": ADAPTIVE_CARD_CONTENT_TYPE, "content": content}
+
+
+def note_card(text: str) -> dict[str, Any]:
+    """A card with one sentence, for answers that replace a clicked card."""
+    return card([paragraph(text)])

@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from cards.i18n import Texts
+from dialogs.services import Directory
 from domain.policy import Policy
-from storage.models import ChannelRow, PersonRow
+from storage.audit import record_event
+from storage.channels import nominate
+from storage.models import ChannelEditorRow, ChannelRow, PersonRow
+from storage.people import ensure_person
 
 
 @dataclass(frozen=True)
@@ -44,3 +49,51 @@ def may_decide(policy: Policy, channel: ChannelRow, person: PersonRow) -> bool:
     if channel.manager_person_id == person.id:
         return True
     return person.aad_object_id in policy.deputies_for(channel.unit)
+
+
+async def channel_from(session: AsyncSession, raw_id: object) -> ChannelRow | None:
+    """The channel a card's data names; None for anything that is not a known channel id."""
+    try:
+        channel_id = int(str(raw_id))
+    except (TypeError, ValueError):
+        return None
+    return await session.get(ChannelRow, channel_id)
+
+
+async def known_person(
+    session: AsyncSession,
+    directory: Directory,
+    tenant_id: str,
+    aad_object_id: str,
+    now: datetime,
+) -> PersonRow:
+    """A picked person, with name and e-mail from the directory when it knows them."""
+    found = await directory.person(tenant_id, aad_object_id)
+    return await ensure_person(
+        session,
+        tenant_id,
+        aad_object_id,
+        now,
+        name=found.name if found else None,
+        email=found.email if found else None,
+    )
+
+
+async def nominate_editor(
+    session: AsyncSession, channel: ChannelRow, editor: PersonRow, actor: Actor, now: datetime
+) -> ChannelEditorRow:
+    """Nominates an editor (R3) and records it in the audit log."""
+    nomination = await nominate(
+        session, channel.id, editor.id, by_person_id=actor.person.id, now=now
+    )
+    record_event(
+        session,
+        at=now,
+        action="editor.nominated",
+        subject_type="channel",
+        subject_id=channel.id,
+        actor=actor.person.aad_object_id,
+        actor_person_id=actor.person.id,
+        details={"editor_id": nomination.id},
+    )
+    return nomination

@@ -14,18 +14,19 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from cards.approval import approval_card
+from cards.common import note_card
 from cards.editors import editor_invite_card
 from cards.i18n import Texts
 from cards.request_form import request_form_card
 from cards.verbs import Verb
 from cards.views import ApprovalView, EditorInviteView, RequestFormView
-from dialogs.actor import Actor, may_decide
+from dialogs.actor import Actor, channel_from, may_decide
 from dialogs.channel_views import decision, person_name, plan_sections, platform_choices, summary
 from dialogs.notify import queue_card, queue_text, queue_updates, texts_for
 from dialogs.services import FlowServices
 from domain.lifecycle import ChannelStatus
 from storage.audit import record_event
-from storage.channels import EditorStatus, change_status, editors_of, get_channel
+from storage.channels import EditorStatus, change_status, editors_of
 from storage.models import CardCopyRow, ChannelRow, PersonRow
 
 DECISIONS = {
@@ -91,9 +92,9 @@ class ApprovalFlow:
         values = {"comment": comment, "login_access": "true" if login_access else "false"}
         now = self._s.clock.now()
         async with self._s.sessions.begin() as session:
-            channel = await _channel(session, data.get("channel_id"))
+            channel = await channel_from(session, data.get("channel_id"))
             if channel is None:
-                return _message_card(texts("flow.unknown_channel"))
+                return note_card(texts("flow.unknown_channel"))
             person = actor.person
 
             async def card(
@@ -264,7 +265,7 @@ class ApprovalFlow:
     async def refresh(self, actor: Actor, data: dict[str, Any]) -> dict[str, Any] | None:
         """Answers the approval card's automatic refresh for whoever is looking."""
         async with self._s.sessions() as session:
-            channel = await _channel(session, data.get("channel_id"))
+            channel = await channel_from(session, data.get("channel_id"))
             if channel is None:
                 return None
             view = await approval_view(session, self._s, channel, actor.texts, viewer=actor.person)
@@ -326,16 +327,3 @@ def _form_values(channel: ChannelRow) -> dict[str, str]:
         "login_reference": channel.login_reference,
         **{k: str(v) for k, v in plan.items()},
     }
-
-
-def _message_card(text: str) -> dict[str, Any]:
-    from cards.common import card, paragraph
-
-    return card([paragraph(text)])
-
-
-async def _channel(session: AsyncSession, raw_id: Any) -> ChannelRow | None:
-    try:
-        return await get_channel(session, int(raw_id))
-    except (TypeError, ValueError):
-        return None

@@ -4,15 +4,16 @@ from __future__ import annotations
 
 from typing import Any
 
+from cards.common import note_card
 from cards.comms import comms_summary_card
 from cards.views import CommsSummaryView
-from dialogs.actor import Actor
+from dialogs.actor import Actor, channel_from
 from dialogs.channel_views import person_name, plan_sections, summary
 from dialogs.new_channel import COMMUNICATIONS_SETTING
 from dialogs.notify import queue_text, texts_for
 from dialogs.services import FlowServices
 from storage.audit import record_event
-from storage.channels import get_channel, set_setting
+from storage.channels import set_setting
 from storage.models import PersonRow
 
 COMMENT_LIMIT = 2000
@@ -58,14 +59,9 @@ class CommunicationsFlow:
         text = str(data.get("comment") or "").strip()
         now = self._s.clock.now()
         async with self._s.sessions.begin() as session:
-            try:
-                channel = await get_channel(session, int(data.get("channel_id")))  # type: ignore[arg-type]
-            except (TypeError, ValueError):
-                channel = None
+            channel = await channel_from(session, data.get("channel_id"))
             if channel is None:
-                from cards.common import card, paragraph
-
-                return card([paragraph(texts("flow.unknown_channel"))])
+                return note_card(texts("flow.unknown_channel"))
 
             async def card(error: str | None = None, sent: str | None = None) -> dict[str, Any]:
                 view = CommsSummaryView(

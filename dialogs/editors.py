@@ -6,11 +6,12 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from cards.common import note_card
 from cards.editors import editor_invite_card, nominate_card
 from cards.registration import registration_card
 from cards.verbs import Verb
 from cards.views import EditorInviteView, NominateView, RegistrationView
-from dialogs.actor import Actor
+from dialogs.actor import Actor, channel_from, known_person, nominate_editor
 from dialogs.channel_views import person_name, summary
 from dialogs.notify import queue_card, texts_for
 from dialogs.services import FlowServices
@@ -23,10 +24,8 @@ from storage.channels import (
     change_status,
     editors_of,
     get_channel,
-    nominate,
 )
 from storage.models import ChannelEditorRow, ChannelRow, PersonRow
-from storage.people import ensure_person
 
 
 def registration_hint(platform: str) -> str:
@@ -49,7 +48,7 @@ class EditorsFlow:
         async with self._s.sessions.begin() as session:
             nomination, channel = await _nomination(session, data)
             if nomination is None or channel is None:
-                return await self._plain(texts("flow.unknown_channel"))
+                return note_card(texts("flow.unknown_channel"))
 
             async def card(answer: str | None = None, notice: str | None = None) -> dict[str, Any]:
                 requester = await session.get(PersonRow, channel.requester_person_id)
@@ -160,9 +159,9 @@ class EditorsFlow:
         texts = actor.texts
         now = self._s.clock.now()
         async with self._s.sessions.begin() as session:
-            channel = await _get(session, data.get("channel_id"))
+            channel = await channel_from(session, data.get("channel_id"))
             if channel is None or channel.requester_person_id != actor.person.id:
-                return await self._plain(texts("flow.not_yours"))
+                return note_card(texts("flow.not_yours"))
             raw = str(data.get("editors") or "").split(",")
             picked = [p.strip() for p in raw if p.strip()]
 
@@ -177,28 +176,10 @@ class EditorsFlow:
 
             if len(picked) != 1 or picked[0] == actor.person.aad_object_id:
                 return await card(error=texts("flow.pick_one_editor"))
-            found = await self._s.directory.person(channel.tenant_id, picked[0])
-            person = await ensure_person(
-                session,
-                channel.tenant_id,
-                picked[0],
-                now,
-                name=found.name if found else None,
-                email=found.email if found else None,
+            person = await known_person(
+                session, self._s.directory, channel.tenant_id, picked[0], now
             )
-            nomination = await nominate(
-                session, channel.id, person.id, by_person_id=actor.person.id, now=now
-            )
-            record_event(
-                session,
-                at=now,
-                action="editor.nominated",
-                subject_type="channel",
-                subject_id=channel.id,
-                actor=actor.person.aad_object_id,
-                actor_person_id=actor.person.id,
-                details={"editor_id": nomination.id},
-            )
+            nomination = await nominate_editor(session, channel, person, actor, now)
             if nomination.status == EditorStatus.NOMINATED:
                 from dialogs.approval import ApprovalFlow
 
@@ -206,18 +187,6 @@ class EditorsFlow:
             result = await card(done=texts("flow.nominated", name=person_name(texts, person)))
         self._s.wake_delivery()
         return result
-
-    async def _plain(self, text: str) -> dict[str, Any]:
-        from cards.common import card, paragraph
-
-        return card([paragraph(text)])
-
-
-async def _get(session: AsyncSession, raw: Any) -> ChannelRow | None:
-    try:
-        return await get_channel(session, int(raw))
-    except (TypeError, ValueError):
-        return None
 
 
 async def _nomination(

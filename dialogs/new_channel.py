@@ -18,7 +18,7 @@ from cards.i18n import Texts
 from cards.request_form import request_form_card
 from cards.request_status import request_status_card
 from cards.views import CommsSummaryView, RequestFormView, RequestStatusView
-from dialogs.actor import Actor
+from dialogs.actor import Actor, channel_from, known_person, nominate_editor
 from dialogs.channel_views import (
     day,
     decision,
@@ -40,7 +40,6 @@ from storage.channels import (
     add_card_copy,
     change_status,
     editors_of,
-    get_channel,
     get_setting,
     nominate,
 )
@@ -161,10 +160,7 @@ class NewChannelFlow:
         raw_id = data.get("channel_id")
         if raw_id in (None, ""):
             return None
-        try:
-            channel = await get_channel(session, int(raw_id))
-        except (TypeError, ValueError):
-            return "flow.stale_card"
+        channel = await channel_from(session, raw_id)
         if channel is None or channel.requester_person_id != actor.person.id:
             return "flow.not_yours"
         if channel.status != ChannelStatus.CHANGES_REQUESTED.value:
@@ -194,15 +190,7 @@ class NewChannelFlow:
             source = "directory"
         else:
             assert request.manager is not None
-            found = await self._s.directory.person(tenant, request.manager)
-            manager = await ensure_person(
-                session,
-                tenant,
-                request.manager,
-                now,
-                name=found.name if found else None,
-                email=found.email if found else None,
-            )
+            manager = await known_person(session, self._s.directory, tenant, request.manager, now)
             source = "form"
         plan = {
             "goals": request.goals,
@@ -256,28 +244,8 @@ class NewChannelFlow:
             status=EditorStatus.ACCEPTED,
         )
         for aad_id in request.editors:
-            found = await self._s.directory.person(tenant, aad_id)
-            editor = await ensure_person(
-                session,
-                tenant,
-                aad_id,
-                now,
-                name=found.name if found else None,
-                email=found.email if found else None,
-            )
-            nomination = await nominate(
-                session, channel.id, editor.id, by_person_id=actor.person.id, now=now
-            )
-            record_event(
-                session,
-                at=now,
-                action="editor.nominated",
-                subject_type="channel",
-                subject_id=channel.id,
-                actor=actor.person.aad_object_id,
-                actor_person_id=actor.person.id,
-                details={"editor_id": nomination.id},
-            )
+            editor = await known_person(session, self._s.directory, tenant, aad_id, now)
+            await nominate_editor(session, channel, editor, actor, now)
         await self._store_plan(session, channel, manager, actor)
         record_event(
             session,
@@ -385,17 +353,10 @@ class NewChannelFlow:
     async def refresh_status(self, actor: Actor, channel_id: Any) -> dict[str, Any] | None:
         """Answers the status card's automatic refresh with the current truth."""
         async with self._s.sessions() as session:
-            channel = await _channel(session, channel_id)
+            channel = await channel_from(session, channel_id)
             if channel is None or channel.requester_person_id != actor.person.id:
                 return None
             return await self.status_card(session, channel, actor.texts)
-
-
-async def _channel(session: AsyncSession, raw_id: Any) -> ChannelRow | None:
-    try:
-        return await get_channel(session, int(raw_id))
-    except (TypeError, ValueError):
-        return None
 
 
 __all__ = ["NewChannelFlow", "day", "person_name"]

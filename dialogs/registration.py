@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from cards.common import note_card
 from cards.i18n import Texts
 from cards.registration import registration_card
 from cards.views import RegistrationView
-from dialogs.actor import Actor
+from dialogs.actor import Actor, channel_from
 from dialogs.channel_views import day, person_name, summary
 from dialogs.editors import registration_hint
 from dialogs.notify import queue_email, queue_text, texts_for
@@ -16,7 +17,7 @@ from domain.channel_request import Platform, validate_address
 from domain.dates import add_months, local_date
 from domain.lifecycle import ChannelStatus
 from storage.audit import record_event
-from storage.channels import EditorStatus, change_status, editors_of, get_channel
+from storage.channels import EditorStatus, change_status, editors_of
 from storage.models import ChannelRow, PersonRow
 
 
@@ -32,12 +33,9 @@ class RegistrationFlow:
         now = self._s.clock.now()
         raw = data.get("address")
         async with self._s.sessions.begin() as session:
-            try:
-                channel = await get_channel(session, int(data.get("channel_id")))  # type: ignore[arg-type]
-            except (TypeError, ValueError):
-                channel = None
+            channel = await channel_from(session, data.get("channel_id"))
             if channel is None:
-                return _plain(texts("flow.unknown_channel"))
+                return note_card(texts("flow.unknown_channel"))
             editors = await editors_of(session, channel.id)
             allowed = {e.person.id for e in editors if e.editor.status == EditorStatus.ACCEPTED}
             allowed.add(channel.requester_person_id)
@@ -166,9 +164,3 @@ class RegistrationFlow:
                 ),
                 now,
             )
-
-
-def _plain(text: str) -> dict[str, Any]:
-    from cards.common import card, paragraph
-
-    return card([paragraph(text)])

@@ -56,6 +56,8 @@ class RegistryPolicy:
 
     # R8: the city's central administration keeps the public list; its editorial mailbox.
     mailbox: str = "redaktionen@helsingborg.se"
+    # The administration named as responsible in the public list.
+    administration: str = "Skol- och fritidsförvaltningen"
 
 
 @dataclass(frozen=True)

@@ -117,3 +117,28 @@ class Story:
         """The one channel in the database."""
         async with self.bot.sessions() as session:
             return (await session.scalars(select(ChannelRow))).one()
+
+    async def request(self) -> tuple[str, str]:
+        """The requester files a valid request; returns the form's and the approval's ids."""
+        await self.say(self.requester, "ny kanal")
+        form_id, _ = self.last_card_to(self.requester.conversation_id)
+        await self.click(
+            self.requester,
+            "channel.submit",
+            form_answers(self.editor, self.manager),
+            reply_to_id=form_id,
+        )
+        approval_id, _ = await self.wait_card_to(self.manager)
+        return form_id, approval_id
+
+    async def approve(self) -> int:
+        """Request and approval; returns the channel's id."""
+        _, approval_id = await self.request()
+        channel = await self.channel()
+        await self.click(
+            self.manager,
+            "approval.approve",
+            {"channel_id": channel.id, "version": channel.version, "login_access": "true"},
+            reply_to_id=approval_id,
+        )
+        return channel.id

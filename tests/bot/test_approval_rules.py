@@ -25,22 +25,8 @@ async def story(start_bot: BotFactory, emulator: ConnectorEmulator) -> Story:
     return Story(await start_bot(), emulator)
 
 
-async def _requested(story: Story) -> tuple[str, str]:
-    """The requester files a valid request; returns the form's and the approval card's ids."""
-    await story.say(story.requester, "ny kanal")
-    form_id, _ = story.last_card_to(story.requester.conversation_id)
-    await story.click(
-        story.requester,
-        "channel.submit",
-        form_answers(story.editor, story.manager),
-        reply_to_id=form_id,
-    )
-    approval_id, _ = await story.wait_card_to(story.manager)
-    return form_id, approval_id
-
-
 async def test_r2_someone_else_cannot_decide(story: Story):
-    await _requested(story)
+    await story.request()
     channel = await story.channel()
     stranger = make_user(4)
 
@@ -59,7 +45,7 @@ async def test_r2_someone_else_cannot_decide(story: Story):
 
 
 async def test_r2_a_double_click_decides_once(story: Story):
-    _, approval_id = await _requested(story)
+    _, approval_id = await story.request()
     channel = await story.channel()
     data = {"channel_id": channel.id, "version": channel.version, "login_access": "true"}
 
@@ -76,7 +62,7 @@ async def test_r2_a_double_click_decides_once(story: Story):
 
 
 async def test_a_stale_card_changes_nothing(story: Story):
-    await _requested(story)
+    await story.request()
     channel = await story.channel()
 
     body = await story.click(
@@ -90,7 +76,7 @@ async def test_a_stale_card_changes_nothing(story: Story):
 
 
 async def test_reject_needs_a_comment_and_tells_the_requester(story: Story):
-    _, approval_id = await _requested(story)
+    _, approval_id = await story.request()
     channel = await story.channel()
     data = {"channel_id": channel.id, "version": channel.version}
 
@@ -114,7 +100,7 @@ async def test_reject_needs_a_comment_and_tells_the_requester(story: Story):
 
 
 async def test_ask_for_changes_then_resubmit_goes_back_to_the_manager(story: Story):
-    _, approval_id = await _requested(story)
+    _, approval_id = await story.request()
     channel = await story.channel()
 
     await story.click(
@@ -160,7 +146,7 @@ async def test_ask_for_changes_then_resubmit_goes_back_to_the_manager(story: Sto
 
 
 async def test_the_requester_cannot_resubmit_while_the_manager_decides(story: Story):
-    form_id, _ = await _requested(story)
+    form_id, _ = await story.request()
     channel = await story.channel()
 
     body = await story.click(
@@ -188,7 +174,7 @@ async def test_r2_a_deputy_for_the_unit_may_decide(
         deputies=(Deputy(unit="fritidsgården ugglan", aad_object_id=deputy.aad_object_id),)
     )
     story = Story(await start_bot(policy=policy), emulator)
-    await _requested(story)
+    await story.request()
     channel = await story.channel()
 
     await story.click(
@@ -209,7 +195,7 @@ async def test_r2_a_deputy_for_the_unit_may_decide(
 async def test_a_client_without_universal_actions_decides_with_action_submit(story: Story):
     from tests.support.factories import make_submit
 
-    _, approval_id = await _requested(story)
+    _, approval_id = await story.request()
     channel = await story.channel()
     manager_chat = story.conversation_of(story.manager)
 

@@ -21,34 +21,13 @@ from tests.support.factories import make_message, make_user
 from tests.support.smtp_sink import SmtpSink
 
 
-async def _approved(story: Story) -> int:
-    """Request and approval; returns the channel id."""
-    await story.say(story.requester, "ny kanal")
-    form_id, _ = story.last_card_to(story.requester.conversation_id)
-    await story.click(
-        story.requester,
-        "channel.submit",
-        form_answers(story.editor, story.manager),
-        reply_to_id=form_id,
-    )
-    approval_id, _ = await story.wait_card_to(story.manager)
-    channel = await story.channel()
-    await story.click(
-        story.manager,
-        "approval.approve",
-        {"channel_id": channel.id, "version": channel.version, "login_access": "true"},
-        reply_to_id=approval_id,
-    )
-    return channel.id
-
-
 @pytest.fixture
 async def story(start_bot: BotFactory, emulator: ConnectorEmulator) -> Story:
     return Story(await start_bot(), emulator)
 
 
 async def test_r3_a_decline_asks_for_another_editor_who_then_accepts(story: Story):
-    channel_id = await _approved(story)
+    channel_id = await story.approve()
     invite_id, invite = await story.wait_card_to(story.editor)
     editor_id = invite["actions"][0]["data"]["editor_id"]
 
@@ -80,7 +59,7 @@ async def test_r3_a_decline_asks_for_another_editor_who_then_accepts(story: Stor
 
 
 async def test_r3_only_the_invited_person_can_answer(story: Story):
-    channel_id = await _approved(story)
+    channel_id = await story.approve()
     _, invite = await story.wait_card_to(story.editor)
     editor_id = invite["actions"][0]["data"]["editor_id"]
 
@@ -115,7 +94,7 @@ async def test_r2_the_manager_is_reminded_once_after_the_policy_days(story: Stor
 
 
 async def test_my_channels_lists_the_channel_for_each_role(story: Story):
-    await _approved(story)
+    await story.approve()
 
     for user, role in (
         (story.requester, "Beställare"),
@@ -200,7 +179,7 @@ async def test_r8_a_refusing_smtp_server_delays_the_notice_but_loses_nothing(
         mail_from="kanalkollen@stad.example",
     )
     story = Story(await start_bot(settings), emulator)
-    channel_id = await _approved(story)
+    channel_id = await story.approve()
     invite_id, invite = await story.wait_card_to(story.editor)
     await story.click(
         story.editor,
