@@ -28,6 +28,14 @@ def _parser() -> argparse.ArgumentParser:
     )
     remind.add_argument("--at", type=_aware_time, help="ISO time to act as if it were now")
     remind.add_argument("--dry-run", action="store_true", help="print what is due, send nothing")
+    channels = commands.add_parser("channels", help="existing channels")
+    channel_commands = channels.add_subparsers(dest="channels_command", required=True)
+    importer = channel_commands.add_parser(
+        "import", help="import existing channels from a CSV file (all rows or none)"
+    )
+    importer.add_argument("file", type=Path)
+    importer.add_argument("--dry-run", action="store_true", help="validate and report only")
+    importer.add_argument("--tenant", default=None, help="tenant id (default: the app's)")
     manifest = commands.add_parser("manifest", help="the Teams app package")
     manifest_commands = manifest.add_subparsers(dest="manifest_command", required=True)
     build = manifest_commands.add_parser("build", help="write the Teams app .zip")
@@ -61,6 +69,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return asyncio.run(_migrate(settings))
         if args.command == "remind":
             return asyncio.run(_remind(settings, args.at, args.dry_run))
+        if args.command == "channels":
+            return asyncio.run(_import(settings, args.file, args.dry_run, args.tenant))
         if args.command == "manifest":
             return _manifest_build(settings, args.out, args.base_url)
     except (SettingsError, PolicyError) as error:
@@ -105,6 +115,60 @@ async def _remind(settings: Settings, at: datetime | None, dry_run: bool) -> int
     from bot.runner import run_reminders
 
     return await run_reminders(settings, at=at, dry_run=dry_run, out=sys.stdout)
+
+
+async def _import(settings: Settings, file: Path, dry_run: bool, tenant: str | None) -> int:
+    import aiohttp
+
+    from bot.directory import GraphDirectory
+    from bot.graph import GraphClient, GraphConfig
+    from bot.importer import import_channels
+    from dialogs.services import Directory, NoDirectory
+    from domain.channel_import import decode, parse_channels
+    from domain.clock import SystemClock
+    from domain.dates import local_date
+    from storage.db import create_engine, session_factory
+    from storage.migrate import upgrade_head
+
+    tenant_id = tenant or settings.app_tenant_id or settings.graph_tenant_id
+    if not tenant_id:
+        print("kanalkollen: give --tenant, or set MicrosoftAppTenantId.", file=sys.stderr)
+        return 2
+    try:
+        data = await asyncio.to_thread(file.read_bytes)
+    except OSError as error:
+        print(f"kanalkollen: cannot read {file}: {error.strerror}", file=sys.stderr)
+        return 2
+    now = SystemClock().now()
+    rows, errors = parse_channels(decode(data), today=local_date(now))
+    if errors:
+        for error in errors:
+            print(f"{file}: {error}", file=sys.stderr)
+        print(f"kanalkollen: {len(errors)} error(s); nothing was imported.", file=sys.stderr)
+        return 1
+    policy = load_policy(settings.policy_path)
+    engine = create_engine(settings.database_url)
+    try:
+        await upgrade_head(engine)
+        async with aiohttp.ClientSession() as http:
+            graph = GraphClient(GraphConfig(
+                tenant_id=settings.graph_tenant_id, client_id=settings.graph_client_id,
+                client_secret=settings.graph_client_secret, base_url=settings.graph_base_url,
+                authority_host=settings.graph_authority_host,
+                ca_file=settings.graph_ca_file or None,
+            ), http) if settings.graph_configured else None
+            directory: Directory = (
+                GraphDirectory(graph, settings.graph_tenant_id) if graph else NoDirectory()
+            )
+            report = await import_channels(session_factory(engine), policy, directory,
+                                           tenant_id, rows, now, dry_run=dry_run)
+            if graph is not None:
+                await graph.aclose()
+    finally:
+        await engine.dispose()
+    verb = "would import" if dry_run else "imported"
+    print(f"{verb} {len(report.imported)} channel(s); {len(report.unchanged)} already there.")
+    return 0
 
 
 def _manifest_build(settings: Settings, out: Path, base_url: str | None) -> int:

@@ -8,13 +8,22 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from botbuilder.core import TurnContext
+from botbuilder.core.teams import TeamsInfo
 from botbuilder.schema import Activity
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from domain.clock import Clock
 from storage.audit import record_event
+from storage.models import PersonRow
 from storage.once import first_time
-from storage.people import SeenConversation, SeenPerson, upsert_conversation, upsert_person
+from storage.people import (
+    SeenConversation,
+    SeenPerson,
+    link_by_email,
+    upsert_conversation,
+    upsert_person,
+)
 
 log = logging.getLogger(__name__)
 
@@ -103,9 +112,15 @@ class TurnRecorder:
         sender = activity.from_property
         conversation = activity.conversation
         assert conversation is not None
+        email = None
+        if sender is not None and sender.aad_object_id and tenant_id:
+            email = await self._email_of_newcomer(turn_context, tenant_id, sender.aad_object_id)
         async with self._sessions.begin() as session:
             person_id = None
             if sender is not None and sender.aad_object_id and tenant_id:
+                if email:
+                    # Someone imported by e-mail talks to the bot for the first time.
+                    await link_by_email(session, tenant_id, email, sender.aad_object_id, now)
                 person = await upsert_person(
                     session,
                     SeenPerson(
@@ -142,6 +157,26 @@ class TurnRecorder:
                     actor_person_id=person_id,
                 )
         return person_id
+
+    async def _email_of_newcomer(
+        self, turn_context: TurnContext, tenant_id: str, aad_object_id: str
+    ) -> str | None:
+        """The e-mail of a person the bot has never met, from Teams (one call, first contact)."""
+        async with self._sessions() as session:
+            known = await session.scalar(
+                select(PersonRow.id)
+                .where(PersonRow.tenant_id == tenant_id)
+                .where(PersonRow.aad_object_id == aad_object_id)
+            )
+        if known is not None:
+            return None
+        sender = turn_context.activity.from_property
+        try:
+            member = await TeamsInfo.get_member(turn_context, sender.id)
+        except Exception as error:
+            log.info("could not read the new member's e-mail: %s", type(error).__name__)
+            return None
+        return member.email or member.user_principal_name
 
     async def first_welcome(self, conversation_id: str) -> bool:
         """Tells whether this turn is the one that welcomes a conversation (once, ever).

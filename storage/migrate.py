@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from importlib.resources import files
 
 from alembic import command
@@ -46,16 +47,39 @@ def _current(connection: Connection) -> str | None:
     return MigrationContext.configure(connection).get_current_revision()
 
 
+async def _migrate(engine: AsyncEngine, step: Callable[[Connection], None]) -> None:
+    """Runs a migration step in one transaction.
+
+    SQLite alters a table by copying it (Alembic's batch mode), and dropping the old copy
+    would fire ON DELETE actions of the tables that refer to it (cascades, the audit log's
+    append-only trigger). Foreign keys are therefore off during a SQLite migration, as Alembic
+    advises, and checked afterwards.
+    """
+    async with engine.connect() as connection:
+        sqlite = connection.dialect.name == "sqlite"
+        if sqlite:
+            await connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
+        try:
+            await connection.run_sync(step)
+            await connection.commit()
+            if sqlite:
+                broken = (await connection.exec_driver_sql("PRAGMA foreign_key_check")).all()
+                if broken:
+                    raise RuntimeError(f"migration left broken foreign keys: {broken[:5]}")
+        finally:
+            if sqlite:
+                await connection.rollback()
+                await connection.exec_driver_sql("PRAGMA foreign_keys=ON")
+
+
 async def upgrade_head(engine: AsyncEngine) -> None:
     """Migrates the database to the newest revision."""
-    async with engine.begin() as connection:
-        await connection.run_sync(_upgrade)
+    await _migrate(engine, _upgrade)
 
 
 async def downgrade_base(engine: AsyncEngine) -> None:
     """Undoes every migration, leaving an empty database (for tests and a clean reinstall)."""
-    async with engine.begin() as connection:
-        await connection.run_sync(_downgrade)
+    await _migrate(engine, _downgrade)
 
 
 async def current_revision(engine: AsyncEngine) -> str | None:

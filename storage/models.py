@@ -63,11 +63,15 @@ class PersonRow(Base):
     """A Teams user the bot has met, keyed by tenant and AAD object id."""
 
     __tablename__ = "people"
-    __table_args__ = (UniqueConstraint("tenant_id", "aad_object_id", name="uq_people_tenant_aad"),)
+    __table_args__ = (
+        UniqueConstraint("tenant_id", "aad_object_id", name="uq_people_tenant_aad"),
+        Index("ix_people_email", "tenant_id", "email"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     tenant_id: Mapped[str] = mapped_column(String(64))
-    aad_object_id: Mapped[str] = mapped_column(String(64))
+    # None for people known only by e-mail (imported) until they first talk to the bot.
+    aad_object_id: Mapped[str | None] = mapped_column(String(64))
     teams_user_id: Mapped[str | None] = mapped_column(String(256))
     name: Mapped[str | None] = mapped_column(String(256))
     email: Mapped[str | None] = mapped_column(String(320))
@@ -163,6 +167,7 @@ class ChannelRow(Base):
         Index("ix_channels_documentation_due", "status", "next_documentation_due"),
         Index("ix_channels_requester", "requester_person_id"),
         Index("ix_channels_manager", "manager_person_id"),
+        Index("ix_channels_address", "platform", "address"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -177,7 +182,9 @@ class ChannelRow(Base):
     plan: Mapped[dict[str, Any]]
     # R6: where the login is kept (a reference such as a vault entry), never the password.
     login_reference: Mapped[str] = mapped_column(String(300))
-    requester_person_id: Mapped[int] = mapped_column(ForeignKey("people.id"))
+    # None for channels imported from the list the city kept before Kanalkollen.
+    requester_person_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
+    source: Mapped[str] = mapped_column(String(16), default="request", server_default="request")
     manager_person_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
     manager_source: Mapped[str] = mapped_column(String(16))
     plan_file_key: Mapped[str | None] = mapped_column(String(512))

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.audit import record_event
@@ -204,3 +204,33 @@ async def ensure_person(
         person.email = email
     await session.flush()
     return person
+
+
+async def person_by_email(session: AsyncSession, tenant_id: str, email: str) -> PersonRow | None:
+    """Returns the person with this e-mail (any case) in a tenant, if the bot knows one."""
+    return await session.scalar(
+        select(PersonRow)
+        .where(PersonRow.tenant_id == tenant_id)
+        .where(func.lower(PersonRow.email) == email.strip().lower())
+        .order_by(PersonRow.id)
+        .limit(1)
+    )
+
+
+async def link_by_email(
+    session: AsyncSession, tenant_id: str, email: str, aad_object_id: str, now: datetime
+) -> bool:
+    """Gives a person known only by e-mail (imported) their AAD object id on first contact."""
+    person = await session.scalar(
+        select(PersonRow)
+        .where(PersonRow.tenant_id == tenant_id)
+        .where(func.lower(PersonRow.email) == email.strip().lower())
+        .where(PersonRow.aad_object_id.is_(None))
+        .limit(1)
+    )
+    if person is None:
+        return False
+    person.aad_object_id = aad_object_id
+    person.updated_at = now
+    await session.flush()
+    return True
