@@ -18,6 +18,7 @@ from bot.files import FileLinkSigner, files_routes, signing_secret
 from bot.handler import KanalkollenBot
 from bot.http import MAX_BODY_BYTES, MessagesEndpoint
 from bot.recorder import TurnRecorder
+from bot.registry_page import registry_routes
 from bot.runtime import open_runtime
 from bot.scheduler import Scheduler
 from bot.settings import Settings
@@ -117,6 +118,8 @@ def create_app(
     app.router.add_get("/healthz", _healthz)
     app.router.add_get("/readyz", _readyz)
     app.add_routes(files_routes(store, signer))
+    # R8: the public list; the session factory exists once the database context has started.
+    app.add_routes(registry_routes(lambda: app[SESSIONS], app[POLICY]))
     return app
 
 

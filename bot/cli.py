@@ -1,4 +1,5 @@
-"""The `kanalkollen` command: serve | migrate | remind | manifest build."""
+"""The `kanalkollen` command: serve | migrate | remind | channels import | registry export |
+manifest build."""
 
 from __future__ import annotations
 
@@ -36,6 +37,12 @@ def _parser() -> argparse.ArgumentParser:
     importer.add_argument("file", type=Path)
     importer.add_argument("--dry-run", action="store_true", help="validate and report only")
     importer.add_argument("--tenant", default=None, help="tenant id (default: the app's)")
+    registry = commands.add_parser("registry", help="the public list of channels (R8)")
+    registry_commands = registry.add_subparsers(dest="registry_command", required=True)
+    export = registry_commands.add_parser(
+        "export", help="print the active channels' public fields (CSV for Excel, or JSON)"
+    )
+    export.add_argument("--format", choices=("csv", "json"), default="csv")
     manifest = commands.add_parser("manifest", help="the Teams app package")
     manifest_commands = manifest.add_subparsers(dest="manifest_command", required=True)
     build = manifest_commands.add_parser("build", help="write the Teams app .zip")
@@ -71,6 +78,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return asyncio.run(_remind(settings, args.at, args.dry_run))
         if args.command == "channels":
             return asyncio.run(_import(settings, args.file, args.dry_run, args.tenant))
+        if args.command == "registry":
+            return asyncio.run(_registry_export(settings, args.format))
         if args.command == "manifest":
             return _manifest_build(settings, args.out, args.base_url)
     except (SettingsError, PolicyError) as error:
@@ -151,23 +160,51 @@ async def _import(settings: Settings, file: Path, dry_run: bool, tenant: str | N
     try:
         await upgrade_head(engine)
         async with aiohttp.ClientSession() as http:
-            graph = GraphClient(GraphConfig(
-                tenant_id=settings.graph_tenant_id, client_id=settings.graph_client_id,
-                client_secret=settings.graph_client_secret, base_url=settings.graph_base_url,
-                authority_host=settings.graph_authority_host,
-                ca_file=settings.graph_ca_file or None,
-            ), http) if settings.graph_configured else None
+            graph = (
+                GraphClient(
+                    GraphConfig(
+                        tenant_id=settings.graph_tenant_id,
+                        client_id=settings.graph_client_id,
+                        client_secret=settings.graph_client_secret,
+                        base_url=settings.graph_base_url,
+                        authority_host=settings.graph_authority_host,
+                        ca_file=settings.graph_ca_file or None,
+                    ),
+                    http,
+                )
+                if settings.graph_configured
+                else None
+            )
             directory: Directory = (
                 GraphDirectory(graph, settings.graph_tenant_id) if graph else NoDirectory()
             )
-            report = await import_channels(session_factory(engine), policy, directory,
-                                           tenant_id, rows, now, dry_run=dry_run)
+            report = await import_channels(
+                session_factory(engine), policy, directory, tenant_id, rows, now, dry_run=dry_run
+            )
             if graph is not None:
                 await graph.aclose()
     finally:
         await engine.dispose()
     verb = "would import" if dry_run else "imported"
     print(f"{verb} {len(report.imported)} channel(s); {len(report.unchanged)} already there.")
+    return 0
+
+
+async def _registry_export(settings: Settings, fmt: str) -> int:
+    from bot.registry_page import export_registry
+    from storage.db import create_engine, session_factory
+    from storage.migrate import upgrade_head
+
+    policy = load_policy(settings.policy_path)
+    engine = create_engine(settings.database_url)
+    try:
+        await upgrade_head(engine)
+        text = await export_registry(session_factory(engine), policy, fmt)
+    finally:
+        await engine.dispose()
+    # Bytes, so the file is UTF-8 (the CSV with its BOM) whatever the terminal's encoding is.
+    sys.stdout.buffer.write(text.encode("utf-8"))
+    sys.stdout.flush()
     return 0
 
 

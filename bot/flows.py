@@ -17,6 +17,7 @@ from cards.help import help_card
 from cards.i18n import Texts
 from cards.verbs import Verb
 from dialogs.actor import Actor, load_actor
+from dialogs.admin_overview import AdminOverviewFlow
 from dialogs.approval import ApprovalFlow
 from dialogs.communications import CommunicationsFlow
 from dialogs.editors import EditorsFlow
@@ -35,7 +36,7 @@ class Flows:
     sweeps: Mapping[str, Sweep]
 
 
-def build_flows(services: FlowServices) -> Flows:
+def build_flows(services: FlowServices, csv_url: str) -> Flows:
     """Builds every flow once, with its services."""
     new_channel = NewChannelFlow(services)
     approval = ApprovalFlow(services)
@@ -43,6 +44,7 @@ def build_flows(services: FlowServices) -> Flows:
     registration = RegistrationFlow(services)
     my_channels = MyChannelsFlow(services)
     communications = CommunicationsFlow(services)
+    admin_overview = AdminOverviewFlow(services, csv_url)
 
     async def actor_of(ctx: ActionContext) -> Actor | None:
         activity = ctx.turn_context.activity
@@ -122,6 +124,7 @@ def build_flows(services: FlowServices) -> Flows:
             "new_channel": command(lambda _turn, actor: new_channel.form(actor)),
             "my_channels": command(lambda _turn, actor: my_channels.card(actor)),
             "communications": command(pick_communications),
+            "registry": command(lambda _turn, actor: admin_overview.card(actor)),
         },
         sweeps={"approval_reminders": approval.remind},
     )

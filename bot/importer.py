@@ -37,13 +37,20 @@ async def _person(
     """The person behind an e-mail or UPN: from the directory, the database, or new."""
     found = await directory.person(tenant_id, email)
     if found is not None:
-        return await ensure_person(session, tenant_id, found.aad_object_id, now,
-                                   name=found.name, email=found.email or email)
+        return await ensure_person(
+            session,
+            tenant_id,
+            found.aad_object_id,
+            now,
+            name=found.name,
+            email=found.email or email,
+        )
     known = await person_by_email(session, tenant_id, email)
     if known is not None:
         return known
-    person = PersonRow(tenant_id=tenant_id, aad_object_id=None, email=email,
-                       created_at=now, updated_at=now)
+    person = PersonRow(
+        tenant_id=tenant_id, aad_object_id=None, email=email, created_at=now, updated_at=now
+    )
     session.add(person)
     await session.flush()
     return person
@@ -59,8 +66,14 @@ async def _existing(session: AsyncSession, row: ImportRow) -> int | None:
 
 
 async def import_channels(
-    sessions: async_sessionmaker[AsyncSession], policy: Policy, directory: Directory,
-    tenant_id: str, rows: list[ImportRow], now: datetime, *, dry_run: bool,
+    sessions: async_sessionmaker[AsyncSession],
+    policy: Policy,
+    directory: Directory,
+    tenant_id: str,
+    rows: list[ImportRow],
+    now: datetime,
+    *,
+    dry_run: bool,
 ) -> ImportReport:
     """Creates the active channels of valid rows in one transaction (nothing on a dry run)."""
     imported: list[int] = []
@@ -75,22 +88,45 @@ async def import_channels(
                 continue
             manager = await _person(session, directory, tenant_id, row.manager, now)
             channel = ChannelRow(
-                tenant_id=tenant_id, status=ChannelStatus.ACTIVE.value, version=1,
-                platform=row.platform.value, name=row.name, unit=row.unit, purpose="",
-                plan={}, login_reference="", requester_person_id=None, source="import",
-                manager_person_id=manager.id, manager_source="import", address=row.address,
+                tenant_id=tenant_id,
+                status=ChannelStatus.ACTIVE.value,
+                version=1,
+                platform=row.platform.value,
+                name=row.name,
+                unit=row.unit,
+                purpose="",
+                plan={},
+                login_reference="",
+                requester_person_id=None,
+                source="import",
+                manager_person_id=manager.id,
+                manager_source="import",
+                address=row.address,
                 start_date=row.start_date,
                 next_documentation_due=row.next_documentation_due(
-                    policy.channels.documentation_interval_months),
-                created_at=now, updated_at=now,
+                    policy.channels.documentation_interval_months
+                ),
+                created_at=now,
+                updated_at=now,
             )
             session.add(channel)
             await session.flush()
             for email in row.editors:
                 editor = await _person(session, directory, tenant_id, email, now)
-                await nominate(session, channel.id, editor.id, by_person_id=None, now=now,
-                               status=EditorStatus.ACCEPTED)
-            record_event(session, at=now, action="channel.imported", subject_type="channel",
-                         subject_id=channel.id, details={"line": row.line,
-                                                         "address": row.address})
+                await nominate(
+                    session,
+                    channel.id,
+                    editor.id,
+                    by_person_id=None,
+                    now=now,
+                    status=EditorStatus.ACCEPTED,
+                )
+            record_event(
+                session,
+                at=now,
+                action="channel.imported",
+                subject_type="channel",
+                subject_id=channel.id,
+                details={"line": row.line, "address": row.address},
+            )
     return ImportReport(tuple(imported), tuple(unchanged))

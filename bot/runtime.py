@@ -93,7 +93,7 @@ async def open_runtime(
             documents=StoredDocuments(store, signer, settings.base_url, clock),
             wake_delivery=delivery.wake,
         )
-        flows = build_flows(services)
+        flows = build_flows(services, f"{settings.base_url}/registry.csv")
         scheduler = Scheduler(sessions, flows.sweeps, delivery.wake)
         try:
             yield Runtime(delivery, flows, scheduler, services)

@@ -25,13 +25,18 @@ HEADERS: dict[str, tuple[str, ...]] = {
     "editors": ("editors", "redaktörer", "redaktorer"),
     "start_date": ("start date", "start_date", "startdatum", "start"),
     "last_documented": (
-        "last documentation", "last_documented", "senast dokumenterad", "senaste dokumentation",
+        "last documentation",
+        "last_documented",
+        "senast dokumenterad",
+        "senaste dokumentation",
     ),
 }
 REQUIRED = ("platform", "name", "address", "unit", "manager", "editors", "start_date")
 _EMAIL = re.compile(r"^[^@\s,;]+@[^@\s,;]+\.[^@\s,;]+$")
 _PLATFORM_NAMES = {p.value: p for p in Platform} | {
-    "twitter": Platform.X, "annan": Platform.OTHER, "övrig": Platform.OTHER,
+    "twitter": Platform.X,
+    "annan": Platform.OTHER,
+    "övrig": Platform.OTHER,
 }
 
 
@@ -174,7 +179,13 @@ def _row(
     if errors or platform is None or address is None or start is None:
         return None, errors
     return ImportRow(
-        line=line, platform=platform, name=cell("name"), address=address, unit=cell("unit"),
-        manager=manager, editors=tuple(dict.fromkeys(editors)), start_date=start,
+        line=line,
+        platform=platform,
+        name=cell("name"),
+        address=address,
+        unit=cell("unit"),
+        manager=manager,
+        editors=tuple(dict.fromkeys(editors)),
+        start_date=start,
         last_documented=last,
     ), []

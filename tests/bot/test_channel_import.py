@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import os
 import sys
-from datetime import date, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from sqlalchemy import func, select
@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from bot.importer import import_channels
 from dialogs.services import DirectoryPerson
 from domain.channel_import import parse_channels
-from domain.dates import add_months
+from domain.dates import ORGANISATION_ZONE, add_months
 from domain.policy import Policy
 from storage.db import create_engine, session_factory
 from storage.migrate import upgrade_head
@@ -21,10 +21,11 @@ from storage.models import AuditEventRow, ChannelEditorRow, ChannelRow, PersonRo
 from tests.bot.channel_story import Story
 from tests.conftest import START, BotFactory
 from tests.support.connector_emulator import ConnectorEmulator
+from tests.support.directory import SWEDISH_HEADER, StubDirectory
 from tests.support.factories import TENANT_ID, make_user
 
-HEADER = "Plattform;Namn;Adress;Enhet;Chef;Redaktörer;Startdatum;Senast dokumenterad"
-TODAY = date.today()
+HEADER = SWEDISH_HEADER
+TODAY = datetime.now(ORGANISATION_ZONE).date()  # the CLI imports as of the real today
 
 
 def swedish_excel_csv(rows: int) -> bytes:
@@ -33,24 +34,33 @@ def swedish_excel_csv(rows: int) -> bytes:
     for i in range(rows):
         start = TODAY - timedelta(days=30 + i)
         documented = "" if i % 3 else (start + timedelta(days=20)).isoformat()
-        lines.append(";".join([
-            "Instagram" if i % 2 else "Facebook",
-            f"Fritidsgården Åsen {i}",
-            f"https://www.{'instagram' if i % 2 else 'facebook'}.com/asen{i}",
-            f"Fritidsgården Åsen {i % 7}",
-            f"chef{i % 7}@stad.example",
-            f"redaktor{i}@stad.example, redaktor{i + 1}@stad.example",
-            start.isoformat(),
-            documented,
-        ]))
+        lines.append(
+            ";".join(
+                [
+                    "Instagram" if i % 2 else "Facebook",
+                    f"Fritidsgården Åsen {i}",
+                    f"https://www.{'instagram' if i % 2 else 'facebook'}.com/asen{i}",
+                    f"Fritidsgården Åsen {i % 7}",
+                    f"chef{i % 7}@stad.example",
+                    f"redaktor{i}@stad.example, redaktor{i + 1}@stad.example",
+                    start.isoformat(),
+                    documented,
+                ]
+            )
+        )
     return ("\r\n".join(lines) + "\r\n").encode("cp1252")
 
 
 async def _kanalkollen(*args: str, database_url: str, cwd: Path) -> tuple[int, str, str]:
     process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bot.cli", *args,
+        sys.executable,
+        "-m",
+        "bot.cli",
+        *args,
         env={"PATH": os.environ.get("PATH", ""), "DATABASE_URL": database_url},
-        cwd=cwd, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+        cwd=cwd,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
     )
     out, err = await asyncio.wait_for(process.communicate(), timeout=120)
     return process.returncode or 0, out.decode(), err.decode()
@@ -74,19 +84,31 @@ async def test_500_rows_from_swedish_excel_become_active_channels_once(
     csv_file = tmp_path / "kanaler.csv"
     csv_file.write_bytes(swedish_excel_csv(500))
 
-    code, out, err = await _kanalkollen("channels", "import", str(csv_file), "--tenant",
-                                        TENANT_ID, database_url=sqlite_database_url,
-                                        cwd=tmp_path)
+    code, out, err = await _kanalkollen(
+        "channels",
+        "import",
+        str(csv_file),
+        "--tenant",
+        TENANT_ID,
+        database_url=sqlite_database_url,
+        cwd=tmp_path,
+    )
     assert code == 0, err
     assert "imported 500 channel(s); 0 already there" in out
     assert await _counts(sqlite_database_url) == (500, 1000, 500)
 
     engine = create_engine(sqlite_database_url)
     async with session_factory(engine)() as session:
-        first = (await session.scalars(
-            select(ChannelRow).where(ChannelRow.name == "Fritidsgården Åsen 0"))).one()
-        second = (await session.scalars(
-            select(ChannelRow).where(ChannelRow.name == "Fritidsgården Åsen 1"))).one()
+        first = (
+            await session.scalars(
+                select(ChannelRow).where(ChannelRow.name == "Fritidsgården Åsen 0")
+            )
+        ).one()
+        second = (
+            await session.scalars(
+                select(ChannelRow).where(ChannelRow.name == "Fritidsgården Åsen 1")
+            )
+        ).one()
         manager = await session.get(PersonRow, first.manager_person_id)
     await engine.dispose()
     start0 = TODAY - timedelta(days=30)
@@ -97,9 +119,15 @@ async def test_500_rows_from_swedish_excel_become_active_channels_once(
     assert manager is not None and manager.email == "chef0@stad.example"
     assert manager.aad_object_id is None  # kept by e-mail until they talk to the bot
 
-    code, out, err = await _kanalkollen("channels", "import", str(csv_file), "--tenant",
-                                        TENANT_ID, database_url=sqlite_database_url,
-                                        cwd=tmp_path)
+    code, out, err = await _kanalkollen(
+        "channels",
+        "import",
+        str(csv_file),
+        "--tenant",
+        TENANT_ID,
+        database_url=sqlite_database_url,
+        cwd=tmp_path,
+    )
     assert code == 0, err
     assert "imported 0 channel(s); 500 already there" in out
     assert await _counts(sqlite_database_url) == (500, 1000, 500)
@@ -117,12 +145,20 @@ async def test_a_file_with_three_bad_rows_imports_nothing_and_names_the_lines(
     csv_file = tmp_path / "kanaler.csv"
     csv_file.write_bytes("\r\n".join(lines).encode("cp1252"))
 
-    code, _, err = await _kanalkollen("channels", "import", str(csv_file), "--tenant",
-                                      TENANT_ID, database_url=sqlite_database_url, cwd=tmp_path)
+    code, _, err = await _kanalkollen(
+        "channels",
+        "import",
+        str(csv_file),
+        "--tenant",
+        TENANT_ID,
+        database_url=sqlite_database_url,
+        cwd=tmp_path,
+    )
 
     assert code == 1
-    named = sorted({int(line.split("line ")[1].split(":")[0])
-                    for line in err.splitlines() if "line " in line})
+    named = sorted(
+        {int(line.split("line ")[1].split(":")[0]) for line in err.splitlines() if "line " in line}
+    )
     assert named == [5, 10, 16]
     assert "nothing was imported" in err
     engine = create_engine(sqlite_database_url)
@@ -136,48 +172,46 @@ async def test_utf8_with_commas_and_english_headers_also_works(
 ):
     text = (
         "platform,name,address,unit,manager,editors,start date\n"
-        'YouTube,Kulturskolan Väster,https://www.youtube.com/@kulturskolan,Kulturskolan,'
+        "YouTube,Kulturskolan Väster,https://www.youtube.com/@kulturskolan,Kulturskolan,"
         'rektor@stad.example,"a@stad.example, b@stad.example",2025-01-15\n'
     )
     csv_file = tmp_path / "channels.csv"
     csv_file.write_text(text, encoding="utf-8")
 
-    code, out, err = await _kanalkollen("channels", "import", str(csv_file), "--dry-run",
-                                        "--tenant", TENANT_ID,
-                                        database_url=sqlite_database_url, cwd=tmp_path)
+    code, out, err = await _kanalkollen(
+        "channels",
+        "import",
+        str(csv_file),
+        "--dry-run",
+        "--tenant",
+        TENANT_ID,
+        database_url=sqlite_database_url,
+        cwd=tmp_path,
+    )
 
     assert code == 0, err
     assert "would import 1 channel(s)" in out
     assert (await _counts(sqlite_database_url))[0] == 0
 
 
-class _Directory:
-    """A directory that knows one editor by UPN."""
-
-    def __init__(self, upn: str, aad_object_id: str) -> None:
-        self._known = {upn: DirectoryPerson(aad_object_id, "Testperson Två", upn)}
-
-    async def manager_of(self, tenant_id: str, aad_object_id: str) -> DirectoryPerson | None:
-        return None
-
-    async def person(self, tenant_id: str, aad_object_id: str) -> DirectoryPerson | None:
-        return self._known.get(aad_object_id)
-
-
 async def test_people_are_matched_through_the_directory_when_it_knows_them(sessions):  # type: ignore[no-untyped-def]
     editor = make_user(2)
-    text = (HEADER + "\nTikTok;Ugglan;https://www.tiktok.com/@ugglan;Ugglan;chef@stad.example;"
-            f"{editor.email};2025-01-15;\n")
+    text = (
+        HEADER + "\nTikTok;Ugglan;https://www.tiktok.com/@ugglan;Ugglan;chef@stad.example;"
+        f"{editor.email};2025-01-15;\n"
+    )
     rows, errors = parse_channels(text, today=TODAY)
     assert errors == []
 
-    await import_channels(sessions, Policy(), _Directory(editor.email or "",
-                                                         editor.aad_object_id),
-                          TENANT_ID, rows, START, dry_run=False)
+    known = DirectoryPerson(editor.aad_object_id, editor.name, editor.email)
+    await import_channels(
+        sessions, Policy(), StubDirectory(known), TENANT_ID, rows, START, dry_run=False
+    )
 
     async with sessions() as session:
-        person = (await session.scalars(
-            select(PersonRow).where(PersonRow.email == editor.email))).one()
+        person = (
+            await session.scalars(select(PersonRow).where(PersonRow.email == editor.email))
+        ).one()
     assert person.aad_object_id == editor.aad_object_id
 
 
@@ -187,11 +221,14 @@ async def test_an_imported_editor_is_linked_when_they_first_talk_to_the_bot(
     bot = await start_bot()
     editor = make_user(2)
     editor.add_to(emulator)  # Teams knows their e-mail
-    text = (HEADER + "\nInstagram;Ugglan;https://www.instagram.com/ugglan;Ugglan;"
-            f"chef@stad.example;{editor.email}, annan@stad.example;2025-01-15;\n")
+    text = (
+        HEADER + "\nInstagram;Ugglan;https://www.instagram.com/ugglan;Ugglan;"
+        f"chef@stad.example;{editor.email}, annan@stad.example;2025-01-15;\n"
+    )
     rows, _ = parse_channels(text, today=TODAY)
-    await import_channels(bot.sessions, Policy(), _Directory("", ""), TENANT_ID, rows, START,
-                          dry_run=False)
+    await import_channels(
+        bot.sessions, Policy(), StubDirectory(), TENANT_ID, rows, START, dry_run=False
+    )
 
     story = Story(bot, emulator, editor=editor)
     await story.say(editor, "mina kanaler")
@@ -200,6 +237,7 @@ async def test_an_imported_editor_is_linked_when_they_first_talk_to_the_bot(
     assert "Ugglan" in str(card)
     assert "Redaktör" in str(card)
     async with bot.sessions() as session:
-        people = (await session.scalars(
-            select(PersonRow).where(PersonRow.email == editor.email))).all()
+        people = (
+            await session.scalars(select(PersonRow).where(PersonRow.email == editor.email))
+        ).all()
     assert [p.aad_object_id for p in people] == [editor.aad_object_id]

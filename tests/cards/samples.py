@@ -13,7 +13,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from cards.admin import AdminChannelLine, AdminOverviewView, admin_overview_card
 from cards.approval import approval_card
+from cards.common import note_card
 from cards.comms import comms_summary_card
 from cards.editors import editor_invite_card, nominate_card
 from cards.help import help_card
@@ -47,6 +49,20 @@ SAMPLE_CARDS: list[tuple[str, CardBuilder]] = [
     ("welcome", lambda texts: welcome_card(WelcomeView(first_name="Signe-Marie"), texts)),
     ("welcome_without_name", lambda texts: welcome_card(WelcomeView(first_name=""), texts)),
     ("help", help_card),
+    ("note", lambda texts: note_card(texts("flow.already_decided"))),
+    ("admin_overview", lambda texts: admin_overview_card(_admin_view(texts), texts)),
+    (
+        "admin_overview_quiet",
+        lambda texts: admin_overview_card(
+            AdminOverviewView(
+                counts=(),
+                overdue=(),
+                understaffed=(),
+                csv_url="https://kanalkollen.example/registry.csv",
+            ),
+            texts,
+        ),
+    ),
     # Channel cards (flows 1–4, 10); their views are built at the end of this module.
     ("request_form", lambda texts: request_form_card(_form_view(texts), texts)),
     ("request_form_errors", lambda texts: request_form_card(_form_errors_view(texts), texts)),
@@ -364,4 +380,18 @@ def _comms_view(texts: Texts, *, sent: bool = False, error: bool = False) -> Com
         version=3,
         sent=f"Skickat till {_PEOPLE[0]}. Tack!" if sent else None,
         error=texts("form.errors.too_long", limit=2000, length=2400) if error else None,
+    )
+
+
+def _admin_view(texts: Texts) -> AdminOverviewView:
+    line = AdminChannelLine("Fritidsgården Åsen", "Fritid Norr", "skulle vara klar 2 mars 2026")
+    return AdminOverviewView(
+        counts=(
+            (texts("channel_status.active"), "412"),
+            (texts("channel_status.pending_approval"), "3"),
+        ),
+        overdue=(line,) * 15,
+        understaffed=(line,),
+        more_overdue=27,
+        csv_url="https://kanalkollen.example/registry.csv",
     )

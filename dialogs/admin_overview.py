@@ -1,0 +1,92 @@
+"""`register` / `registry`: counts by status, overdue and under-staffed channels (admins)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import func, select
+
+from cards.admin import AdminChannelLine, AdminOverviewView, admin_overview_card
+from dialogs.actor import Actor
+from dialogs.channel_views import day
+from dialogs.services import FlowServices
+from domain.dates import local_date
+from domain.lifecycle import ChannelStatus
+from storage.channels import EditorStatus
+from storage.models import ChannelEditorRow, ChannelRow
+
+MAX_LINES = 15  # a Teams card has a size limit; the CSV has everything
+
+
+class AdminOverviewFlow:
+    """Builds the overview for the people in the policy's admin group."""
+
+    def __init__(self, services: FlowServices, csv_url: str) -> None:
+        self._s = services
+        self._csv_url = csv_url
+
+    async def card(self, actor: Actor) -> dict[str, Any] | str:
+        """The overview card, or a sentence for someone who is not an admin."""
+        texts = actor.texts
+        if actor.person.aad_object_id not in self._s.policy.admins:
+            return texts("admin.not_admin")
+        today = local_date(self._s.clock.now())
+        minimum = self._s.policy.channels.min_editors
+        accepted = (
+            select(ChannelEditorRow.channel_id, func.count().label("accepted"))
+            .where(ChannelEditorRow.status == EditorStatus.ACCEPTED)
+            .group_by(ChannelEditorRow.channel_id)
+            .subquery()
+        )
+        async with self._s.sessions() as session:
+            counts = (
+                await session.execute(
+                    select(ChannelRow.status, func.count()).group_by(ChannelRow.status)
+                )
+            ).all()
+            overdue = (
+                await session.scalars(
+                    select(ChannelRow)
+                    .where(ChannelRow.status == ChannelStatus.ACTIVE.value)
+                    .where(ChannelRow.next_documentation_due < today)
+                    .order_by(ChannelRow.next_documentation_due)
+                )
+            ).all()
+            understaffed = (
+                await session.execute(
+                    select(ChannelRow, func.coalesce(accepted.c.accepted, 0))
+                    .outerjoin(accepted, accepted.c.channel_id == ChannelRow.id)
+                    .where(ChannelRow.status == ChannelStatus.ACTIVE.value)
+                    .where(func.coalesce(accepted.c.accepted, 0) < minimum)
+                    .order_by(ChannelRow.unit, ChannelRow.name)
+                )
+            ).all()
+        by_status = dict(counts)
+        view = AdminOverviewView(
+            counts=tuple(
+                (texts(f"channel_status.{status.value}"), str(by_status[status.value]))
+                for status in ChannelStatus
+                if status.value in by_status
+            ),
+            overdue=tuple(
+                AdminChannelLine(
+                    c.name,
+                    c.unit,
+                    texts(
+                        "admin_overview.overdue_since", date=day(texts, c.next_documentation_due)
+                    ),
+                )
+                for c in overdue[:MAX_LINES]
+                if c.next_documentation_due is not None
+            ),
+            understaffed=tuple(
+                AdminChannelLine(
+                    c.name, c.unit, texts("admin_overview.editors", accepted=n, minimum=minimum)
+                )
+                for c, n in understaffed[:MAX_LINES]
+            ),
+            csv_url=self._csv_url,
+            more_overdue=max(len(overdue) - MAX_LINES, 0),
+            more_understaffed=max(len(understaffed) - MAX_LINES, 0),
+        )
+        return admin_overview_card(view, texts)
