@@ -69,6 +69,23 @@ def _install_chromium() -> str | None:
             timeout=INSTALL_TIMEOUT_SECONDS,
             check=False,
         )
+        if result.returncode != 0:
+            # A fresh machine has no package lists yet: fetch them once, then try again.
+            subprocess.run(
+                [apt, "-o", "DPkg::Lock::Timeout=600", "update"],
+                env=env,
+                capture_output=True,
+                timeout=INSTALL_TIMEOUT_SECONDS,
+                check=False,
+            )
+            result = subprocess.run(
+                install,
+                env=env,
+                capture_output=True,
+                text=True,
+                timeout=INSTALL_TIMEOUT_SECONDS,
+                check=False,
+            )
     except subprocess.TimeoutExpired:
         return f"apt-get install chromium took longer than {INSTALL_TIMEOUT_SECONDS} s"
     if result.returncode != 0 or not CHROMIUM.exists():
