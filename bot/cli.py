@@ -129,10 +129,8 @@ async def _remind(settings: Settings, at: datetime | None, dry_run: bool) -> int
 async def _import(settings: Settings, file: Path, dry_run: bool, tenant: str | None) -> int:
     import aiohttp
 
-    from bot.directory import GraphDirectory
-    from bot.graph import GraphClient, GraphConfig
+    from bot.directory import directory_for, graph_client
     from bot.importer import import_channels
-    from dialogs.services import Directory, NoDirectory
     from domain.channel_import import decode, parse_channels
     from domain.clock import SystemClock
     from domain.dates import local_date
@@ -160,24 +158,8 @@ async def _import(settings: Settings, file: Path, dry_run: bool, tenant: str | N
     try:
         await upgrade_head(engine)
         async with aiohttp.ClientSession() as http:
-            graph = (
-                GraphClient(
-                    GraphConfig(
-                        tenant_id=settings.graph_tenant_id,
-                        client_id=settings.graph_client_id,
-                        client_secret=settings.graph_client_secret,
-                        base_url=settings.graph_base_url,
-                        authority_host=settings.graph_authority_host,
-                        ca_file=settings.graph_ca_file or None,
-                    ),
-                    http,
-                )
-                if settings.graph_configured
-                else None
-            )
-            directory: Directory = (
-                GraphDirectory(graph, settings.graph_tenant_id) if graph else NoDirectory()
-            )
+            graph = graph_client(settings, http)
+            directory = directory_for(settings, graph)
             report = await import_channels(
                 session_factory(engine), policy, directory, tenant_id, rows, now, dry_run=dry_run
             )

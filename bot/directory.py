@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import logging
 
-from bot.graph import GraphClient, GraphError, GraphUnavailable, GraphUser
-from dialogs.services import DirectoryPerson
+import aiohttp
+
+from bot.graph import GraphClient, GraphConfig, GraphError, GraphUnavailable, GraphUser
+from bot.settings import Settings
+from dialogs.services import Directory, DirectoryPerson, NoDirectory
 
 log = logging.getLogger(__name__)
 
@@ -50,3 +53,25 @@ class GraphDirectory:
             log.warning("Graph user lookup failed (%s)", type(error).__name__)
             return None
         return _person(user) if user is not None else None
+
+
+def graph_client(settings: Settings, http: aiohttp.ClientSession) -> GraphClient | None:
+    """The Graph client the settings describe, or None when Graph is not configured."""
+    if not settings.graph_configured:
+        return None
+    return GraphClient(
+        GraphConfig(
+            tenant_id=settings.graph_tenant_id,
+            client_id=settings.graph_client_id,
+            client_secret=settings.graph_client_secret,
+            base_url=settings.graph_base_url,
+            authority_host=settings.graph_authority_host,
+            ca_file=settings.graph_ca_file or None,
+        ),
+        http,
+    )
+
+
+def directory_for(settings: Settings, graph: GraphClient | None) -> Directory:
+    """Graph's directory when configured; otherwise none (the form asks for the manager)."""
+    return GraphDirectory(graph, settings.graph_tenant_id) if graph else NoDirectory()

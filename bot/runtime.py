@@ -11,16 +11,15 @@ import aiohttp
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.delivery import DeliveryLoop, build_delivery_loop
-from bot.directory import GraphDirectory
+from bot.directory import directory_for, graph_client
 from bot.documents import StoredDocuments
 from bot.email_sender import EmailSender
 from bot.files import FileLinkSigner
 from bot.flows import Flows, build_flows
-from bot.graph import GraphClient, GraphConfig
 from bot.mail import mail_transport_from
 from bot.scheduler import Scheduler
 from bot.settings import Settings
-from dialogs.services import Directory, FlowServices, NoDirectory
+from dialogs.services import FlowServices
 from domain.clock import Clock
 from domain.policy import Policy
 from storage.files import FileStore
@@ -49,24 +48,8 @@ async def open_runtime(
 ) -> AsyncIterator[Runtime]:
     """Opens the HTTP client for Graph, builds everything, and closes it afterwards."""
     async with aiohttp.ClientSession() as http:
-        graph = (
-            GraphClient(
-                GraphConfig(
-                    tenant_id=settings.graph_tenant_id,
-                    client_id=settings.graph_client_id,
-                    client_secret=settings.graph_client_secret,
-                    base_url=settings.graph_base_url,
-                    authority_host=settings.graph_authority_host,
-                    ca_file=settings.graph_ca_file or None,
-                ),
-                http,
-            )
-            if settings.graph_configured
-            else None
-        )
-        directory: Directory = (
-            GraphDirectory(graph, settings.graph_tenant_id) if graph else NoDirectory()
-        )
+        graph = graph_client(settings, http)
+        directory = directory_for(settings, graph)
         transport = mail_transport_from(
             settings.mail_transport,
             smtp_host=settings.smtp_host,
