@@ -113,6 +113,7 @@ async def test_my_channels_lists_the_channel_for_each_role(story: Story):
 async def test_r7_the_communications_channel_sees_plans_and_its_comment_reaches_the_requester(
     start_bot: BotFactory, emulator: ConnectorEmulator
 ):
+    """R7: plans go to the communications channel an admin picked; comments come back."""
     admin = make_user(8)
     bot = await start_bot(policy=Policy(admins=(admin.aad_object_id,)))
     story = Story(bot, emulator)
