@@ -59,6 +59,23 @@ def _body(response: InvokeResponse) -> Any:
     return body
 
 
+EMULATOR_TENANT = "bot-framework-emulator"
+
+
+def _give_emulator_user_an_identity(activity: Activity) -> None:
+    """Lets the Bot Framework Emulator's user act as a person in local mode.
+
+    The Emulator sends no tenant and no AAD object id; Teams always does. Its user id stands
+    in for both, so that `make run` with the Emulator can walk through every flow.
+    """
+    sender = activity.from_property
+    if sender is not None and not sender.aad_object_id and sender.id:
+        sender.aad_object_id = sender.id
+    if not isinstance(activity.channel_data, dict):
+        activity.channel_data = {}
+    activity.channel_data.setdefault("tenant", {"id": EMULATOR_TENANT})
+
+
 class MessagesEndpoint:
     """POST /api/messages: validate, authenticate, check the tenant, run the turn."""
 
@@ -109,6 +126,8 @@ class MessagesEndpoint:
             return web.Response(status=200)
         if not activity.service_url or activity.conversation is None:
             return _problem(400, "The activity has no serviceUrl or conversation.")
+        if self._settings.local_mode and activity.channel_id == "emulator":
+            _give_emulator_user_an_identity(activity)
         tenant = tenant_of(activity)
         if not self._settings.tenant_allowed(tenant):
             log.warning("refused an activity from tenant %r (not in ALLOWED_TENANTS)", tenant)

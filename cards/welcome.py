@@ -30,5 +30,8 @@ def welcome_card(view: WelcomeView, texts: Texts) -> dict[str, Any]:
             paragraph(texts("welcome.body")),
             paragraph(texts("welcome.hint"), isSubtle=True),
         ],
-        [execute_action(texts("welcome.help_button"), Verb.SHOW_HELP)],
+        [
+            execute_action(texts("welcome.new_channel_button"), Verb.CHANNEL_NEW),
+            execute_action(texts("welcome.help_button"), Verb.SHOW_HELP),
+        ],
     )

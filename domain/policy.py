@@ -14,6 +14,7 @@ import typing
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 _T = TypeVar("_T")
 
@@ -73,6 +74,26 @@ class TemplatePolicy:
 
 
 @dataclass(frozen=True)
+class DocumentationPolicy:
+    """When documentation reminders (R12) go out, and to whom when nobody documents."""
+
+    # R12: the editors are reminded this many days before the due date, on the day, and then
+    # every repeat_every_days after it.
+    reminder_days_before: int = 14
+    repeat_every_days: int = 7
+    # R1: past this many days overdue the manager is told.
+    escalate_after_days: int = 14
+    # Reminders are sent in office hours only: Python weekdays (0 = Monday), [start, end) hours.
+    office_days: tuple[int, ...] = (0, 1, 2, 3, 4)
+    office_start_hour: int = 8
+    office_end_hour: int = 17
+    time_zone: str = "Europe/Stockholm"
+    # Caps one sweep so that an import of many overdue channels does not flood Teams;
+    # the rest come in later sweeps.
+    max_reminders_per_sweep: int = 500
+
+
+@dataclass(frozen=True)
 class Deputy:
     """Someone who may decide for a unit's manager (AAD object id)."""
 
@@ -88,6 +109,7 @@ class Policy:
     channels: ChannelPolicy = field(default_factory=ChannelPolicy)
     registry: RegistryPolicy = field(default_factory=RegistryPolicy)
     templates: TemplatePolicy = field(default_factory=TemplatePolicy)
+    documentation: DocumentationPolicy = field(default_factory=DocumentationPolicy)
     # People (AAD object ids) who may run admin commands, e.g. pick the communications channel.
     admins: tuple[str, ...] = ()
     deputies: tuple[Deputy, ...] = ()
@@ -196,3 +218,37 @@ def _check(policy: Policy) -> None:
         )
     if "@" not in policy.registry.mailbox:
         raise PolicyError("Policy key 'registry.mailbox' must be an e-mail address.")
+    _check_documentation(policy.documentation)
+
+
+def _check_documentation(doc: DocumentationPolicy) -> None:
+    """Refuses documentation reminder values (R12) that parse but make no sense."""
+    for name in (
+        "reminder_days_before",
+        "repeat_every_days",
+        "escalate_after_days",
+        "max_reminders_per_sweep",
+    ):
+        if getattr(doc, name) < 1:
+            raise PolicyError(f"Policy key 'documentation.{name}' must be at least 1.")
+    days = doc.office_days
+    if not days or len(set(days)) != len(days) or not all(0 <= day <= 6 for day in days):
+        raise PolicyError(
+            "Policy key 'documentation.office_days' must list distinct weekdays "
+            "from 0 (Monday) to 6 (Sunday)."
+        )
+    if not 0 <= doc.office_start_hour <= 23:
+        raise PolicyError("Policy key 'documentation.office_start_hour' must be from 0 to 23.")
+    if not 1 <= doc.office_end_hour <= 24:
+        raise PolicyError("Policy key 'documentation.office_end_hour' must be from 1 to 24.")
+    if doc.office_start_hour >= doc.office_end_hour:
+        raise PolicyError(
+            "Policy key 'documentation.office_start_hour' must be before office_end_hour."
+        )
+    try:
+        ZoneInfo(doc.time_zone)
+    except (ZoneInfoNotFoundError, ValueError, OSError) as exc:
+        raise PolicyError(
+            f"Policy key 'documentation.time_zone' must be a time zone such as "
+            f"Europe/Stockholm, not {doc.time_zone!r}."
+        ) from exc

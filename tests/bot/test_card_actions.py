@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from tests.conftest import BotFactory
 from tests.support.connector_emulator import ConnectorEmulator
-from tests.support.factories import make_execute, make_submit, make_user
+from tests.support.factories import make_execute, make_message, make_submit, make_user
 
 CARD = "application/vnd.microsoft.card.adaptive"
 MESSAGE = "application/vnd.microsoft.activity.message"
@@ -143,3 +143,18 @@ async def test_submit_on_a_card_teams_cannot_update_sends_the_card_anew(
     [card] = emulator.cards(user.conversation_id)
     assert card["body"][0]["text"] == "Det här kan Kanalkollen"
     assert not any("Något gick fel" in t for t in emulator.texts())
+
+
+async def test_the_welcome_cards_new_channel_button_opens_the_form(
+    start_bot: BotFactory, emulator: ConnectorEmulator
+):
+    bot = await start_bot()
+    user = make_user(1)
+    await bot.post(make_message("hej", user=user, service_url=emulator.service_url))
+
+    status, body = await bot.post(
+        make_execute("channel.new", {}, user=user, service_url=emulator.service_url)
+    )
+
+    assert status == 200
+    assert body["value"]["body"][0]["text"] == "Ny kanal i sociala medier"

@@ -185,3 +185,27 @@ async def test_healthz_and_readyz(start_bot: BotFactory):
     async with session.get(f"{bot.url}/readyz") as response:
         assert response.status == 200
         assert (await response.json())["status"] == "ready"
+
+
+async def test_in_local_mode_the_bot_framework_emulator_user_can_use_the_flows(
+    start_bot: BotFactory, emulator: ConnectorEmulator
+):
+    bot = await start_bot()
+    activity = {
+        "type": "message",
+        "id": "e1",
+        "text": "ny kanal",
+        "locale": "sv-SE",
+        "channelId": "emulator",
+        "serviceUrl": emulator.service_url,
+        "from": {"id": "5f3c-emulator-user", "name": "User", "role": "user"},
+        "recipient": {"id": "bot-id", "name": "Bot", "role": "bot"},
+        "conversation": {"id": "emulator-conversation-1"},
+    }
+
+    status, _ = await bot.post(activity)
+
+    assert status == 200
+    await emulator.wait_for_count(1)
+    [card] = emulator.cards("emulator-conversation-1")
+    assert card["body"][0]["text"] == "Ny kanal i sociala medier"
