@@ -248,3 +248,36 @@ class AppSettingRow(Base):
     value: Mapped[str] = mapped_column(Text)
     updated_by_person_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
     updated_at: Mapped[datetime]
+
+
+class DocumentationRoundRow(Base):
+    """One half-yearly documentation of a channel (R12): who, when, what files."""
+
+    __tablename__ = "documentation_rounds"
+    __table_args__ = (Index("ix_documentation_rounds_channel", "channel_id", "due_date"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    channel_id: Mapped[int] = mapped_column(ForeignKey("channels.id", ondelete="CASCADE"))
+    due_date: Mapped[date]
+    completed_by_person_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
+    completed_at: Mapped[datetime]
+    note: Mapped[str | None] = mapped_column(Text)
+    package_file_key: Mapped[str | None] = mapped_column(String(512))
+    package_sha256: Mapped[str | None] = mapped_column(String(64))
+
+
+class DocumentationFileRow(Base):
+    """A screenshot (or PDF) kept as a record of a documentation round (R12)."""
+
+    __tablename__ = "documentation_files"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    round_id: Mapped[int] = mapped_column(
+        ForeignKey("documentation_rounds.id", ondelete="CASCADE"), index=True
+    )
+    file_key: Mapped[str] = mapped_column(String(512))
+    filename: Mapped[str] = mapped_column(String(255))
+    content_type: Mapped[str] = mapped_column(String(100))
+    size: Mapped[int] = mapped_column(Integer)
+    sha256: Mapped[str] = mapped_column(String(64))
+    start_page: Mapped[bool] = mapped_column(default=False)

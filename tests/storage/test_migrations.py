@@ -25,6 +25,8 @@ from storage.migrate import (
 from storage.models import AuditEventRow, Base
 
 TABLES = {
+    "documentation_rounds",
+    "documentation_files",
     "people",
     "conversation_references",
     "audit_events",
