@@ -74,6 +74,8 @@ def create_app(
         authentication = build_authentication(settings)
         adapter = build_adapter(authentication)
         sessions = app[SESSIONS]
+        conversation_state = ConversationState(SqlStorage(sessions, app[CLOCK]))
+        runner = DialogRunner(conversation_state.create_property("dialog_state"), flows or {})
         async with open_runtime(
             settings,
             sessions=sessions,
@@ -82,15 +84,13 @@ def create_app(
             adapter=adapter,
             store=store,
             signer=signer,
+            runner=runner,
         ) as runtime:
-            conversation_state = ConversationState(SqlStorage(sessions, app[CLOCK]))
             kanalkollen = KanalkollenBot(
                 conversation_state=conversation_state,
                 recorder=TurnRecorder(sessions, app[CLOCK]),
                 router=ActionRouter(runtime.flows.verbs),
-                runner=DialogRunner(
-                    conversation_state.create_property("dialog_state"), flows or {}
-                ),
+                runner=runner,
                 commands=runtime.flows.commands,
             )
             app[BOT] = kanalkollen

@@ -4,27 +4,38 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.mail import MailError, MailMessage, MailTransport
+from bot.mail import MailAttachment, MailError, MailMessage, MailTransport
 from bot.proactive import DeliveryError
 from domain.outbox import DeliveryFailure
+from storage.files import FileStore
 from storage.outbox import OutboxMessage
 
 
 class EmailSender:
     """Sends one outbox e-mail; a permanent refusal is not retried."""
 
-    def __init__(self, transport: MailTransport, sender: str) -> None:
+    def __init__(
+        self, transport: MailTransport, sender: str, store: FileStore | None = None
+    ) -> None:
         self._transport = transport
         self._sender = sender
+        self._store = store
 
     async def deliver(self, message: OutboxMessage) -> dict[str, Any]:
         """Sends the e-mail; raises DeliveryError classified for the retry decision."""
         payload = message.payload
+        attachments = []
+        for item in payload.get("attachments", []):
+            if self._store is None:
+                raise DeliveryError(DeliveryFailure(status=400, message="no file store"))
+            data = await self._store.open(item["key"])
+            attachments.append(MailAttachment(item["filename"], item["content_type"], data))
         mail = MailMessage(
             to=tuple(payload["to"]),
             subject=payload["subject"],
             body_text=payload["body"],
             sender=self._sender,
+            attachments=tuple(attachments),
         )
         try:
             await self._transport.send(mail)

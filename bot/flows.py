@@ -20,10 +20,13 @@ from dialogs.actor import Actor, load_actor
 from dialogs.admin_overview import AdminOverviewFlow
 from dialogs.approval import ApprovalFlow
 from dialogs.communications import CommunicationsFlow
+from dialogs.documentation import DIALOG_ID as DOCUMENTATION_DIALOG
+from dialogs.documentation import DocumentationDialog, DocumentationFlow, start_options
 from dialogs.editors import EditorsFlow
 from dialogs.my_channels import MyChannelsFlow
 from dialogs.new_channel import NewChannelFlow
 from dialogs.registration import RegistrationFlow
+from dialogs.runner import DialogRunner
 from dialogs.services import FlowServices
 
 
@@ -36,7 +39,7 @@ class Flows:
     sweeps: Mapping[str, Sweep]
 
 
-def build_flows(services: FlowServices, csv_url: str) -> Flows:
+def build_flows(services: FlowServices, csv_url: str, runner: DialogRunner) -> Flows:
     """Builds every flow once, with its services."""
     new_channel = NewChannelFlow(services)
     approval = ApprovalFlow(services)
@@ -45,6 +48,8 @@ def build_flows(services: FlowServices, csv_url: str) -> Flows:
     my_channels = MyChannelsFlow(services)
     communications = CommunicationsFlow(services)
     admin_overview = AdminOverviewFlow(services, csv_url)
+    documentation = DocumentationFlow(services)
+    runner.add(DOCUMENTATION_DIALOG, DocumentationDialog(services))
 
     async def actor_of(ctx: ActionContext) -> Actor | None:
         activity = ctx.turn_context.activity
@@ -74,7 +79,18 @@ def build_flows(services: FlowServices, csv_url: str) -> Flows:
     async def show_help(ctx: ActionContext) -> ActionResult:
         return ActionResult(card=help_card(ctx.texts))
 
+    async def start_documentation(ctx: ActionContext) -> ActionResult:
+        """R12: "Dokumentera nu" begins the round in this chat; the card says it waits."""
+        channel, refusal = await documentation.may_document(ctx.person_id, dict(ctx.action.data))
+        if channel is None or ctx.person_id is None:
+            return ActionResult(message=ctx.texts(refusal or "errors.not_allowed"))
+        await runner.begin(
+            ctx.turn_context, DOCUMENTATION_DIALOG, start_options(ctx.person_id, channel)
+        )
+        return ActionResult(message=ctx.texts("documentation.started"))
+
     verbs: dict[Verb, VerbHandler] = {
+        Verb.DOCUMENTATION_START: start_documentation,
         Verb.SHOW_HELP: show_help,
         Verb.CHANNEL_NEW: acting(lambda actor, _data: new_channel.form(actor)),
         Verb.CHANNEL_SUBMIT: acting(new_channel.submit),
@@ -126,5 +142,8 @@ def build_flows(services: FlowServices, csv_url: str) -> Flows:
             "communications": command(pick_communications),
             "registry": command(lambda _turn, actor: admin_overview.card(actor)),
         },
-        sweeps={"approval_reminders": approval.remind},
+        sweeps={
+            "approval_reminders": approval.remind,
+            "documentation_reminders": documentation.remind,
+        },
     )

@@ -5,15 +5,20 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TextIO
 
+from botbuilder.core import ConversationState
 from sqlalchemy import select
 
 from bot.adapter import build_adapter, build_authentication
-from bot.delivery import build_delivery_loop
+from bot.files import FileLinkSigner, signing_secret
+from bot.runtime import open_runtime
 from bot.settings import Settings
+from dialogs.runner import DialogRunner
 from domain.clock import FixedClock, SystemClock
 from domain.outbox import OutboxStatus
 from domain.policy import load_policy
+from storage.bot_state import SqlStorage
 from storage.db import create_engine, session_factory
+from storage.files import LocalFileStore
 from storage.migrate import upgrade_head
 from storage.models import OutboxRow
 
@@ -21,7 +26,10 @@ from storage.models import OutboxRow
 async def run_reminders(
     settings: Settings, *, at: datetime | None, dry_run: bool, out: TextIO
 ) -> int:
-    """Delivers every outbox row due at `at` (or now) and exits; `dry_run` only lists them."""
+    """Runs one scheduler sweep as of `at` (or now), delivers what is due, and exits.
+
+    With `dry_run` the sweep's work is rolled back and nothing is sent: it prints what would go.
+    """
     policy = load_policy(settings.policy_path)
     clock = FixedClock(at) if at is not None else SystemClock()
     engine = create_engine(settings.database_url)
@@ -29,42 +37,63 @@ async def run_reminders(
         await upgrade_head(engine)
         sessions = session_factory(engine)
         now = clock.now()
-        if dry_run:
-            async with sessions() as session:
-                rows = (
-                    (
-                        await session.execute(
-                            select(OutboxRow)
-                            .where(OutboxRow.status == OutboxStatus.PENDING.value)
-                            .where(OutboxRow.due_at <= now)
-                            .order_by(OutboxRow.due_at, OutboxRow.id)
-                        )
-                    )
-                    .scalars()
-                    .all()
-                )
-            for row in rows:
-                recipient = (
-                    row.recipient_address
-                    or row.conversation_id
-                    or (f"person {row.recipient_person_id}")
-                )
-                out.write(
-                    f"would send outbox {row.id} ({row.kind}) to {recipient}, "
-                    f"due {row.due_at.isoformat()}\n"
-                )
-            out.write(f"{len(rows)} due at {now.isoformat()}; nothing sent (dry run)\n")
-            return 0
-        loop = build_delivery_loop(
-            adapter=build_adapter(build_authentication(settings)),
-            app_id=settings.app_id,
-            default_service_url=settings.teams_service_url,
+        store = LocalFileStore(settings.files_dir)
+        signer = FileLinkSigner(
+            signing_secret(settings.files_signing_key, local_mode=settings.local_mode), clock
+        )
+        state = ConversationState(SqlStorage(sessions, clock))
+        runner = DialogRunner(state.create_property("dialog_state"), {})
+        async with open_runtime(
+            settings,
             sessions=sessions,
             clock=clock,
-            policy=policy.delivery,
-        )
-        delivered = await loop.drain()
-        out.write(f"{delivered} outbox message(s) handled at {now.isoformat()}\n")
-        return 0
+            policy=policy,
+            adapter=build_adapter(build_authentication(settings)),
+            store=store,
+            signer=signer,
+            runner=runner,
+        ) as runtime:
+            if dry_run:
+                # The sweeps run in one transaction that is rolled back: what they would
+                # queue is visible to the listing below and then undone.
+                async with sessions() as session, session.begin() as transaction:
+                    queued = {
+                        name: await sweep(session) for name, sweep in runtime.flows.sweeps.items()
+                    }
+                    rows = (
+                        (
+                            await session.execute(
+                                select(OutboxRow)
+                                .where(OutboxRow.status == OutboxStatus.PENDING.value)
+                                .where(OutboxRow.due_at <= now)
+                                .order_by(OutboxRow.due_at, OutboxRow.id)
+                            )
+                        )
+                        .scalars()
+                        .all()
+                    )
+                    for row in rows:
+                        recipient = (
+                            row.recipient_address
+                            or row.conversation_id
+                            or (f"person {row.recipient_person_id}")
+                        )
+                        out.write(
+                            f"would send outbox {row.id} ({row.kind}) to {recipient}, "
+                            f"due {row.due_at.isoformat()}\n"
+                        )
+                    await transaction.rollback()
+                out.write(
+                    f"sweep would queue {queued}; {len(rows)} due at {now.isoformat()}; "
+                    "nothing sent (dry run)\n"
+                )
+                return 0
+            queued = await runtime.scheduler.run_once()
+            delivered = await runtime.delivery.drain()
+            out.write(
+                f"sweep queued {queued}; {delivered} outbox message(s) handled at "
+                f"{now.isoformat()}\n"
+            )
+            return 0
     finally:
         await engine.dispose()

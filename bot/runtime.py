@@ -17,8 +17,10 @@ from bot.email_sender import EmailSender
 from bot.files import FileLinkSigner
 from bot.flows import Flows, build_flows
 from bot.mail import mail_transport_from
+from bot.records import StoredRecords
 from bot.scheduler import Scheduler
 from bot.settings import Settings
+from dialogs.runner import DialogRunner
 from dialogs.services import FlowServices
 from domain.clock import Clock
 from domain.policy import Policy
@@ -45,6 +47,7 @@ async def open_runtime(
     adapter: Any,
     store: FileStore,
     signer: FileLinkSigner,
+    runner: DialogRunner,
 ) -> AsyncIterator[Runtime]:
     """Opens the HTTP client for Graph, builds everything, and closes it afterwards."""
     async with aiohttp.ClientSession() as http:
@@ -66,7 +69,7 @@ async def open_runtime(
             sessions=sessions,
             clock=clock,
             policy=policy.delivery,
-            email=EmailSender(transport, settings.mail_from) if transport else None,
+            email=EmailSender(transport, settings.mail_from, store) if transport else None,
         )
         services = FlowServices(
             sessions=sessions,
@@ -75,8 +78,9 @@ async def open_runtime(
             directory=directory,
             documents=StoredDocuments(store, signer, settings.base_url, clock),
             wake_delivery=delivery.wake,
+            records=StoredRecords(store, http, policy.documentation.max_file_mb * 1024 * 1024),
         )
-        flows = build_flows(services, f"{settings.base_url}/registry.csv")
+        flows = build_flows(services, f"{settings.base_url}/registry.csv", runner)
         scheduler = Scheduler(sessions, flows.sweeps, delivery.wake)
         try:
             yield Runtime(delivery, flows, scheduler, services)

@@ -26,3 +26,5 @@ class Verb(StrEnum):
     CHANNEL_REGISTER = "channel.register"
     # The communications department's comment on a plan (R7).
     COMMS_COMMENT = "comms.comment"
+    # Half-yearly documentation (R12).
+    DOCUMENTATION_START = "documentation.start"

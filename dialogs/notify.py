@@ -42,6 +42,7 @@ async def queue_card(
     *,
     track: tuple[str, int, str] | None = None,
     dedupe_key: str | None = None,
+    due_at: datetime | None = None,
 ) -> bool:
     """Queues a card to a person's 1:1 chat; tells whether it was queued (dedupe)."""
     payload = card_payload(content, track=track)
@@ -51,6 +52,7 @@ async def queue_card(
             kind=OutboxKind.TEAMS_MESSAGE,
             payload=payload,
             now=now,
+            due_at=due_at,
             dedupe_key=dedupe_key,
             tenant_id=person.tenant_id,
             recipient_person_id=person.id,
@@ -60,6 +62,7 @@ async def queue_card(
         kind=OutboxKind.TEAMS_MESSAGE,
         payload=payload,
         now=now,
+        due_at=due_at,
         tenant_id=person.tenant_id,
         recipient_person_id=person.id,
     )

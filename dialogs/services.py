@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import date, datetime, timedelta
 from typing import Protocol
 
+from botbuilder.core import TurnContext
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from cards.i18n import Texts
@@ -75,6 +76,43 @@ class Documents(Protocol):
 
 
 @dataclass(frozen=True)
+class StoredUpload:
+    """A file an editor sent in the chat, stored with its checksum (R12 screenshots)."""
+
+    filename: str
+    content_type: str
+    key: str
+    sha256: str
+    size: int
+
+
+class Records(Protocol):
+    """Takes files from the chat and builds documentation packages for the records (R12)."""
+
+    async def collect(
+        self, turn_context: TurnContext
+    ) -> tuple[list[StoredUpload], list[tuple[str, str]]]:
+        """Stores the message's acceptable files; returns them and (filename, code) refusals."""
+        ...
+
+    async def package(
+        self,
+        *,
+        channel_name: str,
+        platform: str,
+        unit: str,
+        due: date,
+        completed_by: str,
+        completed_at: datetime,
+        note: str | None,
+        files: list[StoredUpload],
+        start_page: str | None,
+    ) -> tuple[str, str]:
+        """Builds and stores the zip package; returns its key and SHA-256."""
+        ...
+
+
+@dataclass(frozen=True)
 class FlowServices:
     """Everything a channel flow needs; built once in create_app."""
 
@@ -84,3 +122,4 @@ class FlowServices:
     directory: Directory
     documents: Documents
     wake_delivery: Callable[[], None]
+    records: Records | None = None

@@ -91,6 +91,10 @@ class DocumentationPolicy:
     # Caps one sweep so that an import of many overdue channels does not flood Teams;
     # the rest come in later sweeps.
     max_reminders_per_sweep: int = 500
+    # R12/R13: where documentation packages go (the unit's registrar); empty = kept in the bot.
+    records_mailbox: str = ""
+    # Largest screenshot or PDF accepted, in megabytes.
+    max_file_mb: int = 10
 
 
 @dataclass(frozen=True)

@@ -10,13 +10,19 @@ get, so that the size check means something.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from cards.admin import AdminChannelLine, AdminOverviewView, admin_overview_card
 from cards.approval import approval_card
 from cards.common import note_card
 from cards.comms import comms_summary_card
+from cards.documentation import (
+    DocumentationEscalationView,
+    DocumentationReminderView,
+    documentation_escalation_card,
+    documentation_reminder_card,
+)
 from cards.editors import editor_invite_card, nominate_card
 from cards.help import help_card
 from cards.i18n import LANGUAGES, Texts
@@ -50,6 +56,34 @@ SAMPLE_CARDS: list[tuple[str, CardBuilder]] = [
     ("welcome_without_name", lambda texts: welcome_card(WelcomeView(first_name=""), texts)),
     ("help", help_card),
     ("note", lambda texts: note_card(texts("flow.already_decided"))),
+    ("documentation_reminder", lambda texts: documentation_reminder_card(_doc_view(), texts)),
+    (
+        "documentation_reminder_overdue",
+        lambda texts: documentation_reminder_card(
+            replace(_doc_view(), overdue_days=9, last_documented=None), texts
+        ),
+    ),
+    (
+        "documentation_reminder_done",
+        lambda texts: documentation_reminder_card(
+            replace(_doc_view(), done="Dokumenterad av Testperson Två den 3 mars 2026 10:00."),
+            texts,
+        ),
+    ),
+    (
+        "documentation_escalation",
+        lambda texts: documentation_escalation_card(
+            DocumentationEscalationView(
+                name="Fritidsgården Ugglan",
+                platform="Instagram",
+                unit="Fritid Norr",
+                editors=("Testperson Två",),
+                due="17 mars 2026",
+                overdue_days=14,
+            ),
+            texts,
+        ),
+    ),
     ("admin_overview", lambda texts: admin_overview_card(_admin_view(texts), texts)),
     (
         "admin_overview_quiet",
@@ -394,4 +428,16 @@ def _admin_view(texts: Texts) -> AdminOverviewView:
         understaffed=(line,),
         more_overdue=27,
         csv_url="https://kanalkollen.example/registry.csv",
+    )
+
+
+def _doc_view() -> DocumentationReminderView:
+    return DocumentationReminderView(
+        channel_id=7,
+        due_iso="2026-03-17",
+        name="Fritidsgården Ugglan",
+        platform="Instagram",
+        due="17 mars 2026",
+        last_documented="17 september 2025",
+        overdue_days=0,
     )

@@ -1,0 +1,176 @@
+"""The documentation package (R12): a zip of the screenshots with an index for the records.
+
+The zip holds `index.json`, `index.txt` and the files under `files/`. Its bytes depend only on
+the input: every entry has the completion time as its timestamp (wall-clock time in
+`completed_at`'s own time zone, as zip stores no zone), fixed permissions, and a sorted place.
+The screenshots are stored as they are (PNG, JPEG and PDF are compressed already); the index
+is deflated.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import zipfile
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from bot.uploads import sniff_content_type
+from storage.files import safe_filename
+
+INDEX_JSON = "index.json"
+INDEX_TXT = "index.txt"
+FILES_FOLDER = "files/"
+PACKAGE_FORMAT = "kanalkollen-documentation-package/1"
+_FILE_MODE = 0o100644 << 16  # a regular file, rw-r--r--
+_UNIX = 3  # "made by" system, fixed so the bytes do not depend on where the zip is built
+
+
+@dataclass(frozen=True)
+class _Entry:
+    """A file as it goes into the package."""
+
+    path: str  # files/<unique name>
+    data: bytes
+    sha256: str
+    start_page: bool
+
+
+def build_package(
+    *,
+    channel_name: str,
+    platform: str,
+    unit: str,
+    period_due: date,
+    completed_by: str,
+    completed_at: datetime,
+    note: str | None,
+    files: list[tuple[str, bytes, str]],
+    start_page: str | None,
+) -> bytes:
+    """Returns the zip of the files (filename, data, SHA-256 hex) with index.json and index.txt."""
+    if completed_at.tzinfo is None or completed_at.utcoffset() is None:
+        raise ValueError("completed_at must know its time zone")
+    if not files:
+        raise ValueError("a documentation package needs at least one file")
+    if start_page is not None and start_page not in {name for name, _, _ in files}:
+        raise ValueError("the start page is not one of the files")
+    entries = _entries(files, start_page)
+    index = {
+        "format": PACKAGE_FORMAT,
+        "channel": channel_name,
+        "platform": platform,
+        "unit": unit,
+        "period_due": period_due.isoformat(),
+        "completed_by": completed_by,
+        "completed_at": completed_at.isoformat(),
+        "note": note,
+        "start_page": next((e.path for e in entries if e.start_page), None),
+        "files": [_describe(entry) for entry in entries],
+    }
+    stamp = _zip_time(completed_at)
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        index_json = json.dumps(index, ensure_ascii=False, indent=2) + "\n"
+        _write(archive, INDEX_JSON, index_json.encode("utf-8"), stamp, zipfile.ZIP_DEFLATED)
+        _write(archive, INDEX_TXT, _index_text(index).encode("utf-8"), stamp, zipfile.ZIP_DEFLATED)
+        for entry in entries:
+            _write(archive, entry.path, entry.data, stamp, zipfile.ZIP_STORED)
+    return buffer.getvalue()
+
+
+def _entries(files: list[tuple[str, bytes, str]], start_page: str | None) -> list[_Entry]:
+    """Checks each file's SHA-256, gives it a unique safe name, and sorts them by name."""
+    start_index = next((i for i, (name, _, _) in enumerate(files) if name == start_page), None)
+    named = []
+    for position, (filename, data, sha256) in enumerate(files):
+        if hashlib.sha256(data).hexdigest() != sha256.lower():
+            raise ValueError(f"the SHA-256 of file {position + 1} does not match its data")
+        named.append((safe_filename(filename), sha256.lower(), position, data))
+    # Sorting by name and checksum first makes the numbering of equal names independent of
+    # the order the files came in.
+    named.sort(key=lambda item: (item[0].casefold(), item[0], item[1], item[2]))
+    taken: set[str] = set()
+    entries = []
+    for name, sha256, position, data in named:
+        unique = _unique(name, taken)
+        taken.add(unique.casefold())  # unzipping on Windows or macOS folds case
+        entries.append(_Entry(FILES_FOLDER + unique, data, sha256, position == start_index))
+    return sorted(entries, key=lambda entry: entry.path)
+
+
+def _unique(name: str, taken: set[str]) -> str:
+    """Returns the name, or "name (2).ext", "name (3).ext" ... if it is taken."""
+    if name.casefold() not in taken:
+        return name
+    stem, dot, extension = name.rpartition(".")
+    if not dot or not stem:
+        stem, dot, extension = name, "", ""
+    number = 2
+    while f"{stem} ({number}){dot}{extension}".casefold() in taken:
+        number += 1
+    return f"{stem} ({number}){dot}{extension}"
+
+
+def _describe(entry: _Entry) -> dict[str, Any]:
+    """The index's record of one file."""
+    return {
+        "path": entry.path,
+        "name": entry.path.removeprefix(FILES_FOLDER),
+        "size": len(entry.data),
+        "sha256": entry.sha256,
+        "content_type": sniff_content_type(entry.data) or "application/octet-stream",
+        "start_page": entry.start_page,
+    }
+
+
+def _index_text(index: dict[str, Any]) -> str:
+    """The index for people: the same facts as index.json, one per line."""
+    lines = [
+        "Kanalkollen documentation package (R12)",
+        "",
+        f"Channel:       {index['channel']}",
+        f"Platform:      {index['platform']}",
+        f"Unit:          {index['unit']}",
+        f"Due:           {index['period_due']}",
+        f"Completed by:  {index['completed_by']}",
+        f"Completed at:  {index['completed_at']}",
+        f"Start page:    {index['start_page'] or '-'}",
+    ]
+    note_lines = (index["note"] or "-").splitlines() or ["-"]
+    lines.append(f"Note:          {note_lines[0]}")
+    lines += [f"               {line}" for line in note_lines[1:]]
+    lines += ["", f"Files ({len(index['files'])}):"]
+    for file in index["files"]:
+        marker = "  (start page)" if file["start_page"] else ""
+        lines += [
+            "",
+            f"  {file['path']}{marker}",
+            f"    Size:     {file['size']} bytes",
+            f"    Type:     {file['content_type']}",
+            f"    SHA-256:  {file['sha256']}",
+        ]
+    return "\n".join(lines) + "\n"
+
+
+def _zip_time(moment: datetime) -> tuple[int, int, int, int, int, int]:
+    """The moment's wall-clock time, within what a zip can hold (1980 to 2107)."""
+    stamp = (moment.year, moment.month, moment.day, moment.hour, moment.minute, moment.second)
+    return max((1980, 1, 1, 0, 0, 0), min(stamp, (2107, 12, 31, 23, 59, 58)))
+
+
+def _write(
+    archive: zipfile.ZipFile,
+    path: str,
+    data: bytes,
+    stamp: tuple[int, int, int, int, int, int],
+    compression: int,
+) -> None:
+    """Adds one entry with fixed metadata."""
+    info = zipfile.ZipInfo(path, date_time=stamp)
+    info.compress_type = compression
+    info.create_system = _UNIX
+    info.external_attr = _FILE_MODE
+    archive.writestr(info, data, compresslevel=6 if compression == zipfile.ZIP_DEFLATED else None)

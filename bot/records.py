@@ -1,0 +1,107 @@
+"""Files from the chat kept as records, and documentation packages (R12)."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+from collections.abc import Awaitable, Callable
+from datetime import date, datetime
+
+import aiohttp
+from botbuilder.core import BotAdapter, TurnContext
+
+from bot.packages import build_package
+from bot.uploads import collect_uploads
+from dialogs.services import StoredUpload
+from storage.files import FileStore
+
+DOCUMENTATION_FILE_KIND = "documentation"
+PACKAGE_KIND = "packages"
+
+
+def _token_provider(turn_context: TurnContext) -> Callable[[], Awaitable[str | None]]:
+    """The bot's own Bot Connector token, for inline images Teams keeps behind it."""
+
+    async def token() -> str | None:
+        client = turn_context.turn_state.get(BotAdapter.BOT_CONNECTOR_CLIENT_KEY)
+        credentials = getattr(getattr(client, "config", None), "credentials", None)
+        get = getattr(credentials, "get_access_token", None)
+        if get is None or not getattr(credentials, "microsoft_app_id", None):
+            return None  # local mode: no token
+        return await asyncio.to_thread(get)  # type: ignore[no-any-return]
+
+    return token
+
+
+class StoredRecords:
+    """Implements dialogs.services.Records on the file store."""
+
+    def __init__(self, store: FileStore, http: aiohttp.ClientSession, max_bytes: int) -> None:
+        self._store = store
+        self._http = http
+        self._max_bytes = max_bytes
+
+    async def collect(
+        self, turn_context: TurnContext
+    ) -> tuple[list[StoredUpload], list[tuple[str, str]]]:
+        """Stores the message's PNG, JPEG and PDF files with their SHA-256."""
+        uploads, errors = await collect_uploads(
+            list(turn_context.activity.attachments or []),
+            session=self._http,
+            token_provider=_token_provider(turn_context),
+            max_bytes=self._max_bytes,
+        )
+        stored = []
+        for upload in uploads:
+            kept = await self._store.put(
+                upload.data,
+                kind=DOCUMENTATION_FILE_KIND,
+                filename=upload.filename,
+                content_type=upload.content_type,
+            )
+            stored.append(
+                StoredUpload(
+                    upload.filename, upload.content_type, kept.key, kept.sha256, kept.size
+                )
+            )
+        return stored, [(error.filename, error.code) for error in errors]
+
+    async def package(
+        self,
+        *,
+        channel_name: str,
+        platform: str,
+        unit: str,
+        due: date,
+        completed_by: str,
+        completed_at: datetime,
+        note: str | None,
+        files: list[StoredUpload],
+        start_page: str | None,
+    ) -> tuple[str, str]:
+        """Zips the files with an index and stores the package; returns its key and SHA-256."""
+        contents = []
+        for upload in files:
+            data = await self._store.open(upload.key)
+            if hashlib.sha256(data).hexdigest() != upload.sha256:
+                raise ValueError(f"stored file {upload.key} does not match its checksum")
+            contents.append((upload.filename, data, upload.sha256))
+        package = await asyncio.to_thread(
+            build_package,
+            channel_name=channel_name,
+            platform=platform,
+            unit=unit,
+            period_due=due,
+            completed_by=completed_by,
+            completed_at=completed_at,
+            note=note,
+            files=contents,
+            start_page=start_page,
+        )
+        stored = await self._store.put(
+            package,
+            kind=PACKAGE_KIND,
+            filename=f"dokumentation {channel_name}.zip",
+            content_type="application/zip",
+        )
+        return stored.key, stored.sha256

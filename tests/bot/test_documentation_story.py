@@ -1,0 +1,334 @@
+"""Half-yearly documentation through the real app (R12): reminders by themselves, screenshots
+kept as records, the other editors' cards show "done", and the manager hears when nobody does it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import struct
+import zipfile
+import zlib
+from collections.abc import AsyncIterator
+from datetime import date, datetime, timedelta
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+
+from bot.app import SCHEDULER
+from bot.importer import import_channels
+from domain.channel_import import parse_channels
+from domain.clock import FixedClock
+from domain.dates import ORGANISATION_ZONE, add_months
+from domain.policy import DocumentationPolicy, Policy
+from storage.models import (
+    ChannelRow,
+    DocumentationFileRow,
+    DocumentationRoundRow,
+    OutboxRow,
+)
+from tests.bot.channel_story import Story
+from tests.conftest import BotFactory
+from tests.support.connector_emulator import ConnectorEmulator
+from tests.support.directory import SWEDISH_HEADER, StubDirectory
+from tests.support.factories import TENANT_ID, make_execute, make_message, make_user
+from tests.support.file_server import FileServer
+from tests.support.smtp_sink import SmtpSink
+
+START_DATE = date(2025, 9, 17)
+DUE = add_months(START_DATE, 6)  # 2026-03-17, a Tuesday
+RECORDS = "registrator@stad.example"
+
+
+@pytest.fixture
+def bot_database_url(database_url: str) -> str:
+    """These stories run on SQLite and on PostgreSQL."""
+    return database_url
+
+
+def png(width: int = 4) -> bytes:
+    """A tiny valid PNG."""
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return (
+            struct.pack(">I", len(data))
+            + kind
+            + data
+            + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+        )
+
+    raw = b"".join(b"\x00" + b"\xff\x00\x00" * width for _ in range(width))
+    header = struct.pack(">IIBBBBB", width, width, 8, 2, 0, 0, 0)
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(raw))
+        + chunk(b"IEND", b"")
+    )
+
+
+def at(day: date, hour: int = 10) -> datetime:
+    """A moment in Stockholm office hours."""
+    return datetime(day.year, day.month, day.day, hour, tzinfo=ORGANISATION_ZONE)
+
+
+@pytest.fixture
+async def files() -> AsyncIterator[FileServer]:
+    async with FileServer() as server:
+        yield server
+
+
+@pytest.fixture
+async def smtp() -> AsyncIterator[SmtpSink]:
+    async with SmtpSink() as sink:
+        yield sink
+
+
+@pytest.fixture
+async def story(
+    start_bot: BotFactory, emulator: ConnectorEmulator, clock: FixedClock, smtp: SmtpSink, tmp_path
+) -> Story:  # type: ignore[no-untyped-def]
+    from bot.settings import Settings
+
+    policy = Policy(documentation=DocumentationPolicy(records_mailbox=RECORDS))
+    settings = Settings(
+        mail_transport="smtp",
+        smtp_host=smtp.host,
+        smtp_port=smtp.port,
+        smtp_starttls=False,
+        mail_from="kanalkollen@stad.example",
+        files_dir=tmp_path / "files",
+    )
+    clock.set(at(DUE - timedelta(days=20)))
+    story = Story(await start_bot(settings, policy=policy), emulator)
+    editor_a, editor_b = make_user(2), make_user(4)
+    manager = story.manager
+    for user in (editor_a, editor_b, manager):
+        user.add_to(emulator)
+    text = (
+        SWEDISH_HEADER + f"\nInstagram;Ugglan;https://www.instagram.com/ugglan;Ugglan;"
+        f"{manager.email};{editor_a.email}, {editor_b.email};{START_DATE.isoformat()};\n"
+    )
+    rows, errors = parse_channels(text, today=clock.now().date())
+    assert errors == []
+    await import_channels(
+        story.bot.sessions, policy, StubDirectory(), TENANT_ID, rows, clock.now(), dry_run=False
+    )
+    for user in (editor_a, editor_b, manager):  # they have talked to the bot once
+        await story.say(user, "hej")
+    story.emulator.reset()
+    return story
+
+
+async def _sweep(story: Story, clock: FixedClock, moment: datetime) -> dict[str, int]:
+    """Runs the scheduler as of a moment and waits until what is due has been delivered."""
+    clock.set(moment)
+    queued = await story.bot.app[SCHEDULER].run_once()
+    await _settled(story, moment)
+    return queued
+
+
+async def _settled(story: Story, moment: datetime) -> None:
+    """Waits until no outbox row is due or being sent (the delivery loop runs by itself)."""
+    for _ in range(250):
+        await story.bot.deliver()
+        async with story.bot.sessions() as session:
+            busy = (
+                await session.scalars(
+                    select(OutboxRow.id)
+                    .where(OutboxRow.status.in_(["pending", "sending"]))
+                    .where(OutboxRow.due_at <= moment)
+                )
+            ).all()
+        if not busy:
+            return
+        await asyncio.sleep(0.02)
+    raise AssertionError(f"outbox rows {busy} still due")
+
+
+def _reminders(story: Story, user: Any) -> list[tuple[str, dict[str, Any]]]:
+    return [
+        (r.result_id or "", (r.body or {})["attachments"][0]["content"])
+        for r in story.emulator.sent
+        if r.conversation_id == user.conversation_id and (r.body or {}).get("attachments")
+    ]
+
+
+async def test_r12_remind_document_and_done_for_every_editor(
+    story: Story, clock: FixedClock, files: FileServer, smtp: SmtpSink
+):
+    editor_a, editor_b = make_user(2), make_user(4)
+
+    # 14 days before the due date: one reminder to each editor, none to the manager.
+    queued = await _sweep(story, clock, at(DUE - timedelta(days=14)))
+    assert queued["documentation_reminders"] == 2
+    [(reminder_a, card_a)] = _reminders(story, editor_a)
+    [(reminder_b, _)] = _reminders(story, editor_b)
+    assert "Dags att dokumentera Ugglan" in str(card_a)
+    # The same day again queues nothing (one reminder per channel, editor and step).
+    assert (await _sweep(story, clock, at(DUE - timedelta(days=14), 15)))[
+        "documentation_reminders"
+    ] == 0
+
+    # Editor A presses "Dokumentera nu" and sends two screenshots and a GIF.
+    data = card_a["actions"][0]["data"]
+    status, body = await story.bot.post(
+        make_execute(
+            "documentation.start",
+            data,
+            user=editor_a,
+            service_url=story.emulator.service_url,
+            reply_to_id=reminder_a,
+        )
+    )
+    assert status == 200 and "väntar" in body["value"]
+    start = files.serve("start.png", png(), content_type="image/png")
+    page = files.serve("sida.png", png(8), content_type="image/png")
+    gif = files.serve("anim.gif", b"GIF89a" + b"\x00" * 20, content_type="image/gif")
+    upload = make_message("", user=editor_a, service_url=story.emulator.service_url)
+    upload["attachments"] = [
+        {
+            "contentType": "application/vnd.microsoft.teams.file.download.info",
+            "name": name,
+            "content": {"downloadUrl": url, "uniqueId": name, "fileType": kind},
+        }
+        for name, url, kind in (
+            ("startsida.png", start, "png"),
+            ("sida.png", page, "png"),
+            ("anim.gif", gif, "gif"),
+        )
+    ]
+    await story.bot.post(upload)
+    texts = story.emulator.texts(editor_a.conversation_id)
+    assert any("anim.gif" in t and "PNG, JPEG och PDF" in t for t in texts)  # refused
+    assert any("tagit emot 2 fil" in t for t in texts)
+
+    await story.say(editor_a, "klar")
+    assert "startsidan" in story.emulator.texts(editor_a.conversation_id)[-1]
+    await story.say(editor_a, "1")
+    await story.say(editor_a, "Inga kommentarer från besökare den här perioden.")
+    done = story.emulator.texts(editor_a.conversation_id)[-1]
+    assert "Ugglan är dokumenterad" in done
+
+    async with story.bot.sessions() as session:
+        channel = (await session.scalars(select(ChannelRow))).one()
+        round_ = (await session.scalars(select(DocumentationRoundRow))).one()
+        stored = (await session.scalars(select(DocumentationFileRow))).all()
+    assert channel.next_documentation_due == add_months(DUE - timedelta(days=14), 6)
+    assert [f.filename for f in stored] == ["startsida.png", "sida.png"]
+    assert [f.start_page for f in stored] == [True, False]
+    assert all(len(f.sha256) == 64 for f in stored)
+    assert round_.due_date == DUE and round_.package_sha256
+
+    # The other editor's reminder card now says who documented it and when.
+    await _settled(story, clock.now())
+    current = story.emulator.current(editor_b.conversation_id, reminder_b)
+    assert current is not None and "Dokumenterad av Testperson Två" in str(current)
+
+    # The records officer gets the package: the files plus an index with checksums.
+    await _settled(story, clock.now())
+    [mail] = smtp.received
+    assert mail.rcpt_tos == (RECORDS,)
+    [(name, data)] = mail.attachments.items()
+    assert name.endswith(".zip")
+    package = zipfile.ZipFile(io.BytesIO(data))
+    assert any(name.endswith("startsida.png") for name in package.namelist())
+    assert stored[0].sha256 in package.read("index.json").decode()
+
+    # Later sweeps send nothing more for this round.
+    assert (await _sweep(story, clock, at(DUE)))["documentation_reminders"] == 0
+    assert (await _sweep(story, clock, at(DUE + timedelta(days=21))))[
+        "documentation_reminders"
+    ] == 0
+
+
+async def test_r12_nobody_documents_then_the_manager_is_told_once(story: Story, clock: FixedClock):
+    editor_a = make_user(2)
+    for days in (-14, 0, 7):
+        await _sweep(story, clock, at(DUE + timedelta(days=days)))
+    assert len(_reminders(story, editor_a)) == 3
+    assert _reminders(story, story.manager) == []
+
+    await _sweep(story, clock, at(DUE + timedelta(days=14)))
+    await _sweep(story, clock, at(DUE + timedelta(days=15)))
+
+    [(_, escalation)] = _reminders(story, story.manager)
+    assert "Ingen har dokumenterat Ugglan" in str(escalation)
+    assert "14 dagar försenad" in str(escalation)
+    assert "Testperson Två" in str(escalation)
+
+
+async def test_r12_a_reminder_due_at_night_waits_for_the_morning(story: Story, clock: FixedClock):
+    await _sweep(story, clock, at(DUE - timedelta(days=14), 22))  # Tuesday 22:00
+
+    assert _reminders(story, make_user(2)) == []  # queued for Wednesday 08:00, not sent yet
+    async with story.bot.sessions() as session:
+        due = (await session.scalars(select(OutboxRow.due_at))).all()
+    assert len(due) == 2
+    assert {m.astimezone(ORGANISATION_ZONE) for m in due} == {at(DUE - timedelta(days=13), 8)}
+    await _sweep(story, clock, at(DUE - timedelta(days=13), 8))
+    assert len(_reminders(story, make_user(2))) == 1
+
+
+async def test_r12_two_instances_sweeping_at_once_queue_each_reminder_once(
+    story: Story, clock: FixedClock, start_bot: BotFactory
+):
+    # A second app instance on the same database (PostgreSQL in CI, SQLite here too).
+    second = await start_bot(
+        story.bot.settings, policy=Policy(documentation=DocumentationPolicy())
+    )
+    clock.set(at(DUE - timedelta(days=14)))
+
+    first_count, second_count = await asyncio.gather(
+        story.bot.app[SCHEDULER].run_once(), second.app[SCHEDULER].run_once()
+    )
+
+    total = first_count["documentation_reminders"] + second_count["documentation_reminders"]
+    assert total == 2  # one per editor, whichever instance queued it
+    await _settled(story, clock.now())
+    assert len(_reminders(story, make_user(2))) == 1
+    assert len(_reminders(story, make_user(4))) == 1
+
+
+async def test_r12_kanalkollen_remind_at_queues_and_delivers_without_a_server(
+    story: Story, tmp_path
+):  # type: ignore[no-untyped-def]
+    import os
+    import sys
+
+    await story.bot.stop()  # cron: no server is running
+    env = {
+        "PATH": os.environ.get("PATH", ""),
+        "DATABASE_URL": story.bot.settings.database_url,
+        "FILES_DIR": str(tmp_path / "files"),
+    }
+    moment = at(DUE - timedelta(days=14)).isoformat()
+
+    async def remind(*extra: str) -> str:
+        process = await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-m",
+            "bot.cli",
+            "remind",
+            "--at",
+            moment,
+            *extra,
+            env=env,
+            cwd=tmp_path,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
+        )
+        out, err = await asyncio.wait_for(process.communicate(), timeout=120)
+        assert process.returncode == 0, err.decode()
+        return out.decode()
+
+    dry = await remind("--dry-run")
+    assert "'documentation_reminders': 2" in dry and dry.count("would send outbox") == 2
+    assert _reminders(story, make_user(2)) == []
+
+    await remind()
+    assert len(_reminders(story, make_user(2))) == 1
+    assert len(_reminders(story, make_user(4))) == 1
+    await remind()  # the same moment again: nothing new
+    assert len(_reminders(story, make_user(2))) == 1
