@@ -50,7 +50,7 @@ import sys
 import tempfile
 import time
 from collections import Counter, defaultdict
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from importlib import metadata
@@ -181,6 +181,51 @@ async def status_counts(sessions: async_sessionmaker[AsyncSession]) -> dict[str,
         return {str(status): int(n) for status, n in rows.all()}
 
 
+# ------------------------------------------------------------------- bench-only patches
+
+
+@contextlib.contextmanager
+def patched_pacer(burst: float | None, block_restarts_refill: bool) -> Iterator[list[str]]:
+    """Changes bot.pacing.Pacer in this process for the run (not the stock pacer).
+
+    `burst`: every bucket holds at most this many tokens, instead of `max(1, rate)`.
+    `block_restarts_refill`: after `block()` (a 429's Retry-After) the bucket refills from
+    the end of the block, instead of from its last grant, so a block does not end in a
+    full-bucket burst. Yields the descriptions of the patches made.
+    """
+    made: list[str] = []
+    original_init = Pacer.__init__
+    original_block = Pacer.block
+    if burst is not None:
+
+        def init(
+            self: Pacer,
+            rate_per_second: float,
+            *,
+            burst: float | None = None,
+            monotonic: Callable[[], float] = time.monotonic,
+        ) -> None:
+            original_init(self, rate_per_second, burst=forced, monotonic=monotonic)
+
+        forced = burst
+        Pacer.__init__ = init  # type: ignore[method-assign]
+        made.append(f"burst {burst:g}")
+    if block_restarts_refill:
+
+        def block(self: Pacer, key: str, seconds: float) -> None:
+            original_block(self, key, seconds)
+            bucket = self._bucket(key)
+            bucket.updated = max(bucket.updated, bucket.blocked_until)
+
+        Pacer.block = block  # type: ignore[method-assign]
+        made.append("block restarts the refill")
+    try:
+        yield made
+    finally:
+        Pacer.__init__ = original_init  # type: ignore[method-assign]
+        Pacer.block = original_block  # type: ignore[method-assign]
+
+
 # ----------------------------------------------------------------------------- measuring
 
 
@@ -309,6 +354,7 @@ def per_second(times: Sequence[float], start: float) -> dict[str, Any]:
         "median": statistics.median(ordered),
         "max": ordered[-1],
         "first_5": counts[:5],
+        "series": counts,
     }
 
 
@@ -349,6 +395,9 @@ def analyse(
         "throttled_429": len(throttled),
         "first_429_s": round(first_429 - start, 2) if first_429 is not None else None,
         "last_429_s": round(last_429 - start, 2) if last_429 is not None else None,
+        "throttled_per_second": dict(
+            sorted(Counter(int(r.at - start) for r in throttled).items())
+        ),
         "other_errors": {str(k): v for k, v in sorted(other_errors.items())},
         "requests": len(emulator.requests),
     }
@@ -393,18 +442,19 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
                     sessions, args.messages, emulator.service_url, clock.now()
                 )
                 emulator.rate_limit(limit, scope="global", retry_after=RETRY_AFTER_SECONDS)
-                loop = build_delivery_loop(
-                    adapter=build_adapter(build_authentication(Settings())),
-                    app_id="",
-                    default_service_url=emulator.service_url,
-                    sessions=sessions,
-                    clock=clock,
-                    policy=policy,
-                )
                 with (
+                    patched_pacer(args.patch_pacer_burst, args.patch_pacer_block) as patches,
                     counting_logs(["bot.delivery", "bot.proactive"]) as logs,
                     Probe() as probe,
                 ):
+                    loop = build_delivery_loop(
+                        adapter=build_adapter(build_authentication(Settings())),
+                        app_id="",
+                        default_service_url=emulator.service_url,
+                        sessions=sessions,
+                        clock=clock,
+                        policy=policy,
+                    )
                     cpu_before = cpu_seconds()
                     start = time.monotonic()
                     complete, counts = await deliver_all(
@@ -420,10 +470,12 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
     rate = delivered / span if times else 0.0
     steady = (len(times) - 1) / (times[-1] - times[0]) if len(times) > 1 else math.nan
     share = rate / limit
-    send = timing(probe.seconds["send"])
-    ceiling = (
-        CONCURRENT_CONVERSATIONS / (send["mean_ms"] / 1000) if send.get("mean_ms") else math.nan
-    )
+    attempts = len(probe.seconds["deliver"])
+    # A row holds one of the loop's slots from its pacer grant through the send and the
+    # mark-sent transaction; one core runs the event loop (the SDK's POST runs in a thread,
+    # but under the GIL).
+    slot = (sum(probe.seconds["deliver"]) - sum(probe.seconds["pacer"])) / attempts
+    cpu_per_attempt = cpu / attempts if attempts else math.nan
     not_sent = args.messages - counts.get(OutboxStatus.SENT.value, 0)
     return {
         "config": {
@@ -442,6 +494,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
             "poll_seconds": delivery_module.POLL_SECONDS,
             "max_seconds": round(max_seconds, 1),
             "database": "sqlite (fresh temp file)",
+            "pacer_patches": patches,
         },
         "environment": measured_on,
         "seed_seconds": round(seed_seconds, 2),
@@ -460,11 +513,16 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         "parts": {
             "deliver": timing(probe.seconds["deliver"]),
             "pacer": timing(probe.seconds["pacer"]),
-            "send": send,
+            "send": timing(probe.seconds["send"]),
             "claim": timing(probe.seconds["claim"]),
             "mark_sent": timing(probe.seconds["mark_sent"]),
             "max_sends_in_flight": probe.max_in_flight,
-            "ceiling_per_s": round(ceiling, 1),
+            "slot_ms": round(slot * 1000, 2) if attempts else math.nan,
+            "slot_ceiling_per_s": round(CONCURRENT_CONVERSATIONS / slot, 1)
+            if attempts and slot
+            else math.nan,
+            "cpu_ms_per_attempt": round(cpu_per_attempt * 1000, 2),
+            "cpu_ceiling_per_s": round(1 / cpu_per_attempt, 1) if attempts else math.nan,
             "cpu_s": round(cpu, 2),
             "cpu_share_of_one_core": round(cpu / wall, 3) if wall else math.nan,
         },
@@ -532,7 +590,12 @@ def render(result: dict[str, Any]) -> str:
         f"policy: per tenant {policy['per_tenant_per_second']:g}/s, per conversation "
         f"{policy['per_conversation_per_second']:g}/s, batch {policy['batch_size']}, "
         f"max attempts {policy['max_attempts']}; {config['concurrent_conversations']} "
-        f"conversations at once",
+        f"conversations at once"
+        + (
+            f"; PATCHED PACER ({', '.join(config['pacer_patches'])})"
+            if config["pacer_patches"]
+            else ""
+        ),
         f"python {env['python']}, botbuilder {env['botbuilder']}, sqlalchemy "
         f"{env['sqlalchemy']}, {env['cpus']} CPUs, load {env['load_average']} at start, "
         f"git {env['git']}",
@@ -581,11 +644,14 @@ def render(result: dict[str, Any]) -> str:
             f"{row['p95_ms']:>8.2f} {row['max_ms']:>8.2f}"
         )
     lines += [
-        f"sends in flight at most: {parts['max_sends_in_flight']} "
-        f"(the loop allows {config['concurrent_conversations']}); ceiling "
-        f"{config['concurrent_conversations']} / mean send = {parts['ceiling_per_s']:g}/s; "
+        f"sends in flight at most: {parts['max_sends_in_flight']} of the loop's "
+        f"{config['concurrent_conversations']}; a row holds a slot {parts['slot_ms']:.1f} ms "
+        f"(send + mark sent) -> {config['concurrent_conversations']} slots carry at most "
+        f"{parts['slot_ceiling_per_s']:g}/s at that latency",
         f"process CPU {parts['cpu_s']:.1f} s in {result['wall_s']:.1f} s "
-        f"({parts['cpu_share_of_one_core']:.0%} of one core)",
+        f"({parts['cpu_share_of_one_core']:.0%} of one core), "
+        f"{parts['cpu_ms_per_attempt']:.1f} ms per attempt -> one core carries at most "
+        f"{parts['cpu_ceiling_per_s']:g}/s",
     ]
     if result["logs"]:
         lines.append("delivery log records:")
@@ -656,6 +722,19 @@ def _parser() -> argparse.ArgumentParser:
         help="stop after this many seconds of delivery (2 x messages / limit + 60)",
     )
     parser.add_argument("--json", action="store_true", help="print the result as JSON")
+    parser.add_argument(
+        "--patch-pacer-burst",
+        type=_rate,
+        default=None,
+        help="bench-only patch, not the stock pacer: buckets hold at most this many tokens "
+        "(stock: max(1, rate))",
+    )
+    parser.add_argument(
+        "--patch-pacer-block",
+        action="store_true",
+        help="bench-only patch, not the stock pacer: after a 429 blocks a bucket, it refills "
+        "from the end of the block rather than from its last grant",
+    )
     return parser
 
 
