@@ -57,7 +57,7 @@ from domain.lifecycle import ChannelStatus
 from domain.outbox import OutboxKind, OutboxStatus
 from storage.audit import record_event
 from storage.channels import EditorStatus, editors_of
-from storage.documentation import channels_due_by
+from storage.documentation import DueChannel, channels_due_by
 from storage.models import (
     CardCopyRow,
     ChannelRow,
@@ -73,6 +73,7 @@ FILES_ID = "documentation.files"
 START_PAGE_ID = "documentation.start_page"
 NOTE_ID = "documentation.note"
 NOTE_LIMIT = 2000
+PAGE = 500
 
 
 def _words(texts: Texts, key: str) -> set[str]:
@@ -100,20 +101,33 @@ class DocumentationFlow:
         send_at = next_office_time(now, policy)  # a reminder due at night waits for morning
         queued = 0
         horizon = today + timedelta(days=policy.reminder_days_before)
-        for channel in await channels_due_by(session, horizon):
-            if queued >= policy.max_reminders_per_sweep:
-                break  # the rest come in the next sweeps: no flood after an import
-            due = channel.next_documentation_due
-            step = current_step(due, today, policy) if due else None
-            if due is None or step is None:
-                continue
-            queued += await self._remind_editors(session, channel, due, step.key, send_at)
-            if escalation_due(due, today, policy):
-                queued += await self._escalate(session, channel, due, today, send_at)
+        after: tuple[date, int] | None = None
+        while queued < policy.max_reminders_per_sweep:
+            # Pages of due channels, so that a sweep stops at the cap without reading them all;
+            # the rest come in the next sweeps (no flood after an import).
+            page = await channels_due_by(session, horizon, limit=PAGE, after=after)
+            if not page:
+                break
+            for channel in page:
+                if queued >= policy.max_reminders_per_sweep:
+                    break
+                due = channel.next_documentation_due
+                step = current_step(due, today, policy)
+                if step is None:
+                    continue
+                queued += await self._remind_editors(session, channel, due, step.key, send_at)
+                if escalation_due(due, today, policy):
+                    queued += await self._escalate(session, channel, due, today, send_at)
+            after = (page[-1].next_documentation_due, page[-1].id)
         return queued
 
     async def _remind_editors(
-        self, session: AsyncSession, channel: ChannelRow, due: date, step: str, send_at: Any
+        self,
+        session: AsyncSession,
+        channel: DueChannel | ChannelRow,
+        due: date,
+        step: str,
+        send_at: Any,
     ) -> int:
         queued = 0
         for entry in await editors_of(session, channel.id):
@@ -144,7 +158,12 @@ class DocumentationFlow:
         return queued
 
     async def _escalate(
-        self, session: AsyncSession, channel: ChannelRow, due: date, today: date, send_at: Any
+        self,
+        session: AsyncSession,
+        channel: DueChannel | ChannelRow,
+        due: date,
+        today: date,
+        send_at: Any,
     ) -> int:
         """R12 with R1: past the grace period the manager is told, once per round."""
         manager = (
@@ -189,7 +208,7 @@ class DocumentationFlow:
 
     def _view(
         self,
-        channel: ChannelRow,
+        channel: DueChannel | ChannelRow,
         due: date,
         texts: Texts,
         *,
