@@ -181,6 +181,17 @@ async def status_counts(sessions: async_sessionmaker[AsyncSession]) -> dict[str,
         return {str(status): int(n) for status, n in rows.all()}
 
 
+async def attempts_histogram(sessions: async_sessionmaker[AsyncSession]) -> dict[str, int]:
+    """How many rows took 1, 2, ... delivery attempts (a row dies after max_attempts)."""
+    async with sessions() as session:
+        rows = await session.execute(
+            select(OutboxRow.attempts, func.count())
+            .group_by(OutboxRow.attempts)
+            .order_by(OutboxRow.attempts)
+        )
+        return {str(attempts): int(n) for attempts, n in rows.all()}
+
+
 # ------------------------------------------------------------------- bench-only patches
 
 
@@ -463,6 +474,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
                     wall = time.monotonic() - start
                     cpu = cpu_seconds() - cpu_before
                 checks, times = analyse(emulator, texts, start)
+                attempts_per_row = await attempts_histogram(sessions)
         finally:
             await engine.dispose()
     delivered = checks["received"]
@@ -509,6 +521,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
             "per_second": per_second(times, start),
         },
         "outbox": counts,
+        "attempts_per_row": attempts_per_row,
         "checks": {**checks, "not_sent_rows": not_sent},
         "parts": {
             "deliver": timing(probe.seconds["deliver"]),
@@ -622,7 +635,9 @@ def render(result: dict[str, Any]) -> str:
     lines += [
         f"{'429s received':<34} {checks['throttled_429']:>8,}{when}",
         f"{'other error answers':<34} {json.dumps(checks['other_errors'])}",
-        f"outbox rows by status: {json.dumps(result['outbox'], sort_keys=True)}",
+        f"outbox rows by status: {json.dumps(result['outbox'], sort_keys=True)}; "
+        f"rows by attempts taken: {json.dumps(result['attempts_per_row'])} "
+        f"(dead after {policy['max_attempts']})",
         "",
         f"{'part (per call)':<36} {'calls':>6} {'mean ms':>8} {'p50 ms':>8} {'p95 ms':>8} "
         f"{'max ms':>8}",

@@ -332,3 +332,24 @@ async def test_r12_kanalkollen_remind_at_queues_and_delivers_without_a_server(
     assert len(_reminders(story, make_user(4))) == 1
     await remind()  # the same moment again: nothing new
     assert len(_reminders(story, make_user(2))) == 1
+
+
+async def test_r12_a_sweep_stops_at_the_policy_cap_and_the_next_sweep_goes_on(
+    start_bot: BotFactory, emulator: ConnectorEmulator, clock: FixedClock
+):
+    # An import of many overdue channels must not flood Teams: the policy caps each sweep.
+    policy = Policy(documentation=DocumentationPolicy(max_reminders_per_sweep=3))
+    clock.set(at(DUE - timedelta(days=14)))
+    story = Story(await start_bot(policy=policy), emulator)
+    lines = [SWEDISH_HEADER] + [
+        f"Instagram;Kanal {i};https://www.instagram.com/kanal{i};Enhet;chef@stad.example;"
+        f"red{i}@stad.example;{START_DATE.isoformat()};" for i in range(5)]
+    rows, errors = parse_channels("\n".join(lines), today=clock.now().date())
+    assert errors == []
+    await import_channels(story.bot.sessions, policy, StubDirectory(), TENANT_ID, rows,
+                          clock.now(), dry_run=False)
+    scheduler = story.bot.app[SCHEDULER]
+
+    counts = [(await scheduler.run_once())["documentation_reminders"] for _ in range(3)]
+
+    assert counts == [3, 2, 0]
