@@ -179,7 +179,11 @@ class TeamsSender:
     async def _create_and_send(self, target: _Target, callback: Any) -> None:
         """Opens the 1:1 chat with a person who never wrote to the bot (tenant + AAD id)."""
         person = target.person
-        if person is None or not target.tenant_id:
+        if (
+            person is None
+            or not target.tenant_id
+            or not (person.teams_user_id or person.aad_object_id)
+        ):
             raise DeliveryError(DeliveryFailure(status=400, message="no person to create a chat"))
         bot_id = f"28:{self._app_id}" if self._app_id else "28:kanalkollen-local"
         parameters = ConversationParameters(

@@ -18,6 +18,7 @@ from sqlalchemy import select
 
 from bot.app import SCHEDULER
 from bot.importer import import_channels
+from dialogs.services import DirectoryPerson
 from domain.channel_import import parse_channels
 from domain.clock import FixedClock
 from domain.dates import ORGANISATION_ZONE, add_months
@@ -343,11 +344,23 @@ async def test_r12_a_sweep_stops_at_the_policy_cap_and_the_next_sweep_goes_on(
     story = Story(await start_bot(policy=policy), emulator)
     lines = [SWEDISH_HEADER] + [
         f"Instagram;Kanal {i};https://www.instagram.com/kanal{i};Enhet;chef@stad.example;"
-        f"red{i}@stad.example;{START_DATE.isoformat()};" for i in range(5)]
+        f"red{i}@stad.example;{START_DATE.isoformat()};"
+        for i in range(5)
+    ]
     rows, errors = parse_channels("\n".join(lines), today=clock.now().date())
     assert errors == []
-    await import_channels(story.bot.sessions, policy, StubDirectory(), TENANT_ID, rows,
-                          clock.now(), dry_run=False)
+    known = [
+        DirectoryPerson(f"aad-red-{i}", f"Redaktör {i}", f"red{i}@stad.example") for i in range(5)
+    ]
+    await import_channels(
+        story.bot.sessions,
+        policy,
+        StubDirectory(*known),
+        TENANT_ID,
+        rows,
+        clock.now(),
+        dry_run=False,
+    )
     scheduler = story.bot.app[SCHEDULER]
 
     counts = [(await scheduler.run_once())["documentation_reminders"] for _ in range(3)]
