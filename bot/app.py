@@ -50,6 +50,7 @@ def create_app(
     policy: Policy | None = None,
     flows: Mapping[str, Dialog] | None = None,
     deliver: bool = True,
+    schedule: bool = True,
 ) -> web.Application:
     """Builds the app; the database, bot and delivery loop open and close with it."""
     app = web.Application(client_max_size=MAX_BODY_BYTES)
@@ -104,6 +105,7 @@ def create_app(
             )
             if deliver:
                 runtime.delivery.start()
+            if schedule:
                 runtime.scheduler.start()
             yield
             await runtime.scheduler.stop()

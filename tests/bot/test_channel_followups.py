@@ -23,7 +23,8 @@ from tests.support.smtp_sink import SmtpSink
 
 @pytest.fixture
 async def story(start_bot: BotFactory, emulator: ConnectorEmulator) -> Story:
-    return Story(await start_bot(), emulator)
+    # Sweeps run when a test says so (it moves the clock), not in the background.
+    return Story(await start_bot(schedule=False), emulator)
 
 
 async def test_r3_a_decline_asks_for_another_editor_who_then_accepts(story: Story):
