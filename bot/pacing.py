@@ -29,7 +29,9 @@ class Pacer:
         monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
         self._rate = rate_per_second
-        self._burst = burst if burst is not None else max(1.0, rate_per_second)
+        # A burst of one request keeps the pace even: a full bucket of `rate` tokens would let
+        # twice the rate through in the first second and earn a 429.
+        self._burst = burst if burst is not None else 1.0
         self._monotonic = monotonic
         self._buckets: dict[str, _Bucket] = {}
 
@@ -64,3 +66,5 @@ class Pacer:
         bucket = self._bucket(key)
         bucket.blocked_until = max(bucket.blocked_until, self._monotonic() + seconds)
         bucket.tokens = 0.0
+        # Refill starts when the pause ends, so that the bucket is not full at that moment.
+        bucket.updated = bucket.blocked_until

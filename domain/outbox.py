@@ -8,6 +8,8 @@ from enum import StrEnum
 
 from domain.policy import DeliveryPolicy
 
+THROTTLED_ATTEMPTS_FACTOR = 3
+
 
 class OutboxStatus(StrEnum):
     """The states of an outbox row."""
@@ -63,7 +65,11 @@ def after_failure(
     if not transient:
         # Any other 4xx is a request Teams will never accept; retrying cannot help.
         return NextStep(OutboxStatus.DEAD)
-    if attempts >= policy.max_attempts:
+    # Throttling (429) says "later", not "broken": it gets more attempts before dead letters.
+    limit = (
+        policy.max_attempts * THROTTLED_ATTEMPTS_FACTOR if status == 429 else (policy.max_attempts)
+    )
+    if attempts >= limit:
         return NextStep(OutboxStatus.DEAD)
     delay = backoff_seconds(attempts, policy)
     if failure.retry_after_seconds is not None:
