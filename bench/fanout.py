@@ -40,12 +40,9 @@ import functools
 import json
 import logging
 import math
-import os
-import platform
 import re
 import resource
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -53,7 +50,6 @@ from collections import Counter, defaultdict
 from collections.abc import Awaitable, Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from importlib import metadata
 from pathlib import Path
 from typing import Any
 
@@ -63,6 +59,8 @@ from sqlalchemy import func, insert, select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bench.common import environment, percentile
+from bench.common import positive as _positive
 from bot import delivery as delivery_module
 from bot.adapter import build_adapter, build_authentication
 from bot.delivery import CONCURRENT_CONVERSATIONS, DeliveryLoop, build_delivery_loop
@@ -319,14 +317,6 @@ def counting_logs(names: Sequence[str]) -> Any:
             logger.setLevel(level)
 
 
-def percentile(ordered: Sequence[float], p: float) -> float:
-    """The nearest-rank percentile of sorted values."""
-    if not ordered:
-        return math.nan
-    rank = max(1, math.ceil(p / 100 * len(ordered)))
-    return ordered[rank - 1]
-
-
 def timing(samples: Sequence[float]) -> dict[str, Any]:
     """Count, mean, p50, p95, max in ms of durations in seconds."""
     ordered = sorted(s * 1000 for s in samples)
@@ -552,43 +542,6 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
 # ------------------------------------------------------------------------------ reporting
 
 
-def environment() -> dict[str, Any]:
-    """What the figures were measured on."""
-
-    def version(name: str) -> str:
-        try:
-            return metadata.version(name)
-        except metadata.PackageNotFoundError:
-            return "-"
-
-    def revision() -> str:
-        try:
-            head = subprocess.run(
-                ["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, timeout=5
-            ).stdout.strip()
-            dirty = subprocess.run(
-                ["git", "status", "--porcelain", "--untracked-files=no"],
-                capture_output=True,
-                text=True,
-                timeout=5,
-            ).stdout.strip()
-        except (OSError, subprocess.SubprocessError):
-            return "-"
-        return f"{head or '-'}{' + uncommitted changes' if dirty else ''}"
-
-    return {
-        "git": revision(),
-        "load_average": round(os.getloadavg()[0], 2) if hasattr(os, "getloadavg") else "-",
-        "python": platform.python_version(),
-        "platform": platform.platform(),
-        "cpus": os.cpu_count(),
-        "botbuilder": version("botbuilder-core"),
-        "aiohttp": version("aiohttp"),
-        "sqlalchemy": version("sqlalchemy"),
-        "aiosqlite": version("aiosqlite"),
-    }
-
-
 def render(result: dict[str, Any]) -> str:
     """The human-readable report: setup, delivery, where the time goes, targets."""
     config, env = result["config"], result["environment"]
@@ -693,13 +646,6 @@ def render(result: dict[str, Any]) -> str:
 
 
 # ---------------------------------------------------------------------------------- main
-
-
-def _positive(raw: str) -> int:
-    value = int(raw)
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1, not {value}")
-    return value
 
 
 def _rate(raw: str) -> float:

@@ -35,12 +35,9 @@ import gc
 import importlib
 import json
 import math
-import os
-import platform
 import random
 import resource
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -48,7 +45,6 @@ import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-from importlib import metadata
 from pathlib import Path
 from typing import Any
 
@@ -58,6 +54,8 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from bench.common import environment, percentile
+from bench.common import positive as _positive
 from domain.channel_request import Platform
 from domain.lifecycle import ChannelStatus
 from domain.policy import DocumentationPolicy
@@ -297,14 +295,6 @@ def rss_mb() -> dict[str, float]:
     return {"rss_mb": round(found.get("VmRSS", peak), 1), "peak_rss_mb": round(peak, 1)}
 
 
-def percentile(ordered: Sequence[float], p: float) -> float:
-    """The nearest-rank percentile of sorted values."""
-    if not ordered:
-        return math.nan
-    rank = max(1, math.ceil(p / 100 * len(ordered)))
-    return ordered[rank - 1]
-
-
 def stats(samples: Sequence[float], rows: int) -> dict[str, Any]:
     """min/median/p95/max in ms of timings in seconds, with the rows each run returned."""
     ordered = sorted(s * 1000 for s in samples)
@@ -496,42 +486,6 @@ async def server_version(engine: AsyncEngine) -> str:
 # ------------------------------------------------------------------------------ reporting
 
 
-def environment() -> dict[str, Any]:
-    """What the figures were measured on."""
-
-    def version(name: str) -> str:
-        try:
-            return metadata.version(name)
-        except metadata.PackageNotFoundError:
-            return "-"
-
-    def revision() -> str:
-        try:
-            head = subprocess.run(
-                ["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, timeout=5
-            ).stdout.strip()
-            dirty = subprocess.run(
-                ["git", "status", "--porcelain", "--untracked-files=no"],
-                capture_output=True,
-                text=True,
-                timeout=5,
-            ).stdout.strip()
-        except (OSError, subprocess.SubprocessError):
-            return "-"
-        return f"{head or '-'}{' + uncommitted changes' if dirty else ''}"
-
-    return {
-        "git": revision(),
-        "load_average": round(os.getloadavg()[0], 2) if hasattr(os, "getloadavg") else "-",
-        "python": platform.python_version(),
-        "platform": platform.platform(),
-        "cpus": os.cpu_count(),
-        "sqlalchemy": version("sqlalchemy"),
-        "aiosqlite": version("aiosqlite"),
-        "asyncpg": version("asyncpg"),
-    }
-
-
 def render(result: dict[str, Any]) -> str:
     """The human-readable report: data, timings, plan, memory, targets."""
     config, env, data = result["config"], result["environment"], result["data"]
@@ -690,13 +644,6 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         },
         "elapsed_s": round(time.monotonic() - started, 2),
     }
-
-
-def _positive(raw: str) -> int:
-    value = int(raw)
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1, not {value}")
-    return value
 
 
 def _parser() -> argparse.ArgumentParser:

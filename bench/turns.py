@@ -43,17 +43,13 @@ import inspect
 import io
 import json
 import math
-import os
-import platform
 import pstats
-import subprocess
 import sys
 import tempfile
 import time
 from collections import Counter, defaultdict
 from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass, field
-from importlib import metadata
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
@@ -71,6 +67,8 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from bench.common import environment, percentile
+from bench.common import positive as _positive
 from bot.app import ENGINE, create_app
 from bot.settings import Settings
 from tests.support.connector_emulator import ConnectorEmulator
@@ -299,14 +297,6 @@ async def alternate(
 # ------------------------------------------------------------------------------ reporting
 
 
-def percentile(ordered: Sequence[float], p: float) -> float:
-    """The nearest-rank percentile of sorted values."""
-    if not ordered:
-        return math.nan
-    rank = max(1, math.ceil(p / 100 * len(ordered)))
-    return ordered[rank - 1]
-
-
 def summarize(target: Target) -> dict[str, Any]:
     """Throughput and latency figures of one bot, in turns/s and milliseconds."""
     latencies = sorted(sample.latency * 1000 for sample in target.samples)
@@ -341,43 +331,6 @@ def verdict(kanalkollen: dict[str, Any], echo: dict[str, Any]) -> dict[str, Any]
             "p50_ratio_pass": p50_ratio <= TARGET_P50_RATIO,
             "p99_pass": kanalkollen["p99_ms"] < TARGET_P99_MS,
         },
-    }
-
-
-def environment() -> dict[str, Any]:
-    """What the figures were measured on."""
-
-    def version(name: str) -> str:
-        try:
-            return metadata.version(name)
-        except metadata.PackageNotFoundError:
-            return "-"
-
-    def revision() -> str:
-        try:
-            head = subprocess.run(
-                ["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, timeout=5
-            ).stdout.strip()
-            dirty = subprocess.run(
-                ["git", "status", "--porcelain", "--untracked-files=no"],
-                capture_output=True,
-                text=True,
-                timeout=5,
-            ).stdout.strip()
-        except (OSError, subprocess.SubprocessError):
-            return "-"
-        return f"{head or '-'}{' + uncommitted changes' if dirty else ''}"
-
-    return {
-        "git": revision(),
-        "load_average": round(os.getloadavg()[0], 2) if hasattr(os, "getloadavg") else "-",
-        "python": platform.python_version(),
-        "platform": platform.platform(),
-        "cpus": os.cpu_count(),
-        "botbuilder": version("botbuilder-core"),
-        "aiohttp": version("aiohttp"),
-        "sqlalchemy": version("sqlalchemy"),
-        "aiosqlite": version("aiosqlite"),
     }
 
 
@@ -805,13 +758,6 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
                     args.turn_timeout,
                 )
     return result
-
-
-def _positive(raw: str) -> int:
-    value = int(raw)
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1, not {value}")
-    return value
 
 
 def _parser() -> argparse.ArgumentParser:
