@@ -212,19 +212,21 @@ async def test_r8_a_refusing_smtp_server_delays_the_notice_but_loses_nothing(
                 await session.scalars(select(OutboxRow).where(OutboxRow.kind == "email"))
             ).one()
 
-    for _ in range(100):
-        if (await mail_row()).attempts >= 1 and (await mail_row()).status == "pending":
-            break
-        await asyncio.sleep(0.02)
+    async def settled(attempts: int) -> OutboxRow:
+        """Waits until the row's attempt number `attempts` has finished (not "sending")."""
+        for _ in range(500):
+            row = await mail_row()
+            if row.attempts >= attempts and row.status != OutboxStatus.SENDING.value:
+                return row
+            await asyncio.sleep(0.02)
+        raise AssertionError(f"e-mail row stayed {row.status} after {row.attempts} attempts")
+
+    assert (await settled(1)).status == OutboxStatus.PENDING.value
     assert smtp.received == []
     for step in (1, 2):
         clock.set(START + timedelta(hours=step))
         story.bot.app[DELIVERY].wake()
-        for _ in range(100):
-            row = await mail_row()
-            if row.attempts > step or row.status == OutboxStatus.SENT.value:
-                break
-            await asyncio.sleep(0.02)
+        await settled(step + 1)
     row = await mail_row()
     assert row.status == OutboxStatus.SENT.value
     assert row.attempts == 3
