@@ -78,6 +78,7 @@ class StoredRecords:
         note: str | None,
         files: list[StoredUpload],
         start_page: str | None,
+        filename: str,
     ) -> tuple[str, str]:
         """Zips the files with an index and stores the package; returns its key and SHA-256."""
         contents = []
@@ -101,7 +102,7 @@ class StoredRecords:
         stored = await self._store.put(
             package,
             kind=PACKAGE_KIND,
-            filename=f"dokumentation {channel_name}.zip",
+            filename=filename,
             content_type="application/zip",
         )
         return stored.key, stored.sha256

@@ -19,7 +19,7 @@ from dataclasses import asdict
 from datetime import date, timedelta
 from typing import Any
 
-from botbuilder.core import MessageFactory, TurnContext
+from botbuilder.core import MessageFactory
 from botbuilder.dialogs import (
     ComponentDialog,
     Dialog,
@@ -283,7 +283,13 @@ class DocumentationFlow:
         due = channel.next_documentation_due
         sv = Texts("sv")
         # The package is built before the transaction: no file work while rows are locked.
+        package_name = sv(
+            "documentation.package_filename",
+            name=channel.name,
+            date=today_in(now, self._s.policy.documentation).isoformat(),
+        )
         key, sha256 = await records.package(
+            filename=package_name,
             channel_name=channel.name,
             platform=sv(f"platform.{channel.platform}"),
             unit=channel.unit,
@@ -347,7 +353,7 @@ class DocumentationFlow:
             )
             await self._cancel_reminders(session, channel.id, due)
             await self._mark_done(session, channel, due, person, now)
-            self._send_package(session, channel, person, key, now)
+            self._send_package(session, channel, person, key, package_name, now)
         self._s.wake_delivery()
         return texts("documentation.completed", name=channel.name, due=day(texts, following))
 
@@ -379,7 +385,13 @@ class DocumentationFlow:
         await queue_updates(session, "channel", channel.id, build, now)
 
     def _send_package(
-        self, session: AsyncSession, channel: ChannelRow, person: PersonRow, key: str, now: Any
+        self,
+        session: AsyncSession,
+        channel: ChannelRow,
+        person: PersonRow,
+        key: str,
+        filename: str,
+        now: Any,
     ) -> None:
         """Where the policy names a records mailbox, the package goes there (R12, R13)."""
         mailbox = self._s.policy.documentation.records_mailbox
@@ -405,7 +417,7 @@ class DocumentationFlow:
                 "attachments": [
                     {
                         "key": key,
-                        "filename": f"dokumentation-{channel.id}-{now.date().isoformat()}.zip",
+                        "filename": filename,
                         "content_type": "application/zip",
                     }
                 ],
@@ -554,6 +566,3 @@ def start_options(person_id: int, channel: ChannelRow) -> dict[str, Any]:
         "channel_id": channel.id,
         "due": channel.next_documentation_due.isoformat(),
     }
-
-
-__all__ = ["DocumentationDialog", "DocumentationFlow", "TurnContext", "start_options"]

@@ -357,6 +357,3 @@ class NewChannelFlow:
             if channel is None or channel.requester_person_id != actor.person.id:
                 return None
             return await self.status_card(session, channel, actor.texts)
-
-
-__all__ = ["NewChannelFlow", "day", "person_name"]

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-import os
-import sys
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -20,6 +17,7 @@ from storage.migrate import upgrade_head
 from storage.models import AuditEventRow, ChannelEditorRow, ChannelRow, PersonRow
 from tests.bot.channel_story import Story
 from tests.conftest import START, BotFactory
+from tests.support.cli import run_kanalkollen
 from tests.support.connector_emulator import ConnectorEmulator
 from tests.support.directory import SWEDISH_HEADER, StubDirectory
 from tests.support.factories import TENANT_ID, make_user
@@ -51,21 +49,6 @@ def swedish_excel_csv(rows: int) -> bytes:
     return ("\r\n".join(lines) + "\r\n").encode("cp1252")
 
 
-async def _kanalkollen(*args: str, database_url: str, cwd: Path) -> tuple[int, str, str]:
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "bot.cli",
-        *args,
-        env={"PATH": os.environ.get("PATH", ""), "DATABASE_URL": database_url},
-        cwd=cwd,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-    )
-    out, err = await asyncio.wait_for(process.communicate(), timeout=120)
-    return process.returncode or 0, out.decode(), err.decode()
-
-
 async def _counts(url: str) -> tuple[int, int, int]:
     engine = create_engine(url)
     try:
@@ -84,13 +67,13 @@ async def test_500_rows_from_swedish_excel_become_active_channels_once(
     csv_file = tmp_path / "kanaler.csv"
     csv_file.write_bytes(swedish_excel_csv(500))
 
-    code, out, err = await _kanalkollen(
+    code, out, err = await run_kanalkollen(
         "channels",
         "import",
         str(csv_file),
         "--tenant",
         TENANT_ID,
-        database_url=sqlite_database_url,
+        env={"DATABASE_URL": sqlite_database_url},
         cwd=tmp_path,
     )
     assert code == 0, err
@@ -119,13 +102,13 @@ async def test_500_rows_from_swedish_excel_become_active_channels_once(
     assert manager is not None and manager.email == "chef0@stad.example"
     assert manager.aad_object_id is None  # kept by e-mail until they talk to the bot
 
-    code, out, err = await _kanalkollen(
+    code, out, err = await run_kanalkollen(
         "channels",
         "import",
         str(csv_file),
         "--tenant",
         TENANT_ID,
-        database_url=sqlite_database_url,
+        env={"DATABASE_URL": sqlite_database_url},
         cwd=tmp_path,
     )
     assert code == 0, err
@@ -145,13 +128,13 @@ async def test_a_file_with_three_bad_rows_imports_nothing_and_names_the_lines(
     csv_file = tmp_path / "kanaler.csv"
     csv_file.write_bytes("\r\n".join(lines).encode("cp1252"))
 
-    code, _, err = await _kanalkollen(
+    code, _, err = await run_kanalkollen(
         "channels",
         "import",
         str(csv_file),
         "--tenant",
         TENANT_ID,
-        database_url=sqlite_database_url,
+        env={"DATABASE_URL": sqlite_database_url},
         cwd=tmp_path,
     )
 
@@ -178,14 +161,14 @@ async def test_utf8_with_commas_and_english_headers_also_works(
     csv_file = tmp_path / "channels.csv"
     csv_file.write_text(text, encoding="utf-8")
 
-    code, out, err = await _kanalkollen(
+    code, out, err = await run_kanalkollen(
         "channels",
         "import",
         str(csv_file),
         "--dry-run",
         "--tenant",
         TENANT_ID,
-        database_url=sqlite_database_url,
+        env={"DATABASE_URL": sqlite_database_url},
         cwd=tmp_path,
     )
 

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-import os
-import sys
 import zipfile
 from datetime import timedelta
 from pathlib import Path
@@ -16,29 +13,15 @@ from storage.db import create_engine, session_factory
 from storage.models import OutboxRow, PersonRow
 from storage.outbox import enqueue
 from tests.conftest import START, BotFactory
+from tests.support.cli import run_kanalkollen
 from tests.support.connector_emulator import ConnectorEmulator
 from tests.support.factories import make_message, make_user
-
-
-async def _kanalkollen(*args: str, env: dict[str, str], cwd: Path) -> tuple[int, str, str]:
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "bot.cli",
-        *args,
-        env={"PATH": os.environ.get("PATH", ""), **env},
-        cwd=cwd,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-    )
-    out, err = await asyncio.wait_for(process.communicate(), timeout=60)
-    return process.returncode or 0, out.decode(), err.decode()
 
 
 async def test_migrate_creates_the_database(tmp_path: Path):
     url = f"sqlite+aiosqlite:///{tmp_path / 'db' / 'k.db'}"
 
-    code, _, err = await _kanalkollen("migrate", env={"DATABASE_URL": url}, cwd=tmp_path)
+    code, _, err = await run_kanalkollen("migrate", env={"DATABASE_URL": url}, cwd=tmp_path)
 
     assert code == 0, err
     assert (tmp_path / "db" / "k.db").exists()
@@ -46,7 +29,7 @@ async def test_migrate_creates_the_database(tmp_path: Path):
 
 
 async def test_a_wrong_setting_stops_with_one_sentence(tmp_path: Path):
-    code, _, err = await _kanalkollen(
+    code, _, err = await run_kanalkollen(
         "serve",
         env={
             "MicrosoftAppId": "00000000-1111-4222-8333-444444444444",
@@ -65,7 +48,7 @@ async def test_a_wrong_policy_stops_start_up_with_the_key(tmp_path: Path):
     policy = tmp_path / "policy.toml"
     policy.write_text("[delivery]\nmax_attempts = 'many'\n", encoding="utf-8")
 
-    code, _, err = await _kanalkollen(
+    code, _, err = await run_kanalkollen(
         "serve", env={"KANALKOLLEN_POLICY": str(policy)}, cwd=tmp_path
     )
 
@@ -99,17 +82,19 @@ async def test_remind_at_delivers_what_is_due_then_and_dry_run_sends_nothing(
     env = {"DATABASE_URL": sqlite_database_url}
 
     early = (START + timedelta(hours=23)).isoformat()
-    code, out, err = await _kanalkollen("remind", "--at", early, env=env, cwd=tmp_path)
+    code, out, err = await run_kanalkollen("remind", "--at", early, env=env, cwd=tmp_path)
     assert code == 0, err
     assert emulator.sent == []
 
     due = (START + timedelta(days=1, minutes=1)).isoformat()
-    code, out, err = await _kanalkollen("remind", "--at", due, "--dry-run", env=env, cwd=tmp_path)
+    code, out, err = await run_kanalkollen(
+        "remind", "--at", due, "--dry-run", env=env, cwd=tmp_path
+    )
     assert code == 0, err
     assert f"would send outbox {row_id}" in out
     assert emulator.sent == []
 
-    code, out, err = await _kanalkollen("remind", "--at", due, env=env, cwd=tmp_path)
+    code, out, err = await run_kanalkollen("remind", "--at", due, env=env, cwd=tmp_path)
     assert code == 0, err
     assert emulator.texts(user.conversation_id) == ["Dags att dokumentera"]
     async with sessions() as session:
@@ -119,7 +104,9 @@ async def test_remind_at_delivers_what_is_due_then_and_dry_run_sends_nothing(
 
 
 async def test_remind_at_needs_a_time_zone(tmp_path: Path):
-    code, _, err = await _kanalkollen("remind", "--at", "2026-05-01T08:00", env={}, cwd=tmp_path)
+    code, _, err = await run_kanalkollen(
+        "remind", "--at", "2026-05-01T08:00", env={}, cwd=tmp_path
+    )
 
     assert code == 2
     assert "time zone" in err
@@ -128,7 +115,7 @@ async def test_remind_at_needs_a_time_zone(tmp_path: Path):
 async def test_manifest_build_writes_the_app_package(tmp_path: Path):
     out = tmp_path / "app.zip"
 
-    code, printed, err = await _kanalkollen(
+    code, printed, err = await run_kanalkollen(
         "manifest",
         "build",
         "--out",
@@ -149,7 +136,7 @@ async def test_manifest_build_writes_the_app_package(tmp_path: Path):
 
 
 async def test_manifest_build_without_an_app_id_says_so(tmp_path: Path):
-    code, _, err = await _kanalkollen("manifest", "build", env={}, cwd=tmp_path)
+    code, _, err = await run_kanalkollen("manifest", "build", env={}, cwd=tmp_path)
 
     assert code == 2
     assert "MicrosoftAppId" in err

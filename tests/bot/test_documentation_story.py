@@ -31,6 +31,7 @@ from storage.models import (
 )
 from tests.bot.channel_story import Story
 from tests.conftest import BotFactory
+from tests.support.cli import run_kanalkollen
 from tests.support.connector_emulator import ConnectorEmulator
 from tests.support.directory import SWEDISH_HEADER, StubDirectory
 from tests.support.factories import TENANT_ID, make_execute, make_message, make_user
@@ -300,34 +301,20 @@ async def test_r12_two_instances_sweeping_at_once_queue_each_reminder_once(
 async def test_r12_kanalkollen_remind_at_queues_and_delivers_without_a_server(
     story: Story, tmp_path
 ):  # type: ignore[no-untyped-def]
-    import os
-    import sys
 
     await story.bot.stop()  # cron: no server is running
     env = {
-        "PATH": os.environ.get("PATH", ""),
         "DATABASE_URL": story.bot.settings.database_url,
         "FILES_DIR": str(tmp_path / "files"),
     }
     moment = at(DUE - timedelta(days=14)).isoformat()
 
     async def remind(*extra: str) -> str:
-        process = await asyncio.create_subprocess_exec(
-            sys.executable,
-            "-m",
-            "bot.cli",
-            "remind",
-            "--at",
-            moment,
-            *extra,
-            env=env,
-            cwd=tmp_path,
-            stdout=asyncio.subprocess.PIPE,
-            stderr=asyncio.subprocess.PIPE,
+        code, out, err = await run_kanalkollen(
+            "remind", "--at", moment, *extra, env=env, cwd=tmp_path
         )
-        out, err = await asyncio.wait_for(process.communicate(), timeout=120)
-        assert process.returncode == 0, err.decode()
-        return out.decode()
+        assert code == 0, err
+        return out
 
     dry = await remind("--dry-run")
     assert "'documentation_reminders': 2" in dry and dry.count("would send outbox") == 2
