@@ -2,21 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass
-from typing import Any
+from botbuilder.core import TurnContext
 
-from botbuilder.core import MessageFactory, TurnContext
-from botbuilder.schema import Attachment
-
+from bot import flows_consent, flows_editors, flows_records, flows_withdrawal
 from bot.actions import ActionContext, ActionResult, VerbHandler
-from bot.handler import CommandHandler
-from bot.scheduler import Sweep
-from cards.common import ADAPTIVE_CARD_CONTENT_TYPE
+from bot.wiring import Flows, Wiring
 from cards.help import help_card
-from cards.i18n import Texts
 from cards.verbs import Verb
-from dialogs.actor import Actor, load_actor
+from dialogs.actor import Actor
 from dialogs.admin_overview import AdminOverviewFlow
 from dialogs.approval import ApprovalFlow
 from dialogs.communications import CommunicationsFlow
@@ -29,18 +22,22 @@ from dialogs.registration import RegistrationFlow
 from dialogs.runner import DialogRunner
 from dialogs.services import FlowServices
 
-
-@dataclass(frozen=True)
-class Flows:
-    """The router table, the card-sending commands and the sweeps of every flow."""
-
-    verbs: Mapping[Verb, VerbHandler]
-    commands: Mapping[str, CommandHandler]
-    sweeps: Mapping[str, Sweep]
+__all__ = ["Flows", "build_flows"]
 
 
 def build_flows(services: FlowServices, csv_url: str, runner: DialogRunner) -> Flows:
     """Builds every flow once, with its services."""
+    wiring = Wiring(services)
+    flows = _channel_flows(services, csv_url, runner, wiring)
+    for feature in (flows_consent, flows_withdrawal, flows_records, flows_editors):
+        flows = flows.merged(feature.build(services, runner, wiring))
+    return flows
+
+
+def _channel_flows(
+    services: FlowServices, csv_url: str, runner: DialogRunner, wiring: Wiring
+) -> Flows:
+    """New channel, approval, editors, registration, overviews and documentation."""
     new_channel = NewChannelFlow(services)
     approval = ApprovalFlow(services)
     editors = EditorsFlow(services)
@@ -50,31 +47,8 @@ def build_flows(services: FlowServices, csv_url: str, runner: DialogRunner) -> F
     admin_overview = AdminOverviewFlow(services, csv_url)
     documentation = DocumentationFlow(services)
     runner.add(DOCUMENTATION_DIALOG, DocumentationDialog(services))
-
-    async def actor_of(ctx: ActionContext) -> Actor | None:
-        activity = ctx.turn_context.activity
-        async with services.sessions() as session:
-            return await load_actor(
-                session,
-                ctx.person_id,
-                ctx.texts,
-                conversation_id=activity.conversation.id if activity.conversation else None,
-                activity_id=activity.reply_to_id,
-            )
-
-    def acting(
-        run: Callable[[Actor, dict[str, Any]], Awaitable[dict[str, Any] | None]],
-    ) -> VerbHandler:
-        async def handler(ctx: ActionContext) -> ActionResult:
-            actor = await actor_of(ctx)
-            if actor is None:
-                return ActionResult(message=ctx.texts("errors.not_allowed"))
-            result = await run(actor, dict(ctx.action.data))
-            if result is None:
-                return ActionResult(message=ctx.texts("errors.not_allowed"))
-            return ActionResult(card=result)
-
-        return handler
+    acting = wiring.acting
+    command = wiring.command
 
     async def show_help(ctx: ActionContext) -> ActionResult:
         return ActionResult(card=help_card(ctx.texts))
@@ -106,29 +80,6 @@ def build_flows(services: FlowServices, csv_url: str, runner: DialogRunner) -> F
         verbs[verb] = acting(lambda actor, data, verb=verb: approval.decide(actor, verb, data))
     for verb in (Verb.EDITOR_ACCEPT, Verb.EDITOR_DECLINE):
         verbs[verb] = acting(lambda actor, data, verb=verb: editors.answer(actor, verb, data))
-
-    def command(
-        reply: Callable[[TurnContext, Actor], Awaitable[dict[str, Any] | str]],
-    ) -> CommandHandler:
-        """A text command answered with a card (or a sentence) for the acting person."""
-
-        async def handler(turn_context: TurnContext, person_id: int | None, texts: Texts) -> None:
-            async with services.sessions() as session:
-                actor = await load_actor(session, person_id, texts)
-            if actor is None:
-                await turn_context.send_activity(texts("errors.not_allowed"))
-                return
-            answer = await reply(turn_context, actor)
-            if isinstance(answer, str):
-                await turn_context.send_activity(answer)
-                return
-            await turn_context.send_activity(
-                MessageFactory.attachment(
-                    Attachment(content_type=ADAPTIVE_CARD_CONTENT_TYPE, content=answer)
-                )
-            )
-
-        return handler
 
     async def pick_communications(turn_context: TurnContext, actor: Actor) -> str:
         conversation = turn_context.activity.conversation

@@ -25,9 +25,23 @@ def language_of(locale: str | None) -> str:
 
 @cache
 def raw_catalog(language: str) -> dict[str, Any]:
-    """Returns a catalog as the nested tables of its TOML file."""
-    text = (files("cards") / "locales" / f"{language}.toml").read_text(encoding="utf-8")
-    return tomllib.loads(text)
+    """Returns a catalog as the nested tables of its TOML files.
+
+    `locales/<language>.toml` holds the commands and the shared texts; each flow may keep its
+    own texts in `locales/<language>.d/<flow>.toml`. A top-level table defined twice raises.
+    """
+    locales = files("cards") / "locales"
+    merged = tomllib.loads((locales / f"{language}.toml").read_text(encoding="utf-8"))
+    extra = locales / f"{language}.d"
+    if extra.is_dir():
+        for part in sorted(extra.iterdir(), key=lambda item: item.name):
+            if not part.name.endswith(".toml"):
+                continue
+            for key, value in tomllib.loads(part.read_text(encoding="utf-8")).items():
+                if key in merged:
+                    raise ValueError(f"catalog {language}: [{key}] is defined twice ({part.name})")
+                merged[key] = value
+    return merged
 
 
 @cache

@@ -28,3 +28,11 @@ class Verb(StrEnum):
     COMMS_COMMENT = "comms.comment"
     # Half-yearly documentation (R12).
     DOCUMENTATION_START = "documentation.start"
+    # Consent check and register (R9, R10): bot/flows_consent.py.
+    # (consent verbs here)
+    # Withdrawal and removal tasks (R9, R11): bot/flows_withdrawal.py.
+    # (withdrawal verbs here)
+    # Before deleting and closing a channel (R11, R13): bot/flows_records.py.
+    # (records verbs here)
+    # Editor changes (R3, R8): bot/flows_editors.py.
+    # (editor change verbs here)

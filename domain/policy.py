@@ -97,6 +97,67 @@ class DocumentationPolicy:
     max_file_mb: int = 10
 
 
+# R10: the uses a consent check asks about; written consent is required for the policy's list.
+CONSENT_USES = ("one_post", "several_contexts")
+
+
+@dataclass(frozen=True)
+class ConsentPolicy:
+    """Consent before publishing (R9, R10) and removal after a withdrawal (R11)."""
+
+    # R9: under this age the guardian (vårdnadshavare) answers for the child.
+    guardian_age: int = 15
+    # R10: uses that need written consent; "several_contexts" by the rule, a unit may add
+    # "one_post" to require written consent always.
+    written_consent_for: tuple[str, ...] = ("several_contexts",)
+    # The editor is asked for the post's address after a check; reminded after this many days.
+    post_address_reminder_days: int = 2
+    # Open removal tasks remind the editors every this many days ...
+    removal_reminder_days: int = 2
+    # ... and are escalated to the channel's manager after this many days.
+    removal_escalate_after_days: int = 7
+
+
+# R11: what the records management plan (tab Kommunikation) allows for each kind of material.
+CULLING_KINDS = ("image", "post", "comment")
+CULLING_RULES = ("cull", "capture", "keep")
+
+
+@dataclass(frozen=True)
+class CullingRule:
+    """One line of the records plan: how a kind of material may be deleted (R11).
+
+    - "cull": may be culled (gallras) when of passing importance; otherwise as "capture";
+    - "capture": must be captured (archived) first unless the latest documentation covers it;
+    - "keep": must be kept; the bot advises against deleting it.
+    """
+
+    kind: str
+    rule: str
+
+
+@dataclass(frozen=True)
+class RecordsPolicy:
+    """The records rules before deleting (R11) and when closing a channel (R13)."""
+
+    # Defaults written from R11. A unit adapts them to its own dokumenthanteringsplan, e.g.
+    # rule = "keep" for posts if its plan says that published posts are kept (bevaras).
+    culling: tuple[CullingRule, ...] = (
+        CullingRule(kind="image", rule="capture"),
+        CullingRule(kind="post", rule="capture"),
+        CullingRule(kind="comment", rule="cull"),
+    )
+    # R13: the manager is reminded when a submitted closing waits this many days.
+    closing_reminder_days: int = 3
+
+    def rule_for(self, kind: str) -> str:
+        """The culling rule for a kind of material; "capture" when the plan does not say."""
+        for line in self.culling:
+            if line.kind == kind:
+                return line.rule
+        return "capture"
+
+
 @dataclass(frozen=True)
 class Deputy:
     """Someone who may decide for a unit's manager (AAD object id)."""
@@ -114,6 +175,8 @@ class Policy:
     registry: RegistryPolicy = field(default_factory=RegistryPolicy)
     templates: TemplatePolicy = field(default_factory=TemplatePolicy)
     documentation: DocumentationPolicy = field(default_factory=DocumentationPolicy)
+    consent: ConsentPolicy = field(default_factory=ConsentPolicy)
+    records: RecordsPolicy = field(default_factory=RecordsPolicy)
     # People (AAD object ids) who may run admin commands, e.g. pick the communications channel.
     admins: tuple[str, ...] = ()
     deputies: tuple[Deputy, ...] = ()
@@ -223,6 +286,47 @@ def _check(policy: Policy) -> None:
     if "@" not in policy.registry.mailbox:
         raise PolicyError("Policy key 'registry.mailbox' must be an e-mail address.")
     _check_documentation(policy.documentation)
+    _check_consent(policy.consent)
+    _check_records(policy.records)
+
+
+def _check_consent(consent: ConsentPolicy) -> None:
+    """Refuses consent values (R9, R10) that parse but make no sense."""
+    if not 13 <= consent.guardian_age <= 18:
+        raise PolicyError("Policy key 'consent.guardian_age' must be from 13 to 18 (R9).")
+    unknown = [use for use in consent.written_consent_for if use not in CONSENT_USES]
+    if unknown or "several_contexts" not in consent.written_consent_for:
+        raise PolicyError(
+            "Policy key 'consent.written_consent_for' must include \"several_contexts\" (R10) "
+            f"and may list only {', '.join(CONSENT_USES)}."
+        )
+    for name in (
+        "post_address_reminder_days",
+        "removal_reminder_days",
+        "removal_escalate_after_days",
+    ):
+        if getattr(consent, name) < 1:
+            raise PolicyError(f"Policy key 'consent.{name}' must be at least 1.")
+
+
+def _check_records(records: RecordsPolicy) -> None:
+    """Refuses culling rules (R11) that parse but make no sense."""
+    kinds = [line.kind for line in records.culling]
+    for line in records.culling:
+        if line.kind not in CULLING_KINDS:
+            raise PolicyError(
+                f"Policy key 'records.culling' has kind {line.kind!r}; "
+                f"known kinds are {', '.join(CULLING_KINDS)}."
+            )
+        if line.rule not in CULLING_RULES:
+            raise PolicyError(
+                f"Policy key 'records.culling' has rule {line.rule!r} for {line.kind}; "
+                f"known rules are {', '.join(CULLING_RULES)}."
+            )
+    if len(set(kinds)) != len(kinds):
+        raise PolicyError("Policy key 'records.culling' lists a kind more than once.")
+    if records.closing_reminder_days < 1:
+        raise PolicyError("Policy key 'records.closing_reminder_days' must be at least 1.")
 
 
 def _check_documentation(doc: DocumentationPolicy) -> None:

@@ -94,13 +94,19 @@ def load_commands(language: str) -> list[CatalogCommand]:
     table = _catalog(language).get("commands")
     if not isinstance(table, dict) or not table:
         raise ManifestError(f"{source} has no [commands.<name>] tables")
-    if len(table) > MAX_COMMANDS_PER_LIST:
+    # Commands with `menu = false` (admin commands) are understood but not in the menu.
+    menu = {
+        name: entry
+        for name, entry in table.items()
+        if not (isinstance(entry, dict) and entry.get("menu", True) is False)
+    }
+    if len(menu) > MAX_COMMANDS_PER_LIST:
         raise ManifestError(
-            f"{source} defines {len(table)} commands but Teams shows at most "
-            f"{MAX_COMMANDS_PER_LIST} per command list"
+            f"{source} puts {len(menu)} commands in the menu but Teams shows at most "
+            f"{MAX_COMMANDS_PER_LIST} per command list (set menu = false on the others)"
         )
     commands: list[CatalogCommand] = []
-    for name, entry in table.items():
+    for name, entry in menu.items():
         where = f"{source} [commands.{name}]"
         if not isinstance(entry, dict):
             raise ManifestError(f"{where} must be a table")

@@ -197,6 +197,9 @@ class ChannelRow(Base):
     address: Mapped[str | None] = mapped_column(String(300))
     start_date: Mapped[date | None]
     next_documentation_due: Mapped[date | None]
+    # R3: set while fewer than the policy's minimum editors have accepted after a change.
+    understaffed_since: Mapped[datetime | None]
+    closed_at: Mapped[datetime | None]
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
 
@@ -217,6 +220,11 @@ class ChannelEditorRow(Base):
     nominated_by_person_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
     nominated_at: Mapped[datetime]
     responded_at: Mapped[datetime | None]
+    # R3 editor changes: who removed the editor and when (status "removed").
+    removed_at: Mapped[datetime | None]
+    removed_by_person_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
+    # The editor this nomination replaces (a removal or an unreachable editor).
+    replaces_editor_id: Mapped[int | None] = mapped_column(ForeignKey("channel_editors.id"))
 
 
 class CardCopyRow(Base):
@@ -281,3 +289,163 @@ class DocumentationFileRow(Base):
     size: Mapped[int] = mapped_column(Integer)
     sha256: Mapped[str] = mapped_column(String(64))
     start_page: Mapped[bool] = mapped_column(default=False)
+
+
+class EvidenceFileRow(Base):
+    """A file kept as a record of a decision: a signed consent form (R10), a capture before
+    a removal or deletion (R11), a closing export or final screenshot (R13)."""
+
+    __tablename__ = "evidence_files"
+    __table_args__ = (Index("ix_evidence_files_subject", "subject_type", "subject_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    # "consent", "removal_task", "deletion", "closing"
+    subject_type: Mapped[str] = mapped_column(String(32))
+    subject_id: Mapped[int] = mapped_column(Integer)
+    # "consent_form", "capture", "export", "screenshot"
+    purpose: Mapped[str] = mapped_column(String(32))
+    file_key: Mapped[str] = mapped_column(String(512))
+    filename: Mapped[str] = mapped_column(String(255))
+    content_type: Mapped[str] = mapped_column(String(100))
+    size: Mapped[int] = mapped_column(Integer)
+    sha256: Mapped[str] = mapped_column(String(64))
+    uploaded_by_person_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
+    uploaded_at: Mapped[datetime]
+
+
+class ConsentRow(Base):
+    """One consent in the consent register (R9, R10): whose, for what, in which form."""
+
+    __tablename__ = "consents"
+    __table_args__ = (Index("ix_consents_channel", "channel_id", "status"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    channel_id: Mapped[int] = mapped_column(ForeignKey("channels.id"))
+    # The person in the picture: a name or the unit's own reference (no more than needed).
+    subject: Mapped[str] = mapped_column(String(200))
+    # R9: under the policy's age the guardian's consent is what counts.
+    minor: Mapped[bool] = mapped_column(default=False)
+    guardian: Mapped[str | None] = mapped_column(String(200))
+    # "one_post" | "several_contexts" (R10)
+    scope: Mapped[str] = mapped_column(String(32))
+    # "oral" | "written" (R10)
+    form: Mapped[str] = mapped_column(String(16))
+    # Written consent: the signed form as an evidence file, or where it is filed.
+    document_reference: Mapped[str | None] = mapped_column(String(300))
+    # "active" | "withdrawn"
+    status: Mapped[str] = mapped_column(String(16), default="active")
+    recorded_by_person_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
+    recorded_at: Mapped[datetime]
+    withdrawn_at: Mapped[datetime | None]
+    withdrawn_by_person_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
+    withdrawal_note: Mapped[str | None] = mapped_column(Text)
+    details: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+
+class ConsentCheckRow(Base):
+    """One consent check before publishing (R9, R10), its outcome and the post's address."""
+
+    __tablename__ = "consent_checks"
+    __table_args__ = (
+        Index("ix_consent_checks_channel", "channel_id"),
+        Index("ix_consent_checks_post", "outcome", "post_recorded_at", "checked_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    channel_id: Mapped[int] = mapped_column(ForeignKey("channels.id"))
+    person_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
+    answers: Mapped[dict[str, Any]]
+    # "publish" | "stop"
+    outcome: Mapped[str] = mapped_column(String(16))
+    missing: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    checked_at: Mapped[datetime]
+    post_address: Mapped[str | None] = mapped_column(String(300))
+    post_recorded_at: Mapped[datetime | None]
+    post_reminded_at: Mapped[datetime | None]
+    post_reminders: Mapped[int] = mapped_column(Integer, default=0)
+    details: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+
+class ConsentCheckConsentRow(Base):
+    """Which consents a check (and so its post) relies on."""
+
+    __tablename__ = "consent_check_consents"
+    __table_args__ = (Index("ix_consent_check_consents_consent", "consent_id"),)
+
+    check_id: Mapped[int] = mapped_column(
+        ForeignKey("consent_checks.id", ondelete="CASCADE"), primary_key=True
+    )
+    consent_id: Mapped[int] = mapped_column(
+        ForeignKey("consents.id", ondelete="CASCADE"), primary_key=True
+    )
+
+
+class RemovalTaskRow(Base):
+    """After a withdrawal (R9, R11): capture the post, then remove it and confirm."""
+
+    __tablename__ = "removal_tasks"
+    __table_args__ = (
+        UniqueConstraint("consent_id", "check_id", name="uq_removal_tasks_post"),
+        Index("ix_removal_tasks_status", "status", "created_at"),
+        Index("ix_removal_tasks_channel", "channel_id", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    consent_id: Mapped[int] = mapped_column(ForeignKey("consents.id"))
+    check_id: Mapped[int] = mapped_column(ForeignKey("consent_checks.id"))
+    channel_id: Mapped[int] = mapped_column(ForeignKey("channels.id"))
+    post_address: Mapped[str | None] = mapped_column(String(300))
+    # "open" | "captured" | "done"
+    status: Mapped[str] = mapped_column(String(16), default="open")
+    created_at: Mapped[datetime]
+    captured_at: Mapped[datetime | None]
+    completed_at: Mapped[datetime | None]
+    completed_by_person_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
+    last_reminded_at: Mapped[datetime | None]
+    escalated_at: Mapped[datetime | None]
+    details: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+
+class DeletionDecisionRow(Base):
+    """A decision before deleting an image, post or comment (R11), and its capture."""
+
+    __tablename__ = "deletion_decisions"
+    __table_args__ = (Index("ix_deletion_decisions_channel", "channel_id", "created_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    channel_id: Mapped[int] = mapped_column(ForeignKey("channels.id"))
+    person_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
+    # "image" | "post" | "comment" | "channel"
+    kind: Mapped[str] = mapped_column(String(16))
+    description: Mapped[str | None] = mapped_column(Text)
+    covered: Mapped[bool] = mapped_column(default=False)
+    # "delete" | "capture_first" | "keep"
+    outcome: Mapped[str] = mapped_column(String(16))
+    # "decided" | "captured" | "done"
+    status: Mapped[str] = mapped_column(String(16), default="decided")
+    created_at: Mapped[datetime]
+    completed_at: Mapped[datetime | None]
+    details: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+
+class ChannelClosingRow(Base):
+    """Closing a channel (R13): the checklist, the package and the manager's confirmation."""
+
+    __tablename__ = "channel_closings"
+    __table_args__ = (Index("ix_channel_closings_channel", "channel_id", "status"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    channel_id: Mapped[int] = mapped_column(ForeignKey("channels.id"))
+    # "open" | "submitted" | "confirmed" | "cancelled"
+    status: Mapped[str] = mapped_column(String(16), default="open")
+    started_by_person_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
+    started_at: Mapped[datetime]
+    # Where the platform's full export is filed, when it is not uploaded.
+    export_reference: Mapped[str | None] = mapped_column(String(300))
+    package_file_key: Mapped[str | None] = mapped_column(String(512))
+    package_sha256: Mapped[str | None] = mapped_column(String(64))
+    submitted_by_person_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
+    submitted_at: Mapped[datetime | None]
+    confirmed_by_person_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
+    confirmed_at: Mapped[datetime | None]
+    details: Mapped[dict[str, Any]] = mapped_column(default=dict)

@@ -9,6 +9,7 @@ get, so that the size check means something.
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any
@@ -140,11 +141,28 @@ class SampleCard:
         return self.id
 
 
+# Each later flow keeps its samples in its own module, named here.
+SAMPLE_MODULES = (
+    "tests.cards.samples_consent",
+    "tests.cards.samples_withdrawal",
+    "tests.cards.samples_records",
+    "tests.cards.samples_editors",
+)
+
+
+def all_samples() -> list[tuple[str, CardBuilder]]:
+    """The samples above and those of every module in SAMPLE_MODULES."""
+    found = list(SAMPLE_CARDS)
+    for name in SAMPLE_MODULES:
+        found += importlib.import_module(name).SAMPLES
+    return found
+
+
 def sample_cards() -> list[SampleCard]:
     """Builds every sample card in every catalog language."""
     return [
         SampleCard(name, language, build(Texts(language)))
-        for name, build in SAMPLE_CARDS
+        for name, build in all_samples()
         for language in LANGUAGES
     ]
 

@@ -333,7 +333,8 @@ def test_every_card_builder_has_a_sample() -> None:
     }
     referenced = {
         node.id
-        for node in ast.walk(ast.parse(inspect.getsource(samples)))
+        for module in (samples, *map(importlib.import_module, samples.SAMPLE_MODULES))
+        for node in ast.walk(ast.parse(inspect.getsource(module)))
         if isinstance(node, ast.Name)
     }
     assert builders, "no card builders found in cards/"

@@ -248,9 +248,10 @@ def test_schema_validator_rejects_unknown_localization_keys(
 
 
 def _catalog_commands(language: str) -> list[dict[str, Any]]:
-    """Return the [commands.*] tables of a catalog, read straight from the repo."""
+    """Return the menu's [commands.*] tables of a catalog, read straight from the repo."""
     with (LOCALES_DIR / f"{language}.toml").open("rb") as handle:
-        return list(tomllib.load(handle)["commands"].values())
+        tables = tomllib.load(handle)["commands"].values()
+    return [table for table in tables if table.get("menu", True)]
 
 
 def test_manifest_fields() -> None:
@@ -339,6 +340,16 @@ def test_too_many_commands_raise(monkeypatch: pytest.MonkeyPatch) -> None:
     _fake_catalogs(monkeypatch, {f"c{i}": _command(f"kommando{i}") for i in range(11)})
     with pytest.raises(ManifestError, match="at most 10"):
         build_manifest(APP_ID)
+
+
+def test_commands_off_the_menu_do_not_count(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Admin commands with menu = false are left out of the menu and its limit."""
+    table = {f"c{i}": _command(f"kommando{i}") for i in range(10)}
+    table["admin"] = {**_command("adminkommando"), "menu": False}
+    _fake_catalogs(monkeypatch, table)
+    titles = [c["title"] for c in build_manifest(APP_ID)["bots"][0]["commandLists"][0]["commands"]]
+    assert len(titles) == 10
+    assert "adminkommando" not in titles
 
 
 def test_ten_commands_are_fine(monkeypatch: pytest.MonkeyPatch) -> None:

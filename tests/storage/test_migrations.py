@@ -36,6 +36,13 @@ TABLES = {
     "channel_editors",
     "card_copies",
     "app_settings",
+    "evidence_files",
+    "consents",
+    "consent_checks",
+    "consent_check_consents",
+    "removal_tasks",
+    "deletion_decisions",
+    "channel_closings",
 }
 
 
