@@ -53,6 +53,15 @@ class StoredDocuments:
         stored = await store_plan_document(self._store, view, texts, created=self._clock.now())
         return stored.key, stored.sha256
 
+    async def store_file(
+        self, data: bytes, *, kind: str, filename: str, content_type: str
+    ) -> tuple[str, str]:
+        """Stores a file the bot made (e.g. a CSV export); returns its key and SHA-256."""
+        stored = await self._store.put(
+            data, kind=kind, filename=filename, content_type=content_type
+        )
+        return stored.key, stored.sha256
+
     def link(self, key: str, ttl: timedelta) -> str:
         """Returns an unguessable, expiring URL to a stored file."""
         return self._signer.url_for(self._base_url, key, ttl)

@@ -70,6 +70,12 @@ class Documents(Protocol):
         """Renders the plan as .docx and stores it; returns its key and SHA-256."""
         ...
 
+    async def store_file(
+        self, data: bytes, *, kind: str, filename: str, content_type: str
+    ) -> tuple[str, str]:
+        """Stores a file the bot made (e.g. a CSV export); returns its key and SHA-256."""
+        ...
+
     def link(self, key: str, ttl: timedelta) -> str:
         """Returns an unguessable, expiring URL for a stored file."""
         ...
