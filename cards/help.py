@@ -14,7 +14,13 @@ def help_card(texts: Texts) -> dict[str, Any]:
         (texts(f"commands.{c.name}.title"), texts(f"commands.{c.name}.description"))
         for c in commands()
     ]
-    rules = ["rule_plan", "rule_editors", "rule_consent", "rule_documentation"]
+    rules = [
+        "rule_plan",
+        "rule_editors",
+        "rule_consent",
+        "rule_documentation",
+        "rule_records",
+    ]
     return card(
         [
             heading(texts("help.title")),
