@@ -29,9 +29,13 @@ class Verb(StrEnum):
     # Half-yearly documentation (R12).
     DOCUMENTATION_START = "documentation.start"
     # Consent check and register (R9, R10): bot/flows_consent.py.
-    # (consent verbs here)
+    CONSENT_CHECK = "consent.check"
+    CONSENT_ADD_PERSON = "consent.add_person"
+    CONSENT_POST = "consent.post"
     # Withdrawal and removal tasks (R9, R11): bot/flows_withdrawal.py.
-    # (withdrawal verbs here)
+    CONSENT_WITHDRAW = "consent.withdraw"
+    REMOVAL_CAPTURE = "removal.capture"
+    REMOVAL_DONE = "removal.done"
     # Before deleting and closing a channel (R11, R13): bot/flows_records.py.
     # (records verbs here)
     # Editor changes (R3, R8): bot/flows_editors.py.
