@@ -19,7 +19,7 @@ from bot.settings import Settings
 from domain.channel_import import parse_channels
 from domain.clock import FixedClock
 from domain.dates import ORGANISATION_ZONE, add_months
-from domain.policy import DocumentationPolicy, Policy
+from domain.policy import Policy
 from storage.models import ChannelRow, OutboxRow
 from tests.bot.channel_story import Story
 from tests.conftest import BotFactory
