@@ -1,0 +1,449 @@
+"""Withdrawal of consent (R9) and removal tasks that follow the records rules (R11).
+
+    återkalla samtycke --> pick the consent --> withdrawn; for every post that relied on it a
+    removal task, a card to every editor of the channel --> capture the post (a screenshot in
+    the chat, kept with its SHA-256) --> "the post is removed" --> every copy shows "done by …"
+
+Open tasks remind the editors every `consent.removal_reminder_days` and reach the manager after
+`consent.removal_escalate_after_days`. A channel is not closed while one is open (R13).
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import datetime, timedelta
+from typing import Any
+
+from botbuilder.dialogs import (
+    ComponentDialog,
+    DialogTurnResult,
+    WaterfallDialog,
+    WaterfallStepContext,
+)
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from cards.consent import Option
+from cards.i18n import Texts
+from cards.withdrawal import (
+    NOTE_LIMIT,
+    RemovalEscalationView,
+    RemovalTaskView,
+    WithdrawFormView,
+    removal_escalation_card,
+    removal_task_card,
+    withdraw_form_card,
+)
+from dialogs.actor import Actor, load_actor
+from dialogs.channel_views import day, person_name, when
+from dialogs.collect import CollectFiles
+from dialogs.notify import queue_card, queue_updates, texts_for
+from dialogs.services import FlowServices
+from domain.documentation import next_office_time
+from storage.audit import record_event
+from storage.channels import EditorStatus, editors_of
+from storage.consents import (
+    ACTIVE,
+    WITHDRAWN,
+    TaskStatus,
+    checks_relying_on,
+    consents_of,
+    may_see_channel,
+    tasks_needing_attention,
+    visible_channels,
+)
+from storage.evidence import add_evidence, evidence_of
+from storage.models import (
+    CardCopyRow,
+    ChannelRow,
+    ConsentRow,
+    PersonRow,
+    RemovalTaskRow,
+)
+
+DIALOG_ID = "removal.capture"
+FILES_ID = "removal.capture.files"
+TASKS_PER_SWEEP = 500
+
+
+def _id(data: dict[str, Any], key: str) -> int | None:
+    raw = data.get(key)
+    text = str(raw).strip() if raw is not None else ""
+    return int(text) if text.isdigit() else None
+
+
+class WithdrawalFlow:
+    """Withdraws consents and carries the removal tasks to the end (R9, R11)."""
+
+    def __init__(self, services: FlowServices) -> None:
+        self._s = services
+
+    # --- withdrawal ---------------------------------------------------------------------------
+
+    async def _choices(self, session: AsyncSession, actor: Actor) -> tuple[Option, ...]:
+        texts = actor.texts
+        channels = await visible_channels(session, actor.person.id)
+        names = {c.id: c.name for c in channels}
+        return tuple(
+            Option(
+                str(c.id),
+                texts(
+                    "withdrawal.option",
+                    subject=c.subject,
+                    channel=names[c.channel_id],
+                    recorded=day(texts, c.recorded_at.date()),
+                ),
+            )
+            for c in await consents_of(session, list(names), status=ACTIVE, limit=100)
+        )
+
+    async def form(self, actor: Actor) -> dict[str, Any] | str:
+        """The consents the user may withdraw: those of channels they edit or manage."""
+        async with self._s.sessions() as session:
+            choices = await self._choices(session, actor)
+        if not choices:
+            return actor.texts("withdrawal.nothing")
+        return withdraw_form_card(WithdrawFormView(consents=choices), actor.texts)
+
+    async def withdraw(self, actor: Actor, data: dict[str, Any]) -> dict[str, Any]:
+        """R9: records the withdrawal; R11: a removal task for every post that relied on it."""
+        texts = actor.texts
+        now = self._s.clock.now()
+        note = str(data.get("note") or "").strip()
+        consent_id = _id(data, "consent_id")
+        async with self._s.sessions.begin() as session:
+            choices = await self._choices(session, actor)
+            view = WithdrawFormView(consents=choices, value=str(consent_id or ""), note=note)
+            consent = await session.get(ConsentRow, consent_id) if consent_id else None
+            if consent is None or not await may_see_channel(
+                session, actor.person.id, consent.channel_id
+            ):
+                if not choices:
+                    return withdraw_form_card(
+                        replace(view, done=texts("withdrawal.nothing")), texts
+                    )
+                return withdraw_form_card(replace(view, error=texts("withdrawal.choose")), texts)
+            if len(note) > NOTE_LIMIT:
+                return withdraw_form_card(
+                    replace(
+                        view,
+                        notice=texts("form.errors.too_long", limit=NOTE_LIMIT, length=len(note)),
+                    ),
+                    texts,
+                )
+            if consent.status != ACTIVE:
+                return withdraw_form_card(
+                    replace(view, done=texts("withdrawal.already", subject=consent.subject)), texts
+                )
+            consent.status = WITHDRAWN
+            consent.withdrawn_at = now
+            consent.withdrawn_by_person_id = actor.person.id
+            consent.withdrawal_note = note or None
+            record_event(
+                session,
+                at=now,
+                action="consent.withdrawn",
+                subject_type="consent",
+                subject_id=consent.id,
+                actor=actor.person.aad_object_id or "",
+                actor_person_id=actor.person.id,
+                details={"channel_id": consent.channel_id},
+            )
+            tasks = await self._tasks_for(session, consent, now)
+            done = texts("withdrawal.done", subject=consent.subject, count=len(tasks))
+        self._s.wake_delivery()
+        return withdraw_form_card(replace(view, done=done), texts)
+
+    async def _tasks_for(
+        self, session: AsyncSession, consent: ConsentRow, now: datetime
+    ) -> list[RemovalTaskRow]:
+        """One removal task per post that relied on the consent, sent to every editor."""
+        tasks = []
+        for check in await checks_relying_on(session, consent.id):
+            task = RemovalTaskRow(
+                consent_id=consent.id,
+                check_id=check.id,
+                channel_id=check.channel_id,
+                post_address=check.post_address,
+                status=TaskStatus.OPEN,
+                created_at=now,
+                details={},
+            )
+            session.add(task)
+            await session.flush()
+            record_event(
+                session,
+                at=now,
+                action="removal_task.created",
+                subject_type="removal_task",
+                subject_id=task.id,
+                details={"consent_id": consent.id, "check_id": check.id},
+            )
+            await self._send(session, task, now)
+            tasks.append(task)
+        return tasks
+
+    async def _recipients(self, session: AsyncSession, channel_id: int) -> list[PersonRow]:
+        return [
+            entry.person
+            for entry in await editors_of(session, channel_id)
+            if entry.editor.status == EditorStatus.ACCEPTED
+        ]
+
+    async def _send(
+        self, session: AsyncSession, task: RemovalTaskRow, now: datetime, reminder: bool = False
+    ) -> None:
+        for person in await self._recipients(session, task.channel_id):
+            texts = texts_for(person)
+            view = await self._view(session, task, texts)
+            if reminder:
+                view = replace(view, reminder=texts("removal.reminder"))
+            await queue_card(
+                session,
+                person,
+                removal_task_card(view, texts),
+                now,
+                track=("removal_task", task.id, "removal"),
+                dedupe_key=f"removal:{task.id}:{person.id}:{now.date().isoformat()}",
+                due_at=next_office_time(now, self._s.policy.documentation) if reminder else None,
+            )
+
+    async def _view(
+        self, session: AsyncSession, task: RemovalTaskRow, texts: Texts
+    ) -> RemovalTaskView:
+        channel = await session.get(ChannelRow, task.channel_id)
+        consent = await session.get(ConsentRow, task.consent_id)
+        assert channel is not None and consent is not None
+        captured = None
+        captures = await evidence_of(session, "removal_task", task.id, "capture")
+        if captures:
+            first = captures[0]
+            who = await session.get(PersonRow, first.uploaded_by_person_id or -1)
+            captured = texts(
+                "removal.captured",
+                filename=first.filename,
+                who=person_name(texts, who),
+                when=when(texts, first.uploaded_at),
+            )
+        done = None
+        if task.status == TaskStatus.DONE and task.completed_at is not None:
+            who = await session.get(PersonRow, task.completed_by_person_id or -1)
+            done = texts(
+                "removal.done_by", who=person_name(texts, who), when=when(texts, task.completed_at)
+            )
+        return RemovalTaskView(
+            task_id=task.id,
+            channel=channel.name,
+            subject=consent.subject,
+            post_address=task.post_address,
+            withdrawn=when(texts, consent.withdrawn_at) if consent.withdrawn_at else "–",
+            records_plan_url=self._s.policy.templates.records_plan_url,
+            captured=captured,
+            done=done,
+        )
+
+    async def _update_copies(
+        self, session: AsyncSession, task: RemovalTaskRow, except_activity: str | None = None
+    ) -> None:
+        async def build(copy: CardCopyRow) -> dict[str, Any]:
+            texts = Texts.for_locale(copy.locale)
+            return removal_task_card(await self._view(session, task, texts), texts)
+
+        await queue_updates(
+            session,
+            "removal_task",
+            task.id,
+            build,
+            self._s.clock.now(),
+            except_activity=except_activity,
+        )
+
+    # --- the task -----------------------------------------------------------------------------
+
+    async def _task_for(
+        self, session: AsyncSession, actor: Actor, data: dict[str, Any]
+    ) -> RemovalTaskRow | None:
+        task_id = _id(data, "task_id")
+        task = await session.get(RemovalTaskRow, task_id) if task_id else None
+        if task is None or not await may_see_channel(session, actor.person.id, task.channel_id):
+            return None
+        return task
+
+    async def may_capture(self, actor: Actor, data: dict[str, Any]) -> tuple[int | None, str]:
+        """The task whose capture may begin, or the catalog key of why not."""
+        async with self._s.sessions() as session:
+            task = await self._task_for(session, actor, data)
+            if task is None:
+                return None, "removal.not_yours"
+            if task.status == TaskStatus.DONE:
+                return None, "removal.already_done"
+            return task.id, "removal.send_capture"
+
+    async def captured(self, actor: Actor, task_id: int, upload: dict[str, Any]) -> str:
+        """R11: the capture is kept as a record; the task waits for the removal."""
+        texts = actor.texts
+        now = self._s.clock.now()
+        async with self._s.sessions.begin() as session:
+            task = await self._task_for(session, actor, {"task_id": task_id})
+            if task is None:
+                return texts("removal.not_yours")
+            if task.status == TaskStatus.DONE:
+                return texts("removal.already_done")
+            add_evidence(
+                session,
+                subject_type="removal_task",
+                subject_id=task.id,
+                purpose="capture",
+                file_key=upload["key"],
+                filename=upload["filename"],
+                content_type=upload["content_type"],
+                size=int(upload["size"]),
+                sha256=upload["sha256"],
+                uploaded_by_person_id=actor.person.id,
+                uploaded_at=now,
+            )
+            task.status = TaskStatus.CAPTURED
+            task.captured_at = now
+            record_event(
+                session,
+                at=now,
+                action="removal_task.captured",
+                subject_type="removal_task",
+                subject_id=task.id,
+                actor=actor.person.aad_object_id or "",
+                actor_person_id=actor.person.id,
+                details={"sha256": upload["sha256"], "filename": upload["filename"]},
+            )
+            await session.flush()
+            await self._update_copies(session, task)
+        self._s.wake_delivery()
+        return texts("removal.capture_saved")
+
+    async def done(self, actor: Actor, data: dict[str, Any]) -> dict[str, Any] | None:
+        """The post is removed: only after its capture (R11); every copy shows who and when."""
+        texts = actor.texts
+        now = self._s.clock.now()
+        async with self._s.sessions.begin() as session:
+            task = await self._task_for(session, actor, data)
+            if task is None:
+                return None
+            view = await self._view(session, task, texts)
+            if task.status == TaskStatus.DONE:
+                return removal_task_card(
+                    replace(view, notice=texts("removal.already_done")), texts
+                )
+            if task.status != TaskStatus.CAPTURED:
+                return removal_task_card(
+                    replace(view, notice=texts("removal.capture_first")), texts
+                )
+            task.status = TaskStatus.DONE
+            task.completed_at = now
+            task.completed_by_person_id = actor.person.id
+            record_event(
+                session,
+                at=now,
+                action="removal_task.done",
+                subject_type="removal_task",
+                subject_id=task.id,
+                actor=actor.person.aad_object_id or "",
+                actor_person_id=actor.person.id,
+                details={"channel_id": task.channel_id},
+            )
+            await session.flush()
+            await self._update_copies(session, task, except_activity=actor.activity_id)
+            result = removal_task_card(await self._view(session, task, texts), texts)
+        self._s.wake_delivery()
+        return result
+
+    # --- reminders ----------------------------------------------------------------------------
+
+    async def remind(self, session: AsyncSession) -> int:
+        """Reminds the editors of open tasks; tells the manager when one waits too long."""
+        now = self._s.clock.now()
+        policy = self._s.policy.consent
+        queued = 0
+        for task in await tasks_needing_attention(
+            session,
+            remind_before=now - timedelta(days=policy.removal_reminder_days),
+            limit=TASKS_PER_SWEEP,
+        ):
+            task.last_reminded_at = now
+            await self._send(session, task, now, reminder=True)
+            queued += 1
+        overdue = await session.scalars(
+            select(RemovalTaskRow)
+            .where(RemovalTaskRow.status != TaskStatus.DONE)
+            .where(RemovalTaskRow.escalated_at.is_(None))
+            .where(
+                RemovalTaskRow.created_at
+                <= now - timedelta(days=policy.removal_escalate_after_days)
+            )
+            .order_by(RemovalTaskRow.created_at, RemovalTaskRow.id)
+            .limit(TASKS_PER_SWEEP)
+        )
+        for task in list(overdue):
+            task.escalated_at = now
+            channel = await session.get(ChannelRow, task.channel_id)
+            manager = (
+                await session.get(PersonRow, channel.manager_person_id)
+                if channel is not None and channel.manager_person_id
+                else None
+            )
+            if channel is None or manager is None:
+                continue
+            texts = texts_for(manager)
+            editors = await self._recipients(session, task.channel_id)
+            view = RemovalEscalationView(
+                channel=channel.name,
+                post_address=task.post_address,
+                days=(now - task.created_at).days,
+                editors=tuple(person_name(texts, p) for p in editors),
+            )
+            await queue_card(
+                session,
+                manager,
+                removal_escalation_card(view, texts),
+                now,
+                dedupe_key=f"removal-escalation:{task.id}",
+                due_at=next_office_time(now, self._s.policy.documentation),
+            )
+            record_event(
+                session,
+                at=now,
+                action="removal_task.escalated",
+                subject_type="removal_task",
+                subject_id=task.id,
+                details={"manager_person_id": manager.id},
+            )
+            queued += 1
+        return queued
+
+
+class CaptureDialog(ComponentDialog):
+    """Takes the capture of a post in the chat before it is removed (R11)."""
+
+    def __init__(self, services: FlowServices) -> None:
+        super().__init__(DIALOG_ID)
+        self._s = services
+        self._flow = WithdrawalFlow(services)
+        self.add_dialog(CollectFiles(services, FILES_ID))
+        self.add_dialog(WaterfallDialog(f"{DIALOG_ID}.steps", [self._ask, self._keep]))
+        self.initial_dialog_id = f"{DIALOG_ID}.steps"
+
+    async def _ask(self, step: WaterfallStepContext) -> DialogTurnResult:
+        step.values["task"] = dict(step.options or {})  # type: ignore[call-overload]
+        return await step.begin_dialog(FILES_ID, {"ask": "removal.ask_capture", "single": True})
+
+    async def _keep(self, step: WaterfallStepContext) -> DialogTurnResult:
+        texts = Texts.for_locale(step.context.activity.locale)
+        task = step.values["task"]
+        files = (step.result or {}).get("files") or []
+        async with self._s.sessions() as session:
+            actor = await load_actor(session, task.get("person_id"), texts)
+        if actor is None or not files:
+            await step.context.send_activity(texts("errors.not_allowed"))
+            return await step.end_dialog()
+        await step.context.send_activity(
+            await self._flow.captured(actor, int(task["task_id"]), files[0])
+        )
+        return await step.end_dialog()
