@@ -1,5 +1,5 @@
 """The `kanalkollen` command: serve | migrate | remind | channels import | registry export |
-manifest build."""
+person export|erase | manifest build."""
 
 from __future__ import annotations
 
@@ -43,6 +43,18 @@ def _parser() -> argparse.ArgumentParser:
         "export", help="print the active channels' public fields (CSV for Excel, or JSON)"
     )
     export.add_argument("--format", choices=("csv", "json"), default="csv")
+    person = commands.add_parser("person", help="personal data of a person or consent subject")
+    person_commands = person.add_subparsers(dest="person_command", required=True)
+    person_export = person_commands.add_parser(
+        "export", help="write everything stored about ID as JSON"
+    )
+    person_export.add_argument("id", help="AAD object id, e-mail, person:N or consent:N")
+    person_export.add_argument("--output", type=Path, default=None, help="file (default stdout)")
+    person_erase = person_commands.add_parser(
+        "erase", help="remove or anonymise what is not kept as a public record"
+    )
+    person_erase.add_argument("id", help="AAD object id, e-mail, person:N or consent:N")
+    person_erase.add_argument("--dry-run", action="store_true", help="report only, change nothing")
     manifest = commands.add_parser("manifest", help="the Teams app package")
     manifest_commands = manifest.add_subparsers(dest="manifest_command", required=True)
     build = manifest_commands.add_parser("build", help="write the Teams app .zip")
@@ -80,6 +92,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return asyncio.run(_import(settings, args.file, args.dry_run, args.tenant))
         if args.command == "registry":
             return asyncio.run(_registry_export(settings, args.format))
+        if args.command == "person":
+            if args.person_command == "export":
+                return asyncio.run(_person_export(settings, args.id, args.output))
+            return asyncio.run(_person_erase(settings, args.id, args.dry_run))
         if args.command == "manifest":
             return _manifest_build(settings, args.out, args.base_url)
     except (SettingsError, PolicyError) as error:
@@ -186,6 +202,72 @@ async def _registry_export(settings: Settings, fmt: str) -> int:
         await engine.dispose()
     # Bytes, so the file is UTF-8 (the CSV with its BOM) whatever the terminal's encoding is.
     sys.stdout.buffer.write(text.encode("utf-8"))
+    sys.stdout.flush()
+    return 0
+
+
+async def _person_export(settings: Settings, ident: str, output: Path | None) -> int:
+    import json
+
+    from domain.clock import SystemClock
+    from storage.audit import record_event
+    from storage.db import create_engine, session_factory
+    from storage.migrate import upgrade_head
+    from storage.personal_data import UnknownTarget, export, find_target
+
+    engine = create_engine(settings.database_url)
+    try:
+        await upgrade_head(engine)
+        async with session_factory(engine).begin() as session:
+            try:
+                target = await find_target(session, ident)
+            except UnknownTarget:
+                print(f"kanalkollen: nobody stored matches {ident!r}", file=sys.stderr)
+                return 1
+            data = await export(session, target)
+            record_event(
+                session,
+                at=SystemClock().now(),
+                action="person.exported",
+                subject_type=target.kind,
+                subject_id=",".join(map(str, target.ids)),
+            )
+    finally:
+        await engine.dispose()
+    text = json.dumps(data, ensure_ascii=False, indent=2) + "\n"
+    if output is not None:
+        await asyncio.to_thread(output.write_text, text, encoding="utf-8")
+    else:
+        sys.stdout.buffer.write(text.encode("utf-8"))
+        sys.stdout.flush()
+    return 0
+
+
+async def _person_erase(settings: Settings, ident: str, dry_run: bool) -> int:
+    from domain.clock import SystemClock
+    from storage.db import create_engine, session_factory
+    from storage.migrate import upgrade_head
+    from storage.personal_data import NotErasable, UnknownTarget, erase, find_target
+
+    engine = create_engine(settings.database_url)
+    try:
+        await upgrade_head(engine)
+        async with session_factory(engine).begin() as session:
+            try:
+                target = await find_target(session, ident)
+                report = await erase(session, target, SystemClock().now(), dry_run=dry_run)
+            except UnknownTarget:
+                print(f"kanalkollen: nobody stored matches {ident!r}", file=sys.stderr)
+                return 1
+            except NotErasable as error:
+                print(f"kanalkollen: not erased: {error}", file=sys.stderr)
+                return 2
+    finally:
+        await engine.dispose()
+    heading = "would remove or anonymise" if dry_run else "removed or anonymised"
+    lines = [f"{heading}:", *(f"  - {line}" for line in report.removed)]
+    lines += ["kept as public records:", *(f"  - {line}" for line in report.kept)]
+    sys.stdout.buffer.write(("\n".join(lines) + "\n").encode("utf-8"))
     sys.stdout.flush()
     return 0
 

@@ -1,0 +1,440 @@
+"""Personal data: everything stored about a person or a consent subject, and its erasure.
+
+`kanalkollen person export ID` and `kanalkollen person erase ID` use this module.
+
+What erasure removes (not public records, only needed to reach or serve the person):
+- conversation references, the bot's dialog state of their chats and the card copies posted
+  there, pending messages to them (cancelled); their name, e-mail, Teams id and language
+  (the people row stays as an anonymous tombstone, because the rows below point to it);
+- for a consent subject: the name or reference and the guardian's name on withdrawn consents,
+  and the withdrawal note.
+
+What is kept, and why (public records, allmänna handlingar, kept as the records management
+plan says until it lets them be culled; R11, R12, R13):
+- channels, plans, approvals, editor assignments and registration notices: records of how the
+  organisation runs its official channels (R2, R3, R5, R8);
+- the audit log: append-only by design (a database trigger refuses changes); it holds ids and
+  decisions, not names;
+- signed consent forms, withdrawal records, captures and documentation: records the records
+  plan keeps (R10, R11, R12);
+- consent checks and post addresses: the record of what was published and on what grounds.
+
+A consent subject whose consent is still active is not erased: the consent is withdrawn first
+(`återkalla samtycke`), so that the posts relying on it are removed (R9, R11).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import delete, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.audit import record_event
+from storage.models import (
+    AuditEventRow,
+    BotStateRow,
+    CardCopyRow,
+    ChannelEditorRow,
+    ChannelRow,
+    ConsentCheckConsentRow,
+    ConsentCheckRow,
+    ConsentRow,
+    ConversationReferenceRow,
+    DocumentationRoundRow,
+    EvidenceFileRow,
+    OutboxRow,
+    PersonRow,
+    RemovalTaskRow,
+)
+
+ERASED = "[raderad]"
+
+
+class UnknownTarget(LookupError):
+    """No person or consent subject matches the id."""
+
+
+class NotErasable(ValueError):
+    """The target cannot be erased yet (e.g. an active consent)."""
+
+
+@dataclass
+class Target:
+    """The person rows, or the consent rows of one subject, that an id names."""
+
+    kind: str  # "person" | "consent"
+    people: list[PersonRow] = field(default_factory=list)
+    consents: list[ConsentRow] = field(default_factory=list)
+
+    @property
+    def ids(self) -> list[int]:
+        """The row ids, for the audit log (no personal data)."""
+        rows = self.people if self.kind == "person" else self.consents
+        return [row.id for row in rows]
+
+
+@dataclass
+class ErasureReport:
+    """What an erasure removed or anonymised, and what it kept and why."""
+
+    removed: list[str] = field(default_factory=list)
+    kept: list[str] = field(default_factory=list)
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+async def find_target(session: AsyncSession, ident: str) -> Target:
+    """`person:<n>`, `consent:<n>`, an e-mail address or an AAD object id."""
+    ident = ident.strip()
+    kind, _, rest = ident.partition(":")
+    if kind == "consent" and rest.isdigit():
+        consent = await session.get(ConsentRow, int(rest))
+        if consent is None:
+            raise UnknownTarget(ident)
+        # The same subject in the same channel's register: one person's consents.
+        rows = await session.scalars(
+            select(ConsentRow)
+            .where(ConsentRow.channel_id == consent.channel_id)
+            .order_by(ConsentRow.id)
+        )
+        wanted = consent.subject.casefold()
+        return Target("consent", consents=[c for c in rows if c.subject.casefold() == wanted])
+    if kind == "person" and rest.isdigit():
+        person = await session.get(PersonRow, int(rest))
+        people = [person] if person is not None else []
+    elif "@" in ident:
+        found = await session.scalars(
+            select(PersonRow).where(PersonRow.email.is_not(None)).order_by(PersonRow.id)
+        )
+        people = [p for p in found if (p.email or "").casefold() == ident.casefold()]
+    else:
+        people = list(
+            await session.scalars(select(PersonRow).where(PersonRow.aad_object_id == ident))
+        )
+    if not people:
+        raise UnknownTarget(ident)
+    return Target("person", people=people)
+
+
+async def export(session: AsyncSession, target: Target) -> dict[str, Any]:
+    """Everything stored about the target, as JSON-ready data."""
+    if target.kind == "consent":
+        return {"consent_subject": [await _consent(session, c) for c in target.consents]}
+    return {"people": [await _person(session, p) for p in target.people]}
+
+
+async def _conversations(session: AsyncSession, person_id: int) -> list[ConversationReferenceRow]:
+    rows = await session.scalars(
+        select(ConversationReferenceRow).where(ConversationReferenceRow.person_id == person_id)
+    )
+    return list(rows)
+
+
+def _state_keys(conversations: list[ConversationReferenceRow]) -> list[str]:
+    return [f"{c.channel_id}/conversations/{c.conversation_id}" for c in conversations]
+
+
+async def _person(session: AsyncSession, person: PersonRow) -> dict[str, Any]:
+    pid = person.id
+    conversations = await _conversations(session, pid)
+    channels = await session.scalars(
+        select(ChannelRow)
+        .where(
+            or_(
+                ChannelRow.requester_person_id == pid,
+                ChannelRow.manager_person_id == pid,
+                ChannelRow.decided_by_person_id == pid,
+            )
+        )
+        .order_by(ChannelRow.id)
+    )
+    editors = await session.scalars(
+        select(ChannelEditorRow).where(ChannelEditorRow.person_id == pid)
+    )
+    checks = await session.scalars(select(ConsentCheckRow).where(ConsentCheckRow.person_id == pid))
+    recorded = await session.scalars(
+        select(ConsentRow).where(ConsentRow.recorded_by_person_id == pid)
+    )
+    uploads = await session.scalars(
+        select(EvidenceFileRow).where(EvidenceFileRow.uploaded_by_person_id == pid)
+    )
+    rounds = await session.scalars(
+        select(DocumentationRoundRow).where(DocumentationRoundRow.completed_by_person_id == pid)
+    )
+    audit = await session.scalars(
+        select(AuditEventRow)
+        .where(
+            or_(
+                AuditEventRow.actor_person_id == pid,
+                (AuditEventRow.subject_type == "person") & (AuditEventRow.subject_id == str(pid)),
+            )
+        )
+        .order_by(AuditEventRow.id)
+    )
+    outbox = await session.scalars(
+        select(OutboxRow).where(OutboxRow.recipient_person_id == pid).order_by(OutboxRow.id)
+    )
+    states = _state_keys(conversations)
+    state_rows = (
+        list(await session.scalars(select(BotStateRow.key).where(BotStateRow.key.in_(states))))
+        if states
+        else []
+    )
+    return {
+        "person": {
+            "id": pid,
+            "tenant_id": person.tenant_id,
+            "aad_object_id": person.aad_object_id,
+            "teams_user_id": person.teams_user_id,
+            "name": person.name,
+            "email": person.email,
+            "locale": person.locale,
+            "undeliverable_at": _iso(person.undeliverable_at),
+            "undeliverable_reason": person.undeliverable_reason,
+            "created_at": _iso(person.created_at),
+            "updated_at": _iso(person.updated_at),
+        },
+        "conversations": [
+            {
+                "conversation_id": c.conversation_id,
+                "type": c.conversation_type,
+                "service_url": c.service_url,
+                "updated_at": _iso(c.updated_at),
+            }
+            for c in conversations
+        ],
+        "dialog_state_keys": state_rows,
+        "channels": [
+            {
+                "id": c.id,
+                "name": c.name,
+                "status": c.status,
+                "roles": [
+                    role
+                    for role, holder in (
+                        ("requester", c.requester_person_id),
+                        ("manager", c.manager_person_id),
+                        ("decided_by", c.decided_by_person_id),
+                    )
+                    if holder == pid
+                ],
+            }
+            for c in channels
+        ],
+        "editor_roles": [
+            {
+                "channel_id": e.channel_id,
+                "status": e.status,
+                "nominated_at": _iso(e.nominated_at),
+                "responded_at": _iso(e.responded_at),
+                "removed_at": _iso(e.removed_at),
+            }
+            for e in editors
+        ],
+        "consent_checks": [
+            {
+                "id": c.id,
+                "channel_id": c.channel_id,
+                "outcome": c.outcome,
+                "checked_at": _iso(c.checked_at),
+                "post_address": c.post_address,
+            }
+            for c in checks
+        ],
+        "consents_recorded": [c.id for c in recorded],
+        "files_uploaded": [_file(f) for f in uploads],
+        "documentation_rounds": [
+            {"id": r.id, "channel_id": r.channel_id, "completed_at": _iso(r.completed_at)}
+            for r in rounds
+        ],
+        "audit_events": [_event(e) for e in audit],
+        "messages": [
+            {
+                "id": m.id,
+                "kind": m.kind,
+                "status": m.status,
+                "created_at": _iso(m.created_at),
+                "sent_at": _iso(m.sent_at),
+            }
+            for m in outbox
+        ],
+    }
+
+
+def _file(row: EvidenceFileRow) -> dict[str, Any]:
+    return {
+        "id": row.id,
+        "subject": f"{row.subject_type}:{row.subject_id}",
+        "purpose": row.purpose,
+        "filename": row.filename,
+        "content_type": row.content_type,
+        "size": row.size,
+        "sha256": row.sha256,
+        "uploaded_at": _iso(row.uploaded_at),
+    }
+
+
+def _event(row: AuditEventRow) -> dict[str, Any]:
+    return {
+        "id": row.id,
+        "at": _iso(row.at),
+        "action": row.action,
+        "subject": f"{row.subject_type}:{row.subject_id}",
+        "details": row.details,
+    }
+
+
+async def _consent(session: AsyncSession, consent: ConsentRow) -> dict[str, Any]:
+    checks = await session.scalars(
+        select(ConsentCheckRow)
+        .join(ConsentCheckConsentRow, ConsentCheckConsentRow.check_id == ConsentCheckRow.id)
+        .where(ConsentCheckConsentRow.consent_id == consent.id)
+        .order_by(ConsentCheckRow.id)
+    )
+    tasks = await session.scalars(
+        select(RemovalTaskRow).where(RemovalTaskRow.consent_id == consent.id)
+    )
+    files = await session.scalars(
+        select(EvidenceFileRow)
+        .where(EvidenceFileRow.subject_type == "consent")
+        .where(EvidenceFileRow.subject_id == consent.id)
+    )
+    audit = await session.scalars(
+        select(AuditEventRow)
+        .where(AuditEventRow.subject_type == "consent")
+        .where(AuditEventRow.subject_id == str(consent.id))
+        .order_by(AuditEventRow.id)
+    )
+    return {
+        "id": consent.id,
+        "channel_id": consent.channel_id,
+        "subject": consent.subject,
+        "minor": consent.minor,
+        "guardian": consent.guardian,
+        "scope": consent.scope,
+        "form": consent.form,
+        "document_reference": consent.document_reference,
+        "status": consent.status,
+        "recorded_at": _iso(consent.recorded_at),
+        "withdrawn_at": _iso(consent.withdrawn_at),
+        "withdrawal_note": consent.withdrawal_note,
+        "documents": [_file(f) for f in files],
+        "posts": [
+            {"check_id": c.id, "post_address": c.post_address, "checked_at": _iso(c.checked_at)}
+            for c in checks
+        ],
+        "removal_tasks": [
+            {"id": t.id, "status": t.status, "post_address": t.post_address} for t in tasks
+        ],
+        "audit_events": [_event(e) for e in audit],
+    }
+
+
+async def erase(
+    session: AsyncSession, target: Target, now: datetime, *, dry_run: bool = False
+) -> ErasureReport:
+    """Removes or anonymises what is not a public record; reports what is kept and why."""
+    report = ErasureReport()
+    if target.kind == "consent":
+        await _erase_subject(session, target, report, dry_run)
+    else:
+        for person in target.people:
+            await _erase_person(session, person, now, report, dry_run)
+    report.kept += [
+        "audit log: append-only record of decisions (ids only, no names)",
+    ]
+    if not dry_run:
+        record_event(
+            session,
+            at=now,
+            action="person.erased",
+            subject_type=target.kind,
+            subject_id=",".join(map(str, target.ids)),
+            details={"removed": len(report.removed)},
+        )
+    return report
+
+
+async def _erase_subject(
+    session: AsyncSession, target: Target, report: ErasureReport, dry_run: bool
+) -> None:
+    active = [c.id for c in target.consents if c.status == "active"]
+    if active:
+        raise NotErasable(
+            f"consent(s) {', '.join(map(str, active))} still active: withdraw them first "
+            "(återkalla samtycke) so that the posts relying on them are removed"
+        )
+    for consent in target.consents:
+        if consent.subject != ERASED or consent.guardian or consent.withdrawal_note:
+            report.removed.append(
+                f"consent {consent.id}: subject's name, guardian's name and withdrawal note"
+            )
+        if not dry_run:
+            consent.subject = ERASED
+            consent.guardian = None
+            consent.withdrawal_note = None
+            consent.details = {}
+    report.kept += [
+        "signed consent forms and where they are filed: public records the records plan keeps "
+        "(R10)",
+        "withdrawal dates, removal tasks and their captures: the record that the posts were "
+        "removed (R9, R11)",
+        "consent checks and post addresses: the record of what was published (R9, R10)",
+    ]
+
+
+async def _erase_person(
+    session: AsyncSession, person: PersonRow, now: datetime, report: ErasureReport, dry_run: bool
+) -> None:
+    pid = person.id
+    conversations = await _conversations(session, pid)
+    conversation_ids = [c.conversation_id for c in conversations]
+    states = _state_keys(conversations)
+    pending = list(
+        await session.scalars(
+            select(OutboxRow.id)
+            .where(OutboxRow.recipient_person_id == pid)
+            .where(OutboxRow.status.in_(["pending", "sending"]))
+        )
+    )
+    report.removed += [
+        f"person {pid}: name, e-mail, Teams ids and language",
+        f"{len(conversations)} conversation reference(s) and the dialog state of those chats",
+        f"{len(pending)} pending message(s) to the person (cancelled)",
+    ]
+    if dry_run:
+        return
+    if states:
+        await session.execute(delete(BotStateRow).where(BotStateRow.key.in_(states)))
+    if conversation_ids:
+        await session.execute(
+            delete(CardCopyRow).where(CardCopyRow.conversation_id.in_(conversation_ids))
+        )
+    await session.execute(
+        delete(ConversationReferenceRow).where(ConversationReferenceRow.person_id == pid)
+    )
+    if pending:
+        await session.execute(
+            update(OutboxRow)
+            .where(OutboxRow.id.in_(pending))
+            .values(status="cancelled", last_error="person erased", payload={})
+        )
+    person.name = None
+    person.email = None
+    person.teams_user_id = None
+    person.locale = None
+    person.aad_object_id = f"erased:{pid}"
+    person.undeliverable_at = now
+    person.undeliverable_reason = "erased"
+    person.updated_at = now
+    report.kept += [
+        "channels, plans, decisions and editor assignments that name the person by id: "
+        "records of the organisation's official channels (R2, R3, R5, R8)",
+        "consents the person recorded, documentation rounds and files they sent: public "
+        "records the records plan keeps (R10, R12)",
+    ]
