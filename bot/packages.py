@@ -1,4 +1,7 @@
-"""The documentation package (R12): a zip of the screenshots with an index for the records.
+"""The records packages: a zip of the files with an index for the records officer.
+
+Used for the half-yearly documentation (R12) and for closing a channel (R13, `purpose`
+"closing": the platform's export and the final screenshots).
 
 The zip holds `index.json`, `index.txt` and the files under `files/`. Its bytes depend only on
 the input: every entry has the completion time as its timestamp (wall-clock time in
@@ -49,17 +52,19 @@ def build_package(
     note: str | None,
     files: list[tuple[str, bytes, str]],
     start_page: str | None,
+    purpose: str = "documentation",
 ) -> bytes:
     """Returns the zip of the files (filename, data, SHA-256 hex) with index.json and index.txt."""
     if completed_at.tzinfo is None or completed_at.utcoffset() is None:
         raise ValueError("completed_at must know its time zone")
     if not files:
-        raise ValueError("a documentation package needs at least one file")
+        raise ValueError("a records package needs at least one file")
     if start_page is not None and start_page not in {name for name, _, _ in files}:
         raise ValueError("the start page is not one of the files")
     entries = _entries(files, start_page)
     index = {
-        "format": PACKAGE_FORMAT,
+        "format": PACKAGE_FORMAT.replace("documentation", purpose),
+        "purpose": purpose,
         "channel": channel_name,
         "platform": platform,
         "unit": unit,
@@ -129,7 +134,8 @@ def _describe(entry: _Entry) -> dict[str, Any]:
 def _index_text(index: dict[str, Any]) -> str:
     """The index for people: the same facts as index.json, one per line."""
     lines = [
-        "Kanalkollen documentation package (R12)",
+        f"Kanalkollen {index['purpose']} package"
+        + (" (R12)" if index["purpose"] == "documentation" else " (R13)"),
         "",
         f"Channel:       {index['channel']}",
         f"Platform:      {index['platform']}",

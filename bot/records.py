@@ -79,6 +79,7 @@ class StoredRecords:
         files: list[StoredUpload],
         start_page: str | None,
         filename: str,
+        purpose: str = "documentation",
     ) -> tuple[str, str]:
         """Zips the files with an index and stores the package; returns its key and SHA-256."""
         contents = []
@@ -98,6 +99,7 @@ class StoredRecords:
             note=note,
             files=contents,
             start_page=start_page,
+            purpose=purpose,
         )
         stored = await self._store.put(
             package,

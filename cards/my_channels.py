@@ -20,6 +20,14 @@ def my_channels_card(view: MyChannelsView, texts: Texts) -> dict[str, Any]:
         body += [_row(row, texts) for row in view.rows]
     else:
         body.append(paragraph(texts("my_channels.empty")))
+    if view.closed:
+        body.append(
+            paragraph(
+                texts("my_channels.closed", names=", ".join(view.closed)),
+                isSubtle=True,
+                spacing="Large",
+            )
+        )
     return card(body, [execute_action(texts("my_channels.new_channel"), Verb.CHANNEL_NEW)])
 
 

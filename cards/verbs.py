@@ -37,6 +37,14 @@ class Verb(StrEnum):
     REMOVAL_CAPTURE = "removal.capture"
     REMOVAL_DONE = "removal.done"
     # Before deleting and closing a channel (R11, R13): bot/flows_records.py.
-    # (records verbs here)
+    DELETION_CHECK = "deletion.check"
+    DELETION_CAPTURE = "deletion.capture"
+    DELETION_DONE = "deletion.done"
+    CLOSING_START = "closing.start"
+    CLOSING_EXPORT = "closing.export"
+    CLOSING_SCREENSHOTS = "closing.screenshots"
+    CLOSING_SUBMIT = "closing.submit"
+    CLOSING_CONFIRM = "closing.confirm"
+    CLOSING_CANCEL = "closing.cancel"
     # Editor changes (R3, R8): bot/flows_editors.py.
     # (editor change verbs here)

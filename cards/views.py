@@ -156,6 +156,8 @@ class MyChannelsView:
     """The channels where I am requester, manager or editor."""
 
     rows: tuple[MyChannelRow, ...]
+    # R13: closed channels leave the list; only their names are shown apart.
+    closed: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -25,8 +25,12 @@ class MyChannelsFlow:
         texts = actor.texts
         today = local_date(self._s.clock.now())
         rows = []
+        closed = []
         async with self._s.sessions() as session:
             for channel in await channels_of_person(session, actor.person.id):
+                if channel.status == ChannelStatus.CLOSED.value:
+                    closed.append(channel.name)
+                    continue
                 if channel.requester_person_id == actor.person.id:
                     role = texts("roles.requester")
                 elif channel.manager_person_id == actor.person.id:
@@ -46,4 +50,4 @@ class MyChannelsFlow:
                         overdue=live and due is not None and due < today,
                     )
                 )
-        return my_channels_card(MyChannelsView(rows=tuple(rows)), texts)
+        return my_channels_card(MyChannelsView(rows=tuple(rows), closed=tuple(closed)), texts)

@@ -113,8 +113,10 @@ class Records(Protocol):
         note: str | None,
         files: list[StoredUpload],
         start_page: str | None,
+        filename: str,
+        purpose: str = "documentation",
     ) -> tuple[str, str]:
-        """Builds and stores the zip package; returns its key and SHA-256."""
+        """Builds and stores the zip package (R12, or "closing" for R13); its key and SHA-256."""
         ...
 
 

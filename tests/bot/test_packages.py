@@ -70,6 +70,7 @@ def test_the_package_holds_the_files_and_an_index_with_their_checksums() -> None
         assert entry["size"] == len(data)
     assert {k: v for k, v in index.items() if k != "files"} == {
         "format": "kanalkollen-documentation-package/1",
+        "purpose": "documentation",
         "channel": "Kulturskolan på Instagram",
         "platform": "Instagram",
         "unit": "Kultur- och fritidsförvaltningen",

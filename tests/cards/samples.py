@@ -118,6 +118,13 @@ SAMPLE_CARDS: list[tuple[str, CardBuilder]] = [
     ("registration_done", lambda t: registration_card(_registration_view(t, done=True), t)),
     ("my_channels", lambda texts: my_channels_card(_my_channels_view(texts), texts)),
     ("my_channels_empty", lambda texts: my_channels_card(MyChannelsView(rows=()), texts)),
+    (
+        "my_channels_with_closed",
+        lambda texts: my_channels_card(
+            replace(_my_channels_view(texts), closed=tuple(f"Kanal {i}" for i in range(20))),
+            texts,
+        ),
+    ),
     ("comms_summary", lambda texts: comms_summary_card(_comms_view(texts), texts)),
     ("comms_summary_sent", lambda t: comms_summary_card(_comms_view(t, sent=True), t)),
     ("comms_summary_error", lambda t: comms_summary_card(_comms_view(t, error=True), t)),

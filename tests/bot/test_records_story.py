@@ -1,0 +1,297 @@
+"""Before deleting (R11) and closing a channel (R13) through the real app: the culling rules,
+captures kept first, the closing checklist, the records officer's and the registry's e-mails,
+and no reminder for a closed channel."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from collections.abc import AsyncIterator
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+
+from domain.clock import FixedClock
+from storage.models import (
+    AuditEventRow,
+    ChannelClosingRow,
+    ChannelRow,
+    ConsentCheckRow,
+    ConsentRow,
+    DeletionDecisionRow,
+    EvidenceFileRow,
+    RemovalTaskRow,
+)
+from tests.bot.active_story import (
+    DUE,
+    EDITOR_A,
+    EDITOR_B,
+    OUTSIDER,
+    RECORDS,
+    active_story,
+    at,
+    card_of,
+    cards_to,
+    channel_id,
+    execute,
+    png,
+    send_file,
+    settled,
+    sweep,
+)
+from tests.bot.channel_story import Story
+from tests.conftest import BotFactory
+from tests.support.connector_emulator import ConnectorEmulator
+from tests.support.factories import make_execute
+from tests.support.file_server import FileServer
+from tests.support.smtp_sink import SmtpSink
+
+REGISTRY = "redaktionen@helsingborg.se"
+
+
+@pytest.fixture
+def bot_database_url(database_url: str) -> str:
+    """These stories run on SQLite and on PostgreSQL."""
+    return database_url
+
+
+@pytest.fixture
+async def files() -> AsyncIterator[FileServer]:
+    async with FileServer() as server:
+        yield server
+
+
+@pytest.fixture
+async def smtp() -> AsyncIterator[SmtpSink]:
+    async with SmtpSink() as sink:
+        yield sink
+
+
+@pytest.fixture
+async def story(
+    start_bot: BotFactory, emulator: ConnectorEmulator, clock: FixedClock, smtp: SmtpSink, tmp_path
+) -> Story:  # type: ignore[no-untyped-def]
+    return await active_story(start_bot, emulator, clock, smtp, tmp_path)
+
+
+async def click_for_message(story: Story, user: Any, verb: str, data: dict[str, Any]) -> str:
+    """Clicks a button that answers with a sentence (e.g. one that starts taking files)."""
+    status, body = await story.bot.post(
+        make_execute(verb, data, user=user, service_url=story.emulator.service_url)
+    )
+    assert status == 200
+    return str(body["value"])
+
+
+def deletion(channel: int, kind: str, covered: str, passing: str = "") -> dict[str, Any]:
+    return {
+        "channel_id": str(channel),
+        "kind": kind,
+        "description": "https://www.instagram.com/p/Sommarlov/",
+        "covered": covered,
+        "passing": passing,
+    }
+
+
+async def test_r11_deleting_a_post_not_covered_by_documentation_needs_a_capture_first(
+    story: Story, files: FileServer
+):
+    await story.say(EDITOR_A, "radera")
+    _, form = story.last_card_to(EDITOR_A.conversation_id)
+    assert "dokumenthanteringsplanen" in str(form).casefold()
+    channel = await channel_id(story)
+
+    outcome = card_of(
+        await execute(story, EDITOR_A, "deletion.check", deletion(channel, "post", "no"))
+    )
+    assert "Spara först en skärmdump" in str(outcome)
+    ids = outcome["actions"][0]["data"]
+    early = card_of(await execute(story, EDITOR_A, "deletion.done", ids))
+    assert "Spara först en skärmdump. Sedan kan du radera." in str(early)
+
+    assert "väntar på skärmdumpen" in await click_for_message(
+        story, EDITOR_A, "deletion.capture", ids
+    )
+    await send_file(story, EDITOR_A, files, "sommarlov.png", png(7), "png")
+    assert "Skärmdumpen är sparad" in story.emulator.texts(EDITOR_A.conversation_id)[-1]
+    done = card_of(await execute(story, EDITOR_A, "deletion.done", ids))
+    assert "Raderat" in str(done) and "sommarlov.png" in str(done)
+
+    async with story.bot.sessions() as session:
+        [decision] = (await session.scalars(select(DeletionDecisionRow))).all()
+        [capture] = (await session.scalars(select(EvidenceFileRow))).all()
+        actions = (await session.scalars(select(AuditEventRow.action))).all()
+    assert (decision.kind, decision.covered, decision.outcome, decision.status) == (
+        "post",
+        False,
+        "capture_first",
+        "done",
+    )
+    assert capture.subject_type == "deletion" and len(capture.sha256) == 64
+    assert {"deletion.decided", "deletion.captured", "deletion.done"} <= set(actions)
+
+
+async def test_r11_covered_posts_and_passing_comments_may_be_deleted_and_a_channel_is_closed(
+    story: Story,
+):
+    channel = await channel_id(story)
+    covered = card_of(
+        await execute(story, EDITOR_A, "deletion.check", deletion(channel, "post", "yes"))
+    )
+    assert "Du kan radera det" in str(covered) and "actions" not in covered
+    comment = card_of(
+        await execute(story, EDITOR_A, "deletion.check", deletion(channel, "comment", "no", "yes"))
+    )
+    assert "Du kan radera det" in str(comment)
+    whole = card_of(
+        await execute(story, EDITOR_A, "deletion.check", deletion(channel, "channel", ""))
+    )
+    assert whole["actions"][0]["data"]["verb"] == "closing.start"
+    invalid = card_of(
+        await execute(story, EDITOR_A, "deletion.check", {"channel_id": str(channel)})
+    )
+    assert "Välj ett svar" in str(invalid)
+    await story.say(OUTSIDER, "radera")
+    assert "inte redaktör eller chef" in story.emulator.texts(OUTSIDER.conversation_id)[-1]
+
+
+async def test_r13_a_channel_is_not_closed_while_a_removal_task_is_open(
+    story: Story, clock: FixedClock
+):
+    channel = await channel_id(story)
+    async with story.bot.sessions.begin() as session:
+        consent = ConsentRow(
+            channel_id=channel,
+            subject="Elev",
+            scope="one_post",
+            form="oral",
+            status="withdrawn",
+            recorded_at=clock.now(),
+            details={},
+        )
+        check = ConsentCheckRow(
+            channel_id=channel,
+            answers={},
+            outcome="publish",
+            missing={},
+            checked_at=clock.now(),
+            post_reminders=0,
+            details={},
+        )
+        session.add_all([consent, check])
+        await session.flush()
+        session.add(
+            RemovalTaskRow(
+                consent_id=consent.id,
+                check_id=check.id,
+                channel_id=channel,
+                status="open",
+                created_at=clock.now(),
+                details={},
+            )
+        )
+    refused = card_of(
+        await execute(story, EDITOR_A, "closing.start", {"channel_id": str(channel)})
+    )
+    assert "kan inte avslutas än: 1 inlägg" in str(refused)
+    async with story.bot.sessions() as session:
+        row = await session.get(ChannelRow, channel)
+    assert row is not None and row.status == "active"
+
+
+async def test_r13_closing_walks_the_checklist_and_the_registry_is_told(
+    story: Story, files: FileServer, smtp: SmtpSink, clock: FixedClock
+):
+    channel = await channel_id(story)
+    await story.say(EDITOR_A, "avsluta kanal")
+    _, pick = story.last_card_to(EDITOR_A.conversation_id)
+    assert "Ugglan" in str(pick)
+    checklist = card_of(
+        await execute(story, EDITOR_A, "closing.start", {"channel_id": str(channel)})
+    )
+    ids = {"closing_id": checklist["actions"][0]["data"]["closing_id"]}
+    assert "Exportera allt innehåll" in str(checklist)
+
+    # Sending before the export and the screenshots is refused.
+    early = card_of(await execute(story, EDITOR_A, "closing.submit", ids))
+    assert "Både exporten och minst en skärmdump" in str(early)
+
+    # The export is filed elsewhere (a reference); two final screenshots come in the chat.
+    assert "väntar på filerna" in await click_for_message(story, EDITOR_A, "closing.export", ids)
+    await story.say(EDITOR_A, "G:/Fritid/Ugglan/instagram-export-2026.zip")
+    assert "väntar på filerna" in await click_for_message(
+        story, EDITOR_A, "closing.screenshots", ids
+    )
+    await send_file(story, EDITOR_A, files, "start.png", png(4), "png")
+    await send_file(story, EDITOR_A, files, "profil.png", png(6), "png")
+    await story.say(EDITOR_A, "klar")
+    _, updated = story.last_card_to(EDITOR_A.conversation_id)
+    assert "instagram-export-2026.zip" in str(updated) and "profil.png" in str(updated)
+
+    submitted = card_of(await execute(story, EDITOR_A, "closing.submit", ids))
+    assert "Skickat till registratorn" in str(submitted)
+    await settled(story, clock.now())
+    [package_mail] = [m for m in smtp.received if RECORDS in m.rcpt_tos]
+    [(name, data)] = package_mail.attachments.items()
+    archive = zipfile.ZipFile(io.BytesIO(data))
+    index = archive.read("index.json").decode()
+    assert name.endswith(".zip") and "instagram-export-2026.zip" in index
+    assert "kanalkollen-closing-package/1" in index
+    assert sum(n.startswith("files/") for n in archive.namelist()) == 2
+
+    # Only the manager confirms; an editor's click changes nothing.
+    confirm_id, confirm = next(
+        (i, c) for i, c in reversed(cards_to(story, story.manager)) if "Bekräfta" in str(c)
+    )
+    data = next(a["data"] for a in confirm["actions"] if a["verb"] == "closing.confirm")
+    refused = card_of(await execute(story, EDITOR_B, "closing.confirm", data))
+    assert "Bara kanalens chef" in str(refused)
+    done = card_of(
+        await execute(story, story.manager, "closing.confirm", data, reply_to_id=confirm_id)
+    )
+    assert "Kanalen är avslutad" in str(done)
+    await settled(story, clock.now())
+
+    [notice] = [m for m in smtp.received if REGISTRY in m.rcpt_tos]
+    assert "Avslutad kanal" in notice.subject and "instagram.com/ugglan" in notice.body_text
+    async with story.bot.sessions() as session:
+        row = await session.get(ChannelRow, channel)
+        closing = (await session.scalars(select(ChannelClosingRow))).one()
+        actions = (await session.scalars(select(AuditEventRow.action))).all()
+    assert row is not None and row.status == "closed" and row.closed_at is not None
+    assert closing.status == "confirmed" and closing.package_sha256
+    for action in (
+        "channel.closing_started",
+        "closing.export_saved",
+        "closing.screenshot_saved",
+        "closing.submitted",
+        "channel.closed",
+    ):
+        assert action in actions
+
+    # No documentation reminder for the channel afterwards, and it leaves "my channels".
+    for moment in (at(DUE - timedelta(days=14)), at(DUE), at(DUE + timedelta(days=21))):
+        assert (await sweep(story, clock, moment))["documentation_reminders"] == 0
+    await story.say(EDITOR_A, "mina kanaler")
+    _, mine = story.last_card_to(EDITOR_A.conversation_id)
+    assert mine["body"][-1]["text"] == "Avslutade kanaler: Ugglan"
+    assert sum("Ugglan" in str(element) for element in mine["body"]) == 1
+
+
+async def test_r13_closing_can_be_cancelled_and_the_channel_stays_active(story: Story):
+    channel = await channel_id(story)
+    checklist = card_of(
+        await execute(story, EDITOR_A, "closing.start", {"channel_id": str(channel)})
+    )
+    ids = {"closing_id": checklist["actions"][0]["data"]["closing_id"]}
+    again = card_of(await execute(story, EDITOR_B, "closing.start", {"channel_id": str(channel)}))
+    assert again["actions"][0]["data"]["closing_id"] == ids["closing_id"]  # one checklist
+    cancelled = card_of(await execute(story, EDITOR_B, "closing.cancel", ids))
+    assert "Avslutet är avbrutet" in str(cancelled)
+    async with story.bot.sessions() as session:
+        row = await session.get(ChannelRow, channel)
+    assert row is not None and row.status == "active"
+    forged = card_of(await execute(story, OUTSIDER, "closing.start", {"channel_id": str(channel)}))
+    assert "Bara kanalens redaktörer och chef" in str(forged)
