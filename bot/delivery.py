@@ -12,7 +12,8 @@ import logging
 import socket
 import uuid
 from collections import defaultdict
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
+from datetime import datetime
 from typing import Any, Protocol
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -27,6 +28,9 @@ from storage.outbox import OutboxMessage, OutboxStore
 from storage.people import forget_conversation, mark_undeliverable, personal_conversation
 
 log = logging.getLogger(__name__)
+
+# (session, person id, now): reacts to a person marked undeliverable, in the same transaction.
+UndeliverableHook = Callable[[AsyncSession, int, datetime], Awaitable[object]]
 
 POLL_SECONDS = 5.0
 STOP_GRACE_SECONDS = 10.0
@@ -70,6 +74,8 @@ class DeliveryLoop:
         self._tenants = Pacer(policy.per_tenant_per_second)
         self._conversations = Pacer(policy.per_conversation_per_second)
         self._wake = asyncio.Event()
+        # Called in the transaction that marks a person undeliverable (set by the runtime).
+        self.on_undeliverable: UndeliverableHook | None = None
         self._task: asyncio.Task[None] | None = None
         self._stopping = False
         self._limit = asyncio.Semaphore(CONCURRENT_CONVERSATIONS)
@@ -232,6 +238,10 @@ class DeliveryLoop:
                 await mark_undeliverable(
                     session, message.recipient_person_id, failure.message, now
                 )
+                if self.on_undeliverable is not None:
+                    # R3: an editor who cannot be reached is replaced (the manager is asked).
+                    await self.on_undeliverable(session, message.recipient_person_id, now)
+            self.wake()
         await self._store.mark_failed(message, step, failure.message)
 
 

@@ -20,6 +20,7 @@ from bot.mail import mail_transport_from
 from bot.records import StoredRecords
 from bot.scheduler import Scheduler
 from bot.settings import Settings
+from dialogs.editor_changes import EditorChangesFlow
 from dialogs.runner import DialogRunner
 from dialogs.services import FlowServices
 from domain.clock import Clock
@@ -81,6 +82,8 @@ async def open_runtime(
             records=StoredRecords(store, http, policy.documentation.max_file_mb * 1024 * 1024),
         )
         flows = build_flows(services, f"{settings.base_url}/registry.csv", runner)
+        # R3: an editor who cannot be reached any more: the manager names a replacement.
+        delivery.on_undeliverable = EditorChangesFlow(services).unreachable
         scheduler = Scheduler(sessions, flows.sweeps, delivery.wake)
         try:
             yield Runtime(delivery, flows, scheduler, services)

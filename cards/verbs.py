@@ -47,4 +47,7 @@ class Verb(StrEnum):
     CLOSING_CONFIRM = "closing.confirm"
     CLOSING_CANCEL = "closing.cancel"
     # Editor changes (R3, R8): bot/flows_editors.py.
-    # (editor change verbs here)
+    EDITORS_SHOW = "editors.show"
+    EDITORS_CHANGE = "editors.change"
+    EDITOR_REPLACE = "editor.replace"
+    CHANNEL_UPDATE = "channel.update"

@@ -54,7 +54,11 @@ async def approval_view(
         if channel.manager_person_id is not None
         else None
     )
-    requester = await session.get(PersonRow, channel.requester_person_id)
+    requester = (
+        await session.get(PersonRow, channel.requester_person_id)
+        if channel.requester_person_id
+        else None
+    )
     refresh = tuple(
         p.teams_user_id for p in (manager, requester) if p is not None and p.teams_user_id
     )
@@ -182,7 +186,11 @@ class ApprovalFlow:
     async def _after(self, session: AsyncSession, channel: ChannelRow, actor: Actor) -> None:
         """Updates every copy of the cards and tells the requester (and editors) what's next."""
         now = self._s.clock.now()
-        requester = await session.get(PersonRow, channel.requester_person_id)
+        requester = (
+            await session.get(PersonRow, channel.requester_person_id)
+            if channel.requester_person_id
+            else None
+        )
         assert requester is not None
         await self.update_copies(session, channel, except_activity=actor.activity_id)
         texts = texts_for(requester)
@@ -216,7 +224,11 @@ class ApprovalFlow:
     async def _invite_editors(self, session: AsyncSession, channel: ChannelRow) -> None:
         """R3: each nominated editor gets a card to accept or decline."""
         now = self._s.clock.now()
-        requester = await session.get(PersonRow, channel.requester_person_id)
+        requester = (
+            await session.get(PersonRow, channel.requester_person_id)
+            if channel.requester_person_id
+            else None
+        )
         for entry in await editors_of(session, channel.id):
             if entry.editor.status != EditorStatus.NOMINATED:
                 continue

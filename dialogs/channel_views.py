@@ -64,7 +64,11 @@ async def summary(
     session: AsyncSession, channel: ChannelRow, texts: Texts, documents: Documents | None
 ) -> ChannelSummary:
     """What every card shows of a channel."""
-    requester = await session.get(PersonRow, channel.requester_person_id)
+    requester = (
+        await session.get(PersonRow, channel.requester_person_id)
+        if channel.requester_person_id
+        else None
+    )
     manager = (
         await session.get(PersonRow, channel.manager_person_id)
         if channel.manager_person_id is not None

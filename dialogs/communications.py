@@ -79,7 +79,11 @@ class CommunicationsFlow:
                 return await card(
                     error=texts("form.errors.too_long", limit=COMMENT_LIMIT, length=len(text))
                 )
-            requester = await session.get(PersonRow, channel.requester_person_id)
+            requester = (
+                await session.get(PersonRow, channel.requester_person_id)
+                if channel.requester_person_id
+                else None
+            )
             assert requester is not None
             reader = texts_for(requester)
             queue_text(

@@ -51,7 +51,11 @@ class EditorsFlow:
                 return note_card(texts("flow.unknown_channel"))
 
             async def card(answer: str | None = None, notice: str | None = None) -> dict[str, Any]:
-                requester = await session.get(PersonRow, channel.requester_person_id)
+                requester = (
+                    await session.get(PersonRow, channel.requester_person_id)
+                    if channel.requester_person_id
+                    else None
+                )
                 view = EditorInviteView(
                     summary=await summary(session, channel, texts, self._s.documents),
                     editor_id=nomination.id,
@@ -93,8 +97,12 @@ class EditorsFlow:
             await session.flush()
             if accept:
                 await self._maybe_ready(session, channel)
-            else:
+            elif channel.requester_person_id is not None:
                 await self._ask_for_another(session, channel, actor.person)
+            from dialogs.editor_changes import EditorChangesFlow
+
+            # R3: a replacement's yes ends the channel's under-staffed time.
+            await EditorChangesFlow(self._s).after_answer(session, channel)
             from dialogs.approval import ApprovalFlow
 
             await ApprovalFlow(self._s).update_copies(session, channel)
@@ -120,7 +128,11 @@ class EditorsFlow:
             subject_id=channel.id,
             details={"accepted": accepted_count(entries)},
         )
-        requester = await session.get(PersonRow, channel.requester_person_id)
+        requester = (
+            await session.get(PersonRow, channel.requester_person_id)
+            if channel.requester_person_id
+            else None
+        )
         assert requester is not None
         texts = texts_for(requester)
         view = RegistrationView(
@@ -139,7 +151,11 @@ class EditorsFlow:
     async def _ask_for_another(
         self, session: AsyncSession, channel: ChannelRow, declined: PersonRow
     ) -> None:
-        requester = await session.get(PersonRow, channel.requester_person_id)
+        requester = (
+            await session.get(PersonRow, channel.requester_person_id)
+            if channel.requester_person_id
+            else None
+        )
         assert requester is not None
         texts = texts_for(requester)
         view = NominateView(

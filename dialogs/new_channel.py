@@ -335,7 +335,11 @@ class NewChannelFlow:
         self, session: AsyncSession, channel: ChannelRow, texts: Texts
     ) -> dict[str, Any]:
         """The requester's live status card."""
-        requester = await session.get(PersonRow, channel.requester_person_id)
+        requester = (
+            await session.get(PersonRow, channel.requester_person_id)
+            if channel.requester_person_id
+            else None
+        )
         refresh = (requester.teams_user_id,) if requester and requester.teams_user_id else ()
         return request_status_card(
             RequestStatusView(

@@ -69,6 +69,7 @@ async def active_story(
     smtp: SmtpSink,
     tmp_path: Path,
     policy: Policy | None = None,
+    **settings_overrides: object,
 ) -> Story:
     """An active Instagram channel "Ugglan" with editors A and B and the story's manager."""
     policy = policy or Policy()
@@ -84,6 +85,7 @@ async def active_story(
         smtp_starttls=False,
         mail_from="kanalkollen@stad.example",
         files_dir=tmp_path / "files",
+        **settings_overrides,  # type: ignore[arg-type]
     )
     clock.set(at(DUE - timedelta(days=20)))
     story = Story(await start_bot(settings, policy=policy, schedule=False), emulator)

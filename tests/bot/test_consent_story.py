@@ -20,12 +20,10 @@ from storage.models import (
     EvidenceFileRow,
 )
 from tests.bot.active_story import (
-    DUE,
     EDITOR_A,
     EDITOR_B,
     OUTSIDER,
     active_story,
-    at,
     card_of,
     cards_to,
     channel_id,
@@ -323,6 +321,3 @@ async def test_consent_check_speaks_english_from_the_locale(story: Story):
         )
     )
     assert "Stop. Do not publish yet." in str(outcome)
-
-
-_ = (DUE, at)
