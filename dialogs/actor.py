@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -97,3 +98,26 @@ async def nominate_editor(
         details={"editor_id": nomination.id},
     )
     return nomination
+
+
+def record_by(
+    session: AsyncSession,
+    actor: Actor,
+    *,
+    at: datetime,
+    action: str,
+    subject_type: str,
+    subject_id: str | int,
+    details: dict[str, Any] | None = None,
+) -> None:
+    """An audit event of something the acting person did, in the session's transaction."""
+    record_event(
+        session,
+        at=at,
+        action=action,
+        subject_type=subject_type,
+        subject_id=subject_id,
+        actor=actor.person.aad_object_id or "",
+        actor_person_id=actor.person.id,
+        details=details,
+    )

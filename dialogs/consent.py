@@ -43,7 +43,7 @@ from cards.consent import (
     consent_register_card,
 )
 from cards.i18n import Texts
-from dialogs.actor import Actor, load_actor
+from dialogs.actor import Actor, load_actor, record_by
 from dialogs.channel_views import day, person_name, when
 from dialogs.collect import CollectFiles
 from dialogs.notify import queue_card, texts_for
@@ -60,7 +60,6 @@ from domain.consent import (
     decide,
 )
 from domain.documentation import next_office_time
-from storage.audit import record_event
 from storage.consents import (
     ACTIVE,
     consents_of,
@@ -70,7 +69,7 @@ from storage.consents import (
     posts_without_address,
     visible_channels,
 )
-from storage.evidence import add_evidence, evidence_of
+from storage.evidence import add_upload, evidence_of
 from storage.models import (
     ChannelRow,
     ConsentCheckConsentRow,
@@ -316,14 +315,13 @@ class ConsentFlow:
             )
             session.add(check)
             await session.flush()
-            record_event(
+            record_by(
                 session,
+                actor,
                 at=now,
                 action="consent.checked",
                 subject_type="channel",
                 subject_id=channel.id,
-                actor=actor.person.aad_object_id or "",
-                actor_person_id=actor.person.id,
                 details={
                     "check_id": check.id,
                     "outcome": decision.outcome.value,
@@ -381,28 +379,23 @@ class ConsentFlow:
             session.add(consent)
             await session.flush()
             if upload is not None:
-                add_evidence(
+                add_upload(
                     session,
+                    upload,
                     subject_type="consent",
                     subject_id=consent.id,
                     purpose="consent_form",
-                    file_key=upload["key"],
-                    filename=upload["filename"],
-                    content_type=upload["content_type"],
-                    size=int(upload["size"]),
-                    sha256=upload["sha256"],
-                    uploaded_by_person_id=actor.person.id,
-                    uploaded_at=now,
+                    by=actor.person.id,
+                    at=now,
                 )
             session.add(ConsentCheckConsentRow(check_id=check.id, consent_id=consent.id))
-            record_event(
+            record_by(
                 session,
+                actor,
                 at=now,
                 action="consent.recorded",
                 subject_type="consent",
                 subject_id=consent.id,
-                actor=actor.person.aad_object_id or "",
-                actor_person_id=actor.person.id,
                 details={
                     "channel_id": channel.id,
                     "check_id": check.id,
@@ -458,14 +451,13 @@ class ConsentFlow:
                 )
             check.post_address = address
             check.post_recorded_at = now
-            record_event(
+            record_by(
                 session,
+                actor,
                 at=now,
                 action="consent.post_recorded",
                 subject_type="channel",
                 subject_id=channel.id,
-                actor=actor.person.aad_object_id or "",
-                actor_person_id=actor.person.id,
                 details={"check_id": check.id, "address": address},
             )
             return consent_outcome_card(

@@ -43,7 +43,7 @@ from cards.documentation import (
 from cards.i18n import Texts, raw_catalog
 from dialogs.actor import channel_from, load_actor
 from dialogs.channel_views import day, person_name, when
-from dialogs.notify import queue_card, queue_updates, texts_for
+from dialogs.notify import queue_card, queue_email, queue_updates, texts_for
 from dialogs.services import FlowServices, StoredUpload
 from domain.documentation import (
     current_step,
@@ -54,7 +54,7 @@ from domain.documentation import (
     today_in,
 )
 from domain.lifecycle import ChannelStatus
-from domain.outbox import OutboxKind, OutboxStatus
+from domain.outbox import OutboxStatus
 from storage.audit import record_event
 from storage.channels import EditorStatus, editors_of
 from storage.documentation import DueChannel, channels_due_by
@@ -66,7 +66,6 @@ from storage.models import (
     OutboxRow,
     PersonRow,
 )
-from storage.outbox import enqueue
 
 DIALOG_ID = "documentation"
 FILES_ID = "documentation.files"
@@ -405,23 +404,13 @@ class DocumentationFlow:
             who=person_name(sv, person),
             when=when(sv, now),
         )
-        enqueue(
+        queue_email(
             session,
-            kind=OutboxKind.EMAIL,
+            to=mailbox,
+            subject=sv("documentation.mail_subject", **values),
+            body=sv("documentation.mail_body", **values),
             now=now,
-            recipient_address=mailbox,
-            payload={
-                "to": [mailbox],
-                "subject": sv("documentation.mail_subject", **values),
-                "body": sv("documentation.mail_body", **values),
-                "attachments": [
-                    {
-                        "key": key,
-                        "filename": filename,
-                        "content_type": "application/zip",
-                    }
-                ],
-            },
+            zip_attachment=(key, filename),
         )
 
 

@@ -28,7 +28,7 @@ from cards.editor_changes import (
     replace_card,
 )
 from cards.i18n import Texts
-from dialogs.actor import Actor, known_person, may_decide, nominate_editor
+from dialogs.actor import Actor, known_person, may_decide, nominate_editor, record_by
 from dialogs.channel_views import person_name
 from dialogs.notify import queue_card, queue_email, queue_text, texts_for
 from dialogs.services import FlowServices
@@ -206,14 +206,13 @@ class EditorChangesFlow:
                 nomination = await nominate_editor(session, channel, person, actor, now)
                 if aad in replacement:
                     nomination.replaces_editor_id = replaced
-                record_event(
+                record_by(
                     session,
+                    actor,
                     at=now,
                     action="editor.added",
                     subject_type="channel",
                     subject_id=channel.id,
-                    actor=actor.person.aad_object_id or "",
-                    actor_person_id=actor.person.id,
                     details={
                         "editor_id": nomination.id,
                         "replaces": nomination.replaces_editor_id,
@@ -341,14 +340,13 @@ class EditorChangesFlow:
                 channel.manager_person_id = manager_person.id
                 channel.manager_source = "handover"
             channel.updated_at = now
-            record_event(
+            record_by(
                 session,
+                actor,
                 at=now,
                 action="channel.changed",
                 subject_type="channel",
                 subject_id=channel.id,
-                actor=actor.person.aad_object_id or "",
-                actor_person_id=actor.person.id,
                 details={key: {"from": old, "to": new} for key, (old, new) in changes.items()},
             )
             if channel.status in LIVE_STATUSES:
@@ -479,14 +477,13 @@ class EditorChangesFlow:
             new = await known_person(session, self._s.directory, channel.tenant_id, picked[0], now)
             nomination = await nominate_editor(session, channel, new, actor, now)
             nomination.replaces_editor_id = editor.id
-            record_event(
+            record_by(
                 session,
+                actor,
                 at=now,
                 action="editor.added",
                 subject_type="channel",
                 subject_id=channel.id,
-                actor=actor.person.aad_object_id or "",
-                actor_person_id=actor.person.id,
                 details={"editor_id": nomination.id, "replaces": editor.id},
             )
             await self._staffing(session, channel, now)

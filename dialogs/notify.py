@@ -109,14 +109,22 @@ def queue_email(
     body: str,
     now: datetime,
     dedupe_key: str | None = None,
+    zip_attachment: tuple[str, str] | None = None,
 ) -> None:
-    """Queues an e-mail (sent by the configured mail transport)."""
+    """Queues an e-mail (sent by the configured mail transport); `zip_attachment` is a stored
+    package's (file key, file name)."""
+    payload: dict[str, Any] = {"to": [to], "subject": subject, "body": body}
+    if zip_attachment is not None:
+        key, filename = zip_attachment
+        payload["attachments"] = [
+            {"key": key, "filename": filename, "content_type": "application/zip"}
+        ]
     enqueue(
         session,
         kind=OutboxKind.EMAIL,
         now=now,
         recipient_address=to,
-        payload={"to": [to], "subject": subject, "body": body},
+        payload=payload,
         dedupe_key=dedupe_key,
     )
 

@@ -39,19 +39,18 @@ from cards.records import (
     deletion_form_card,
     deletion_outcome_card,
 )
-from dialogs.actor import Actor, load_actor, may_decide
+from dialogs.actor import Actor, load_actor, may_decide, record_by
 from dialogs.channel_views import day, person_name, when
 from dialogs.collect import CollectFiles
 from dialogs.notify import queue_card, queue_email, queue_text, queue_updates, texts_for
 from dialogs.services import FlowServices, StoredUpload
 from domain.documentation import next_office_time
 from domain.lifecycle import ChannelStatus
-from domain.outbox import OutboxKind, OutboxStatus
+from domain.outbox import OutboxStatus
 from domain.records import DeletionKind, DeletionOutcome, deletion_outcome
-from storage.audit import record_event
 from storage.channels import EditorStatus, change_status, editors_of
 from storage.consents import open_removal_tasks, visible_channels
-from storage.evidence import add_evidence, evidence_of
+from storage.evidence import add_upload, evidence_of
 from storage.models import (
     CardCopyRow,
     ChannelClosingRow,
@@ -61,7 +60,6 @@ from storage.models import (
     OutboxRow,
     PersonRow,
 )
-from storage.outbox import enqueue
 
 CAPTURE_DIALOG = "deletion.capture"
 CLOSING_DIALOG = "closing.files"
@@ -174,14 +172,13 @@ class DeletionFlow:
             )
             session.add(decision)
             await session.flush()
-            record_event(
+            record_by(
                 session,
+                actor,
                 at=now,
                 action="deletion.decided",
                 subject_type="deletion",
                 subject_id=decision.id,
-                actor=actor.person.aad_object_id or "",
-                actor_person_id=actor.person.id,
                 details={
                     "channel_id": channel.id,
                     "kind": kind.value,
@@ -251,29 +248,24 @@ class DeletionFlow:
             decision = await self._decision(session, actor, {"decision_id": decision_id})
             if decision is None:
                 return texts("deletion.not_yours")
-            add_evidence(
+            add_upload(
                 session,
+                upload,
                 subject_type="deletion",
                 subject_id=decision.id,
                 purpose="capture",
-                file_key=upload["key"],
-                filename=upload["filename"],
-                content_type=upload["content_type"],
-                size=int(upload["size"]),
-                sha256=upload["sha256"],
-                uploaded_by_person_id=actor.person.id,
-                uploaded_at=now,
+                by=actor.person.id,
+                at=now,
             )
             if decision.status == "decided":
                 decision.status = "captured"
-            record_event(
+            record_by(
                 session,
+                actor,
                 at=now,
                 action="deletion.captured",
                 subject_type="deletion",
                 subject_id=decision.id,
-                actor=actor.person.aad_object_id or "",
-                actor_person_id=actor.person.id,
                 details={"sha256": upload["sha256"], "filename": upload["filename"]},
             )
         return texts("deletion.capture_saved")
@@ -294,14 +286,13 @@ class DeletionFlow:
                 return deletion_outcome_card(replace(view, notice=texts(key)), texts)
             decision.status = "done"
             decision.completed_at = now
-            record_event(
+            record_by(
                 session,
+                actor,
                 at=now,
                 action="deletion.done",
                 subject_type="deletion",
                 subject_id=decision.id,
-                actor=actor.person.aad_object_id or "",
-                actor_person_id=actor.person.id,
                 details={"channel_id": decision.channel_id},
             )
             await session.flush()
@@ -360,14 +351,13 @@ class ClosingFlow:
             )
             session.add(closing)
             await session.flush()
-            record_event(
+            record_by(
                 session,
+                actor,
                 at=now,
                 action="channel.closing_started",
                 subject_type="channel",
                 subject_id=channel.id,
-                actor=actor.person.aad_object_id or "",
-                actor_person_id=actor.person.id,
                 details={"closing_id": closing.id},
             )
             return closing_card(await self._view(session, closing, texts), texts)
@@ -451,29 +441,24 @@ class ClosingFlow:
                 return note_card(texts("closing.not_open"))
             files = result.get("files") or []
             for upload in files:
-                add_evidence(
+                add_upload(
                     session,
+                    upload,
                     subject_type="closing",
                     subject_id=closing.id,
                     purpose=purpose,
-                    file_key=upload["key"],
-                    filename=upload["filename"],
-                    content_type=upload["content_type"],
-                    size=int(upload["size"]),
-                    sha256=upload["sha256"],
-                    uploaded_by_person_id=actor.person.id,
-                    uploaded_at=now,
+                    by=actor.person.id,
+                    at=now,
                 )
             if result.get("reference"):
                 closing.export_reference = str(result["reference"])
-            record_event(
+            record_by(
                 session,
+                actor,
                 at=now,
                 action=f"closing.{purpose}_saved",
                 subject_type="channel",
                 subject_id=closing.channel_id,
-                actor=actor.person.aad_object_id or "",
-                actor_person_id=actor.person.id,
                 details={
                     "closing_id": closing.id,
                     "files": [u["sha256"] for u in files],
@@ -528,14 +513,13 @@ class ClosingFlow:
             closing.submitted_by_person_id = actor.person.id
             closing.submitted_at = now
             self._send_package(session, channel, actor.person, key, filename, now)
-            record_event(
+            record_by(
                 session,
+                actor,
                 at=now,
                 action="closing.submitted",
                 subject_type="channel",
                 subject_id=channel.id,
-                actor=actor.person.aad_object_id or "",
-                actor_person_id=actor.person.id,
                 details={
                     "closing_id": closing.id,
                     "package_sha256": sha256,
@@ -569,19 +553,13 @@ class ClosingFlow:
             who=person_name(sv, person),
             when=when(sv, now),
         )
-        enqueue(
+        queue_email(
             session,
-            kind=OutboxKind.EMAIL,
+            to=mailbox,
+            subject=sv("closing.mail_subject", **values),
+            body=sv("closing.mail_body", **values),
             now=now,
-            recipient_address=mailbox,
-            payload={
-                "to": [mailbox],
-                "subject": sv("closing.mail_subject", **values),
-                "body": sv("closing.mail_body", **values),
-                "attachments": [
-                    {"key": key, "filename": filename, "content_type": "application/zip"}
-                ],
-            },
+            zip_attachment=(key, filename),
         )
 
     async def _ask_manager(
@@ -643,14 +621,13 @@ class ClosingFlow:
                 .values(status=OutboxStatus.CANCELLED.value)
                 .execution_options(synchronize_session=False)
             )
-            record_event(
+            record_by(
                 session,
+                actor,
                 at=now,
                 action="channel.closed",
                 subject_type="channel",
                 subject_id=channel.id,
-                actor=actor.person.aad_object_id or "",
-                actor_person_id=actor.person.id,
                 details={"closing_id": closing.id, "package_sha256": closing.package_sha256},
             )
             await session.flush()
@@ -726,14 +703,13 @@ class ClosingFlow:
                 view = await self._view(session, closing, texts)
                 return closing_card(replace(view, notice=texts("closing.changed")), texts)
             closing.status = "cancelled"
-            record_event(
+            record_by(
                 session,
+                actor,
                 at=now,
                 action="channel.closing_cancelled",
                 subject_type="channel",
                 subject_id=channel.id,
-                actor=actor.person.aad_object_id or "",
-                actor_person_id=actor.person.id,
                 details={"closing_id": closing.id},
             )
             await session.flush()

@@ -34,7 +34,7 @@ from cards.withdrawal import (
     removal_task_card,
     withdraw_form_card,
 )
-from dialogs.actor import Actor, load_actor
+from dialogs.actor import Actor, load_actor, record_by
 from dialogs.channel_views import day, person_name, when
 from dialogs.collect import CollectFiles
 from dialogs.notify import queue_card, queue_updates, texts_for
@@ -52,7 +52,7 @@ from storage.consents import (
     tasks_needing_attention,
     visible_channels,
 )
-from storage.evidence import add_evidence, evidence_of
+from storage.evidence import add_upload, evidence_of
 from storage.models import (
     CardCopyRow,
     ChannelRow,
@@ -139,14 +139,13 @@ class WithdrawalFlow:
             consent.withdrawn_at = now
             consent.withdrawn_by_person_id = actor.person.id
             consent.withdrawal_note = note or None
-            record_event(
+            record_by(
                 session,
+                actor,
                 at=now,
                 action="consent.withdrawn",
                 subject_type="consent",
                 subject_id=consent.id,
-                actor=actor.person.aad_object_id or "",
-                actor_person_id=actor.person.id,
                 details={"channel_id": consent.channel_id},
             )
             tasks = await self._tasks_for(session, consent, now)
@@ -289,29 +288,24 @@ class WithdrawalFlow:
                 return texts("removal.not_yours")
             if task.status == TaskStatus.DONE:
                 return texts("removal.already_done")
-            add_evidence(
+            add_upload(
                 session,
+                upload,
                 subject_type="removal_task",
                 subject_id=task.id,
                 purpose="capture",
-                file_key=upload["key"],
-                filename=upload["filename"],
-                content_type=upload["content_type"],
-                size=int(upload["size"]),
-                sha256=upload["sha256"],
-                uploaded_by_person_id=actor.person.id,
-                uploaded_at=now,
+                by=actor.person.id,
+                at=now,
             )
             task.status = TaskStatus.CAPTURED
             task.captured_at = now
-            record_event(
+            record_by(
                 session,
+                actor,
                 at=now,
                 action="removal_task.captured",
                 subject_type="removal_task",
                 subject_id=task.id,
-                actor=actor.person.aad_object_id or "",
-                actor_person_id=actor.person.id,
                 details={"sha256": upload["sha256"], "filename": upload["filename"]},
             )
             await session.flush()
@@ -339,14 +333,13 @@ class WithdrawalFlow:
             task.status = TaskStatus.DONE
             task.completed_at = now
             task.completed_by_person_id = actor.person.id
-            record_event(
+            record_by(
                 session,
+                actor,
                 at=now,
                 action="removal_task.done",
                 subject_type="removal_task",
                 subject_id=task.id,
-                actor=actor.person.aad_object_id or "",
-                actor_person_id=actor.person.id,
                 details={"channel_id": task.channel_id},
             )
             await session.flush()

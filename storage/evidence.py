@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -54,3 +56,29 @@ async def evidence_of(
     if purpose is not None:
         query = query.where(EvidenceFileRow.purpose == purpose)
     return list((await session.execute(query)).scalars())
+
+
+def add_upload(
+    session: AsyncSession,
+    upload: Mapping[str, Any],
+    *,
+    subject_type: str,
+    subject_id: int,
+    purpose: str,
+    by: int | None,
+    at: datetime,
+) -> EvidenceFileRow:
+    """Keeps a file stored from the chat (a StoredUpload as a dict) for its subject."""
+    return add_evidence(
+        session,
+        subject_type=subject_type,
+        subject_id=subject_id,
+        purpose=purpose,
+        file_key=str(upload["key"]),
+        filename=str(upload["filename"]),
+        content_type=str(upload["content_type"]),
+        size=int(upload["size"]),
+        sha256=str(upload["sha256"]),
+        uploaded_by_person_id=by,
+        uploaded_at=at,
+    )

@@ -3,7 +3,6 @@ the chat, the consent register, the post's address, and who may see a channel's 
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import timedelta
 from typing import Any
 
@@ -45,18 +44,6 @@ TEMPLATE = "https://intranat.stad.example/mallar/samtyckesavtal.docx"
 def bot_database_url(database_url: str) -> str:
     """These stories run on SQLite and on PostgreSQL."""
     return database_url
-
-
-@pytest.fixture
-async def files() -> AsyncIterator[FileServer]:
-    async with FileServer() as server:
-        yield server
-
-
-@pytest.fixture
-async def smtp() -> AsyncIterator[SmtpSink]:
-    async with SmtpSink() as sink:
-        yield sink
 
 
 @pytest.fixture

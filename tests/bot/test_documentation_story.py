@@ -9,7 +9,6 @@ import io
 import struct
 import zipfile
 import zlib
-from collections.abc import AsyncIterator
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -73,18 +72,6 @@ def png(width: int = 4) -> bytes:
 def at(day: date, hour: int = 10) -> datetime:
     """A moment in Stockholm office hours."""
     return datetime(day.year, day.month, day.day, hour, tzinfo=ORGANISATION_ZONE)
-
-
-@pytest.fixture
-async def files() -> AsyncIterator[FileServer]:
-    async with FileServer() as server:
-        yield server
-
-
-@pytest.fixture
-async def smtp() -> AsyncIterator[SmtpSink]:
-    async with SmtpSink() as sink:
-        yield sink
 
 
 @pytest.fixture

@@ -42,12 +42,6 @@ def bot_database_url(database_url: str) -> str:
 
 
 @pytest.fixture
-async def smtp() -> AsyncIterator[SmtpSink]:
-    async with SmtpSink() as sink:
-        yield sink
-
-
-@pytest.fixture
 async def story(
     start_bot: BotFactory, emulator: ConnectorEmulator, clock: FixedClock, smtp: SmtpSink, tmp_path
 ) -> Story:  # type: ignore[no-untyped-def]

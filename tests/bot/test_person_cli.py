@@ -4,7 +4,6 @@ a person or a consent subject as JSON, and an erasure that keeps public records 
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
@@ -40,18 +39,6 @@ from tests.support.smtp_sink import SmtpSink
 def bot_database_url(database_url: str) -> str:
     """These stories run on SQLite and on PostgreSQL."""
     return database_url
-
-
-@pytest.fixture
-async def files() -> AsyncIterator[FileServer]:
-    async with FileServer() as server:
-        yield server
-
-
-@pytest.fixture
-async def smtp() -> AsyncIterator[SmtpSink]:
-    async with SmtpSink() as sink:
-        yield sink
 
 
 @pytest.fixture

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import io
 import zipfile
-from collections.abc import AsyncIterator
 from datetime import timedelta
 from typing import Any
 
@@ -55,18 +54,6 @@ REGISTRY = "redaktionen@helsingborg.se"
 def bot_database_url(database_url: str) -> str:
     """These stories run on SQLite and on PostgreSQL."""
     return database_url
-
-
-@pytest.fixture
-async def files() -> AsyncIterator[FileServer]:
-    async with FileServer() as server:
-        yield server
-
-
-@pytest.fixture
-async def smtp() -> AsyncIterator[SmtpSink]:
-    async with SmtpSink() as sink:
-        yield sink
 
 
 @pytest.fixture

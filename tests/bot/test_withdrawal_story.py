@@ -3,7 +3,6 @@ removal task for every editor, done only after a capture of the post is kept."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import timedelta
 from typing import Any
 
@@ -40,18 +39,6 @@ POSTS = ("https://www.instagram.com/p/Forsta/", "https://www.instagram.com/p/And
 def bot_database_url(database_url: str) -> str:
     """These stories run on SQLite and on PostgreSQL."""
     return database_url
-
-
-@pytest.fixture
-async def files() -> AsyncIterator[FileServer]:
-    async with FileServer() as server:
-        yield server
-
-
-@pytest.fixture
-async def smtp() -> AsyncIterator[SmtpSink]:
-    async with SmtpSink() as sink:
-        yield sink
 
 
 @pytest.fixture
