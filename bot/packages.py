@@ -126,7 +126,8 @@ def _describe(entry: _Entry) -> dict[str, Any]:
         "name": entry.path.removeprefix(FILES_FOLDER),
         "size": len(entry.data),
         "sha256": entry.sha256,
-        "content_type": sniff_content_type(entry.data) or "application/octet-stream",
+        "content_type": sniff_content_type(entry.data, archives=True)
+        or "application/octet-stream",
         "start_page": entry.start_page,
     }
 

@@ -42,14 +42,15 @@ class StoredRecords:
         self._max_bytes = max_bytes
 
     async def collect(
-        self, turn_context: TurnContext
+        self, turn_context: TurnContext, *, archives: bool = False
     ) -> tuple[list[StoredUpload], list[tuple[str, str]]]:
-        """Stores the message's PNG, JPEG and PDF files with their SHA-256."""
+        """Stores the message's PNG, JPEG and PDF files (and ZIP with `archives`) with SHA-256."""
         uploads, errors = await collect_uploads(
             list(turn_context.activity.attachments or []),
             session=self._http,
             token_provider=_token_provider(turn_context),
             max_bytes=self._max_bytes,
+            archives=archives,
         )
         stored = []
         for upload in uploads:

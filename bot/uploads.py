@@ -37,11 +37,14 @@ _SIGNATURES = (
     (b"\xff\xd8\xff", "image/jpeg", "jpg"),
     (b"%PDF-", "application/pdf", "pdf"),
 )
-_SNIFF_BYTES = max(len(magic) for magic, _, _ in _SIGNATURES)
+# Accepted only where asked for: a platform's full export when a channel is closed (R13).
+_ARCHIVE_SIGNATURES = ((b"PK\x03\x04", "application/zip", "zip"),)
+_SNIFF_BYTES = max(len(magic) for magic, _, _ in _SIGNATURES + _ARCHIVE_SIGNATURES)
 _EXTENSIONS = {
     "image/png": {"png"},
     "image/jpeg": {"jpg", "jpeg", "jpe", "jfif"},
     "application/pdf": {"pdf"},
+    "application/zip": {"zip"},
 }
 _CHUNK_BYTES = 64 * 1024
 _IGNORED_PREFIXES = ("text/html", "application/vnd.microsoft.")  # message text, cards
@@ -76,9 +79,13 @@ class _Source:
     authenticated: bool
 
 
-def sniff_content_type(data: bytes) -> str | None:
+def _signatures(archives: bool) -> tuple[tuple[bytes, str, str], ...]:
+    return _SIGNATURES + _ARCHIVE_SIGNATURES if archives else _SIGNATURES
+
+
+def sniff_content_type(data: bytes, *, archives: bool = False) -> str | None:
     """Returns the accepted content type that the first bytes show, or None."""
-    for magic, content_type, _ in _SIGNATURES:
+    for magic, content_type, _ in _signatures(archives):
         if data.startswith(magic):
             return content_type
     return None
@@ -91,8 +98,11 @@ async def collect_uploads(
     token_provider: TokenProvider,
     max_bytes: int,
     timeout_seconds: float = 30,
+    archives: bool = False,
 ) -> tuple[list[Upload], list[UploadError]]:
-    """Downloads the message's files in order; returns those accepted and those refused."""
+    """Downloads the message's files in order; returns those accepted and those refused.
+
+    `archives` also accepts ZIP files (a platform's export, R13)."""
     if max_bytes <= 0:
         raise ValueError("max_bytes must be positive")
     sources = _sources(attachments or ())
@@ -102,7 +112,12 @@ async def collect_uploads(
     for source in sources:
         try:
             data, content_type = await _download(
-                session, source, token, max_bytes=max_bytes, timeout_seconds=timeout_seconds
+                session,
+                source,
+                token,
+                max_bytes=max_bytes,
+                timeout_seconds=timeout_seconds,
+                archives=archives,
             )
         except UploadError as error:
             log.info("attachment refused (%s) from %s", error.code, _host(source.url))
@@ -186,6 +201,7 @@ async def _download(
     *,
     max_bytes: int,
     timeout_seconds: float,
+    archives: bool = False,
 ) -> tuple[bytes, str]:
     """Streams one file; stops at the first byte too many or the first that rules out a type."""
     host = _host(source.url)
@@ -219,7 +235,7 @@ async def _download(
                 if len(data) > max_bytes:
                     response.close()  # drop the connection rather than read the rest
                     raise refuse("too_large")
-                if sniffing and not _may_be_accepted(bytes(data[:_SNIFF_BYTES])):
+                if sniffing and not _may_be_accepted(bytes(data[:_SNIFF_BYTES]), archives):
                     response.close()
                     raise refuse("unsupported_type")
     except (aiohttp.ClientError, TimeoutError) as error:
@@ -228,15 +244,17 @@ async def _download(
         raise refuse("download_failed") from None
     if not data:
         raise refuse("empty")
-    content_type = sniff_content_type(bytes(data[:_SNIFF_BYTES]))
+    content_type = sniff_content_type(bytes(data[:_SNIFF_BYTES]), archives=archives)
     if content_type is None:
         raise refuse("unsupported_type")
     return bytes(data), content_type
 
 
-def _may_be_accepted(prefix: bytes) -> bool:
+def _may_be_accepted(prefix: bytes, archives: bool = False) -> bool:
     """Tells whether the first bytes seen so far can still begin an accepted type."""
-    return any(magic[: len(prefix)] == prefix[: len(magic)] for magic, _, _ in _SIGNATURES)
+    return any(
+        magic[: len(prefix)] == prefix[: len(magic)] for magic, _, _ in _signatures(archives)
+    )
 
 
 def _is_web_url(url: str) -> bool:
@@ -276,7 +294,9 @@ def _named_for(filename: str, content_type: str) -> str:
     stem, dot, extension = filename.rpartition(".")
     if dot and extension.lower() in accepted:
         return filename
-    wanted = next(ext for _, kind, ext in _SIGNATURES if kind == content_type)
+    wanted = next(
+        ext for _, kind, ext in _SIGNATURES + _ARCHIVE_SIGNATURES if kind == content_type
+    )
     if dot and stem and extension.isalpha() and len(extension) <= 4:
         filename = stem
     return safe_filename(f"{filename}.{wanted}")

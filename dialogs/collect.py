@@ -11,6 +11,7 @@ Options (a dict passed to `begin_dialog`):
     ask        catalog key of the question (placeholder {max_mb} is filled)
     single     end as soon as one file is stored (default False: until "klar")
     reference  accept a typed text as where the file is filed instead (default False)
+    archives   accept ZIP files too, e.g. a platform's full export (default False)
 """
 
 from __future__ import annotations
@@ -48,6 +49,7 @@ class CollectFiles(Dialog):
         state["files"] = []
         state["single"] = bool(settings.get("single", False))
         state["reference"] = bool(settings.get("reference", False))
+        state["archives"] = bool(settings.get("archives", False))
         texts = Texts.for_locale(dc.context.activity.locale)
         await dc.context.send_activity(texts(str(settings["ask"]), max_mb=self._max_mb()))
         return Dialog.end_of_turn
@@ -65,10 +67,17 @@ class CollectFiles(Dialog):
         ]
         if attachments and self._s.records is not None:
             # Teams adds a text/html copy of every message; collect() ignores it.
-            stored, refused = await self._s.records.collect(dc.context)
+            stored, refused = await self._s.records.collect(
+                dc.context, archives=bool(state.get("archives"))
+            )
             files.extend(asdict(f) for f in stored)
             for name, code in refused:
-                reason = texts(f"uploads.reason_{code}", max_mb=self._max_mb())
+                key = (
+                    "archive_type"
+                    if code == "unsupported_type" and state.get("archives")
+                    else code
+                )
+                reason = texts(f"uploads.reason_{key}", max_mb=self._max_mb())
                 await dc.context.send_activity(texts("uploads.refused", name=name, reason=reason))
             if stored and state["single"]:
                 return await dc.end_dialog({"files": files, "reference": None})

@@ -481,6 +481,10 @@ class ClosingFlow:
                 return closing_card(replace(view, notice=texts("closing.not_open")), texts)
             if not view.export or not view.screenshots:
                 return closing_card(replace(view, notice=texts("closing.incomplete")), texts)
+            if tasks := await open_removal_tasks(session, closing.channel_id):
+                # R11: a withdrawal during closing: its posts are captured and removed first.
+                notice = texts("closing.removal_tasks_open", count=tasks)
+                return closing_card(replace(view, notice=notice), texts)
             channel = await session.get(ChannelRow, closing.channel_id)
             assert channel is not None and self._s.records is not None
             files = [
@@ -607,6 +611,9 @@ class ClosingFlow:
                 return closing_card(replace(view, notice=texts("closing.only_manager")), texts)
             if closing.status != "submitted":
                 return closing_card(replace(view, notice=texts("closing.not_submitted")), texts)
+            if tasks := await open_removal_tasks(session, channel.id):
+                notice = texts("closing.removal_tasks_open", count=tasks)
+                return closing_card(replace(view, notice=notice), texts)
             if not await change_status(session, channel, ChannelStatus.CLOSED, now, closed_at=now):
                 return closing_card(replace(view, notice=texts("closing.changed")), texts)
             closing.status = "confirmed"
@@ -758,7 +765,12 @@ class RecordsFilesDialog(ComponentDialog):
         step.values["options"] = options
         asks = {
             "capture": {"ask": "deletion.ask_capture", "single": True},
-            "export": {"ask": "closing.ask_export", "single": True, "reference": True},
+            "export": {
+                "ask": "closing.ask_export",
+                "single": True,
+                "reference": True,
+                "archives": True,
+            },
             "screenshot": {"ask": "closing.ask_screenshots"},
         }
         return await step.begin_dialog(FILES_ID, asks[options["purpose"]])

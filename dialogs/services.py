@@ -96,9 +96,10 @@ class Records(Protocol):
     """Takes files from the chat and builds documentation packages for the records (R12)."""
 
     async def collect(
-        self, turn_context: TurnContext
+        self, turn_context: TurnContext, *, archives: bool = False
     ) -> tuple[list[StoredUpload], list[tuple[str, str]]]:
-        """Stores the message's acceptable files; returns them and (filename, code) refusals."""
+        """Stores the message's acceptable files (ZIP too with `archives`); returns them and
+        (filename, code) refusals."""
         ...
 
     async def package(

@@ -205,9 +205,12 @@ async def test_r13_closing_walks_the_checklist_and_the_registry_is_told(
     early = card_of(await execute(story, EDITOR_A, "closing.submit", ids))
     assert "Både exporten och minst en skärmdump" in str(early)
 
-    # The export is filed elsewhere (a reference); two final screenshots come in the chat.
+    # The platform's export (a ZIP) and two final screenshots come in the chat.
     assert "väntar på filerna" in await click_for_message(story, EDITOR_A, "closing.export", ids)
-    await story.say(EDITOR_A, "G:/Fritid/Ugglan/instagram-export-2026.zip")
+    export = io.BytesIO()
+    with zipfile.ZipFile(export, "w") as archive:
+        archive.writestr("content/posts_1.json", '[{"title": "Sommarlov"}]')
+    await send_file(story, EDITOR_A, files, "instagram-export-2026.zip", export.getvalue(), "zip")
     assert "väntar på filerna" in await click_for_message(
         story, EDITOR_A, "closing.screenshots", ids
     )
@@ -226,7 +229,7 @@ async def test_r13_closing_walks_the_checklist_and_the_registry_is_told(
     index = archive.read("index.json").decode()
     assert name.endswith(".zip") and "instagram-export-2026.zip" in index
     assert "kanalkollen-closing-package/1" in index
-    assert sum(n.startswith("files/") for n in archive.namelist()) == 2
+    assert sum(n.startswith("files/") for n in archive.namelist()) == 3
 
     # Only the manager confirms; an editor's click changes nothing.
     confirm_id, confirm = next(
@@ -275,6 +278,11 @@ async def test_r13_closing_can_be_cancelled_and_the_channel_stays_active(story: 
     ids = {"closing_id": checklist["actions"][0]["data"]["closing_id"]}
     again = card_of(await execute(story, EDITOR_B, "closing.start", {"channel_id": str(channel)}))
     assert again["actions"][0]["data"]["closing_id"] == ids["closing_id"]  # one checklist
+    # The export may also be filed elsewhere: where it is, instead of the file.
+    assert "väntar på filerna" in await click_for_message(story, EDITOR_B, "closing.export", ids)
+    await story.say(EDITOR_B, "G:/Fritid/Ugglan/instagram-export-2026")
+    _, updated = story.last_card_to(EDITOR_B.conversation_id)
+    assert "G:/Fritid/Ugglan/instagram-export-2026" in str(updated)
     cancelled = card_of(await execute(story, EDITOR_B, "closing.cancel", ids))
     assert "Avslutet är avbrutet" in str(cancelled)
     async with story.bot.sessions() as session:

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import hashlib
+import io
 import logging
 import struct
+import zipfile
 import zlib
 from collections.abc import AsyncIterator
 from typing import Any
@@ -149,6 +151,27 @@ async def test_png_jpeg_and_pdf_sent_as_files_are_accepted(
     assert [r.authorization for r in server.requests] == [None, None, None]
     assert server.requests[0].query == {"tempauth": SAS}
     assert provider.calls == 0  # type: ignore[attr-defined]
+
+
+async def test_r13_a_zip_export_is_accepted_only_where_archives_are_asked_for(
+    server: FileServer, http: aiohttp.ClientSession
+) -> None:
+    archive = io.BytesIO()
+    with zipfile.ZipFile(archive, "w") as z:
+        z.writestr("posts/posts_1.json", "[]")
+    data = archive.getvalue()
+    url = server.serve("dl/export", data)
+
+    refused_uploads, refused = await collect(http, [file_attachment(url, "export.zip", "zip")])
+    accepted, errors = await collect(
+        http, [file_attachment(url, "instagram-export", "zip")], archives=True
+    )
+
+    assert refused_uploads == [] and codes(refused) == [("unsupported_type", "export.zip")]
+    assert errors == []
+    [upload] = accepted
+    assert upload.content_type == "application/zip" and upload.filename == "instagram-export.zip"
+    assert upload.data == data
 
 
 @pytest.mark.parametrize("content_type", ["image/*", "image/png", "image/jpeg"])
