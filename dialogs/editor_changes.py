@@ -31,7 +31,7 @@ from cards.i18n import Texts
 from dialogs.actor import Actor, known_person, may_decide, nominate_editor, record_by
 from dialogs.channel_views import person_name
 from dialogs.notify import queue_card, queue_email, queue_text, texts_for
-from dialogs.services import FlowServices
+from dialogs.services import FlowServices, NoDirectory
 from domain.channel_request import Platform, validate_address
 from domain.editors import EditorChange, decide_change, is_understaffed
 from domain.lifecycle import ChannelStatus
@@ -67,6 +67,7 @@ class EditorChangesFlow:
     def __init__(self, services: FlowServices) -> None:
         self._s = services
         self._checked: dict[int, datetime] = {}
+        self._cursor = 0
 
     # --- who may -------------------------------------------------------------------------------
 
@@ -494,32 +495,46 @@ class EditorChangesFlow:
         return result
 
     async def check_reachability(self, session: AsyncSession) -> int:
-        """Safety net: undeliverable editors, and accounts the directory reports disabled."""
+        """Safety net for the delivery hook (editors marked undeliverable in the last day), and
+        accounts the directory reports disabled: a slice of the editors per sweep, each asked
+        about at most once a day per instance."""
         now = self._s.clock.now()
-        rows = await session.execute(
-            select(ChannelEditorRow.person_id, PersonRow.undeliverable_at, PersonRow.aad_object_id)
+        live_editors = (
+            select(ChannelEditorRow.person_id)
             .join(ChannelRow, ChannelRow.id == ChannelEditorRow.channel_id)
-            .join(PersonRow, PersonRow.id == ChannelEditorRow.person_id)
             .where(ChannelEditorRow.status == EditorStatus.ACCEPTED)
             .where(ChannelRow.status.in_(LIVE_STATUSES))
-            .distinct()
+        )
+        recent = await session.scalars(
+            select(PersonRow.id)
+            .where(PersonRow.undeliverable_at >= now - timedelta(days=1))
+            .where(PersonRow.id.in_(live_editors))
         )
         asked = 0
-        checks = 0
-        for person_id, undeliverable_at, aad in rows:
-            if undeliverable_at is not None:
-                asked += await self.unreachable(session, person_id, now)
+        for person_id in list(recent):
+            asked += await self.unreachable(session, person_id, now)
+        if isinstance(self._s.directory, NoDirectory):
+            return asked
+        batch = list(
+            await session.scalars(
+                select(PersonRow)
+                .where(PersonRow.id.in_(live_editors))
+                .where(PersonRow.id > self._cursor)
+                .where(PersonRow.undeliverable_at.is_(None))
+                .where(PersonRow.aad_object_id.is_not(None))
+                .order_by(PersonRow.id)
+                .limit(DIRECTORY_CHECKS_PER_SWEEP)
+            )
+        )
+        # Keyset paging round the editors; back to the start after the last slice.
+        self._cursor = batch[-1].id if len(batch) == DIRECTORY_CHECKS_PER_SWEEP else 0
+        for person in batch:
+            last = self._checked.get(person.id)
+            if last is not None and now - last < DIRECTORY_CHECK_EVERY:
                 continue
-            last = self._checked.get(person_id)
-            if not aad or (last and now - last < DIRECTORY_CHECK_EVERY):
-                continue
-            if checks >= DIRECTORY_CHECKS_PER_SWEEP:
-                continue
-            checks += 1
-            self._checked[person_id] = now
-            person = await session.get(PersonRow, person_id)
-            assert person is not None
-            found = await self._s.directory.person(person.tenant_id, aad)
+            self._checked[person.id] = now
+            assert person.aad_object_id is not None
+            found = await self._s.directory.person(person.tenant_id, person.aad_object_id)
             if found is not None and not found.enabled:
-                asked += await self.unreachable(session, person_id, now, reason="disabled")
+                asked += await self.unreachable(session, person.id, now, reason="disabled")
         return asked
