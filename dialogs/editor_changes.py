@@ -505,14 +505,20 @@ class EditorChangesFlow:
             .where(ChannelEditorRow.status == EditorStatus.ACCEPTED)
             .where(ChannelRow.status.in_(LIVE_STATUSES))
         )
-        recent = await session.scalars(
-            select(PersonRow.id)
-            .where(PersonRow.undeliverable_at >= now - timedelta(days=1))
-            .where(PersonRow.id.in_(live_editors))
+        # The few people marked lately first (ix_people_undeliverable), then which are editors.
+        recent = list(
+            await session.scalars(
+                select(PersonRow.id).where(PersonRow.undeliverable_at >= now - timedelta(days=1))
+            )
         )
         asked = 0
-        for person_id in list(recent):
-            asked += await self.unreachable(session, person_id, now)
+        if recent:
+            for person_id in list(
+                await session.scalars(
+                    live_editors.where(ChannelEditorRow.person_id.in_(recent)).distinct()
+                )
+            ):
+                asked += await self.unreachable(session, person_id, now)
         if isinstance(self._s.directory, NoDirectory):
             return asked
         batch = list(

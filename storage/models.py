@@ -66,6 +66,8 @@ class PersonRow(Base):
     __table_args__ = (
         UniqueConstraint("tenant_id", "aad_object_id", name="uq_people_tenant_aad"),
         Index("ix_people_email", "tenant_id", "email"),
+        # R3: the reachability sweep looks for editors marked undeliverable lately.
+        Index("ix_people_undeliverable", "undeliverable_at"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

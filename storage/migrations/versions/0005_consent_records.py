@@ -165,6 +165,9 @@ def upgrade() -> None:
         batch_op.create_foreign_key('fk_channel_editors_removed_by', 'people', ['removed_by_person_id'], ['id'])
         batch_op.create_foreign_key('fk_channel_editors_replaces', 'channel_editors', ['replaces_editor_id'], ['id'])
 
+    with op.batch_alter_table('people', schema=None) as batch_op:
+        batch_op.create_index('ix_people_undeliverable', ['undeliverable_at'], unique=False)
+
     with op.batch_alter_table('channels', schema=None) as batch_op:
         batch_op.add_column(sa.Column('understaffed_since', sa.DateTime(timezone=True), nullable=True))
         batch_op.add_column(sa.Column('closed_at', sa.DateTime(timezone=True), nullable=True))
@@ -172,6 +175,9 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    with op.batch_alter_table('people', schema=None) as batch_op:
+        batch_op.drop_index('ix_people_undeliverable')
+
     with op.batch_alter_table('channels', schema=None) as batch_op:
         batch_op.drop_column('closed_at')
         batch_op.drop_column('understaffed_since')
