@@ -5,7 +5,9 @@ from __future__ import annotations
 
 from datetime import timedelta
 from typing import Any
+from urllib.parse import urlsplit
 
+import aiohttp
 import pytest
 from sqlalchemy import select
 
@@ -180,6 +182,20 @@ async def test_r9_r10_guardians_written_consent_uploaded_publishes_and_is_regist
         _, register = story.last_card_to(user.conversation_id)
         assert "Elev 7B:3" in str(register) and address in str(register)
         assert any(a["type"] == "Action.OpenUrl" for a in register["actions"])
+
+    # The CSV for the unit: UTF-8 with BOM, ';'-separated, behind the signed link.
+    link = next(a["url"] for a in register["actions"] if a["type"] == "Action.OpenUrl")
+    parts = urlsplit(link)
+    async with (
+        aiohttp.ClientSession() as http,
+        http.get(f"{story.bot.url}{parts.path}?{parts.query}") as response,
+    ):
+        assert response.status == 200
+        data = await response.read()
+    assert data.startswith("\ufeff".encode())
+    rows = data.decode("utf-8-sig").splitlines()
+    assert rows[0].startswith("Nummer;Kanal;Person") and "Elev 7B:3" in rows[1]
+    assert address in rows[1] and "Vårdnadshavare A" in rows[1]
 
 
 async def test_r9_another_user_cannot_see_or_touch_the_channels_consents(
