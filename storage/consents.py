@@ -147,7 +147,13 @@ async def posts_without_address(
     session: AsyncSession, checked_before: datetime, limit: int
 ) -> list[ConsentCheckRow]:
     """Published checks with consents whose post address was never given nor asked again."""
-    relies = select(ConsentCheckConsentRow.check_id)
+    # EXISTS per candidate (the links' primary key starts with check_id), so the scan stops at
+    # the limit instead of reading every link first.
+    relies = (
+        select(ConsentCheckConsentRow.check_id)
+        .where(ConsentCheckConsentRow.check_id == ConsentCheckRow.id)
+        .exists()
+    )
     rows = await session.scalars(
         select(ConsentCheckRow)
         .join(ChannelRow, ChannelRow.id == ConsentCheckRow.channel_id)
@@ -155,7 +161,7 @@ async def posts_without_address(
         .where(ConsentCheckRow.post_recorded_at.is_(None))
         .where(ConsentCheckRow.checked_at <= checked_before)
         .where(ConsentCheckRow.post_reminders == 0)
-        .where(ConsentCheckRow.id.in_(relies))
+        .where(relies)
         .where(ChannelRow.status == ChannelStatus.ACTIVE.value)
         .order_by(ConsentCheckRow.checked_at, ConsentCheckRow.id)
         .limit(limit)

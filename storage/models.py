@@ -17,6 +17,7 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -344,13 +345,24 @@ class ConsentRow(Base):
     details: Mapped[dict[str, Any]] = mapped_column(default=dict)
 
 
+POST_PENDING = "outcome = 'publish' AND post_recorded_at IS NULL AND post_reminders = 0"
+
+
 class ConsentCheckRow(Base):
     """One consent check before publishing (R9, R10), its outcome and the post's address."""
 
     __tablename__ = "consent_checks"
     __table_args__ = (
         Index("ix_consent_checks_channel", "channel_id"),
-        Index("ix_consent_checks_post", "outcome", "post_recorded_at", "checked_at"),
+        # The post-address reminder sweep reads the posts still without an address, oldest
+        # first; a partial index keeps that small whatever the register's size.
+        Index(
+            "ix_consent_checks_post",
+            "checked_at",
+            "id",
+            postgresql_where=text(POST_PENDING),
+            sqlite_where=text(POST_PENDING),
+        ),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

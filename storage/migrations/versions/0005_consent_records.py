@@ -16,6 +16,9 @@ down_revision = '0004'
 branch_labels = None
 depends_on = None
 
+# The posts still without an address (ix_consent_checks_post is partial).
+POST_PENDING = "outcome = 'publish' AND post_recorded_at IS NULL AND post_reminders = 0"
+
 
 def upgrade() -> None:
     op.create_table('evidence_files',
@@ -78,7 +81,13 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('consent_checks', schema=None) as batch_op:
         batch_op.create_index('ix_consent_checks_channel', ['channel_id'], unique=False)
-        batch_op.create_index('ix_consent_checks_post', ['outcome', 'post_recorded_at', 'checked_at'], unique=False)
+        batch_op.create_index(
+            'ix_consent_checks_post',
+            ['checked_at', 'id'],
+            unique=False,
+            postgresql_where=sa.text(POST_PENDING),
+            sqlite_where=sa.text(POST_PENDING),
+        )
 
     op.create_table('consents',
     sa.Column('id', sa.Integer(), nullable=False),
