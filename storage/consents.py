@@ -6,12 +6,13 @@ from collections import defaultdict
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, or_, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.lifecycle import ChannelStatus
 from storage.channels import EditorStatus
 from storage.models import (
+    POST_PENDING,
     ChannelEditorRow,
     ChannelRow,
     ConsentCheckConsentRow,
@@ -146,23 +147,31 @@ async def open_removal_tasks(session: AsyncSession, channel_id: int) -> int:
 async def posts_without_address(
     session: AsyncSession, checked_before: datetime, limit: int
 ) -> list[ConsentCheckRow]:
-    """Published checks with consents whose post address was never given nor asked again."""
-    # EXISTS per candidate (the links' primary key starts with check_id), so the scan stops at
-    # the limit instead of reading every link first.
+    """Published checks with consents whose post address was never given nor asked again.
+
+    Driven by the partial index ix_consent_checks_post in (checked_at, id) order; the channel
+    and the links are checked per candidate (EXISTS on their keys), so the scan stops at the
+    limit whatever the register's size.
+    """
     relies = (
         select(ConsentCheckConsentRow.check_id)
         .where(ConsentCheckConsentRow.check_id == ConsentCheckRow.id)
         .exists()
     )
+    live = (
+        select(ChannelRow.id)
+        .where(ChannelRow.id == ConsentCheckRow.channel_id)
+        .where(ChannelRow.status == ChannelStatus.ACTIVE.value)
+        .exists()
+    )
     rows = await session.scalars(
         select(ConsentCheckRow)
-        .join(ChannelRow, ChannelRow.id == ConsentCheckRow.channel_id)
-        .where(ConsentCheckRow.outcome == "publish")
-        .where(ConsentCheckRow.post_recorded_at.is_(None))
+        # The partial index's own predicate, as literal SQL: SQLite uses a partial index only
+        # when the query's terms match it, and a bound parameter never does.
+        .where(text(f"consent_checks.{POST_PENDING.replace(' AND ', ' AND consent_checks.')}"))
         .where(ConsentCheckRow.checked_at <= checked_before)
-        .where(ConsentCheckRow.post_reminders == 0)
         .where(relies)
-        .where(ChannelRow.status == ChannelStatus.ACTIVE.value)
+        .where(live)
         .order_by(ConsentCheckRow.checked_at, ConsentCheckRow.id)
         .limit(limit)
     )
