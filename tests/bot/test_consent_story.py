@@ -36,6 +36,7 @@ from tests.bot.active_story import (
 from tests.bot.channel_story import Story
 from tests.conftest import BotFactory
 from tests.support.connector_emulator import ConnectorEmulator
+from tests.support.factories import make_submit
 from tests.support.file_server import FileServer
 from tests.support.smtp_sink import SmtpSink
 
@@ -324,3 +325,48 @@ async def test_consent_check_speaks_english_from_the_locale(story: Story):
         )
     )
     assert "Stop. Do not publish yet." in str(outcome)
+
+
+async def test_r9_a_client_without_universal_actions_checks_consent_with_action_submit(
+    story: Story, files: FileServer
+):
+    await story.say(EDITOR_A, "samtycke")
+    form_id, _ = story.last_card_to(EDITOR_A.conversation_id)
+    channel = await channel_id(story)
+
+    # A stop: the clicked form is replaced in place, as Action.Execute would have done.
+    status, _ = await story.bot.post(
+        make_submit(
+            {"verb": "consent.check", **child(channel, form="none")},
+            user=EDITOR_A,
+            service_url=story.emulator.service_url,
+            reply_to_id=form_id,
+        )
+    )
+    assert status == 200
+    await story.emulator.wait_for(lambda e: any(u.activity_id == form_id for u in e.updates))
+    current = story.emulator.current(EDITOR_A.conversation_id, form_id)
+    assert current is not None and "Stopp" in str(current)
+
+    # Written consent with the form sent in the chat works the same way.
+    await story.say(EDITOR_A, "samtycke")
+    second_id, _ = story.last_card_to(EDITOR_A.conversation_id)
+    await story.bot.post(
+        make_submit(
+            {
+                "verb": "consent.check",
+                **child(channel, form="written", guardian="Vårdnadshavare A"),
+            },
+            user=EDITOR_A,
+            service_url=story.emulator.service_url,
+            reply_to_id=second_id,
+        )
+    )
+    await story.emulator.wait_for(
+        lambda e: any(
+            "underskrivna samtycket för Elev 7B:3" in t for t in e.texts(EDITOR_A.conversation_id)
+        )
+    )
+    await send_file(story, EDITOR_A, files, "samtycke.pdf", b"%PDF-1.4\n%test\n", "pdf")
+    _, outcome = story.last_card_to(EDITOR_A.conversation_id)
+    assert "Du kan publicera" in str(outcome)
