@@ -192,9 +192,12 @@ class WithdrawalFlow:
     async def _send(
         self, session: AsyncSession, task: RemovalTaskRow, now: datetime, reminder: bool = False
     ) -> None:
+        views: dict[str, RemovalTaskView] = {}  # one view per language, not per editor
         for person in await self._recipients(session, task.channel_id):
             texts = texts_for(person)
-            view = await self._view(session, task, texts)
+            if texts.language not in views:
+                views[texts.language] = await self._view(session, task, texts)
+            view = views[texts.language]
             if reminder:
                 view = replace(view, reminder=texts("removal.reminder"))
             await queue_card(
