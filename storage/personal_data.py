@@ -32,6 +32,7 @@ from typing import Any
 from sqlalchemy import delete, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from domain.outbox import OutboxStatus
 from storage.audit import record_event
 from storage.models import (
     AuditEventRow,
@@ -51,6 +52,7 @@ from storage.models import (
 )
 
 ERASED = "[raderad]"
+WAITING = (OutboxStatus.PENDING.value, OutboxStatus.SENDING.value)
 
 
 class UnknownTarget(LookupError):
@@ -166,6 +168,12 @@ async def _person(session: AsyncSession, person: PersonRow) -> dict[str, Any]:
     rounds = await session.scalars(
         select(DocumentationRoundRow).where(DocumentationRoundRow.completed_by_person_id == pid)
     )
+    removals = await session.scalars(
+        select(RemovalTaskRow).where(RemovalTaskRow.completed_by_person_id == pid)
+    )
+    withdrawn = await session.scalars(
+        select(ConsentRow.id).where(ConsentRow.withdrawn_by_person_id == pid)
+    )
     audit = await session.scalars(
         select(AuditEventRow)
         .where(
@@ -247,6 +255,11 @@ async def _person(session: AsyncSession, person: PersonRow) -> dict[str, Any]:
             for c in checks
         ],
         "consents_recorded": [c.id for c in recorded],
+        "consents_withdrawn": list(withdrawn),
+        "removal_tasks_done": [
+            {"id": t.id, "channel_id": t.channel_id, "completed_at": _iso(t.completed_at)}
+            for t in removals
+        ],
         "files_uploaded": [_file(f) for f in uploads],
         "documentation_rounds": [
             {"id": r.id, "channel_id": r.channel_id, "completed_at": _iso(r.completed_at)}
@@ -395,17 +408,19 @@ async def _erase_person(
     conversations = await _conversations(session, pid)
     conversation_ids = [c.conversation_id for c in conversations]
     states = _state_keys(conversations)
-    pending = list(
-        await session.scalars(
-            select(OutboxRow.id)
-            .where(OutboxRow.recipient_person_id == pid)
-            .where(OutboxRow.status.in_(["pending", "sending"]))
+    messages = list(
+        await session.execute(
+            select(OutboxRow.id, OutboxRow.status).where(OutboxRow.recipient_person_id == pid)
         )
     )
+    pending = [m for m, status in messages if status in WAITING]
+    delivered = [m for m, status in messages if status not in WAITING]
     report.removed += [
         f"person {pid}: name, e-mail, Teams ids and language",
         f"{len(conversations)} conversation reference(s) and the dialog state of those chats",
         f"{len(pending)} pending message(s) to the person (cancelled)",
+        f"the content of {len(delivered)} message(s) already sent to the person "
+        "(the date and kind stay)",
     ]
     if dry_run:
         return
@@ -422,7 +437,12 @@ async def _erase_person(
         await session.execute(
             update(OutboxRow)
             .where(OutboxRow.id.in_(pending))
-            .values(status="cancelled", last_error="person erased", payload={})
+            .values(status=OutboxStatus.CANCELLED.value, last_error="person erased", payload={})
+        )
+    if delivered:
+        # A copy of a card or text shown in their chat is not a record; the decision is.
+        await session.execute(
+            update(OutboxRow).where(OutboxRow.id.in_(delivered)).values(payload={}, result=None)
         )
     person.name = None
     person.email = None

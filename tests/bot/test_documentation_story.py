@@ -6,11 +6,8 @@ from __future__ import annotations
 
 import asyncio
 import io
-import struct
 import zipfile
-import zlib
-from datetime import date, datetime, timedelta
-from typing import Any
+from datetime import date, timedelta
 
 import pytest
 from sqlalchemy import select
@@ -28,6 +25,10 @@ from storage.models import (
     DocumentationRoundRow,
     OutboxRow,
 )
+from tests.bot.active_story import at, png
+from tests.bot.active_story import cards_to as _reminders
+from tests.bot.active_story import settled as _settled
+from tests.bot.active_story import sweep as _sweep
 from tests.bot.channel_story import Story
 from tests.conftest import BotFactory
 from tests.support.cli import run_kanalkollen
@@ -46,32 +47,6 @@ RECORDS = "registrator@stad.example"
 def bot_database_url(database_url: str) -> str:
     """These stories run on SQLite and on PostgreSQL."""
     return database_url
-
-
-def png(width: int = 4) -> bytes:
-    """A tiny valid PNG."""
-
-    def chunk(kind: bytes, data: bytes) -> bytes:
-        return (
-            struct.pack(">I", len(data))
-            + kind
-            + data
-            + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
-        )
-
-    raw = b"".join(b"\x00" + b"\xff\x00\x00" * width for _ in range(width))
-    header = struct.pack(">IIBBBBB", width, width, 8, 2, 0, 0, 0)
-    return (
-        b"\x89PNG\r\n\x1a\n"
-        + chunk(b"IHDR", header)
-        + chunk(b"IDAT", zlib.compress(raw))
-        + chunk(b"IEND", b"")
-    )
-
-
-def at(day: date, hour: int = 10) -> datetime:
-    """A moment in Stockholm office hours."""
-    return datetime(day.year, day.month, day.day, hour, tzinfo=ORGANISATION_ZONE)
 
 
 @pytest.fixture
@@ -109,40 +84,6 @@ async def story(
         await story.say(user, "hej")
     story.emulator.reset()
     return story
-
-
-async def _sweep(story: Story, clock: FixedClock, moment: datetime) -> dict[str, int]:
-    """Runs the scheduler as of a moment and waits until what is due has been delivered."""
-    clock.set(moment)
-    queued = await story.bot.app[SCHEDULER].run_once()
-    await _settled(story, moment)
-    return queued
-
-
-async def _settled(story: Story, moment: datetime) -> None:
-    """Waits until no outbox row is due or being sent (the delivery loop runs by itself)."""
-    for _ in range(250):
-        await story.bot.deliver()
-        async with story.bot.sessions() as session:
-            busy = (
-                await session.scalars(
-                    select(OutboxRow.id)
-                    .where(OutboxRow.status.in_(["pending", "sending"]))
-                    .where(OutboxRow.due_at <= moment)
-                )
-            ).all()
-        if not busy:
-            return
-        await asyncio.sleep(0.02)
-    raise AssertionError(f"outbox rows {busy} still due")
-
-
-def _reminders(story: Story, user: Any) -> list[tuple[str, dict[str, Any]]]:
-    return [
-        (r.result_id or "", (r.body or {})["attachments"][0]["content"])
-        for r in story.emulator.sent
-        if r.conversation_id == user.conversation_id and (r.body or {}).get("attachments")
-    ]
 
 
 async def test_r12_remind_document_and_done_for_every_editor(
