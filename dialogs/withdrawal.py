@@ -20,7 +20,7 @@ from botbuilder.dialogs import (
     WaterfallDialog,
     WaterfallStepContext,
 )
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from cards.consent import Option
@@ -60,6 +60,7 @@ from storage.models import (
     PersonRow,
     RemovalTaskRow,
 )
+from storage.removals import posts_per_consent
 
 DIALOG_ID = "removal.capture"
 FILES_ID = "removal.capture.files"
@@ -84,6 +85,8 @@ class WithdrawalFlow:
         texts = actor.texts
         channels = await visible_channels(session, actor.person.id)
         names = {c.id: c.name for c in channels}
+        consents = await consents_of(session, list(names), status=ACTIVE, limit=100)
+        posts = await posts_per_consent(session, [c.id for c in consents])
         return tuple(
             Option(
                 str(c.id),
@@ -92,9 +95,10 @@ class WithdrawalFlow:
                     subject=c.subject,
                     channel=names[c.channel_id],
                     recorded=day(texts, c.recorded_at.date()),
+                    posts=posts.get(c.id, 0),
                 ),
             )
-            for c in await consents_of(session, list(names), status=ACTIVE, limit=100)
+            for c in consents
         )
 
     async def form(self, actor: Actor) -> dict[str, Any] | str:
@@ -135,10 +139,23 @@ class WithdrawalFlow:
                 return withdraw_form_card(
                     replace(view, done=texts("withdrawal.already", subject=consent.subject)), texts
                 )
-            consent.status = WITHDRAWN
-            consent.withdrawn_at = now
-            consent.withdrawn_by_person_id = actor.person.id
-            consent.withdrawal_note = note or None
+            # Claimed with a conditional update: of two editors withdrawing at once, one wins.
+            claimed = await session.execute(
+                update(ConsentRow)
+                .where(ConsentRow.id == consent.id, ConsentRow.status == ACTIVE)
+                .values(
+                    status=WITHDRAWN,
+                    withdrawn_at=now,
+                    withdrawn_by_person_id=actor.person.id,
+                    withdrawal_note=note or None,
+                )
+                .execution_options(synchronize_session=False)
+            )
+            if getattr(claimed, "rowcount", 0) != 1:
+                return withdraw_form_card(
+                    replace(view, done=texts("withdrawal.already", subject=consent.subject)), texts
+                )
+            await session.refresh(consent)
             record_by(
                 session,
                 actor,

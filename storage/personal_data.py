@@ -1,10 +1,12 @@
 """Personal data: everything stored about a person or a consent subject, and its erasure.
 
-`kanalkollen person export ID` and `kanalkollen person erase ID` use this module.
+`kanalkollen person export ID` and `kanalkollen person erase ID [--dry-run]` use this module
+(`--dry-run` only reports what erasure would do).
 
 What erasure removes (not public records, only needed to reach or serve the person):
 - conversation references, the bot's dialog state of their chats and the card copies posted
-  there, pending messages to them (cancelled); their name, e-mail, Teams id and language
+  there, pending messages to them (cancelled) and the content of those already sent (a copy of
+  what their chat shows, not a record); their name, e-mail, Teams id and language
   (the people row stays as an anonymous tombstone, because the rows below point to it);
 - for a consent subject: the name or reference and the guardian's name on withdrawn consents,
   and the withdrawal note.

@@ -110,12 +110,14 @@ async def test_person_erase_anonymises_the_person_and_keeps_public_records(
 ):
     await consent_with_form(story, files)
 
+    # --dry-run only says what erasure would do.
     code, out, err = await cli(story, tmp_path, "erase", EDITOR_A.aad_object_id, "--dry-run")
     assert code == 0 and "would remove" in out
     async with story.bot.sessions() as session:
         assert (
             await session.scalars(select(PersonRow).where(PersonRow.email == EDITOR_A.email))
         ).one()
+        assert "person.erased" not in (await session.scalars(select(AuditEventRow.action))).all()
 
     code, out, err = await cli(story, tmp_path, "erase", EDITOR_A.aad_object_id)
 

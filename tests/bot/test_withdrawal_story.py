@@ -3,6 +3,7 @@ removal task for every editor, done only after a capture of the post is kept."""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 from typing import Any
 
@@ -11,7 +12,14 @@ from sqlalchemy import select
 
 from domain.clock import FixedClock
 from storage.consents import open_removal_tasks
-from storage.models import AuditEventRow, ConsentRow, EvidenceFileRow, RemovalTaskRow
+from storage.models import (
+    AuditEventRow,
+    ConsentCheckConsentRow,
+    ConsentCheckRow,
+    ConsentRow,
+    EvidenceFileRow,
+    RemovalTaskRow,
+)
 from tests.bot.active_story import (
     EDITOR_A,
     EDITOR_B,
@@ -104,7 +112,7 @@ async def test_r9_r11_withdrawal_gives_every_editor_a_task_done_only_after_a_cap
 
     await story.say(EDITOR_B, "återkalla samtycke")
     _, form = story.last_card_to(EDITOR_B.conversation_id)
-    assert "Elev 7B:3" in str(form)
+    assert "Elev 7B:3" in str(form) and "2 inlägg" in str(form)  # the posts it reaches
     done = card_of(
         await execute(
             story, EDITOR_B, "consent.withdraw", {"consent_id": str(consent_id), "note": "Mejl"}
@@ -174,6 +182,29 @@ async def test_r9_r11_withdrawal_gives_every_editor_a_task_done_only_after_a_cap
     assert "redan återkallat" in str(twice)
 
 
+async def test_r9_two_editors_withdrawing_at_once_make_one_withdrawal(
+    story: Story, clock: FixedClock
+):
+    consent_id = await published_twice(story)
+    answers = await asyncio.gather(
+        *(
+            execute(story, user, "consent.withdraw", {"consent_id": str(consent_id)})
+            for user in (EDITOR_A, EDITOR_B)
+        )
+    )
+    texts = sorted(str(card_of(answer)) for answer in answers)
+    assert sum("är återkallat. 2 inlägg" in text for text in texts) == 1
+    assert sum("redan återkallat" in text for text in texts) == 1
+    async with story.bot.sessions() as session:
+        tasks = (await session.scalars(select(RemovalTaskRow))).all()
+        withdrawals = (
+            await session.scalars(
+                select(AuditEventRow).where(AuditEventRow.action == "consent.withdrawn")
+            )
+        ).all()
+    assert len(tasks) == 2 and len(withdrawals) == 1
+
+
 async def test_r9_only_editors_and_the_manager_may_withdraw_or_act_on_tasks(story: Story):
     consent_id = await published_twice(story)
     await story.say(OUTSIDER, "återkalla samtycke")
@@ -218,6 +249,47 @@ async def test_r11_open_tasks_remind_the_editors_then_reach_the_manager(
     assert len(manager_cards()) == 2
     await sweep(story, clock, start + timedelta(days=8, hours=1))
     assert len(manager_cards()) == 2  # told once per task
+
+
+async def test_r11_a_post_without_an_address_still_gets_a_task(story: Story, clock: FixedClock):
+    """The register as another flow writes it: a consent and a check whose address is unknown."""
+    channel = await channel_id(story)
+    now = clock.now()
+    async with story.bot.sessions.begin() as session:
+        consent = ConsentRow(
+            channel_id=channel,
+            subject="Elev 9C:1",
+            minor=False,
+            scope="several_contexts",
+            form="written",
+            status="active",
+            recorded_at=now,
+            details={},
+        )
+        check = ConsentCheckRow(
+            channel_id=channel, answers={}, outcome="publish", checked_at=now, post_address=None
+        )
+        session.add_all([consent, check])
+        await session.flush()
+        session.add(ConsentCheckConsentRow(check_id=check.id, consent_id=consent.id))
+        consent_id = consent.id
+
+    await story.say(EDITOR_A, "återkalla samtycke")
+    _, form = story.last_card_to(EDITOR_A.conversation_id)
+    assert "Elev 9C:1" in str(form) and "1 inlägg" in str(form)
+    await execute(story, EDITOR_A, "consent.withdraw", {"consent_id": str(consent_id)})
+    await settled(story, now)
+
+    for user in (EDITOR_A, EDITOR_B):
+        [(_, task)] = removal_cards(story, user)
+        assert "Adressen är inte känd" in str(task)
+    # Another user's click on the task changes nothing.
+    data = task["actions"][0]["data"]
+    status, body = await story.bot.post(_execute_raw(story, OUTSIDER, "removal.done", data, None))
+    assert status == 200 and body["value"] == "Du får inte göra det här."
+    async with story.bot.sessions() as session:
+        [row] = (await session.scalars(select(RemovalTaskRow))).all()
+    assert (row.post_address, row.status) == (None, "open")
 
 
 def _execute_raw(

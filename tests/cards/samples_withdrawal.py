@@ -25,7 +25,7 @@ _TASK = RemovalTaskView(
 )
 _FORM = WithdrawFormView(
     consents=tuple(
-        Option(str(i), f"Elev {i} {'x' * 150} (Fritidsgården Ugglan, 3 mars 2026)")
+        Option(str(i), f"Elev {i} {'x' * 150} (Fritidsgården Ugglan, 3 mars 2026, 2 inlägg)")
         for i in range(100)
     ),
     value="3",
