@@ -6,10 +6,10 @@ import logging
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from http import HTTPStatus
-from typing import Any, ClassVar
+from typing import Any
 
-from botbuilder.core import MessageFactory, TurnContext
-from botbuilder.schema import AdaptiveCardInvokeResponse, Attachment
+from microsoft_agents.activity import Attachment
+from microsoft_agents.hosting.core import MessageFactory, TurnContext
 
 from cards.actions import CardAction
 from cards.common import ADAPTIVE_CARD_CONTENT_TYPE
@@ -40,19 +40,6 @@ class ActionResult:
     message: str | None = None
 
 
-class MessageInvokeResponse(AdaptiveCardInvokeResponse):  # type: ignore[misc]
-    """An invoke response whose value is a message text, not a card.
-
-    The SDK types `value` as a JSON object, so a message (a string, as Teams expects for
-    `application/vnd.microsoft.activity.message`) would fail to serialise.
-    """
-
-    _attribute_map: ClassVar[dict[str, dict[str, str]]] = {
-        **AdaptiveCardInvokeResponse._attribute_map,
-        "value": {"key": "value", "type": "str"},
-    }
-
-
 VerbHandler = Callable[[ActionContext], Awaitable[ActionResult]]
 
 
@@ -70,16 +57,20 @@ class ActionRouter:
             return ActionResult(message=context.texts("errors.unknown_action"))
         return await handler(context)
 
-    async def execute(self, context: ActionContext) -> AdaptiveCardInvokeResponse:
-        """Answers an Action.Execute invoke with a card or a message."""
+    async def execute(self, context: ActionContext) -> dict[str, Any]:
+        """Answers an Action.Execute invoke with a card or a message (the invoke's body)."""
         result = await self.dispatch(context)
         if result.card is not None:
-            return AdaptiveCardInvokeResponse(
-                status_code=HTTPStatus.OK, type=ADAPTIVE_CARD_CONTENT_TYPE, value=result.card
-            )
-        return MessageInvokeResponse(
-            status_code=HTTPStatus.OK, type=MESSAGE_CONTENT_TYPE, value=result.message or ""
-        )
+            return {
+                "statusCode": HTTPStatus.OK.value,
+                "type": ADAPTIVE_CARD_CONTENT_TYPE,
+                "value": result.card,
+            }
+        return {
+            "statusCode": HTTPStatus.OK.value,
+            "type": MESSAGE_CONTENT_TYPE,
+            "value": result.message or "",
+        }
 
     async def submit(self, context: ActionContext) -> None:
         """Answers an Action.Submit (clients without Universal Actions) the same way."""

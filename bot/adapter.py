@@ -1,69 +1,195 @@
-"""The Bot Framework CloudAdapter, authenticated from settings."""
+"""The Agents SDK CloudAdapter, with our own connector factory and turn-error handler.
+
+What is ours and why:
+
+- `ConnectorFactory` gives every connector client a view of one `aiohttp.ClientSession` that
+  lives as long as the process (the SDK's factory opens and closes a session per turn).
+- In local mode (no app id) it sends no token at all. The SDK's factory asks MSAL for one
+  whenever the claims are not anonymous, and the claims it builds itself for proactive calls
+  never are, so `continue_conversation` and `create_conversation` fail with
+  "TENANT_ID is not set" without an app registration.
+- The bot signs no user in, so the per-turn user-token client (another HTTP session a turn)
+  is replaced by one that refuses every call.
+- The SDK's default turn-error handler sends the exception text to the user; ours logs it and
+  says something polite, in the user's language, once.
+"""
 
 from __future__ import annotations
 
 import logging
-from types import SimpleNamespace
+from collections.abc import Callable
+from functools import partialmethod
+from typing import Any
 
-from botbuilder.core import TurnContext
-from botbuilder.integration.aiohttp import (
-    CloudAdapter,
-    ConfigurationBotFrameworkAuthentication,
+import aiohttp
+from microsoft_agents.activity import ActivityTypes
+from microsoft_agents.authentication.msal import MsalAuth
+from microsoft_agents.hosting.aiohttp import CloudAdapter
+from microsoft_agents.hosting.core import ChannelServiceClientFactoryBase, TurnContext
+from microsoft_agents.hosting.core.authorization import (
+    AgentAuthConfiguration,
+    AuthTypes,
+    ClaimsIdentity,
 )
-from botbuilder.schema import ActivityTypes
-from botframework.connector.auth import (
-    BotFrameworkAuthentication,
-    ManagedIdentityServiceClientCredentialsFactory,
-    PasswordServiceClientCredentialFactory,
-    ServiceClientCredentialsFactory,
-)
+from microsoft_agents.hosting.core.connector import UserTokenClientBase
+from microsoft_agents.hosting.core.connector.teams import TeamsConnectorClient
+from yarl import URL
 
 from bot.settings import Settings
 from cards.i18n import Texts
 
 log = logging.getLogger(__name__)
 
+# Teams waits about 15 s for the answer to its POST; a reply inside a turn gives up well before.
+CONNECTOR_TIMEOUT = aiohttp.ClientTimeout(total=10, sock_connect=5)
 
-def _credentials(settings: Settings) -> ServiceClientCredentialsFactory:
-    """Chooses how the bot proves itself to the Bot Connector (none in local mode)."""
-    if settings.local_mode:
-        # No app id: inbound authentication is off and outbound calls carry no token.
-        return PasswordServiceClientCredentialFactory(None, None)
+
+def auth_configuration(settings: Settings) -> AgentAuthConfiguration:
+    """The SDK's view of our app registration (inbound JWT checks, outbound tokens)."""
     if settings.app_type == "UserAssignedMSI":
-        return ManagedIdentityServiceClientCredentialsFactory(settings.app_id)
+        auth_type = AuthTypes.user_managed_identity
+    else:
+        auth_type = AuthTypes.client_secret
     tenant = settings.app_tenant_id if settings.app_type == "SingleTenant" else None
-    return PasswordServiceClientCredentialFactory(settings.app_id, settings.app_password, tenant)
-
-
-def build_authentication(settings: Settings) -> BotFrameworkAuthentication:
-    """Builds the SDK's authentication, which validates every inbound JWT."""
-    configuration = SimpleNamespace(
-        APP_ID=settings.app_id, APP_TYPE=settings.app_type, APP_TENANTID=settings.app_tenant_id
-    )
-    return ConfigurationBotFrameworkAuthentication(
-        configuration, credentials_factory=_credentials(settings)
+    return AgentAuthConfiguration(
+        auth_type=auth_type,
+        client_id=settings.app_id or None,
+        tenant_id=tenant or ("botframework.com" if settings.app_type == "MultiTenant" else None),
+        client_secret=settings.app_password or None,
+        anonymous_allowed=settings.local_mode,
     )
 
 
-def build_adapter(authentication: BotFrameworkAuthentication) -> CloudAdapter:
-    """Creates the adapter with an error handler that logs and answers politely."""
-    adapter = CloudAdapter(authentication)
+class _BoundSession:
+    """The shared HTTP session as one connector client sees it: its base URL, its headers.
 
-    async def on_turn_error(context: TurnContext, error: Exception) -> None:
-        log.error(
-            "turn failed: activity type=%s id=%s: %r",
-            context.activity.type,
-            context.activity.id,
-            error,
-            exc_info=error,
+    The SDK's connector client keeps its base URL and Authorization header on the session it is
+    given; this view keeps them per client, so many clients (service URLs, tokens) share one
+    connection pool. Closing the view leaves the shared session open.
+    """
+
+    def __init__(self, shared: aiohttp.ClientSession, base_url: str) -> None:
+        self._shared = shared
+        self._base_url = URL(base_url if base_url.endswith("/") else base_url + "/")
+        self.headers: dict[str, str] = {}
+
+    def request(self, method: str, url: str, **kwargs: Any) -> Any:
+        headers = {**self.headers, **(kwargs.pop("headers", None) or {})}
+        return self._shared.request(method, self._base_url.join(URL(url)), headers=headers, **kwargs)
+
+    get = partialmethod(request, "GET")
+    post = partialmethod(request, "POST")
+    put = partialmethod(request, "PUT")
+    delete = partialmethod(request, "DELETE")
+    patch = partialmethod(request, "PATCH")
+
+    async def close(self) -> None:
+        """The shared session closes with the process, not with a turn."""
+
+
+class _NoUserTokens(UserTokenClientBase):  # type: ignore[misc]
+    """Kanalkollen signs no user in: the user-token service is never called."""
+
+    def _refuse(self, *_args: Any, **_kwargs: Any) -> Any:
+        raise RuntimeError("Kanalkollen does not use the user-token service")
+
+    @property
+    def user_token(self) -> Any:
+        return self._refuse()
+
+    get_user_token = get_sign_in_resource = sign_out_user = _refuse
+    get_token_status = get_aad_tokens = exchange_token = _refuse
+    get_token_or_sign_in_resource = _refuse
+
+    async def close(self) -> None:
+        return None
+
+
+class ConnectorFactory(ChannelServiceClientFactoryBase):  # type: ignore[misc]
+    """Connector clients over one HTTP session; tokens from MSAL, none in local mode."""
+
+    def __init__(self, settings: Settings, http: Callable[[], aiohttp.ClientSession]) -> None:
+        self._local = settings.local_mode
+        self._http = http
+        self._tokens = None if settings.local_mode else MsalAuth(auth_configuration(settings))
+        self._no_user_tokens = _NoUserTokens()
+
+    async def create_connector_client(
+        self,
+        context: TurnContext | None,
+        claims_identity: ClaimsIdentity,
+        service_url: str,
+        audience: str,
+        scopes: list[str] | None = None,
+        use_anonymous: bool = False,
+    ) -> TeamsConnectorClient:
+        if not service_url:
+            raise TypeError("a connector client needs a service URL")
+        token = ""
+        if self._tokens is not None:
+            token = await self._tokens.get_access_token(
+                audience, scopes or claims_identity.get_token_scope()
+            )
+        return TeamsConnectorClient(
+            endpoint=service_url, token=token, session=_BoundSession(self._http(), service_url)
         )
-        if context.activity.type == ActivityTypes.message and not context.responded:
-            try:
-                await context.send_activity(
-                    Texts.for_locale(context.activity.locale)("errors.generic")
-                )
-            except Exception:
-                log.warning("could not tell the user about the failed turn")
 
-    adapter.on_turn_error = on_turn_error
-    return adapter
+    async def create_user_token_client(
+        self, context: TurnContext, claims_identity: ClaimsIdentity, use_anonymous: bool = False
+    ) -> UserTokenClientBase:
+        return self._no_user_tokens
+
+
+class HttpSession:
+    """The connector's HTTP session for the process's life, opened lazily, closed on shutdown."""
+
+    def __init__(self) -> None:
+        self._session: aiohttp.ClientSession | None = None
+
+    def __call__(self) -> aiohttp.ClientSession:
+        if self._session is None or self._session.closed:
+            self._session = aiohttp.ClientSession(timeout=CONNECTOR_TIMEOUT)
+        return self._session
+
+    async def close(self) -> None:
+        if self._session is not None and not self._session.closed:
+            await self._session.close()
+        self._session = None
+
+
+class KanalkollenAdapter(CloudAdapter):  # type: ignore[misc]
+    """The CloudAdapter on our connector factory, with our turn-error handler."""
+
+    def __init__(self, settings: Settings, http: HttpSession) -> None:
+        super().__init__(channel_service_client_factory=ConnectorFactory(settings, http))
+        self.http = http
+        self.app_id = settings.app_id
+        self.on_turn_error = _on_turn_error
+
+    def create_claims_identity(self, agent_app_id: str = "") -> ClaimsIdentity:
+        """Claims for a proactive turn; without an app id, anonymous ones."""
+        if not agent_app_id:
+            return ClaimsIdentity({}, authentication_type="anonymous")
+        return super().create_claims_identity(agent_app_id)
+
+
+async def _on_turn_error(context: TurnContext, error: Exception) -> None:
+    """Logs the failure; tells the person, once, without the exception's text."""
+    activity = context.activity
+    log.error(
+        "turn failed: activity type=%s id=%s: %r",
+        activity.type,
+        activity.id,
+        error,
+        exc_info=error,
+    )
+    if activity.type == ActivityTypes.message and not context.responded:
+        try:
+            await context.send_activity(Texts.for_locale(activity.locale)("errors.generic"))
+        except Exception:
+            log.warning("could not tell the user about the failed turn")
+
+
+def build_adapter(settings: Settings, http: HttpSession | None = None) -> KanalkollenAdapter:
+    """Creates the adapter; its HTTP session closes with `adapter.http.close()`."""
+    return KanalkollenAdapter(settings, http or HttpSession())

@@ -6,13 +6,12 @@ import logging
 from collections.abc import AsyncIterator, Mapping
 
 from aiohttp import web
-from botbuilder.core import ConversationState
-from botbuilder.dialogs import Dialog
+from microsoft_agents.hosting.dialogs import Dialog
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.actions import ActionRouter
-from bot.adapter import build_adapter, build_authentication
+from bot.adapter import KanalkollenAdapter, build_adapter
 from bot.delivery import DeliveryLoop
 from bot.files import FileLinkSigner, files_routes, signing_secret
 from bot.handler import KanalkollenBot
@@ -23,6 +22,7 @@ from bot.runtime import open_runtime
 from bot.scheduler import Scheduler
 from bot.settings import Settings
 from dialogs.runner import DialogRunner
+from dialogs.state import DialogStates
 from domain.clock import Clock, SystemClock
 from domain.policy import Policy, load_policy
 from storage.bot_state import SqlStorage
@@ -41,6 +41,7 @@ BOT = web.AppKey("bot", KanalkollenBot)
 DELIVERY = web.AppKey("delivery", DeliveryLoop)
 ENDPOINT = web.AppKey("messages_endpoint", MessagesEndpoint)
 SCHEDULER = web.AppKey("scheduler", Scheduler)
+ADAPTER = web.AppKey("adapter", KanalkollenAdapter)
 
 
 def create_app(
@@ -72,11 +73,11 @@ def create_app(
     )
 
     async def bot(app: web.Application) -> AsyncIterator[None]:
-        authentication = build_authentication(settings)
-        adapter = build_adapter(authentication)
+        adapter = build_adapter(settings)
+        app[ADAPTER] = adapter
         sessions = app[SESSIONS]
-        conversation_state = ConversationState(SqlStorage(sessions, app[CLOCK]))
-        runner = DialogRunner(conversation_state.create_property("dialog_state"), flows or {})
+        states = DialogStates(SqlStorage(sessions, app[CLOCK]))
+        runner = DialogRunner(states, flows or {})
         async with open_runtime(
             settings,
             sessions=sessions,
@@ -88,7 +89,7 @@ def create_app(
             runner=runner,
         ) as runtime:
             kanalkollen = KanalkollenBot(
-                conversation_state=conversation_state,
+                states=states,
                 recorder=TurnRecorder(sessions, app[CLOCK]),
                 router=ActionRouter(runtime.flows.verbs),
                 runner=runner,
@@ -99,7 +100,6 @@ def create_app(
             app[SCHEDULER] = runtime.scheduler
             app[ENDPOINT] = MessagesEndpoint(
                 settings=settings,
-                authentication=authentication,
                 adapter=adapter,
                 bot=kanalkollen,
             )
@@ -107,9 +107,12 @@ def create_app(
                 runtime.delivery.start()
             if schedule:
                 runtime.scheduler.start()
-            yield
-            await runtime.scheduler.stop()
-            await runtime.delivery.stop()
+            try:
+                yield
+            finally:
+                await runtime.scheduler.stop()
+                await runtime.delivery.stop()
+                await adapter.http.close()
 
     app.cleanup_ctx.extend([database, bot])
 

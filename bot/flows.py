@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from botbuilder.core import TurnContext
+from microsoft_agents.hosting.core import TurnContext
 
 from bot import flows_consent, flows_editors, flows_records, flows_withdrawal
 from bot.actions import ActionContext, ActionResult, VerbHandler

@@ -4,21 +4,18 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable, Mapping
+from typing import Any
 
-from botbuilder.core import ConversationState, MessageFactory, TurnContext
-from botbuilder.core.teams import TeamsActivityHandler
-from botbuilder.schema import (
-    AdaptiveCardInvokeResponse,
-    AdaptiveCardInvokeValue,
-    Attachment,
-    ChannelAccount,
-)
+from microsoft_agents.activity import Activity, Attachment, InvokeResponse
+from microsoft_agents.hosting.core import ActivityHandler, MessageFactory, TurnContext
 
 from bot.actions import (
+    MESSAGE_CONTENT_TYPE,
     ActionContext,
     ActionRouter,
 )
 from bot.recorder import TurnRecorder
+from dialogs.state import DialogStates
 from cards.actions import parse_action
 from cards.common import ADAPTIVE_CARD_CONTENT_TYPE
 from cards.help import help_card
@@ -34,25 +31,45 @@ _PERSON_KEY = "kanalkollen.person_id"
 CommandHandler = Callable[[TurnContext, int | None, Texts], Awaitable[None]]
 
 
-def _card_activity(content: dict[str, object]) -> object:
+def _card_activity(content: dict[str, object]) -> Activity:
     return MessageFactory.attachment(
         Attachment(content_type=ADAPTIVE_CARD_CONTENT_TYPE, content=content)
     )
 
 
-class KanalkollenBot(TeamsActivityHandler):
+def _message_response(text: str) -> InvokeResponse:
+    """An invoke answered with a short message (Teams shows it in place of the card)."""
+    return InvokeResponse(
+        status=200,
+        body={"statusCode": 200, "type": MESSAGE_CONTENT_TYPE, "value": text},
+    )
+
+
+def _error_response(status: int, code: str, message: str) -> InvokeResponse:
+    """An invoke refused the way Teams expects (`application/vnd.microsoft.error`)."""
+    return InvokeResponse(
+        status=status,
+        body={
+            "statusCode": status,
+            "type": "application/vnd.microsoft.error",
+            "value": {"code": code, "message": message},
+        },
+    )
+
+
+class KanalkollenBot(ActivityHandler):  # type: ignore[misc]
     """Routes messages to commands and flows, card actions to the verb router."""
 
     def __init__(
         self,
         *,
-        conversation_state: ConversationState,
+        states: DialogStates,
         recorder: TurnRecorder,
         router: ActionRouter,
         runner: DialogRunner,
         commands: Mapping[str, CommandHandler] | None = None,
     ) -> None:
-        self._conversation_state = conversation_state
+        self._states = states
         self._recorder = recorder
         self._router = router
         self._runner = runner
@@ -62,7 +79,7 @@ class KanalkollenBot(TeamsActivityHandler):
         """Records who wrote from where, handles the activity, then saves state once."""
         turn_context.turn_state[_PERSON_KEY] = await self._recorder.record(turn_context)
         await super().on_turn(turn_context)
-        await self._conversation_state.save_changes(turn_context)
+        await self._states.save(turn_context)
 
     async def on_message_activity(self, turn_context: TurnContext) -> None:
         """Card submits go to the router; commands interrupt; otherwise the active flow."""
@@ -72,7 +89,8 @@ class KanalkollenBot(TeamsActivityHandler):
         if action is not None:
             await self._router.submit(self._action_context(turn_context, action, refresh=False))
             return
-        TurnContext.remove_recipient_mention(activity)
+        if activity.entities:
+            activity.remove_recipient_mention()
         text = activity.text or ""
         command = match_command(text) or self._runner.match(text)
         if command == "cancel":
@@ -92,36 +110,37 @@ class KanalkollenBot(TeamsActivityHandler):
         elif not await self._runner.continue_active(turn_context):
             await turn_context.send_activity(texts("unknown.hint"))
 
-    async def on_adaptive_card_invoke(
-        self, turn_context: TurnContext, invoke_value: AdaptiveCardInvokeValue
-    ) -> AdaptiveCardInvokeResponse:
-        """Answers Action.Execute (and card refresh) through the verb router."""
-        action = parse_action(turn_context.activity.value)
-        texts = Texts.for_locale(turn_context.activity.locale)
+    async def on_invoke_activity(self, turn_context: TurnContext) -> InvokeResponse:
+        """Answers Action.Execute (and card refresh); any other invoke gets a clear answer."""
+        activity = turn_context.activity
+        texts = Texts.for_locale(activity.locale)
+        if activity.name != "adaptiveCard/action":
+            log.info("unhandled invoke %r", (activity.name or "")[:64])
+            return _message_response(texts("errors.unsupported_invoke"))
+        value = activity.value if isinstance(activity.value, dict) else {}
+        invoked = value.get("action")
+        if not isinstance(invoked, dict):
+            return _error_response(400, "BadRequest", "The invoke has no action.")
+        if invoked.get("type") != "Action.Execute":
+            kind = str(invoked.get("type"))[:64]
+            return _error_response(400, "NotSupported", f"The action '{kind}' is not supported.")
+        action = parse_action(value)
         if action is None:
-            return AdaptiveCardInvokeResponse(
-                status_code=200,
-                type="application/vnd.microsoft.activity.message",
-                value=texts("errors.unknown_action"),
-            )
-        refresh = (turn_context.activity.value or {}).get("trigger") == "automatic"
-        return await self._router.execute(
-            self._action_context(turn_context, action, refresh=refresh)
-        )
+            return _message_response(texts("errors.unknown_action"))
+        refresh = value.get("trigger") == "automatic"
+        body = await self._router.execute(self._action_context(turn_context, action, refresh=refresh))
+        return InvokeResponse(status=200, body=body)
 
     async def on_installation_update_add(self, turn_context: TurnContext) -> None:
         """Welcomes the person who installed the app."""
         await self._welcome_once(turn_context)
 
-    async def on_teams_members_added(
-        self,
-        teams_members_added: list[ChannelAccount],
-        team_info: object,
-        turn_context: TurnContext,
+    async def on_members_added_activity(
+        self, members_added: list[Any], turn_context: TurnContext
     ) -> None:
         """Welcomes when the bot itself is added to a chat (Teams also sends this on install)."""
         bot_id = turn_context.activity.recipient.id if turn_context.activity.recipient else None
-        if any(member.id == bot_id for member in teams_members_added):
+        if any(member.id == bot_id for member in members_added or []):
             await self._welcome_once(turn_context)
 
     async def _welcome_once(self, turn_context: TurnContext) -> None:

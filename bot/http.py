@@ -1,7 +1,9 @@
 """Our thin /api/messages handler around `adapter.process_activity`.
 
-Written instead of `CloudAdapter.process`, which in 4.17.1 answers 500 to any invoke whose
-handler returns a body (Action.Execute) and raises on a request without Content-Type.
+Written instead of `CloudAdapter.process` and the SDK's JWT middleware, so that bad input gets
+a precise 4xx (the SDK answers 500 to an activity that fails validation, and 501 with an empty
+body to an invoke nobody answered), the tenant is checked before anything is stored, and an
+activity is parsed once.
 """
 
 from __future__ import annotations
@@ -10,13 +12,15 @@ import json
 import logging
 from typing import Any
 
-from aiohttp import web
-from botbuilder.core import Bot, InvokeResponse
-from botbuilder.integration.aiohttp import CloudAdapter
-from botbuilder.schema import Activity, AdaptiveCardInvokeResponse
-from botframework.connector.auth import BotFrameworkAuthentication
-from msrest.serialization import Model
+from urllib.parse import urlsplit
 
+from aiohttp import web
+from microsoft_agents.activity import Activity
+from microsoft_agents.hosting.core import Agent, ChannelServiceAdapter
+from microsoft_agents.hosting.core.authorization import ClaimsIdentity, JwtTokenValidator
+from pydantic import ValidationError
+
+from bot.adapter import auth_configuration
 from bot.recorder import tenant_of
 from bot.settings import Settings
 
@@ -42,21 +46,35 @@ def _problem(status: int, reason: str) -> web.Response:
     return web.json_response({"error": {"code": status, "message": reason}}, status=status)
 
 
-def _body(response: InvokeResponse) -> Any:
-    """Serialises an invoke response body, mending the SDK's own error bodies."""
-    body = response.body
-    if isinstance(body, AdaptiveCardInvokeResponse) and isinstance(body.value, Exception):
-        # The SDK puts an Exception(code, message) in its error responses, which it cannot
-        # serialise; Teams expects {"code", "message"}.
-        code, message = ([*body.value.args, "", ""])[:2]
+def _without_empty_strings(value: Any) -> Any:
+    """Drops empty-string fields, which the SDK's models refuse but some clients send."""
+    if isinstance(value, dict):
         return {
-            "statusCode": int(body.status_code),
-            "type": body.type,
-            "value": {"code": str(code), "message": str(message)},
+            key: _without_empty_strings(item)
+            for key, item in value.items()
+            if not (item == "" and key not in ("text", "name"))
         }
-    if isinstance(body, Model):
-        return body.serialize()
-    return body
+    if isinstance(value, list):
+        return [_without_empty_strings(item) for item in value]
+    return value
+
+
+def parse_activity(data: dict[str, Any]) -> Activity | None:
+    """The activity in a request body, or None when it is not one."""
+    for candidate in (data, _without_empty_strings(data)):
+        try:
+            return Activity.model_validate(candidate)
+        except (ValidationError, ValueError, TypeError, RecursionError):
+            continue
+    return None
+
+
+def _is_service_url(value: str) -> bool:
+    try:
+        parts = urlsplit(value)
+    except ValueError:
+        return False
+    return parts.scheme in ("http", "https") and bool(parts.hostname)
 
 
 EMULATOR_TENANT = "bot-framework-emulator"
@@ -83,12 +101,13 @@ class MessagesEndpoint:
         self,
         *,
         settings: Settings,
-        authentication: BotFrameworkAuthentication,
-        adapter: CloudAdapter,
-        bot: Bot,
+        adapter: ChannelServiceAdapter,
+        bot: Agent,
     ) -> None:
         self._settings = settings
-        self._authentication = authentication
+        self._validator = (
+            None if settings.local_mode else JwtTokenValidator(auth_configuration(settings))
+        )
         self._adapter = adapter
         self._bot = bot
 
@@ -106,26 +125,25 @@ class MessagesEndpoint:
             data = json.loads(raw)
         except (UnicodeDecodeError, json.JSONDecodeError):
             return _problem(400, "The body is not valid JSON.")
+        except RecursionError:
+            return _problem(400, "The body is nested too deeply.")
         if not isinstance(data, dict) or not isinstance(data.get("type"), str):
             return _problem(400, "The body is not an activity.")
-        try:
-            activity = Activity().deserialize(data)
-        except Exception:
-            return _problem(400, "The body is not an activity.")
 
-        try:
-            authenticated = await self._authentication.authenticate_request(
-                activity, request.headers.get("Authorization", "")
-            )
-        except Exception as error:
-            log.warning("refused an unauthenticated request: %s", type(error).__name__)
+        claims = await self._authenticate(request.headers.get("Authorization", ""))
+        if claims is None:
             return _problem(401, "The request is not authenticated.")
 
-        if activity.type not in HANDLED_TYPES:
-            log.debug("ignored activity of type %r", activity.type[:64])
+        if data["type"] not in HANDLED_TYPES:
+            log.debug("ignored activity of type %r", data["type"][:64])
             return web.Response(status=200)
+        activity = parse_activity(data)
+        if activity is None:
+            return _problem(400, "The body is not an activity.")
         if not activity.service_url or activity.conversation is None:
             return _problem(400, "The activity has no serviceUrl or conversation.")
+        if not _is_service_url(activity.service_url):
+            return _problem(400, "The activity's serviceUrl is not an http(s) URL.")
         if self._settings.local_mode and activity.channel_id == "emulator":
             _give_emulator_user_an_identity(activity)
         tenant = tenant_of(activity)
@@ -133,10 +151,24 @@ class MessagesEndpoint:
             log.warning("refused an activity from tenant %r (not in ALLOWED_TENANTS)", tenant)
             return _problem(403, "This tenant is not served by this bot.")
 
-        response = await self._adapter.process_activity(authenticated, activity, self._bot.on_turn)
+        response = await self._adapter.process_activity(claims, activity, self._bot.on_turn)
         if response is None:
             return web.Response(status=200)
-        body = _body(response)
-        if body is None:
-            return web.Response(status=response.status)
-        return web.json_response(body, status=response.status)
+        if response.body is None:
+            return web.Response(status=response.status or 200)
+        return web.json_response(response.body, status=response.status or 200)
+
+    async def _authenticate(self, authorization: str) -> ClaimsIdentity | None:
+        """The caller's claims: anonymous in local mode, else from a valid Bot Framework JWT."""
+        if self._validator is None:
+            return ClaimsIdentity({}, authentication_type="anonymous")
+        scheme, _, token = authorization.strip().partition(" ")
+        token = token.strip()
+        if scheme.lower() != "bearer" or not token or " " in token:
+            log.warning("refused a request without a bearer token")
+            return None
+        try:
+            return await self._validator.validate_token(token)
+        except Exception as error:
+            log.warning("refused an unauthenticated request: %s", type(error).__name__)
+            return None

@@ -8,19 +8,19 @@ from dataclasses import dataclass
 from typing import Any
 
 import aiohttp
-from botbuilder.core import TurnContext
-from botbuilder.integration.aiohttp import CloudAdapter
-from botbuilder.schema import (
+from microsoft_agents.activity import (
     Activity,
     ChannelAccount,
     ConversationParameters,
     ConversationReference,
 )
-from msrest.exceptions import ClientRequestError, HttpOperationError
+from microsoft_agents.hosting.core import ChannelServiceAdapter, TurnContext
+from microsoft_agents.hosting.core.authorization import AuthenticationConstants
+from pydantic import ValidationError
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.recorder import tenant_of
+from bot.recorder import reference_of, tenant_of
 from domain.clock import Clock
 from domain.outbox import DeliveryFailure, OutboxKind
 from storage.models import ConversationReferenceRow, PersonRow
@@ -28,7 +28,7 @@ from storage.outbox import OutboxMessage
 from storage.people import (
     SeenConversation,
     personal_conversation,
-    tenant_service_url,
+    tenant_endpoint,
     upsert_conversation,
 )
 
@@ -45,19 +45,15 @@ class DeliveryError(Exception):
 
 
 def failure_from(error: BaseException) -> DeliveryFailure:
-    """Classifies an exception from the Bot Connector client."""
-    if isinstance(error, HttpOperationError) and error.response is not None:
-        response = error.response
-        status = getattr(response, "status_code", None)
-        headers = getattr(response, "headers", {}) or {}
+    """Classifies an exception from the Bot Connector client (aiohttp raises its errors)."""
+    if isinstance(error, aiohttp.ClientResponseError):
+        headers = error.headers or {}
         return DeliveryFailure(
-            status=status,
+            status=error.status,
             retry_after_seconds=_retry_after(headers.get("Retry-After")),
-            message=f"Bot Connector answered {status}",
+            message=f"Bot Connector answered {error.status}",
         )
-    if isinstance(
-        error, ClientRequestError | aiohttp.ClientError | asyncio.TimeoutError | ConnectionError
-    ):
+    if isinstance(error, aiohttp.ClientError | asyncio.TimeoutError | ConnectionError):
         return DeliveryFailure(status=None, message=f"network error: {type(error).__name__}")
     return DeliveryFailure(status=None, message=f"{type(error).__name__}: {error}")
 
@@ -77,6 +73,7 @@ class _Target:
     person: PersonRow | None
     tenant_id: str | None
     service_url: str | None
+    bot_id: str | None
 
 
 class TeamsSender:
@@ -84,7 +81,7 @@ class TeamsSender:
 
     def __init__(
         self,
-        adapter: CloudAdapter,
+        adapter: ChannelServiceAdapter,
         *,
         app_id: str,
         sessions: async_sessionmaker[AsyncSession],
@@ -100,7 +97,12 @@ class TeamsSender:
     async def deliver(self, message: OutboxMessage) -> dict[str, Any]:
         """Delivers the message; returns where it landed; raises DeliveryError."""
         target = await self._target(message)
-        activity = Activity().deserialize(message.payload["activity"])
+        try:
+            activity = Activity.model_validate(message.payload["activity"])
+        except (ValidationError, KeyError, TypeError) as error:
+            raise DeliveryError(
+                DeliveryFailure(status=400, message="the queued activity is not valid")
+            ) from error
         outcome: dict[str, Any] = {}
         errors: list[BaseException] = []
 
@@ -124,7 +126,7 @@ class TeamsSender:
         try:
             if target.reference is not None:
                 await self._adapter.continue_conversation(
-                    target.reference, callback, bot_app_id=self._app_id
+                    self._app_id, target.reference.get_continuation_activity(), callback
                 )
             else:
                 await self._create_and_send(target, callback)
@@ -170,11 +172,13 @@ class TeamsSender:
             else:
                 raise DeliveryError(DeliveryFailure(status=400, message="no recipient"))
             tenant_id = message.tenant_id or (person.tenant_id if person else None)
-            service_url = None
+            service_url = bot_id = None
             if row is None and tenant_id:
-                service_url = await tenant_service_url(session, tenant_id)
-        reference = ConversationReference().deserialize(row.reference) if row else None
-        return _Target(reference, person, tenant_id, service_url or self._default_service_url)
+                service_url, bot_id = await tenant_endpoint(session, tenant_id)
+        reference = ConversationReference.model_validate(row.reference) if row else None
+        return _Target(
+            reference, person, tenant_id, service_url or self._default_service_url, bot_id
+        )
 
     async def _create_and_send(self, target: _Target, callback: Any) -> None:
         """Opens the 1:1 chat with a person who never wrote to the bot (tenant + AAD id)."""
@@ -185,33 +189,33 @@ class TeamsSender:
             or not (person.teams_user_id or person.aad_object_id)
         ):
             raise DeliveryError(DeliveryFailure(status=400, message="no person to create a chat"))
-        bot_id = f"28:{self._app_id}" if self._app_id else "28:kanalkollen-local"
+        # The id Teams itself uses for the bot in this tenant's chats, else the app's own.
+        bot_id = target.bot_id or (f"28:{self._app_id}" if self._app_id else "28:kanalkollen")
         parameters = ConversationParameters(
             is_group=False,
-            bot=ChannelAccount(id=bot_id),
+            agent=ChannelAccount(id=bot_id),
             members=[ChannelAccount(id=person.teams_user_id or person.aad_object_id)],
             tenant_id=target.tenant_id,
             channel_data={"tenant": {"id": target.tenant_id}},
         )
         await self._adapter.create_conversation(
             self._app_id,
-            callback,
+            "msteams",
+            target.service_url,
+            AuthenticationConstants.AGENTS_SDK_SCOPE,
             parameters,
-            channel_id="msteams",
-            service_url=target.service_url,
+            callback,
         )
 
     async def _remember(self, activity: Activity, target: _Target) -> None:
         """Stores the newly created chat so later messages continue it."""
         assert target.person is not None
         activity.conversation.conversation_type = "personal"
-        reference = TurnContext.get_conversation_reference(activity)
-        reference.activity_id = None
-        reference.conversation.tenant_id = target.tenant_id
-        reference.user = ChannelAccount(
+        activity.from_property = ChannelAccount(
             id=target.person.teams_user_id or target.person.aad_object_id,
             aad_object_id=target.person.aad_object_id,
         )
+        reference = reference_of(activity, target.tenant_id)
         async with self._sessions.begin() as session:
             await upsert_conversation(
                 session,
@@ -221,7 +225,7 @@ class TeamsSender:
                     tenant_id=target.tenant_id or tenant_of(activity),
                     service_url=activity.service_url,
                     channel_id=activity.channel_id or "msteams",
-                    reference=reference.serialize(),
+                    reference=reference,
                 ),
                 target.person.id,
                 self._clock.now(),

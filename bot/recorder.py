@@ -7,9 +7,11 @@ from collections import OrderedDict
 from datetime import datetime, timedelta
 from typing import Any
 
-from botbuilder.core import TurnContext
-from botbuilder.core.teams import TeamsInfo
-from botbuilder.schema import Activity
+from microsoft_agents.activity import Activity
+from microsoft_agents.activity.teams import TeamsChannelAccount
+from microsoft_agents.hosting.core import TurnContext
+from microsoft_agents.hosting.core.connector import ConnectorClientBase
+from microsoft_agents.hosting.core.connector.teams import TeamsConnectorClient
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -33,7 +35,7 @@ RECENT_LIMIT = 10_000
 
 
 def tenant_of(activity: Activity) -> str | None:
-    """Returns the tenant id Teams sends in channelData (the SDK drops conversation.tenantId)."""
+    """Returns the tenant id Teams sends in channelData, else conversation.tenantId."""
     data = activity.channel_data
     if isinstance(data, dict):
         tenant = data.get("tenant")
@@ -43,14 +45,34 @@ def tenant_of(activity: Activity) -> str | None:
     return getattr(conversation, "tenant_id", None) if conversation else None
 
 
-def _reference(activity: Activity, tenant_id: str | None) -> dict[str, Any]:
-    reference = TurnContext.get_conversation_reference(activity)
+def reference_of(activity: Activity, tenant_id: str | None) -> dict[str, Any]:
+    """The activity's conversation reference as stored (Bot Framework JSON, camelCase)."""
+    reference = activity.get_conversation_reference()
     # Proactive messages start a new message rather than reply to the last one the user sent.
     reference.activity_id = None
     if reference.conversation is not None and tenant_id:
         reference.conversation.tenant_id = tenant_id
-    serialized: dict[str, Any] = reference.serialize()
+    serialized: dict[str, Any] = reference.model_dump(
+        mode="json", by_alias=True, exclude_none=True
+    )
     return serialized
+
+
+async def member_of(turn_context: TurnContext, user_id: str | None) -> TeamsChannelAccount | None:
+    """One member of the turn's conversation, as Teams describes them (or None).
+
+    Through the turn's own connector client, which carries the turn's token (none in local
+    mode); the Teams package's API client would ask MSAL for a token of its own.
+    """
+    client = turn_context.services.get(ConnectorClientBase)
+    conversation = turn_context.activity.conversation
+    if not isinstance(client, TeamsConnectorClient) or conversation is None or not user_id:
+        return None
+    try:
+        return await client.get_conversation_member(conversation.id, user_id)
+    except Exception as error:
+        log.info("could not look the member up: %s", type(error).__name__)
+        return None
 
 
 class TurnRecorder:
@@ -141,7 +163,7 @@ class TurnRecorder:
                     tenant_id=tenant_id,
                     service_url=activity.service_url,
                     channel_id=activity.channel_id or "msteams",
-                    reference=_reference(activity, tenant_id),
+                    reference=reference_of(activity, tenant_id),
                 ),
                 person_id,
                 now,
@@ -170,11 +192,8 @@ class TurnRecorder:
             )
         if known is not None:
             return None
-        sender = turn_context.activity.from_property
-        try:
-            member = await TeamsInfo.get_member(turn_context, sender.id)
-        except Exception as error:
-            log.info("could not read the new member's e-mail: %s", type(error).__name__)
+        member = await member_of(turn_context, turn_context.activity.from_property.id)
+        if member is None:
             return None
         return member.email or member.user_principal_name
 

@@ -8,7 +8,8 @@ from collections.abc import Awaitable, Callable
 from datetime import date, datetime
 
 import aiohttp
-from botbuilder.core import BotAdapter, TurnContext
+from microsoft_agents.hosting.core import TurnContext
+from microsoft_agents.hosting.core.connector import ConnectorClientBase
 
 from bot.packages import build_package
 from bot.uploads import collect_uploads
@@ -23,12 +24,13 @@ def _token_provider(turn_context: TurnContext) -> Callable[[], Awaitable[str | N
     """The bot's own Bot Connector token, for inline images Teams keeps behind it."""
 
     async def token() -> str | None:
-        client = turn_context.turn_state.get(BotAdapter.BOT_CONNECTOR_CLIENT_KEY)
-        credentials = getattr(getattr(client, "config", None), "credentials", None)
-        get = getattr(credentials, "get_access_token", None)
-        if get is None or not getattr(credentials, "microsoft_app_id", None):
+        # The turn's connector client already carries the token it got for this turn.
+        client = turn_context.services.get(ConnectorClientBase)
+        headers = getattr(getattr(client, "client", None), "headers", None) or {}
+        scheme, _, value = str(headers.get("Authorization", "")).partition(" ")
+        if scheme != "Bearer" or not value:
             return None  # local mode: no token
-        return await asyncio.to_thread(get)  # type: ignore[no-any-return]
+        return value
 
     return token
 

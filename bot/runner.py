@@ -5,14 +5,14 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TextIO
 
-from botbuilder.core import ConversationState
 from sqlalchemy import select
 
-from bot.adapter import build_adapter, build_authentication
+from bot.adapter import build_adapter
 from bot.files import FileLinkSigner, signing_secret
 from bot.runtime import open_runtime
 from bot.settings import Settings
 from dialogs.runner import DialogRunner
+from dialogs.state import DialogStates
 from domain.clock import FixedClock, SystemClock
 from domain.outbox import OutboxStatus
 from domain.policy import load_policy
@@ -33,6 +33,7 @@ async def run_reminders(
     policy = load_policy(settings.policy_path)
     clock = FixedClock(at) if at is not None else SystemClock()
     engine = create_engine(settings.database_url)
+    adapter = build_adapter(settings)
     try:
         await upgrade_head(engine)
         sessions = session_factory(engine)
@@ -41,14 +42,13 @@ async def run_reminders(
         signer = FileLinkSigner(
             signing_secret(settings.files_signing_key, local_mode=settings.local_mode), clock
         )
-        state = ConversationState(SqlStorage(sessions, clock))
-        runner = DialogRunner(state.create_property("dialog_state"), {})
+        runner = DialogRunner(DialogStates(SqlStorage(sessions, clock)), {})
         async with open_runtime(
             settings,
             sessions=sessions,
             clock=clock,
             policy=policy,
-            adapter=build_adapter(build_authentication(settings)),
+            adapter=adapter,
             store=store,
             signer=signer,
             runner=runner,
@@ -96,4 +96,5 @@ async def run_reminders(
             )
             return 0
     finally:
+        await adapter.http.close()
         await engine.dispose()

@@ -20,7 +20,7 @@ from urllib.parse import urlsplit
 
 import aiohttp
 from aiohttp import hdrs
-from botbuilder.schema import Attachment
+from microsoft_agents.activity import Attachment
 
 from storage.files import safe_filename
 

@@ -19,7 +19,7 @@ from __future__ import annotations
 from dataclasses import asdict
 from typing import Any
 
-from botbuilder.dialogs import Dialog, DialogContext, DialogTurnResult
+from microsoft_agents.hosting.dialogs import Dialog, DialogContext, DialogTurnResult
 
 from cards.i18n import Texts, raw_catalog
 from dialogs.services import FlowServices

@@ -16,14 +16,14 @@ from dataclasses import asdict, replace
 from datetime import timedelta
 from typing import Any
 
-from botbuilder.core import MessageFactory
-from botbuilder.dialogs import (
+from microsoft_agents.hosting.core import MessageFactory
+from microsoft_agents.hosting.dialogs import (
     ComponentDialog,
     DialogTurnResult,
     WaterfallDialog,
     WaterfallStepContext,
 )
-from botbuilder.schema import Attachment
+from microsoft_agents.activity import Attachment
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from cards.common import ADAPTIVE_CARD_CONTENT_TYPE, note_card

@@ -19,8 +19,8 @@ from dataclasses import asdict
 from datetime import date, timedelta
 from typing import Any
 
-from botbuilder.core import MessageFactory
-from botbuilder.dialogs import (
+from microsoft_agents.hosting.core import MessageFactory
+from microsoft_agents.hosting.dialogs import (
     ComponentDialog,
     Dialog,
     DialogContext,

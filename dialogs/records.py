@@ -15,14 +15,14 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
 
-from botbuilder.core import MessageFactory
-from botbuilder.dialogs import (
+from microsoft_agents.hosting.core import MessageFactory
+from microsoft_agents.hosting.dialogs import (
     ComponentDialog,
     DialogTurnResult,
     WaterfallDialog,
     WaterfallStepContext,
 )
-from botbuilder.schema import Attachment
+from microsoft_agents.activity import Attachment
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 

@@ -4,14 +4,16 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from botbuilder.core import StatePropertyAccessor, TurnContext
-from botbuilder.dialogs import Dialog, DialogSet, DialogTurnStatus
+from microsoft_agents.hosting.core import TurnContext
+from microsoft_agents.hosting.dialogs import Dialog, DialogSet, DialogTurnStatus
+
+from dialogs.state import DialogStates
 
 
 class DialogRunner:
     """One DialogSet per turn over the flows, keyed by the command that starts each."""
 
-    def __init__(self, state: StatePropertyAccessor, flows: Mapping[str, Dialog]) -> None:
+    def __init__(self, state: DialogStates, flows: Mapping[str, Dialog]) -> None:
         self._dialogs = DialogSet(state)
         self._flows = dict(flows)
         self._internal: set[str] = set()

@@ -14,7 +14,7 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
 
-from botbuilder.dialogs import (
+from microsoft_agents.hosting.dialogs import (
     ComponentDialog,
     DialogTurnResult,
     WaterfallDialog,

@@ -1,9 +1,9 @@
-"""A botbuilder `Storage` on SQL with eTag optimistic concurrency.
+"""Bot state on SQL with eTag optimistic concurrency.
 
-Semantics follow the SDK's storage base tests: an item written with no eTag or `*` always
+Semantics follow the Bot Framework SDK's storage base tests: an item written with no eTag or `*` always
 wins; an item written with the eTag it was read with wins only if nobody wrote in between
 (otherwise `StateConflictError`); an empty eTag is refused. Values are serialised with
-jsonpickle, as the SDK's own persistent storages do, because dialog state holds SDK objects.
+jsonpickle, as the SDK's persistent storages did, because dialog state holds SDK objects.
 """
 
 from __future__ import annotations
@@ -13,7 +13,6 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 import jsonpickle
-from botbuilder.core import Storage, StoreItem
 from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -35,15 +34,14 @@ def _get_etag(value: Any) -> str | None:
 def _set_etag(value: Any, etag: str) -> None:
     if isinstance(value, dict):
         value["e_tag"] = etag
-    elif isinstance(value, StoreItem) or hasattr(value, "e_tag"):
+    elif hasattr(value, "e_tag"):
         value.e_tag = etag
 
 
-class SqlStorage(Storage):  # type: ignore[misc]
+class SqlStorage:
     """Bot state (dialog stacks, conversation state) kept in the `bot_state` table."""
 
     def __init__(self, sessions: async_sessionmaker[AsyncSession], clock: Clock) -> None:
-        super().__init__()
         self._sessions = sessions
         self._clock = clock
 
@@ -60,7 +58,7 @@ class SqlStorage(Storage):  # type: ignore[misc]
             ).scalars()
             result: dict[str, Any] = {}
             for row in rows:
-                value = jsonpickle.decode(row.data)
+                value = jsonpickle.decode(row.data, keys=True)
                 _set_etag(value, row.etag)
                 result[row.key] = value
             return result
@@ -79,7 +77,7 @@ class SqlStorage(Storage):  # type: ignore[misc]
                 if expected == "":
                     raise ValueError(f"bot state '{key}': an empty eTag cannot be written")
                 new_etag = uuid.uuid4().hex
-                data = jsonpickle.encode(_without_etag(value))
+                data = jsonpickle.encode(_without_etag(value), keys=True)
                 await self._write_one(session, key, expected, new_etag, data, now)
                 written.append((value, new_etag))
         # Only once committed: an item of a batch that failed keeps the eTag it was read with.

@@ -122,12 +122,24 @@ async def personal_conversation(
 
 async def tenant_service_url(session: AsyncSession, tenant_id: str) -> str | None:
     """Returns the service URL Teams used most recently for a tenant."""
-    return await session.scalar(
-        select(ConversationReferenceRow.service_url)
-        .where(ConversationReferenceRow.tenant_id == tenant_id)
-        .order_by(ConversationReferenceRow.updated_at.desc())
-        .limit(1)
-    )
+    return (await tenant_endpoint(session, tenant_id))[0]
+
+
+async def tenant_endpoint(session: AsyncSession, tenant_id: str) -> tuple[str | None, str | None]:
+    """The service URL Teams used most recently for a tenant, and the bot's id it addressed."""
+    row = (
+        await session.execute(
+            select(ConversationReferenceRow.service_url, ConversationReferenceRow.reference)
+            .where(ConversationReferenceRow.tenant_id == tenant_id)
+            .order_by(ConversationReferenceRow.updated_at.desc())
+            .limit(1)
+        )
+    ).first()
+    if row is None:
+        return None, None
+    bot = row.reference.get("bot") if isinstance(row.reference, dict) else None
+    bot_id = bot.get("id") if isinstance(bot, dict) else None
+    return row.service_url, bot_id if isinstance(bot_id, str) and bot_id else None
 
 
 async def mark_undeliverable(

@@ -132,11 +132,11 @@ def test_the_environment_check_sees_the_settings_reading_it() -> None:
 
 # --- (b) imports point inward: bot -> dialogs -> cards, storage -> domain ------------------
 
-SDK_AND_WEB = {"botbuilder", "botframework", "aiohttp", "sqlalchemy", "alembic"}
+SDK_AND_WEB = {"microsoft_agents", "aiohttp", "sqlalchemy", "alembic"}
 FORBIDDEN_IMPORTS: dict[str, set[str]] = {
     "domain": SDK_AND_WEB | {"bot", "dialogs", "cards", "storage", "manifest"},
-    "storage": {"bot", "dialogs", "cards", "manifest"},
-    "cards": {"bot", "dialogs", "storage", "aiohttp", "sqlalchemy", "alembic"},
+    "storage": {"bot", "dialogs", "cards", "manifest", "microsoft_agents"},
+    "cards": {"bot", "dialogs", "storage", "microsoft_agents", "aiohttp", "sqlalchemy", "alembic"},
     "dialogs": {"bot", "manifest"},
     "manifest": {"bot"},  # nothing outside bot imports bot
 }
@@ -193,14 +193,14 @@ def test_the_import_check_resolves_relative_imports() -> None:
 IMPORT_PROBE = """
 import asyncio, asyncio.base_events, importlib, json, sys, threading
 import aiohttp, aiohttp.web, msal, sqlalchemy.engine, sqlalchemy.ext.asyncio
-from botbuilder.core import BotAdapter
+from microsoft_agents.hosting.core import ChannelAdapter
 
 built = []
 SPIED = {
     asyncio.base_events.BaseEventLoop: "an asyncio event loop",
     aiohttp.web.Application: "an aiohttp web.Application",
     aiohttp.ClientSession: "an aiohttp ClientSession",
-    BotAdapter: "a Bot Framework adapter (CloudAdapter)",
+    ChannelAdapter: "an Agents SDK adapter (CloudAdapter)",
     sqlalchemy.engine.Engine: "an SQLAlchemy Engine",
     sqlalchemy.ext.asyncio.AsyncEngine: "an SQLAlchemy AsyncEngine",
     msal.ClientApplication: "an MSAL client application",

@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import pytest
-from botbuilder.core import MessageFactory
-from botbuilder.dialogs import (
+from microsoft_agents.hosting.core import MessageFactory
+from microsoft_agents.hosting.dialogs import (
     ComponentDialog,
     DialogTurnResult,
     TextPrompt,
     WaterfallDialog,
     WaterfallStepContext,
 )
-from botbuilder.dialogs.prompts import PromptOptions
+from microsoft_agents.hosting.dialogs.prompts import PromptOptions
 
 from tests.conftest import BotFactory
 from tests.support.connector_emulator import ConnectorEmulator

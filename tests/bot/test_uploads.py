@@ -13,7 +13,7 @@ from typing import Any
 
 import aiohttp
 import pytest
-from botbuilder.schema import Attachment
+from microsoft_agents.activity import Attachment
 
 from bot.uploads import (
     FILE_DOWNLOAD_INFO,

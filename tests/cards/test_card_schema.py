@@ -18,8 +18,8 @@ from typing import Any
 
 import jsonschema
 import pytest
-from botbuilder.core import MessageFactory
-from botbuilder.schema import Attachment, ChannelAccount, ConversationAccount
+from microsoft_agents.hosting.core import MessageFactory
+from microsoft_agents.activity import Attachment, ChannelAccount, ChannelId, ConversationAccount
 
 import cards
 from cards.actions import parse_action
@@ -264,7 +264,7 @@ def test_card_fits_in_one_teams_message(sample: samples.SampleCard) -> None:
     activity = MessageFactory.attachment(
         Attachment(content_type=ADAPTIVE_CARD_CONTENT_TYPE, content=sample.card)
     )
-    activity.channel_id = "msteams"
+    activity.channel_id = ChannelId("msteams")
     activity.service_url = "https://smba.trafficmanager.net/emea/"
     activity.from_property = ChannelAccount(id=BOT_ID, name=BOT_NAME)
     activity.recipient = ChannelAccount(
@@ -273,7 +273,8 @@ def test_card_fits_in_one_teams_message(sample: samples.SampleCard) -> None:
     activity.conversation = ConversationAccount(
         id=user.conversation_id, conversation_type="personal", tenant_id=user.tenant_id
     )
-    size = len(json.dumps(activity.serialize()).encode("utf-8"))
+    wire = activity.model_dump(mode="json", by_alias=True, exclude_none=True)
+    size = len(json.dumps(wire).encode("utf-8"))
     assert size < TEAMS_MESSAGE_LIMIT_BYTES
 
 

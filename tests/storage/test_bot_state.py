@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 from botbuilder.core import ConversationState, MessageFactory, TurnContext
 from botbuilder.core.adapters import TestAdapter
-from botbuilder.dialogs import (
+from microsoft_agents.hosting.dialogs import (
     Dialog,
     DialogInstance,
     DialogSet,
@@ -27,7 +27,7 @@ from botbuilder.dialogs import (
     WaterfallDialog,
     WaterfallStepContext,
 )
-from botbuilder.schema import Activity, ChannelAccount, ConversationAccount
+from microsoft_agents.activity import Activity, ChannelAccount, ConversationAccount
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 

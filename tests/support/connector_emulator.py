@@ -47,6 +47,12 @@ def _error(status: int, code: str | None = None, message: str | None = None) -> 
     return _Answer(status, error_body(status, code, message))
 
 
+def _peer(request: web.Request) -> tuple[str, int] | None:
+    transport = request.transport
+    peer = transport.get_extra_info("peername") if transport is not None else None
+    return (str(peer[0]), int(peer[1])) if peer else None
+
+
 def _tenant_of(body: dict[str, Any]) -> str | None:
     """Return the tenant of ConversationParameters; keys match case-insensitively like .NET."""
     for key, value in body.items():
@@ -384,6 +390,7 @@ class ConnectorEmulator:
                 member_id=route.member_id,
                 result_id=answer.result_id,
                 response=answer.payload,
+                peer=_peer(request),
             )
         )
         async with self._condition:

@@ -49,6 +49,8 @@ class Received:
     member_id: str | None = None
     result_id: str | None = None
     response: Any = field(default=None, compare=False)
+    # The caller's (host, port): one port over many requests means one pooled connection.
+    peer: tuple[str, int] | None = field(default=None, compare=False)
 
     @property
     def authorization(self) -> str | None:

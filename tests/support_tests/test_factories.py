@@ -6,7 +6,7 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from botbuilder.schema import Activity, ActivityTypes
+from microsoft_agents.activity import Activity, ActivityTypes
 
 from tests.support.factories import (
     BOT_ID,
@@ -41,7 +41,7 @@ def _all_kinds() -> list[dict[str, Any]]:
 @pytest.mark.parametrize("payload", _all_kinds(), ids=lambda p: f"{p['type']}")
 def test_factories_deserialize_as_teams_activities(payload: dict[str, Any]) -> None:
     """Every factory output deserializes with tenant, AAD id and UTC timestamp intact."""
-    activity = Activity().deserialize(payload)
+    activity = Activity.model_validate(payload)
     assert activity.channel_id == "msteams"
     assert activity.service_url == SERVICE_URL
     assert activity.channel_data["tenant"]["id"] == TENANT_ID
@@ -61,7 +61,7 @@ def test_execute_invoke_shape() -> None:
     payload = make_execute(
         "approve", {"case": 1}, user=user, service_url=SERVICE_URL, reply_to_id="1700"
     )
-    activity = Activity().deserialize(payload)
+    activity = Activity.model_validate(payload)
     assert activity.type == ActivityTypes.invoke
     assert activity.name == "adaptiveCard/action"
     assert activity.reply_to_id == "1700"
@@ -76,11 +76,11 @@ def test_execute_invoke_shape() -> None:
 def test_submit_and_install_shapes() -> None:
     """Action.Submit is a message with empty text and a value; install is action "add"."""
     user = make_user()
-    submit = Activity().deserialize(make_submit({"a": 1}, user=user, service_url=SERVICE_URL))
+    submit = Activity.model_validate(make_submit({"a": 1}, user=user, service_url=SERVICE_URL))
     assert (submit.type, submit.text, submit.value) == ("message", "", {"a": 1})
-    install = Activity().deserialize(make_install(user, SERVICE_URL))
+    install = Activity.model_validate(make_install(user, SERVICE_URL))
     assert (install.type, install.action) == ("installationUpdate", "add")
-    added = Activity().deserialize(make_members_added(user, SERVICE_URL))
+    added = Activity.model_validate(make_members_added(user, SERVICE_URL))
     assert [m.id for m in added.members_added] == [BOT_ID]
 
 
@@ -109,8 +109,8 @@ def test_overrides_are_shallow_and_ids_unique() -> None:
     assert a["id"] != b["id"]
 
 
-def test_sdk_ignores_teams_conversation_tenant_id() -> None:
-    """botbuilder-schema maps conversation.tenant_id to "tenantID", so Teams' key is lost."""
-    activity = Activity().deserialize(make_message("x", user=make_user(), service_url=SERVICE_URL))
-    assert activity.conversation.tenant_id is None
+def test_sdk_reads_teams_conversation_tenant_id() -> None:
+    """The Agents SDK reads Teams' conversation.tenantId (botbuilder-schema lost it)."""
+    activity = Activity.model_validate(make_message("x", user=make_user(), service_url=SERVICE_URL))
+    assert activity.conversation.tenant_id == TENANT_ID
     assert activity.channel_data["tenant"]["id"] == TENANT_ID
