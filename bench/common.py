@@ -42,7 +42,7 @@ def environment() -> dict[str, Any]:
         "python": platform.python_version(),
         "platform": platform.platform(),
         "cpus": os.cpu_count(),
-        "botbuilder": version("botbuilder-core"),
+        "agents_sdk": version("microsoft-agents-hosting-core"),
         "aiohttp": version("aiohttp"),
         "sqlalchemy": version("sqlalchemy"),
         "aiosqlite": version("aiosqlite"),

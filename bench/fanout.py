@@ -16,7 +16,7 @@ In this process, on loopback:
 * N outbox rows, queued with `storage.outbox.enqueue` (kind TEAMS_MESSAGE, one per person,
   the row's id in the text, so the emulator's records tell every row apart);
 * the real delivery loop, `bot.delivery.build_delivery_loop` with the app's adapter
-  (`build_adapter(build_authentication(Settings()))`, local mode: no tokens), the system clock
+  (`build_adapter(Settings())`, local mode: no tokens), the system clock
   and the default `DeliveryPolicy` except `per_tenant_per_second` (0.95 x R unless
   `--pace-per-second`), started as the app starts it, until every row is sent or given up
   (dead, undeliverable) or `--max-seconds` pass.
@@ -53,8 +53,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from botbuilder.core import TurnContext
-from botbuilder.schema import Activity
+from microsoft_agents.activity import Activity
 from sqlalchemy import func, insert, select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -62,10 +61,11 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bench.common import environment, percentile
 from bench.common import positive as _positive
 from bot import delivery as delivery_module
-from bot.adapter import build_adapter, build_authentication
+from bot.adapter import build_adapter
 from bot.delivery import CONCURRENT_CONVERSATIONS, DeliveryLoop, build_delivery_loop
 from bot.pacing import Pacer
 from bot.proactive import TeamsSender
+from bot.recorder import reference_of
 from bot.settings import Settings
 from domain.clock import SystemClock
 from domain.outbox import OutboxKind, OutboxStatus
@@ -97,16 +97,11 @@ class BenchError(RuntimeError):
 def conversation_reference(user: TeamsUser, service_url: str) -> dict[str, Any]:
     """The reference the turn recorder stores for a user's personal chat.
 
-    What `TurnContext.get_conversation_reference(activity).serialize()` makes of a Teams
-    message, with the recorder's two changes: no activity id (a proactive message is a new
-    message) and the tenant on the conversation.
+    What the recorder stores for a Teams message: no activity id (a proactive message is a
+    new message) and the tenant on the conversation.
     """
-    activity = Activity().deserialize(make_message("hej", user=user, service_url=service_url))
-    reference = TurnContext.get_conversation_reference(activity)
-    reference.activity_id = None
-    reference.conversation.tenant_id = user.tenant_id
-    serialized: dict[str, Any] = reference.serialize()
-    return serialized
+    activity = Activity.model_validate(make_message("hej", user=user, service_url=service_url))
+    return reference_of(activity, user.tenant_id)
 
 
 async def seed(
@@ -449,7 +444,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
                     Probe() as probe,
                 ):
                     loop = build_delivery_loop(
-                        adapter=build_adapter(build_authentication(Settings())),
+                        adapter=build_adapter(Settings()),
                         app_id="",
                         default_service_url=emulator.service_url,
                         sessions=sessions,
@@ -562,7 +557,7 @@ def render(result: dict[str, Any]) -> str:
             if config["pacer_patches"]
             else ""
         ),
-        f"python {env['python']}, botbuilder {env['botbuilder']}, sqlalchemy "
+        f"python {env['python']}, agents sdk {env['agents_sdk']}, sqlalchemy "
         f"{env['sqlalchemy']}, {env['cpus']} CPUs, load {env['load_average']} at start, "
         f"git {env['git']}",
         f"seeded people, references and outbox rows in {result['seed_seconds']:.1f} s",

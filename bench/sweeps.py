@@ -176,11 +176,11 @@ class _NoDocuments:
 
 async def measure(engine: AsyncEngine, now: datetime, runs: int) -> dict[str, Any]:
     """Times every sweep `runs` times, each in a session rolled back afterwards."""
-    from botbuilder.core import ConversationState, MemoryStorage
-
     from bot.flows import build_flows
     from dialogs.runner import DialogRunner
     from dialogs.services import FlowServices, NoDirectory
+    from dialogs.state import DialogStates
+    from storage.bot_state import SqlStorage
 
     sessions = session_factory(engine)
     services = FlowServices(
@@ -191,7 +191,7 @@ async def measure(engine: AsyncEngine, now: datetime, runs: int) -> dict[str, An
         documents=_NoDocuments(),
         wake_delivery=lambda: None,
     )
-    state = ConversationState(MemoryStorage()).create_property("dialogs")
+    state = DialogStates(SqlStorage(sessions, FixedClock(now)))
     flows = build_flows(
         services, "https://kanalkollen.example/registry.csv", DialogRunner(state, {})
     )

@@ -75,7 +75,9 @@ class _BoundSession:
 
     def request(self, method: str, url: str, **kwargs: Any) -> Any:
         headers = {**self.headers, **(kwargs.pop("headers", None) or {})}
-        return self._shared.request(method, self._base_url.join(URL(url)), headers=headers, **kwargs)
+        return self._shared.request(
+            method, self._base_url.join(URL(url)), headers=headers, **kwargs
+        )
 
     get = partialmethod(request, "GET")
     post = partialmethod(request, "POST")

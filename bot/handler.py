@@ -15,17 +15,19 @@ from bot.actions import (
     ActionRouter,
 )
 from bot.recorder import TurnRecorder
-from dialogs.state import DialogStates
 from cards.actions import parse_action
 from cards.common import ADAPTIVE_CARD_CONTENT_TYPE
 from cards.help import help_card
 from cards.i18n import Texts, match_command
 from cards.welcome import WelcomeView, welcome_card
 from dialogs.runner import DialogRunner
+from dialogs.state import DialogStates
+from storage.bot_state import StateConflictError
 
 log = logging.getLogger(__name__)
 
 _PERSON_KEY = "kanalkollen.person_id"
+TURN_ATTEMPTS = 3
 
 # A text command answered with a card: (turn, acting person id, texts).
 CommandHandler = Callable[[TurnContext, int | None, Texts], Awaitable[None]]
@@ -78,8 +80,18 @@ class KanalkollenBot(ActivityHandler):  # type: ignore[misc]
     async def on_turn(self, turn_context: TurnContext) -> None:
         """Records who wrote from where, handles the activity, then saves state once."""
         turn_context.turn_state[_PERSON_KEY] = await self._recorder.record(turn_context)
-        await super().on_turn(turn_context)
-        await self._states.save(turn_context)
+        for attempt in range(1, TURN_ATTEMPTS + 1):
+            try:
+                await super().on_turn(turn_context)
+                await self._states.save(turn_context)
+                return
+            except StateConflictError:
+                # Another instance wrote this conversation's state meanwhile. Run the turn
+                # again on the new state, unless the person was already told something.
+                if turn_context.responded or attempt == TURN_ATTEMPTS:
+                    raise
+                log.info("state conflict in %s; running the turn again", self._states.name)
+                self._states.forget(turn_context)
 
     async def on_message_activity(self, turn_context: TurnContext) -> None:
         """Card submits go to the router; commands interrupt; otherwise the active flow."""
@@ -128,7 +140,9 @@ class KanalkollenBot(ActivityHandler):  # type: ignore[misc]
         if action is None:
             return _message_response(texts("errors.unknown_action"))
         refresh = value.get("trigger") == "automatic"
-        body = await self._router.execute(self._action_context(turn_context, action, refresh=refresh))
+        body = await self._router.execute(
+            self._action_context(turn_context, action, refresh=refresh)
+        )
         return InvokeResponse(status=200, body=body)
 
     async def on_installation_update_add(self, turn_context: TurnContext) -> None:

@@ -8,10 +8,12 @@ activity is parsed once.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import json
 import logging
+from collections.abc import AsyncIterator
 from typing import Any
-
 from urllib.parse import urlsplit
 
 from aiohttp import web
@@ -94,6 +96,32 @@ def _give_emulator_user_an_identity(activity: Activity) -> None:
     activity.channel_data.setdefault("tenant", {"id": EMULATOR_TENANT})
 
 
+class ConversationTurns:
+    """One turn at a time per conversation in this process, in the order they arrived.
+
+    Teams posts the messages of one conversation concurrently (20 files dropped at once are 20
+    activities); each turn reads and writes the conversation's dialog state, so they run one
+    after another. Between instances the state's eTag decides (the turn is run again).
+    """
+
+    def __init__(self) -> None:
+        self._locks: dict[str, tuple[asyncio.Lock, int]] = {}
+
+    @contextlib.asynccontextmanager
+    async def hold(self, conversation_id: str) -> AsyncIterator[None]:
+        lock, users = self._locks.get(conversation_id, (asyncio.Lock(), 0))
+        self._locks[conversation_id] = (lock, users + 1)
+        try:
+            async with lock:
+                yield
+        finally:
+            lock, users = self._locks[conversation_id]
+            if users <= 1:
+                del self._locks[conversation_id]
+            else:
+                self._locks[conversation_id] = (lock, users - 1)
+
+
 class MessagesEndpoint:
     """POST /api/messages: validate, authenticate, check the tenant, run the turn."""
 
@@ -110,6 +138,7 @@ class MessagesEndpoint:
         )
         self._adapter = adapter
         self._bot = bot
+        self._turns = ConversationTurns()
 
     async def handle(self, request: web.Request) -> web.StreamResponse:
         """Answers one activity POSTed by the Bot Connector."""
@@ -151,7 +180,8 @@ class MessagesEndpoint:
             log.warning("refused an activity from tenant %r (not in ALLOWED_TENANTS)", tenant)
             return _problem(403, "This tenant is not served by this bot.")
 
-        response = await self._adapter.process_activity(claims, activity, self._bot.on_turn)
+        async with self._turns.hold(activity.conversation.id):
+            response = await self._adapter.process_activity(claims, activity, self._bot.on_turn)
         if response is None:
             return web.Response(status=200)
         if response.body is None:

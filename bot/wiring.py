@@ -6,8 +6,8 @@ from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from microsoft_agents.hosting.core import MessageFactory, TurnContext
 from microsoft_agents.activity import Attachment
+from microsoft_agents.hosting.core import MessageFactory, TurnContext
 
 from bot.actions import ActionContext, ActionResult, VerbHandler
 from bot.handler import CommandHandler

@@ -23,6 +23,7 @@ from microsoft_agents.hosting.dialogs import Dialog, DialogContext, DialogTurnRe
 
 from cards.i18n import Texts, raw_catalog
 from dialogs.services import FlowServices
+from dialogs.state import checkpoint
 
 # A reference is where a paper or file is filed ("Diarienummer 2026/123", "G:/Samtycken/..").
 REFERENCE_LIMIT = 300
@@ -82,6 +83,7 @@ class CollectFiles(Dialog):
             if stored and state["single"]:
                 return await dc.end_dialog({"files": files, "reference": None})
             if stored:
+                await checkpoint(dc.context)  # what the count claims is committed first
                 await dc.context.send_activity(texts("uploads.received", count=len(files)))
             return Dialog.end_of_turn
         if text.casefold().strip(".!") in _done_words(texts):

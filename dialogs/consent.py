@@ -16,6 +16,7 @@ from dataclasses import asdict, replace
 from datetime import timedelta
 from typing import Any
 
+from microsoft_agents.activity import Attachment
 from microsoft_agents.hosting.core import MessageFactory
 from microsoft_agents.hosting.dialogs import (
     ComponentDialog,
@@ -23,7 +24,6 @@ from microsoft_agents.hosting.dialogs import (
     WaterfallDialog,
     WaterfallStepContext,
 )
-from microsoft_agents.activity import Attachment
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from cards.common import ADAPTIVE_CARD_CONTENT_TYPE, note_card

@@ -45,6 +45,7 @@ from dialogs.actor import channel_from, load_actor
 from dialogs.channel_views import day, person_name, when
 from dialogs.notify import queue_card, queue_email, queue_updates, texts_for
 from dialogs.services import FlowServices, StoredUpload
+from dialogs.state import checkpoint
 from domain.documentation import (
     current_step,
     days_overdue,
@@ -453,6 +454,7 @@ class CollectFiles(Dialog):
                 )
             if refused and not stored:
                 return Dialog.end_of_turn
+        await checkpoint(dc.context)  # what the count claims is committed first
         await dc.context.send_activity(texts("documentation.received", count=len(files)))
         return Dialog.end_of_turn
 

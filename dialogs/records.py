@@ -15,6 +15,7 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
 
+from microsoft_agents.activity import Attachment
 from microsoft_agents.hosting.core import MessageFactory
 from microsoft_agents.hosting.dialogs import (
     ComponentDialog,
@@ -22,7 +23,6 @@ from microsoft_agents.hosting.dialogs import (
     WaterfallDialog,
     WaterfallStepContext,
 )
-from microsoft_agents.activity import Attachment
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 

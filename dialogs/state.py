@@ -29,6 +29,7 @@ PROPERTY = "dialog_state"
 
 @dataclass
 class _Loaded:
+    states: DialogStates
     key: str
     etag: str | None
     state: DialogState
@@ -68,7 +69,7 @@ class DialogStates(StatePropertyAccessor):  # type: ignore[misc]
             log.info("dropped a dialog state of an older version for %s", key)
             state = None
         state = state or DialogState()
-        loaded = _Loaded(key, etag, state, _encode(state))
+        loaded = _Loaded(self, key, etag, state, _encode(state))
         turn_context.turn_state[_TURN_KEY] = loaded
         return loaded
 
@@ -87,6 +88,10 @@ class DialogStates(StatePropertyAccessor):  # type: ignore[misc]
     async def delete(self, turn_context: TurnContext) -> None:
         await self.set(turn_context, DialogState())
 
+    def forget(self, turn_context: TurnContext) -> None:
+        """Drops what this turn read, so that a retried turn reads the state anew."""
+        turn_context.turn_state.pop(_TURN_KEY, None)
+
     async def save(self, turn_context: TurnContext) -> None:
         """Writes the turn's dialog state if it changed; raises StateConflictError if stale."""
         loaded: _Loaded | None = turn_context.turn_state.get(_TURN_KEY)
@@ -103,3 +108,14 @@ class DialogStates(StatePropertyAccessor):  # type: ignore[misc]
 
 def _encode(state: DialogState) -> str:
     return str(jsonpickle.encode(state, keys=True))
+
+
+async def checkpoint(turn_context: TurnContext) -> None:
+    """Commits the turn's dialog state now, before the person is told it holds something.
+
+    A flow that keeps what arrived (files) calls this before acknowledging it: if another turn
+    wrote the state in between, StateConflictError stops the turn before anything is claimed.
+    """
+    loaded: _Loaded | None = turn_context.turn_state.get(_TURN_KEY)
+    if loaded is not None:
+        await loaded.states.save(turn_context)

@@ -1,8 +1,8 @@
 """Bot state on SQL with eTag optimistic concurrency.
 
-Semantics follow the Bot Framework SDK's storage base tests: an item written with no eTag or `*` always
-wins; an item written with the eTag it was read with wins only if nobody wrote in between
-(otherwise `StateConflictError`); an empty eTag is refused. Values are serialised with
+Semantics follow the Bot Framework SDK's storage base tests: an item written with no eTag or
+`*` always wins; an item written with the eTag it was read with wins only if nobody wrote in
+between (otherwise `StateConflictError`); an empty eTag is refused. Values are serialised with
 jsonpickle, as the SDK's persistent storages did, because dialog state holds SDK objects.
 """
 

@@ -147,7 +147,9 @@ async def test_an_invoke_nobody_handles_gets_a_clear_answer(
     start_bot: BotFactory, emulator: ConnectorEmulator, name: str | None, verb: str | None
 ) -> None:
     bot = await start_bot()
-    activity = make_execute(verb or "help.show", {}, user=make_user(1), service_url=emulator.service_url)
+    activity = make_execute(
+        verb or "help.show", {}, user=make_user(1), service_url=emulator.service_url
+    )
     if name is None:
         activity.pop("name", None)
     else:

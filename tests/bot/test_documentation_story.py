@@ -286,3 +286,50 @@ async def test_r12_a_sweep_stops_at_the_policy_cap_and_the_next_sweep_goes_on(
     counts = [(await scheduler.run_once())["documentation_reminders"] for _ in range(3)]
 
     assert counts == [3, 2, 0]
+
+
+async def test_twenty_screenshots_dropped_at_once_are_all_kept_and_counted(
+    story: Story, clock: FixedClock, files: FileServer
+):
+    """Teams posts one activity per file, all at once: every acknowledged file is kept."""
+    editor_a = make_user(2)
+    await _sweep(story, clock, at(DUE - timedelta(days=14)))
+    [(reminder_a, card_a)] = _reminders(story, editor_a)
+    status, _ = await story.bot.post(
+        make_execute(
+            "documentation.start",
+            card_a["actions"][0]["data"],
+            user=editor_a,
+            service_url=story.emulator.service_url,
+            reply_to_id=reminder_a,
+        )
+    )
+    assert status == 200
+    uploads = []
+    for index in range(20):
+        url = files.serve(f"bild{index}.png", png(4 + index), content_type="image/png")
+        upload = make_message("", user=editor_a, service_url=story.emulator.service_url)
+        upload["attachments"] = [
+            {
+                "contentType": "application/vnd.microsoft.teams.file.download.info",
+                "name": f"bild{index}.png",
+                "content": {"downloadUrl": url, "uniqueId": str(index), "fileType": "png"},
+            }
+        ]
+        uploads.append(upload)
+
+    answers = await asyncio.gather(*(story.bot.post(upload) for upload in uploads))
+
+    assert [status for status, _ in answers] == [200] * 20
+    counts = sorted(
+        int(text.split("tagit emot ")[1].split(" ")[0])
+        for text in story.emulator.texts(editor_a.conversation_id)
+        if "tagit emot" in text
+    )
+    assert counts == list(range(1, 21))  # each answer true when it was given
+    await story.say(editor_a, "klar")
+    await story.say(editor_a, "1")
+    await story.say(editor_a, "Inget att tillägga.")
+    async with story.bot.sessions() as session:
+        stored = (await session.scalars(select(DocumentationFileRow))).all()
+    assert sorted(f.filename for f in stored) == sorted(f"bild{i}.png" for i in range(20))

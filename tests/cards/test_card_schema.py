@@ -18,8 +18,8 @@ from typing import Any
 
 import jsonschema
 import pytest
-from microsoft_agents.hosting.core import MessageFactory
 from microsoft_agents.activity import Attachment, ChannelAccount, ChannelId, ConversationAccount
+from microsoft_agents.hosting.core import MessageFactory
 
 import cards
 from cards.actions import parse_action

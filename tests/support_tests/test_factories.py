@@ -111,6 +111,8 @@ def test_overrides_are_shallow_and_ids_unique() -> None:
 
 def test_sdk_reads_teams_conversation_tenant_id() -> None:
     """The Agents SDK reads Teams' conversation.tenantId (botbuilder-schema lost it)."""
-    activity = Activity.model_validate(make_message("x", user=make_user(), service_url=SERVICE_URL))
+    activity = Activity.model_validate(
+        make_message("x", user=make_user(), service_url=SERVICE_URL)
+    )
     assert activity.conversation.tenant_id == TENANT_ID
     assert activity.channel_data["tenant"]["id"] == TENANT_ID
