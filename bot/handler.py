@@ -14,7 +14,7 @@ from bot.actions import (
     ActionContext,
     ActionRouter,
 )
-from bot.recorder import TurnRecorder
+from bot.recorder import CURRENT_TURN, TurnRecorder
 from cards.actions import parse_action
 from cards.common import ADAPTIVE_CARD_CONTENT_TYPE
 from cards.help import help_card
@@ -79,6 +79,7 @@ class KanalkollenBot(ActivityHandler):  # type: ignore[misc]
 
     async def on_turn(self, turn_context: TurnContext) -> None:
         """Records who wrote from where, handles the activity, then saves state once."""
+        CURRENT_TURN.set(turn_context)
         turn_context.turn_state[_PERSON_KEY] = await self._recorder.record(turn_context)
         for attempt in range(1, TURN_ATTEMPTS + 1):
             try:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections import OrderedDict
+from contextvars import ContextVar
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -28,6 +29,9 @@ from storage.people import (
 )
 
 log = logging.getLogger(__name__)
+
+# The turn being handled, for lookups deep in a flow that need the turn's connector.
+CURRENT_TURN: ContextVar[TurnContext | None] = ContextVar("kanalkollen_turn", default=None)
 
 # A repeat turn with unchanged facts refreshes the stored reference at most this often.
 REFRESH_AFTER = timedelta(minutes=10)

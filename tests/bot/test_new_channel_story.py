@@ -15,10 +15,12 @@ from datetime import date
 import aiohttp
 import pytest
 from docx import Document
+from sqlalchemy import select
 
 from bot.settings import Settings
 from domain.lifecycle import ChannelStatus
 from storage.audit import events_for
+from storage.models import PersonRow
 from tests.bot.channel_story import Story, form_answers
 from tests.conftest import BotFactory
 from tests.support.connector_emulator import ConnectorEmulator
@@ -211,3 +213,26 @@ async def test_request_approve_accept_register_makes_the_channel_active(
         "channel.editors_ready",
         "channel.registered",
     ]
+
+
+async def test_people_picked_in_the_form_get_their_names_from_teams(story: Story):
+    """Without Graph, the picked manager and editor are looked up in Teams when first named,
+    so the approval card and the plan never say "okänd person"."""
+    for user in (story.editor, story.manager):  # Teams knows them (the client's directory)
+        story.emulator.add_member(
+            story.requester.conversation_id, user.user_id, user.name, user.aad_object_id
+        )
+
+    await story.request()
+
+    async with story.bot.sessions() as session:
+        people = {
+            p.aad_object_id: p
+            for p in (await session.scalars(select(PersonRow))).all()
+            if p.aad_object_id in (story.editor.aad_object_id, story.manager.aad_object_id)
+        }
+    assert people[story.editor.aad_object_id].name == story.editor.name
+    assert people[story.manager.aad_object_id].name == story.manager.name
+    _, approval = story.last_card_to(story.conversation_of(story.manager))
+    assert "okänd person" not in str(approval)
+    assert story.editor.name in str(approval)
