@@ -90,7 +90,9 @@ def create_app(
         ) as runtime:
             kanalkollen = KanalkollenBot(
                 states=states,
-                recorder=TurnRecorder(sessions, app[CLOCK]),
+                recorder=TurnRecorder(
+                    sessions, app[CLOCK], default_language=app[POLICY].language.default
+                ),
                 router=ActionRouter(runtime.flows.verbs),
                 runner=runner,
                 commands=runtime.flows.commands,

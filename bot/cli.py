@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import logging
 import sys
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
 from datetime import datetime
 from pathlib import Path
 
@@ -114,8 +115,18 @@ def _serve(settings: Settings) -> int:
             "listening on http://127.0.0.1:%d/api/messages only",
             settings.port,
         )
+    app = create_app(settings)
+
+    async def freeze_start_up_objects(_app: web.Application) -> AsyncIterator[None]:
+        # What start-up built (modules, catalogs, SDK models, the app) lives as long as the
+        # process: moved out of the collector's generations, full collections stay short.
+        gc.collect()
+        gc.freeze()
+        yield
+
+    app.cleanup_ctx.append(freeze_start_up_objects)  # after the database and the bot
     web.run_app(
-        create_app(settings),
+        app,
         host=settings.host,
         port=settings.port,
         print=lambda message: log.info(message.strip()),

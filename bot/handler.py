@@ -28,6 +28,7 @@ log = logging.getLogger(__name__)
 
 _PERSON_KEY = "kanalkollen.person_id"
 TURN_ATTEMPTS = 3
+LANGUAGE_COMMANDS = {"language_sv": "sv", "language_en": "en"}
 
 # A text command answered with a card: (turn, acting person id, texts).
 CommandHandler = Callable[[TurnContext, int | None, Texts], Awaitable[None]]
@@ -111,6 +112,11 @@ class KanalkollenBot(ActivityHandler):  # type: ignore[misc]
             await turn_context.send_activity(
                 texts("cancel.done" if cancelled else "cancel.nothing")
             )
+        elif command in LANGUAGE_COMMANDS:
+            language = LANGUAGE_COMMANDS[command]
+            person_id = turn_context.turn_state.get(_PERSON_KEY)
+            await self._recorder.choose_language(turn_context, person_id, language)
+            await turn_context.send_activity(Texts(language)(f"language.chosen_{language}"))
         elif command == "help":
             await turn_context.send_activity(_card_activity(help_card(texts)))
         elif command in self._commands:

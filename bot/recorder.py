@@ -33,6 +33,8 @@ log = logging.getLogger(__name__)
 # The turn being handled, for lookups deep in a flow that need the turn's connector.
 CURRENT_TURN: ContextVar[TurnContext | None] = ContextVar("kanalkollen_turn", default=None)
 
+LOCALE_OF = {"sv": "sv-SE", "en": "en-US"}
+
 # A repeat turn with unchanged facts refreshes the stored reference at most this often.
 REFRESH_AFTER = timedelta(minutes=10)
 RECENT_LIMIT = 10_000
@@ -87,18 +89,26 @@ class TurnRecorder:
         sessions: async_sessionmaker[AsyncSession],
         clock: Clock,
         refresh_after: timedelta = REFRESH_AFTER,
+        default_language: str = "",
     ) -> None:
         self._sessions = sessions
         self._clock = clock
+        self._default_language = default_language
         self._refresh_after = refresh_after
         # What this process last wrote per (conversation, sender): a repeat turn within
         # `refresh_after` with the same facts needs no write. The database stays the truth;
         # this only saves a write transaction on the hot path.
-        self._recent: OrderedDict[tuple[str, str], tuple[int | None, tuple[Any, ...], datetime]]
+        self._recent: OrderedDict[
+            tuple[str, str], tuple[int | None, tuple[Any, ...], datetime, str | None]
+        ]
         self._recent = OrderedDict()
 
     async def record(self, turn_context: TurnContext) -> int | None:
-        """Upserts the sender and the conversation reference; returns the person's id."""
+        """Upserts the sender and the conversation reference; returns the person's id.
+
+        It also sets the activity's locale to the language the bot answers in: the person's
+        choice ("svenska" / "english"), else the policy's default, else the client's.
+        """
         activity = turn_context.activity
         sender = activity.from_property
         conversation = activity.conversation
@@ -123,18 +133,47 @@ class TurnRecorder:
             and activity.type != "installationUpdate"
         ):
             self._recent.move_to_end(key)
+            activity.locale = known[3]
             return known[0]
-        person_id = await self._write(turn_context, tenant_id, now)
-        self._recent[key] = (person_id, facts, now)
+        person_id, locale = await self._write(turn_context, tenant_id, now)
+        self._recent[key] = (person_id, facts, now, locale)
         self._recent.move_to_end(key)
         while len(self._recent) > RECENT_LIMIT:
             self._recent.popitem(last=False)
+        activity.locale = locale
         return person_id
+
+    async def choose_language(
+        self, turn_context: TurnContext, person_id: int | None, language: str
+    ) -> None:
+        """Remembers the language a person chose; this turn answers in it already."""
+        locale = LOCALE_OF[language]
+        if person_id is not None:
+            async with self._sessions.begin() as session:
+                person = await session.get(PersonRow, person_id)
+                if person is not None:
+                    person.language = language
+                    person.locale = locale
+                    person.updated_at = self._clock.now()
+        activity = turn_context.activity
+        sender = activity.from_property
+        if activity.conversation is not None:
+            key = (
+                activity.conversation.id,
+                (sender.aad_object_id or sender.id or "") if sender else "",
+            )
+            self._recent.pop(key, None)
+        activity.locale = locale
+
+    def _locale(self, chosen: str | None, client: str | None) -> str | None:
+        language = chosen or self._default_language
+        return LOCALE_OF.get(language, client) if language else client
 
     async def _write(
         self, turn_context: TurnContext, tenant_id: str | None, now: datetime
-    ) -> int | None:
+    ) -> tuple[int | None, str | None]:
         activity = turn_context.activity
+        locale = self._locale(None, activity.locale)
         sender = activity.from_property
         conversation = activity.conversation
         assert conversation is not None
@@ -159,6 +198,9 @@ class TurnRecorder:
                     now,
                 )
                 person_id = person.id
+                locale = self._locale(person.language, activity.locale)
+                # Proactive messages to this person use the language the bot answers in.
+                person.locale = locale
             await upsert_conversation(
                 session,
                 SeenConversation(
@@ -182,7 +224,7 @@ class TurnRecorder:
                     actor=sender.aad_object_id if sender and sender.aad_object_id else "system",
                     actor_person_id=person_id,
                 )
-        return person_id
+        return person_id, locale
 
     async def _email_of_newcomer(
         self, turn_context: TurnContext, tenant_id: str, aad_object_id: str

@@ -78,13 +78,19 @@ async def open_runtime(
             policy=policy,
             directory=directory,
             documents=StoredDocuments(store, signer, settings.base_url, clock),
-            wake_delivery=delivery.wake,
+            wake_delivery=lambda: wake_after_commit(),
             records=StoredRecords(store, http, policy.documentation.max_file_mb * 1024 * 1024),
         )
         flows = build_flows(services, f"{settings.base_url}/registry.csv", runner)
         # R3: an editor who cannot be reached any more: the manager names a replacement.
         delivery.on_undeliverable = EditorChangesFlow(services).unreachable
         scheduler = Scheduler(sessions, flows.sweeps, delivery.wake)
+
+        def wake_after_commit() -> None:
+            # A flow committed work: deliver what it queued, and sweep for what it made due.
+            delivery.wake()
+            scheduler.wake()
+
         try:
             yield Runtime(delivery, flows, scheduler, services)
         finally:

@@ -1,5 +1,8 @@
-"""The scheduler: sweeps that queue what has become due (reminders), every minute.
+"""The scheduler: sweeps that queue what has become due (reminders).
 
+It sweeps at start, whenever a flow commits work (`wake()`: a channel became active, a round
+was documented, a consent recorded), and otherwise on a slow heartbeat for time passing:
+reminders are decided by the day, and the outbox holds each until its office-hours moment.
 A sweep selects with an indexed query and queues with a dedupe key, so running it twice, or on
 two instances at once, queues nothing twice. `kanalkollen remind --at` runs the same sweeps once.
 """
@@ -16,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 log = logging.getLogger(__name__)
 
 Sweep = Callable[[AsyncSession], Awaitable[int]]
-INTERVAL_SECONDS = 60.0
+INTERVAL_SECONDS = 900.0
 STOP_GRACE_SECONDS = 10.0
 
 
@@ -36,6 +39,11 @@ class Scheduler:
         self._interval = interval_seconds
         self._task: asyncio.Task[None] | None = None
         self._stopping = asyncio.Event()
+        self._woken = asyncio.Event()
+
+    def wake(self) -> None:
+        """Sweeps again soon: something was committed that a sweep may act on."""
+        self._woken.set()
 
     async def run_once(self) -> dict[str, int]:
         """Runs every sweep once; returns how many messages each queued."""
@@ -76,6 +84,17 @@ class Scheduler:
                 raise
             except Exception:
                 log.exception("scheduler: a sweep failed; trying again next interval")
-            with contextlib.suppress(TimeoutError):
-                async with asyncio.timeout(self._interval):
-                    await self._stopping.wait()
+            await self._sleep()
+
+    async def _sleep(self) -> None:
+        """Until woken, stopped or the heartbeat, whichever comes first."""
+        waits = [
+            asyncio.ensure_future(self._stopping.wait()),
+            asyncio.ensure_future(self._woken.wait()),
+        ]
+        try:
+            await asyncio.wait(waits, timeout=self._interval, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for waiting in waits:
+                waiting.cancel()
+            self._woken.clear()

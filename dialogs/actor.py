@@ -52,11 +52,25 @@ def may_decide(policy: Policy, channel: ChannelRow, person: PersonRow) -> bool:
     return person.aad_object_id in policy.deputies_for(channel.unit)
 
 
+# Row ids are 32-bit integers on every database (PostgreSQL refuses a larger parameter).
+MAX_ROW_ID = 2**31 - 1
+
+
+def row_id(raw: object) -> int | None:
+    """A row id from card data (a positive 32-bit integer, as text or number), else None."""
+    if isinstance(raw, bool):
+        return None
+    text = str(raw).strip() if isinstance(raw, str | int) else ""
+    if not text.isdigit() or len(text) > 10:
+        return None
+    value = int(text)
+    return value if 0 < value <= MAX_ROW_ID else None
+
+
 async def channel_from(session: AsyncSession, raw_id: object) -> ChannelRow | None:
     """The channel a card's data names; None for anything that is not a known channel id."""
-    try:
-        channel_id = int(str(raw_id))
-    except (TypeError, ValueError):
+    channel_id = row_id(raw_id)
+    if channel_id is None:
         return None
     return await session.get(ChannelRow, channel_id)
 

@@ -28,7 +28,7 @@ from cards.editor_changes import (
     replace_card,
 )
 from cards.i18n import Texts
-from dialogs.actor import Actor, known_person, may_decide, nominate_editor, record_by
+from dialogs.actor import Actor, known_person, may_decide, nominate_editor, record_by, row_id
 from dialogs.channel_views import person_name
 from dialogs.notify import queue_card, queue_email, queue_text, texts_for
 from dialogs.services import FlowServices, NoDirectory
@@ -51,9 +51,7 @@ DIRECTORY_CHECKS_PER_SWEEP = 200
 
 
 def _id(data: dict[str, Any], key: str) -> int | None:
-    raw = data.get(key)
-    text = str(raw).strip() if raw is not None else ""
-    return int(text) if text.isdigit() else None
+    return row_id(data.get(key))
 
 
 def _picked(data: dict[str, Any], key: str) -> list[str]:

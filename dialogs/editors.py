@@ -11,7 +11,7 @@ from cards.editors import editor_invite_card, nominate_card
 from cards.registration import registration_card
 from cards.verbs import Verb
 from cards.views import EditorInviteView, NominateView, RegistrationView
-from dialogs.actor import Actor, channel_from, known_person, nominate_editor
+from dialogs.actor import Actor, channel_from, known_person, nominate_editor, row_id
 from dialogs.channel_views import person_name, summary
 from dialogs.notify import queue_card, texts_for
 from dialogs.services import FlowServices
@@ -208,10 +208,10 @@ class EditorsFlow:
 async def _nomination(
     session: AsyncSession, data: dict[str, Any]
 ) -> tuple[ChannelEditorRow | None, ChannelRow | None]:
-    try:
-        nomination = await session.get(ChannelEditorRow, int(data.get("editor_id")))  # type: ignore[arg-type]
-    except (TypeError, ValueError):
+    editor_id = row_id(data.get("editor_id"))
+    if editor_id is None:
         return None, None
+    nomination = await session.get(ChannelEditorRow, editor_id)
     if nomination is None or str(nomination.channel_id) != str(data.get("channel_id")):
         return None, None
     return nomination, await get_channel(session, nomination.channel_id)

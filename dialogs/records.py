@@ -39,7 +39,7 @@ from cards.records import (
     deletion_form_card,
     deletion_outcome_card,
 )
-from dialogs.actor import Actor, load_actor, may_decide, record_by
+from dialogs.actor import Actor, load_actor, may_decide, record_by, row_id
 from dialogs.channel_views import day, person_name, when
 from dialogs.collect import CollectFiles
 from dialogs.notify import queue_card, queue_email, queue_text, queue_updates, texts_for
@@ -67,9 +67,7 @@ FILES_ID = "records.files"
 
 
 def _id(data: dict[str, Any], key: str) -> int | None:
-    raw = data.get(key)
-    text = str(raw).strip() if raw is not None else ""
-    return int(text) if text.isdigit() else None
+    return row_id(data.get(key))
 
 
 def _text(data: dict[str, Any], key: str) -> str:

@@ -34,7 +34,7 @@ from cards.withdrawal import (
     removal_task_card,
     withdraw_form_card,
 )
-from dialogs.actor import Actor, load_actor, record_by
+from dialogs.actor import Actor, load_actor, record_by, row_id
 from dialogs.channel_views import day, person_name, when
 from dialogs.collect import CollectFiles
 from dialogs.notify import queue_card, queue_updates, texts_for
@@ -68,9 +68,7 @@ TASKS_PER_SWEEP = 500
 
 
 def _id(data: dict[str, Any], key: str) -> int | None:
-    raw = data.get(key)
-    text = str(raw).strip() if raw is not None else ""
-    return int(text) if text.isdigit() else None
+    return row_id(data.get(key))
 
 
 class WithdrawalFlow:

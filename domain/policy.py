@@ -137,6 +137,17 @@ class CullingRule:
 
 
 @dataclass(frozen=True)
+class LanguagePolicy:
+    """Which language the bot answers in when a person has not chosen one.
+
+    Empty: the language of the person's Teams client (the activity's locale). "sv" or "en":
+    that language, whatever the client says (some clients always send en-US).
+    """
+
+    default: str = ""
+
+
+@dataclass(frozen=True)
 class RecordsPolicy:
     """The records rules before deleting (R11) and when closing a channel (R13)."""
 
@@ -177,6 +188,7 @@ class Policy:
     documentation: DocumentationPolicy = field(default_factory=DocumentationPolicy)
     consent: ConsentPolicy = field(default_factory=ConsentPolicy)
     records: RecordsPolicy = field(default_factory=RecordsPolicy)
+    language: LanguagePolicy = field(default_factory=LanguagePolicy)
     # People (AAD object ids) who may run admin commands, e.g. pick the communications channel.
     admins: tuple[str, ...] = ()
     deputies: tuple[Deputy, ...] = ()
@@ -257,6 +269,8 @@ def load_policy(path: Path | None) -> Policy:
 
 def _check(policy: Policy) -> None:
     """Refuses values that parse but make no sense."""
+    if policy.language.default not in ("", "sv", "en"):
+        raise PolicyError('Policy key \'language.default\' must be "sv", "en" or empty.')
     d = policy.delivery
     if d.max_attempts < 1:
         raise PolicyError("Policy key 'delivery.max_attempts' must be at least 1.")

@@ -79,6 +79,8 @@ class PersonRow(Base):
     name: Mapped[str | None] = mapped_column(String(256))
     email: Mapped[str | None] = mapped_column(String(320))
     locale: Mapped[str | None] = mapped_column(String(16))
+    # The language the person chose with "svenska" / "english" ("sv", "en"); None = not chosen.
+    language: Mapped[str | None] = mapped_column(String(8))
     undeliverable_at: Mapped[datetime | None]
     undeliverable_reason: Mapped[str | None] = mapped_column(String(256))
     created_at: Mapped[datetime]
