@@ -16,13 +16,14 @@ What is ours and why:
 
 from __future__ import annotations
 
+import asyncio
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from functools import partialmethod
 from typing import Any
 
 import aiohttp
-from microsoft_agents.activity import ActivityTypes
+from microsoft_agents.activity import Activity, ActivityTypes, ResourceResponse
 from microsoft_agents.authentication.msal import MsalAuth
 from microsoft_agents.hosting.aiohttp import CloudAdapter
 from microsoft_agents.hosting.core import ChannelServiceClientFactoryBase, TurnContext
@@ -35,8 +36,10 @@ from microsoft_agents.hosting.core.connector import UserTokenClientBase
 from microsoft_agents.hosting.core.connector.teams import TeamsConnectorClient
 from yarl import URL
 
+from bot.recorder import tenant_of
 from bot.settings import Settings
 from cards.i18n import Texts
+from domain.outbox import OutboxKind
 
 log = logging.getLogger(__name__)
 
@@ -159,14 +162,119 @@ class HttpSession:
         self._session = None
 
 
+# Replies inside a turn: retried on 429/5xx while Teams still waits for our answer to its POST
+# (it gives up after about 15 s); what cannot be sent by then goes through the outbox.
+TURN_BUDGET_SECONDS = 8.0
+RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
+_DEADLINE_KEY = "kanalkollen.reply_deadline"
+
+# (kind, conversation id, tenant id, payload): queues a reply or an update in the outbox.
+QueueReply = Callable[[OutboxKind, str, str | None, dict[str, Any]], Awaitable[None]]
+
+
+def _retry_delay(error: BaseException, attempt: int) -> float | None:
+    """How long to wait before sending again; None when sending again cannot help."""
+    if isinstance(error, aiohttp.ClientResponseError):
+        if error.status not in RETRY_STATUSES:
+            return None
+        raw = (error.headers or {}).get("Retry-After")
+        try:
+            return max(float(raw), 0.0) if raw is not None else 0.5 * 2**attempt
+        except ValueError:
+            return 0.5 * 2**attempt
+    if isinstance(error, aiohttp.ClientConnectionError | asyncio.TimeoutError):
+        return 0.5 * 2**attempt
+    return None
+
+
 class KanalkollenAdapter(CloudAdapter):  # type: ignore[misc]
-    """The CloudAdapter on our connector factory, with our turn-error handler."""
+    """The CloudAdapter on our connector factory, with our turn-error handler.
+
+    Sends and updates inside a turn honour Retry-After and back off on 5xx, within the time
+    Teams waits for the turn; after that the outbox takes the message (`queue_reply`).
+    """
 
     def __init__(self, settings: Settings, http: HttpSession) -> None:
         super().__init__(channel_service_client_factory=ConnectorFactory(settings, http))
         self.http = http
         self.app_id = settings.app_id
         self.on_turn_error = _on_turn_error
+        self.queue_reply: QueueReply | None = None
+
+    async def process_activity(
+        self, claims_identity: ClaimsIdentity, activity: Activity, callback: Any
+    ) -> Any:
+        """Runs a turn Teams waits for: its replies retry until the turn's deadline."""
+
+        async def with_deadline(context: TurnContext) -> None:
+            loop = asyncio.get_running_loop()
+            context.turn_state[_DEADLINE_KEY] = loop.time() + TURN_BUDGET_SECONDS
+            await callback(context)
+
+        return await super().process_activity(claims_identity, activity, with_deadline)
+
+    async def _with_retries(
+        self,
+        context: TurnContext,
+        send: Callable[[], Awaitable[Any]],
+        kind: OutboxKind,
+        activity: Activity,
+    ) -> Any:
+        deadline = context.turn_state.get(_DEADLINE_KEY)
+        if not isinstance(deadline, float):
+            return await send()  # proactive: the outbox decides about retries itself
+        loop = asyncio.get_running_loop()
+        attempt = 0
+        while True:
+            try:
+                return await send()
+            except Exception as error:
+                delay = _retry_delay(error, attempt)
+                if delay is None:
+                    raise
+                if loop.time() + delay > deadline:
+                    if await self._queue(context, kind, activity):
+                        log.info("reply queued in the outbox after %s", type(error).__name__)
+                        return ResourceResponse()
+                    raise
+                log.info("reply got %s; sending again in %.1f s", _status(error), delay)
+                await asyncio.sleep(delay)
+                attempt += 1
+
+    async def _queue(self, context: TurnContext, kind: OutboxKind, activity: Activity) -> bool:
+        conversation = context.activity.conversation
+        if self.queue_reply is None or conversation is None:
+            return False
+        payload: dict[str, Any] = {
+            "activity": activity.model_dump(mode="json", by_alias=True, exclude_none=True)
+        }
+        payload["activity"].pop("conversation", None)
+        if kind is OutboxKind.TEAMS_UPDATE:
+            payload["activity_id"] = activity.id
+        await self.queue_reply(kind, conversation.id, tenant_of(context.activity), payload)
+        return True
+
+    async def send_activities(
+        self, context: TurnContext, activities: list[Activity]
+    ) -> list[ResourceResponse]:
+        responses: list[ResourceResponse] = []
+        for activity in activities:
+
+            async def send(one: Activity = activity) -> list[ResourceResponse]:
+                return await CloudAdapter.send_activities(self, context, [one])
+
+            if activity.type == ActivityTypes.invoke_response:
+                responses.extend(await send())
+                continue
+            sent = await self._with_retries(context, send, OutboxKind.TEAMS_MESSAGE, activity)
+            responses.extend(sent if isinstance(sent, list) else [sent])
+        return responses
+
+    async def update_activity(self, context: TurnContext, activity: Activity) -> Any:
+        async def update() -> Any:
+            return await CloudAdapter.update_activity(self, context, activity)
+
+        return await self._with_retries(context, update, OutboxKind.TEAMS_UPDATE, activity)
 
     def create_claims_identity(self, agent_app_id: str = "") -> ClaimsIdentity:
         """Claims for a proactive turn; without an app id, anonymous ones."""
@@ -190,6 +298,12 @@ async def _on_turn_error(context: TurnContext, error: Exception) -> None:
             await context.send_activity(Texts.for_locale(activity.locale)("errors.generic"))
         except Exception:
             log.warning("could not tell the user about the failed turn")
+
+
+def _status(error: BaseException) -> str:
+    if isinstance(error, aiohttp.ClientResponseError):
+        return str(error.status)
+    return type(error).__name__
 
 
 def build_adapter(settings: Settings, http: HttpSession | None = None) -> KanalkollenAdapter:

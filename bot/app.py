@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Callable, Mapping
+from typing import Any
 
 from aiohttp import web
 from microsoft_agents.hosting.dialogs import Dialog
@@ -11,7 +12,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.actions import ActionRouter
-from bot.adapter import KanalkollenAdapter, build_adapter
+from bot.adapter import KanalkollenAdapter, QueueReply, build_adapter
 from bot.delivery import DeliveryLoop
 from bot.files import FileLinkSigner, files_routes, signing_secret
 from bot.handler import KanalkollenBot
@@ -24,11 +25,13 @@ from bot.settings import Settings
 from dialogs.runner import DialogRunner
 from dialogs.state import DialogStates
 from domain.clock import Clock, SystemClock
+from domain.outbox import OutboxKind
 from domain.policy import Policy, load_policy
 from storage.bot_state import SqlStorage
 from storage.db import create_engine, session_factory
 from storage.files import LocalFileStore
 from storage.migrate import is_at_head, upgrade_head
+from storage.outbox import enqueue
 
 log = logging.getLogger(__name__)
 
@@ -97,6 +100,7 @@ def create_app(
                 runner=runner,
                 commands=runtime.flows.commands,
             )
+            adapter.queue_reply = _outbox_replies(sessions, app[CLOCK], runtime.delivery.wake)
             app[BOT] = kanalkollen
             app[DELIVERY] = runtime.delivery
             app[SCHEDULER] = runtime.scheduler
@@ -128,6 +132,28 @@ def create_app(
     # R8: the public list; the session factory exists once the database context has started.
     app.add_routes(registry_routes(lambda: app[SESSIONS], app[POLICY]))
     return app
+
+
+def _outbox_replies(
+    sessions: async_sessionmaker[AsyncSession], clock: Clock, wake: Callable[[], None]
+) -> QueueReply:
+    """A reply Teams kept refusing during the turn is queued, so that it is not lost."""
+
+    async def queue(
+        kind: OutboxKind, conversation_id: str, tenant_id: str | None, payload: dict[str, Any]
+    ) -> None:
+        async with sessions.begin() as session:
+            enqueue(
+                session,
+                kind=kind,
+                payload=payload,
+                now=clock.now(),
+                conversation_id=conversation_id,
+                tenant_id=tenant_id,
+            )
+        wake()
+
+    return queue
 
 
 async def _healthz(_request: web.Request) -> web.Response:
