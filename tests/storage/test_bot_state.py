@@ -1,8 +1,9 @@
 """Base tests all storage providers should pass, ported from the SDK.
 
-The checks of botbuilder-testing's `StorageBaseTests`, one test each, run against `SqlStorage`
-on SQLite and PostgreSQL; then what the Python SDK leaves out (a stale eTag is refused),
-concurrent writers, and dialog state surviving a restart.
+The checks of the Bot Framework SDK's `StorageBaseTests`, one test each, run against
+`SqlStorage` on SQLite and PostgreSQL; then what the Python SDKs leave out (a stale eTag is
+refused), concurrent writers, and the dialog state of `dialogs.state.DialogStates` (Agents SDK
+dialogs): a waterfall, a restart, a conflicting turn, and a row an older bot wrote.
 """
 
 from __future__ import annotations
@@ -12,8 +13,13 @@ import copy
 from typing import Any
 
 import pytest
-from botbuilder.core import ConversationState, MessageFactory, TurnContext
-from botbuilder.core.adapters import TestAdapter
+from microsoft_agents.activity import (
+    Activity,
+    ChannelAccount,
+    ConversationAccount,
+    ResourceResponse,
+)
+from microsoft_agents.hosting.core import ChannelAdapter, MessageFactory, TurnContext
 from microsoft_agents.hosting.dialogs import (
     Dialog,
     DialogInstance,
@@ -27,18 +33,56 @@ from microsoft_agents.hosting.dialogs import (
     WaterfallDialog,
     WaterfallStepContext,
 )
-from microsoft_agents.activity import Activity, ChannelAccount, ConversationAccount
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from dialogs.state import PROPERTY, DialogStates, checkpoint
 from domain.clock import FixedClock
 from storage.bot_state import SqlStorage, StateConflictError
 from storage.db import create_engine, session_factory
 from storage.models import BotStateRow
 
 CONVERSATION_ID = "a:1testperson1personalchat"
-# ConversationState's key: channel id / "conversations" / conversation id.
+# The state's key, as the SDK's ConversationState had it: channel / "conversations" / id.
 CONVERSATION_KEY = f"msteams/conversations/{CONVERSATION_ID}"
+TEMPLATE = Activity(
+    type="message",
+    channel_id="msteams",
+    service_url="https://smba.trafficmanager.net/emea/",
+    from_property=ChannelAccount(id="29:1testperson1", name="Testperson 1"),
+    recipient=ChannelAccount(id="28:kanalkollen", name="Kanalkollen"),
+    conversation=ConversationAccount(id=CONVERSATION_ID, conversation_type="personal"),
+)
+
+
+class _Chat(ChannelAdapter):
+    """A conversation in memory: runs turns through the SDK's pipeline and keeps the replies."""
+
+    def __init__(self, logic: Any) -> None:
+        super().__init__()
+        self._logic = logic
+        self.replies: list[str] = []
+
+    async def send_activities(
+        self, context: TurnContext, activities: list[Activity]
+    ) -> list[ResourceResponse]:
+        self.replies.extend(activity.text or "" for activity in activities)
+        return [ResourceResponse(id=str(len(self.replies))) for _ in activities]
+
+    async def update_activity(self, context: TurnContext, activity: Activity) -> ResourceResponse:
+        raise AssertionError("these dialogs never update a message")
+
+    async def delete_activity(self, context: TurnContext, reference: Any) -> None:
+        raise AssertionError("these dialogs never delete a message")
+
+    def context(self, text: str) -> TurnContext:
+        return TurnContext(self, TEMPLATE.model_copy(update={"text": text}))
+
+    async def say(self, text: str) -> list[str]:
+        """Runs one turn with the person's text; returns what the bot answered in it."""
+        before = len(self.replies)
+        await self.run_pipeline(self.context(text), self._logic)
+        return self.replies[before:]
 
 
 @pytest.fixture
@@ -211,8 +255,7 @@ async def test_perform_batch_operations(storage: SqlStorage) -> None:
 
 
 async def test_proceeds_through_waterfall(storage: SqlStorage) -> None:
-    convo_state = ConversationState(storage)
-    dialog_state = convo_state.create_property("dialogState")
+    dialog_state = DialogStates(storage)
     dialogs = DialogSet(dialog_state)
 
     async def exec_test(turn_context: TurnContext) -> None:
@@ -220,9 +263,7 @@ async def test_proceeds_through_waterfall(storage: SqlStorage) -> None:
         await dialog_context.continue_dialog()
         if not turn_context.responded:
             await dialog_context.begin_dialog(WaterfallDialog.__name__)
-        await convo_state.save_changes(turn_context)
-
-    adapter = TestAdapter(exec_test)
+        await dialog_state.save(turn_context)
 
     async def prompt_validator(prompt_context: PromptValidatorContext) -> bool:
         result = prompt_context.recognized.value
@@ -256,20 +297,14 @@ async def test_proceeds_through_waterfall(storage: SqlStorage) -> None:
 
     dialogs.add(WaterfallDialog(WaterfallDialog.__name__, [step_1, step_2, step_3]))
     dialogs.add(TextPrompt(TextPrompt.__name__, prompt_validator))
+    chat = _Chat(exec_test)
 
-    step1 = await adapter.send("hello")
-    step2 = await step1.assert_reply("step1")
-    step3 = await step2.send("hello")
-    step4 = await step3.assert_reply("Please type your name")
-    step5 = await step4.send("hi")
-    step6 = await step5.assert_reply("Please send a name that is longer than 3 characters. 0")
-    step7 = await step6.send("hi")
-    step8 = await step7.assert_reply("Please send a name that is longer than 3 characters. 1")
-    step9 = await step8.send("hi")
-    step10 = await step9.assert_reply("Please send a name that is longer than 3 characters. 2")
-    step11 = await step10.send("Kyle")
-    step12 = await step11.assert_reply("You got it at the 3rd try!")
-    await step12.assert_reply("step3")
+    assert await chat.say("hello") == ["step1"]
+    assert await chat.say("hello") == ["Please type your name"]
+    assert await chat.say("hi") == ["Please send a name that is longer than 3 characters. 0"]
+    assert await chat.say("hi") == ["Please send a name that is longer than 3 characters. 1"]
+    assert await chat.say("hi") == ["Please send a name that is longer than 3 characters. 2"]
+    assert await chat.say("Kyle") == ["You got it at the 3rd try!", "step3"]
 
 
 # --- Beyond the SDK's base tests -------------------------------------------------------------
@@ -356,42 +391,40 @@ async def _thank(step_context: WaterfallStepContext) -> DialogTurnResult:
     return await step_context.end_dialog()
 
 
-def _channel_bot(storage: SqlStorage) -> TestAdapter:
-    """A bot whose one waterfall asks for a channel name; state is saved once per turn."""
-    conversation_state = ConversationState(storage)
-    dialogs = DialogSet(conversation_state.create_property("DialogState"))
+def _channel_dialogs(storage: SqlStorage) -> tuple[DialogStates, DialogSet]:
+    states = DialogStates(storage)
+    dialogs = DialogSet(states)
     dialogs.add(WaterfallDialog("kanal", [_ask_for_the_channel, _thank]))
     dialogs.add(TextPrompt(TextPrompt.__name__))
+    return states, dialogs
+
+
+def _channel_bot(storage: SqlStorage) -> _Chat:
+    """A bot whose one waterfall asks for a channel name; state is saved once per turn."""
+    states, dialogs = _channel_dialogs(storage)
 
     async def on_turn(turn_context: TurnContext) -> None:
         dialog_context = await dialogs.create_context(turn_context)
         result = await dialog_context.continue_dialog()
         if result.status == DialogTurnStatus.Empty:
             await dialog_context.begin_dialog("kanal")
-        await conversation_state.save_changes(turn_context)
+        await states.save(turn_context)
 
-    template = Activity(
-        channel_id="msteams",
-        service_url="https://smba.trafficmanager.net/emea/",
-        from_property=ChannelAccount(id="29:1testperson1", name="Testperson 1"),
-        recipient=ChannelAccount(id="28:kanalkollen", name="Kanalkollen"),
-        conversation=ConversationAccount(id=CONVERSATION_ID, conversation_type="personal"),
-    )
-    return TestAdapter(on_turn, template)
+    return _Chat(on_turn)
 
 
 async def test_dialog_state_survives_a_restart(
     storage: SqlStorage, engine: AsyncEngine, database_url: str, clock: FixedClock
 ) -> None:
     before_restart = _channel_bot(storage)
-    await (await before_restart.send("hej")).assert_reply("Vad heter kanalen?")
+    assert await before_restart.say("hej") == ["Vad heter kanalen?"]
     await engine.dispose()  # the instance stops; nothing of it is left in memory but objects
 
     restarted = create_engine(database_url)
     try:
         fresh = SqlStorage(session_factory(restarted), clock)
         state = (await fresh.read([CONVERSATION_KEY]))[CONVERSATION_KEY]
-        dialog_state = state["DialogState"]
+        dialog_state = state[PROPERTY]
         assert isinstance(dialog_state, DialogState)
         assert all(isinstance(i, DialogInstance) for i in dialog_state.dialog_stack)
         assert [i.id for i in dialog_state.dialog_stack] == [TextPrompt.__name__, "kanal"]
@@ -399,8 +432,59 @@ async def test_dialog_state_survives_a_restart(
         assert state["e_tag"]
 
         after_restart = _channel_bot(fresh)
-        await (await after_restart.send("Kanal Ett")).assert_reply("Tack, Kanal Ett")
+        assert await after_restart.say("Kanal Ett") == ["Tack, Kanal Ett"]
         state = (await fresh.read([CONVERSATION_KEY]))[CONVERSATION_KEY]
-        assert state["DialogState"].dialog_stack == []
+        assert state[PROPERTY].dialog_stack == []
     finally:
         await restarted.dispose()
+
+
+async def test_a_turn_that_read_stale_state_cannot_overwrite_a_newer_one(
+    storage: SqlStorage,
+) -> None:
+    """Two turns of one conversation read the same state; the later writer is refused."""
+    assert await _channel_bot(storage).say("hej") == ["Vad heter kanalen?"]
+    states, dialogs = _channel_dialogs(storage)
+    chat = _Chat(None)
+    first, second = chat.context("Kanal Ett"), chat.context("Kanal Två")
+    for turn in (first, second):  # both read the prompt waiting for a name
+        await (await dialogs.create_context(turn)).continue_dialog()
+
+    await states.save(first)
+    with pytest.raises(StateConflictError):
+        await checkpoint(second)
+
+    assert chat.replies == ["Tack, Kanal Ett", "Tack, Kanal Två"]
+    stored = (await storage.read([CONVERSATION_KEY]))[CONVERSATION_KEY]
+    assert stored[PROPERTY].dialog_stack == []
+    # Read anew, the second turn finds the dialog ended by the first.
+    states.forget(second)
+    assert (await states.get(second)).dialog_stack == []
+
+
+async def test_an_unchanged_state_is_not_written(
+    storage: SqlStorage, sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    """A turn that changes no dialog writes nothing, so it can never conflict."""
+    assert await _channel_bot(storage).say("hej") == ["Vad heter kanalen?"]
+    before = await _stored_row(sessions, CONVERSATION_KEY)
+    states = DialogStates(storage)
+    turn = _Chat(None).context("vad som helst")
+    await states.get(turn)
+    await states.save(turn)
+    after = await _stored_row(sessions, CONVERSATION_KEY)
+    assert after.etag == before.etag
+
+
+async def test_a_dialog_state_of_an_older_bot_is_dropped_not_fatal(storage: SqlStorage) -> None:
+    """A row written by the botbuilder version (its own property name and classes) starts over."""
+    await storage.write(
+        {CONVERSATION_KEY: {"DialogState": {"dialog_stack": [{"id": "gammal"}]}, "e_tag": "*"}}
+    )
+    stored = (await storage.read([CONVERSATION_KEY]))[CONVERSATION_KEY]
+    stored[PROPERTY] = {"py/object": "botbuilder.dialogs.DialogState"}
+    await storage.write({CONVERSATION_KEY: stored})
+
+    assert await _channel_bot(storage).say("hej") == ["Vad heter kanalen?"]
+    state = (await storage.read([CONVERSATION_KEY]))[CONVERSATION_KEY][PROPERTY]
+    assert [i.id for i in state.dialog_stack] == [TextPrompt.__name__, "kanal"]

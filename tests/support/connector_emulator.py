@@ -527,8 +527,10 @@ class ConnectorEmulator:
         size = int(request.query.get("pageSize") or 100)
         start = int(request.query.get("continuationToken") or 0)
         end = start + size
-        token = str(end) if end < len(members) else None
-        return _Answer(200, {"continuationToken": token, "members": members[start:end]})
+        page: dict[str, Any] = {"members": members[start:end]}
+        if end < len(members):  # the last page has no continuationToken at all, as in Teams
+            page["continuationToken"] = str(end)
+        return _Answer(200, page)
 
     def _get_conversations(self) -> _Answer:
         """List the conversations created through the emulator."""

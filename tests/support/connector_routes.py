@@ -31,7 +31,9 @@ def resolve(method: str, raw_path: str) -> Route:
         return Route("unknown")
     if len(parts) == 2:
         return Route({"POST": "create", "GET": "get_conversations"}.get(method, "unknown"))
-    conv, rest = parts[2], parts[3:]
+    # Path words are matched without case, as the service does (`pagedMembers`, `pagedmembers`).
+    conv = parts[2]
+    rest = [part.lower() if index % 2 == 0 else part for index, part in enumerate(parts[3:])]
     match (method, rest):
         case ("POST", ["activities"]):
             return Route("send", conv)

@@ -1,24 +1,21 @@
-"""Proves the Bot Connector emulator speaks the protocol botframework-connector uses."""
+"""Proves the Bot Connector emulator speaks the protocol the Agents SDK's connector client uses."""
 
 from __future__ import annotations
 
 import asyncio
-import time
+import json
 from collections.abc import AsyncIterator
 from typing import Any
 
 import aiohttp
 import pytest
-from botbuilder.schema import (
+from microsoft_agents.activity import (
     Activity,
     Attachment,
     ChannelAccount,
     ConversationParameters,
-    ErrorResponseException,
 )
-from botframework.connector.aio import ConnectorClient
-from botframework.connector.auth import MicrosoftAppCredentials
-from msrest.exceptions import ClientRequestError
+from microsoft_agents.hosting.core.connector.teams import TeamsConnectorClient
 
 from tests.support.connector_emulator import ConnectorEmulator
 from tests.support.connector_records import ADAPTIVE_CARD
@@ -36,11 +33,18 @@ async def emu() -> AsyncIterator[ConnectorEmulator]:
 
 
 @pytest.fixture
-async def client(emu: ConnectorEmulator) -> AsyncIterator[ConnectorClient]:
-    """Yield the real async ConnectorClient pointed at the emulator."""
-    credentials = MicrosoftAppCredentials.empty()
-    async with ConnectorClient(credentials, base_url=emu.service_url) as connector:
+async def client(emu: ConnectorEmulator) -> AsyncIterator[TeamsConnectorClient]:
+    """Yield the SDK's Teams connector client (the one the bot uses) pointed at the emulator."""
+    connector = TeamsConnectorClient(emu.service_url, token="")
+    try:
         yield connector
+    finally:
+        await connector.close()
+
+
+def _error_code(error: aiohttp.ClientResponseError) -> str:
+    """Return the Bot Connector error code the client kept in the error's message."""
+    return str(json.loads(error.message)["error"]["code"])
 
 
 def _message(text: str, **fields: Any) -> Activity:
@@ -50,13 +54,15 @@ def _message(text: str, **fields: Any) -> Activity:
 
 def _parameters(user_id: str, tenant_id: str | None = TENANT_ID) -> ConversationParameters:
     """Return Teams-style parameters for a 1:1 conversation with one user."""
-    return ConversationParameters(
+    parameters = ConversationParameters(
         is_group=False,
-        bot=ChannelAccount(id=BOT_ID, name=BOT_NAME),
+        agent=ChannelAccount(id=BOT_ID, name=BOT_NAME),
         members=[ChannelAccount(id=user_id)],
-        tenant_id=tenant_id,
-        channel_data={"tenant": {"id": tenant_id}} if tenant_id else None,
     )
+    if tenant_id:
+        parameters.tenant_id = tenant_id
+        parameters.channel_data = {"tenant": {"id": tenant_id}}
+    return parameters
 
 
 async def test_service_url_is_loopback_with_trailing_slash(emu: ConnectorEmulator) -> None:
@@ -65,7 +71,7 @@ async def test_service_url_is_loopback_with_trailing_slash(emu: ConnectorEmulato
 
 
 async def test_create_conversation_is_stable_per_user(
-    emu: ConnectorEmulator, client: ConnectorClient
+    emu: ConnectorEmulator, client: TeamsConnectorClient
 ) -> None:
     """Creating a 1:1 twice for the same user and tenant yields the same id, as in Teams."""
     first = await client.conversations.create_conversation(_parameters("29:1user-a"))
@@ -77,13 +83,14 @@ async def test_create_conversation_is_stable_per_user(
     assert first.service_url == emu.service_url
     assert len(emu.created_conversations) == 3
     assert emu.created_conversations[0].body is not None
-    # botbuilder-schema 4.17.1 serializes ConversationParameters.tenant_id as "tenantID".
-    assert emu.created_conversations[0].body["tenantID"] == TENANT_ID
+    # The Agents SDK serialises `agent` as Teams' "bot" and the tenant as "tenantId".
+    assert emu.created_conversations[0].body["tenantId"] == TENANT_ID
+    assert emu.created_conversations[0].body["bot"]["id"] == BOT_ID
     assert emu.created_conversations[0].conversation_id == first.id
 
 
 async def test_create_conversation_matches_factory_user(
-    emu: ConnectorEmulator, client: ConnectorClient
+    emu: ConnectorEmulator, client: TeamsConnectorClient
 ) -> None:
     """A proactive 1:1 lands in the same conversation the user's own messages come from."""
     user = make_user(3)
@@ -96,18 +103,18 @@ async def test_create_conversation_matches_factory_user(
 
 
 async def test_create_conversation_without_tenant_is_rejected(
-    emu: ConnectorEmulator, client: ConnectorClient
+    emu: ConnectorEmulator, client: TeamsConnectorClient
 ) -> None:
     """Teams refuses to create a conversation without a tenant id."""
-    with pytest.raises(ErrorResponseException) as caught:
+    with pytest.raises(aiohttp.ClientResponseError) as caught:
         await client.conversations.create_conversation(_parameters("29:1x", tenant_id=None))
-    assert caught.value.response.status_code == 400
+    assert caught.value.status == 400
     assert emu.created_conversations == []
     assert len(emu.rejected) == 1
 
 
 async def test_create_conversation_with_activity(
-    emu: ConnectorEmulator, client: ConnectorClient
+    emu: ConnectorEmulator, client: TeamsConnectorClient
 ) -> None:
     """An activity inside ConversationParameters is stored and counted as sent."""
     parameters = _parameters("29:1user-c")
@@ -120,7 +127,7 @@ async def test_create_conversation_with_activity(
 
 @pytest.mark.parametrize("conversation_id", CONVERSATION_IDS)
 async def test_send_reply_update_delete(
-    emu: ConnectorEmulator, client: ConnectorClient, conversation_id: str
+    emu: ConnectorEmulator, client: TeamsConnectorClient, conversation_id: str
 ) -> None:
     """Encoded ids route correctly; updates replace content; deletes forget it."""
     sent = await client.conversations.send_to_conversation(conversation_id, _message("ett"))
@@ -148,29 +155,29 @@ async def test_send_reply_update_delete(
 
 
 async def test_update_unknown_activity_is_404(
-    emu: ConnectorEmulator, client: ConnectorClient
+    emu: ConnectorEmulator, client: TeamsConnectorClient
 ) -> None:
     """Updating an activity Teams never saw answers 404 and is not counted as delivered."""
-    with pytest.raises(ErrorResponseException) as caught:
+    with pytest.raises(aiohttp.ClientResponseError) as caught:
         await client.conversations.update_activity(PERSONAL, "999", _message("x"))
-    assert caught.value.response.status_code == 404
-    assert caught.value.error.error.code == "NotFound"
+    assert caught.value.status == 404
+    assert _error_code(caught.value) == "NotFound"
     assert emu.updates == []
     assert [r.operation for r in emu.rejected] == ["update"]
 
 
-async def test_authorization_header_is_recorded(
-    emu: ConnectorEmulator, client: ConnectorClient
-) -> None:
+async def test_authorization_header_is_recorded(emu: ConnectorEmulator) -> None:
     """The Authorization header the bot sends is kept on the record."""
-    await client.conversations.send_to_conversation(
-        PERSONAL, _message("hej"), custom_headers={"Authorization": "Bearer emulated"}
-    )
+    connector = TeamsConnectorClient(emu.service_url, token="emulated")
+    try:
+        await connector.conversations.send_to_conversation(PERSONAL, _message("hej"))
+    finally:
+        await connector.close()
     assert emu.sent[0].authorization == "Bearer emulated"
     assert emu.sent[0].headers["authorization"] == "Bearer emulated"
 
 
-async def test_members(emu: ConnectorEmulator, client: ConnectorClient) -> None:
+async def test_members(emu: ConnectorEmulator, client: TeamsConnectorClient) -> None:
     """Members added to the emulator are served in TeamsChannelAccount shape."""
     user = make_user(1)
     user.add_to(emu)
@@ -190,25 +197,25 @@ async def test_members(emu: ConnectorEmulator, client: ConnectorClient) -> None:
         user.conversation_id, page_size=10
     )
     assert [m.id for m in paged.members] == [user.user_id]
-    assert paged.continuation_token is None
+    assert not paged.continuation_token
 
-    with pytest.raises(ErrorResponseException) as caught:
+    with pytest.raises(aiohttp.ClientResponseError) as caught:
         await client.conversations.get_conversation_member(user.conversation_id, "29:1nobody")
-    assert caught.value.response.status_code == 404
-    assert caught.value.error.error.code == "MemberNotFoundInConversation"
-    with pytest.raises(ErrorResponseException):
+    assert caught.value.status == 404  # a GET's error keeps the status, not Teams' error code
+    assert [(r.operation, r.status) for r in emu.rejected] == [("get_member", 404)]
+    with pytest.raises(aiohttp.ClientResponseError):
         await client.conversations.get_conversation_members("a:1unknown")
 
 
 async def test_fail_next_429_exposes_retry_after(
-    emu: ConnectorEmulator, client: ConnectorClient
+    emu: ConnectorEmulator, client: TeamsConnectorClient
 ) -> None:
     """A scripted 429 reaches the caller with Retry-After and is not delivered."""
     emu.fail_next(429, retry_after=2)
-    with pytest.raises(ErrorResponseException) as caught:
+    with pytest.raises(aiohttp.ClientResponseError) as caught:
         await client.conversations.send_to_conversation(PERSONAL, _message("strypt"))
-    assert caught.value.response.status_code == 429
-    assert caught.value.response.headers["Retry-After"] == "2"
+    assert caught.value.status == 429
+    assert caught.value.headers["Retry-After"] == "2"
     assert emu.sent == []
     assert [(r.operation, r.status) for r in emu.rejected] == [("send", 429)]
 
@@ -216,42 +223,42 @@ async def test_fail_next_429_exposes_retry_after(
     assert emu.texts() == ["igen"]
 
 
-async def test_fail_next_403_blocked_body(emu: ConnectorEmulator, client: ConnectorClient) -> None:
+async def test_fail_next_403_blocked_body(emu: ConnectorEmulator, client: TeamsConnectorClient) -> None:
     """A 403 carries the ConversationBlockedByUser error code by default."""
     emu.fail_next(403)
-    with pytest.raises(ErrorResponseException) as caught:
+    with pytest.raises(aiohttp.ClientResponseError) as caught:
         await client.conversations.send_to_conversation(PERSONAL, _message("x"))
-    assert caught.value.response.status_code == 403
-    assert caught.value.error.error.code == "ConversationBlockedByUser"
+    assert caught.value.status == 403
+    assert _error_code(caught.value) == "ConversationBlockedByUser"
 
 
 async def test_fail_next_matches_operation_and_conversation(
-    emu: ConnectorEmulator, client: ConnectorClient
+    emu: ConnectorEmulator, client: TeamsConnectorClient
 ) -> None:
     """Faults only hit requests with the given operation and conversation."""
     other = CONVERSATION_IDS[1]
     emu.fail_next(503, times=2, operation="send", conversation_id=other)
     await client.conversations.send_to_conversation(PERSONAL, _message("a"))
     for _ in range(2):
-        with pytest.raises(ErrorResponseException):
+        with pytest.raises(aiohttp.ClientResponseError):
             await client.conversations.send_to_conversation(other, _message("b"))
     await client.conversations.send_to_conversation(other, _message("c"))
     assert emu.texts() == ["a", "c"]
     assert len(emu.rejected) == 2
 
 
-async def test_block_conversation(emu: ConnectorEmulator, client: ConnectorClient) -> None:
+async def test_block_conversation(emu: ConnectorEmulator, client: TeamsConnectorClient) -> None:
     """A blocked conversation answers 403 until unblocked."""
     emu.block_conversation(PERSONAL)
-    with pytest.raises(ErrorResponseException) as caught:
+    with pytest.raises(aiohttp.ClientResponseError) as caught:
         await client.conversations.send_to_conversation(PERSONAL, _message("x"))
-    assert caught.value.error.error.code == "ConversationBlockedByUser"
+    assert _error_code(caught.value) == "ConversationBlockedByUser"
     emu.unblock_conversation(PERSONAL)
     await client.conversations.send_to_conversation(PERSONAL, _message("y"))
     assert emu.texts() == ["y"]
 
 
-async def test_rate_limit_global(emu: ConnectorEmulator, client: ConnectorClient) -> None:
+async def test_rate_limit_global(emu: ConnectorEmulator, client: TeamsConnectorClient) -> None:
     """Requests above the rate answer 429 with Retry-After; the window slides."""
     emu.rate_limit(3, retry_after=1)
     statuses = []
@@ -259,9 +266,9 @@ async def test_rate_limit_global(emu: ConnectorEmulator, client: ConnectorClient
         try:
             await client.conversations.send_to_conversation(PERSONAL, _message(str(index)))
             statuses.append(201)
-        except ErrorResponseException as error:
-            statuses.append(error.response.status_code)
-            assert error.response.headers["Retry-After"] == "1"
+        except aiohttp.ClientResponseError as error:
+            statuses.append(error.status)
+            assert error.headers["Retry-After"] == "1"
     assert statuses == [201, 201, 201, 429, 429]
     assert emu.texts() == ["0", "1", "2"]
     await asyncio.sleep(1.05)
@@ -270,19 +277,19 @@ async def test_rate_limit_global(emu: ConnectorEmulator, client: ConnectorClient
 
 
 async def test_rate_limit_per_conversation(
-    emu: ConnectorEmulator, client: ConnectorClient
+    emu: ConnectorEmulator, client: TeamsConnectorClient
 ) -> None:
     """With scope="conversation" each conversation has its own budget."""
     emu.rate_limit(1, scope="conversation")
     for conversation_id in CONVERSATION_IDS:
         await client.conversations.send_to_conversation(conversation_id, _message("ok"))
-    with pytest.raises(ErrorResponseException) as caught:
+    with pytest.raises(aiohttp.ClientResponseError) as caught:
         await client.conversations.send_to_conversation(PERSONAL, _message("too fast"))
-    assert caught.value.response.status_code == 429
+    assert caught.value.status == 429
     assert len(emu.sent) == 2
 
 
-async def test_cards_and_wait_for_count(emu: ConnectorEmulator, client: ConnectorClient) -> None:
+async def test_cards_and_wait_for_count(emu: ConnectorEmulator, client: TeamsConnectorClient) -> None:
     """Adaptive card contents are exposed; wait_for_count sees sends and replies."""
     card = {"type": "AdaptiveCard", "version": "1.5", "body": [{"type": "TextBlock"}]}
     attachment = Attachment(content_type=ADAPTIVE_CARD, content=card)
@@ -298,7 +305,7 @@ async def test_cards_and_wait_for_count(emu: ConnectorEmulator, client: Connecto
     assert emu.cards("a:1other") == []
 
 
-async def test_wait_for_timeout_explains(emu: ConnectorEmulator, client: ConnectorClient) -> None:
+async def test_wait_for_timeout_explains(emu: ConnectorEmulator, client: TeamsConnectorClient) -> None:
     """A timed-out wait raises AssertionError listing what did arrive."""
     await client.conversations.send_to_conversation(PERSONAL, _message("bara en"))
     with pytest.raises(AssertionError) as caught:
@@ -308,7 +315,7 @@ async def test_wait_for_timeout_explains(emu: ConnectorEmulator, client: Connect
 
 
 async def test_reset_clears_records_and_faults(
-    emu: ConnectorEmulator, client: ConnectorClient
+    emu: ConnectorEmulator, client: TeamsConnectorClient
 ) -> None:
     """reset() forgets records and faults but keeps posted activities."""
     sent = await client.conversations.send_to_conversation(PERSONAL, _message("kvar"))
@@ -335,61 +342,72 @@ async def test_malformed_body_and_unknown_route(emu: ConnectorEmulator) -> None:
 async def test_max_activity_bytes() -> None:
     """With a size limit, oversized activities answer 413."""
     async with ConnectorEmulator(max_activity_bytes=2048) as small:
-        credentials = MicrosoftAppCredentials.empty()
-        async with ConnectorClient(credentials, base_url=small.service_url) as connector:
-            with pytest.raises(ErrorResponseException) as caught:
+        connector = TeamsConnectorClient(small.service_url, token="")
+        try:
+            with pytest.raises(aiohttp.ClientResponseError) as caught:
                 await connector.conversations.send_to_conversation(PERSONAL, _message("x" * 4096))
-    assert caught.value.response.status_code == 413
+        finally:
+            await connector.close()
+    assert caught.value.status == 413
 
 
-# ---- What botframework-connector itself does on errors (matters for the outbox) ----
+# ---- What the Agents SDK's connector client itself does on errors (matters for the outbox) ----
 
 
-async def test_client_does_not_retry_post(emu: ConnectorEmulator, client: ConnectorClient) -> None:
-    """send/reply/create (POST) are never retried by the client: one request, one error."""
-    emu.fail_next(503, retry_after=1)
-    with pytest.raises(ErrorResponseException) as caught:
-        await client.conversations.send_to_conversation(PERSONAL, _message("x"))
-    assert caught.value.response.status_code == 503
-    assert len(emu.requests) == 1
-
-
-async def test_client_silently_retries_put_and_get(
-    emu: ConnectorEmulator, client: ConnectorClient
+@pytest.mark.parametrize("operation", ["send", "update", "get_members"])
+async def test_client_never_retries(
+    emu: ConnectorEmulator, client: TeamsConnectorClient, operation: str
 ) -> None:
-    """update (PUT) and GETs are retried by urllib3 on 5xx, and on 429 with Retry-After."""
-    sent = await client.conversations.send_to_conversation(PERSONAL, _message("x"))
-    emu.fail_next(503, operation="update")
-    await client.conversations.update_activity(PERSONAL, sent.id, _message("y"))
-    assert [r.status for r in emu.requests if r.operation == "update"] == [503, 200]
+    """POST, PUT and GET alike: one request, one error with status and Retry-After kept.
 
+    botbuilder's client retried PUT and GET silently and lost the status after three tries;
+    the Agents SDK's retries nothing, so the bot's own retry (in a turn) and the outbox
+    (after it) decide, from the status and Retry-After the error carries.
+    """
+    sent = await client.conversations.send_to_conversation(PERSONAL, _message("x"))
     emu.add_member(PERSONAL, "29:1m", "Testperson Ett")
-    emu.fail_next(429, retry_after=1, operation="get_members")
-    started = time.monotonic()
-    await client.conversations.get_conversation_members(PERSONAL)
-    assert time.monotonic() - started >= 0.9
-    assert [r.status for r in emu.requests if r.operation == "get_members"] == [429, 200]
+    emu.reset()
+    emu.fail_next(503, retry_after=7, operation=operation)
+    calls = {
+        "send": lambda: client.conversations.send_to_conversation(PERSONAL, _message("y")),
+        "update": lambda: client.conversations.update_activity(PERSONAL, sent.id, _message("y")),
+        "get_members": lambda: client.conversations.get_conversation_members(PERSONAL),
+    }
+    with pytest.raises(aiohttp.ClientResponseError) as caught:
+        await calls[operation]()
+    assert caught.value.status == 503
+    assert caught.value.headers is not None
+    assert caught.value.headers["Retry-After"] == "7"
+    assert [(r.operation, r.status) for r in emu.requests] == [(operation, 503)]
 
 
-async def test_client_does_not_retry_429_without_retry_after(
-    emu: ConnectorEmulator, client: ConnectorClient
+async def test_client_keeps_the_error_body_for_sends(
+    emu: ConnectorEmulator, client: TeamsConnectorClient
 ) -> None:
-    """A 429 without Retry-After is not retried, even for PUT."""
-    sent = await client.conversations.send_to_conversation(PERSONAL, _message("x"))
-    emu.fail_next(429, operation="update")
-    with pytest.raises(ErrorResponseException):
-        await client.conversations.update_activity(PERSONAL, sent.id, _message("y"))
-    assert len(emu.records("update")) == 0
+    """A refused send carries Teams' error body in the message; a member lookup only the status."""
+    emu.fail_next(400, operation="send")
+    with pytest.raises(aiohttp.ClientResponseError) as caught:
+        await client.conversations.send_to_conversation(PERSONAL, _message("x"))
+    assert caught.value.status == 400
+    assert _error_code(caught.value)
+    user = make_user(2)
+    user.add_to(emu)
+    with pytest.raises(aiohttp.ClientResponseError) as missing:
+        await client.get_conversation_member(user.conversation_id, "29:1nobody")
+    assert missing.value.status == 404
 
 
-async def test_client_exhausted_retries_lose_status(
-    emu: ConnectorEmulator, client: ConnectorClient
+async def test_teams_client_member_and_paged_members(
+    emu: ConnectorEmulator, client: TeamsConnectorClient
 ) -> None:
-    """After 3 retries the client raises ClientRequestError, not ErrorResponseException."""
-    client.config.retry_policy.backoff_factor = 0  # the default 0.8 would sleep 1.6 s + 3.2 s
-    sent = await client.conversations.send_to_conversation(PERSONAL, _message("x"))
-    emu.fail_next(503, times=4, operation="update")
-    with pytest.raises(ClientRequestError) as caught:
-        await client.conversations.update_activity(PERSONAL, sent.id, _message("y"))
-    assert "too many 503 error responses" in str(caught.value)
-    assert [r.status for r in emu.requests if r.operation == "update"] == [503] * 4
+    """The Teams client's own member lookup and `pagedMembers` path reach the emulator."""
+    user = make_user(4)
+    user.add_to(emu)
+    member = await client.get_conversation_member(user.conversation_id, user.user_id)
+    assert (member.id, member.name, member.aad_object_id) == (
+        user.user_id,
+        "Testperson Fyra",
+        user.aad_object_id,
+    )
+    paged = await client.get_conversation_paged_member(user.conversation_id, 10, "")
+    assert [m.id for m in paged.members] == [user.user_id]
