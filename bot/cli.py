@@ -108,7 +108,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _serve(settings: Settings) -> int:
     from bot.app import create_app
 
-    load_policy(settings.policy_path)  # a broken policy stops start-up before binding
+    # A broken policy, or outside local mode an example mailbox, stops start-up before binding.
+    load_policy(settings.policy_path, deployed=not settings.local_mode)
     if settings.local_mode:
         log.warning(
             "local mode: no MicrosoftAppId is set, so requests are not authenticated; "

@@ -30,7 +30,7 @@ async def run_reminders(
 
     With `dry_run` the sweep's work is rolled back and nothing is sent: it prints what would go.
     """
-    policy = load_policy(settings.policy_path)
+    policy = load_policy(settings.policy_path, deployed=not settings.local_mode)
     clock = FixedClock(at) if at is not None else SystemClock()
     engine = create_engine(settings.database_url)
     adapter = build_adapter(settings)

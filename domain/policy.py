@@ -51,12 +51,39 @@ class ChannelPolicy:
     documentation_interval_months: int = 6
 
 
+# RFC 2606 / RFC 6761 names that can never be a real mailbox.
+EXAMPLE_MAILBOX = "registret@example.org"
+_RESERVED_DOMAINS = ("example.org", "example.com", "example.net")
+_RESERVED_TOP_LEVELS = ("example", "invalid", "test", "localhost")
+
+
+def reaches_nobody(address: str) -> bool:
+    """True for an address on a reserved example domain: mail to it reaches no real person."""
+    domain = address.rpartition("@")[2].strip().lower().rstrip(".")
+    if domain.rpartition(".")[2] in _RESERVED_TOP_LEVELS:
+        return True
+    return any(domain == name or domain.endswith("." + name) for name in _RESERVED_DOMAINS)
+
+
+def deployment_problems(policy: Policy) -> list[str]:
+    """What a real deployment must still set: example values that would reach nobody."""
+    problems = []
+    if reaches_nobody(policy.registry.mailbox):
+        problems.append(
+            f"Policy key 'registry.mailbox' is the example address {policy.registry.mailbox!r}: "
+            "set the mailbox of the administration that keeps the public list (R8) in the "
+            "policy file (KANALKOLLEN_POLICY)."
+        )
+    return problems
+
+
 @dataclass(frozen=True)
 class RegistryPolicy:
     """Where registration notices go (R8)."""
 
     # R8: the city's central administration keeps the public list; its editorial mailbox.
-    mailbox: str = "redaktionen@helsingborg.se"
+    # The default reaches nobody: a deployment names its own (checked at a non-local start).
+    mailbox: str = EXAMPLE_MAILBOX
     # The administration named as responsible in the public list.
     administration: str = "Skol- och fritidsförvaltningen"
 
@@ -256,15 +283,23 @@ def parse_policy(text: str) -> Policy:
     return policy
 
 
-def load_policy(path: Path | None) -> Policy:
-    """Loads the policy file, or the defaults when no file is configured."""
+def load_policy(path: Path | None, *, deployed: bool = False) -> Policy:
+    """Loads the policy file, or the defaults when no file is configured.
+
+    `deployed` (a bot that talks to real Teams, not local mode) also refuses example values
+    that would send real work to nobody (`deployment_problems`).
+    """
     if path is None:
-        return Policy()
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise PolicyError(f"Cannot read the policy file {path}: {exc.strerror}.") from exc
-    return parse_policy(text)
+        policy = Policy()
+    else:
+        try:
+            text = path.read_text(encoding="utf-8")
+        except OSError as exc:
+            raise PolicyError(f"Cannot read the policy file {path}: {exc.strerror}.") from exc
+        policy = parse_policy(text)
+    if deployed and (problems := deployment_problems(policy)):
+        raise PolicyError(" ".join(problems))
+    return policy
 
 
 def _check(policy: Policy) -> None:

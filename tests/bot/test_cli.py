@@ -56,6 +56,48 @@ async def test_a_wrong_policy_stops_start_up_with_the_key(tmp_path: Path):
     assert "delivery.max_attempts" in err
 
 
+DEPLOYED = {
+    "MicrosoftAppId": "00000000-1111-4222-8333-444444444444",
+    "MicrosoftAppPassword": "synthetic",
+    "MicrosoftAppType": "MultiTenant",
+    "FILES_SIGNING_KEY": "k" * 48,
+}
+
+
+async def test_a_deployed_bot_refuses_the_example_registry_mailbox(tmp_path: Path):
+    """Outside local mode the shipped example mailbox (R8) stops serve and remind, by key."""
+    for command in (["serve"], ["remind", "--dry-run"]):
+        code, _, err = await run_kanalkollen(*command, env=DEPLOYED, cwd=tmp_path)
+
+        assert code == 2, (command, err)
+        assert "registry.mailbox" in err
+        assert "registret@example.org" in err
+
+
+async def test_a_deployed_bot_with_its_own_mailbox_gets_past_the_check(tmp_path: Path):
+    policy = tmp_path / "policy.toml"
+    policy.write_text('[registry]\nmailbox = "redaktionen@kommun.se"\n', encoding="utf-8")
+    url = f"sqlite+aiosqlite:///{tmp_path / 'k.db'}"
+
+    code, out, err = await run_kanalkollen(
+        "remind",
+        "--dry-run",
+        env={**DEPLOYED, "KANALKOLLEN_POLICY": str(policy), "DATABASE_URL": url},
+        cwd=tmp_path,
+    )
+
+    assert code == 0, err
+    assert "registry.mailbox" not in err
+
+
+async def test_local_mode_runs_on_the_example_mailbox(tmp_path: Path):
+    url = f"sqlite+aiosqlite:///{tmp_path / 'k.db'}"
+
+    code, _, err = await run_kanalkollen("remind", "--dry-run", env={"DATABASE_URL": url}, cwd=tmp_path)
+
+    assert code == 0, err
+
+
 async def test_remind_at_delivers_what_is_due_then_and_dry_run_sends_nothing(
     start_bot: BotFactory, emulator: ConnectorEmulator, sqlite_database_url: str, tmp_path: Path
 ):

@@ -198,7 +198,7 @@ async def test_request_approve_accept_register_makes_the_channel_active(
 
     await smtp_received(smtp, 1)
     [mail] = smtp.received
-    assert mail.rcpt_tos == ("redaktionen@helsingborg.se",)
+    assert mail.rcpt_tos == ("registret@example.org",)
     assert "Fritidsgården Ugglan" in mail.subject
     assert "https://www.instagram.com/fritidsgarden.ugglan" in mail.body_text
     assert "Enhetens lösenordsvalv" not in mail.body_text  # R6: never spread the login place

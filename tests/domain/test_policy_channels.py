@@ -13,8 +13,10 @@ from domain.policy import (
     Policy,
     PolicyError,
     RegistryPolicy,
+    deployment_problems,
     load_policy,
     parse_policy,
+    reaches_nobody,
 )
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "policy.example.toml"
@@ -25,7 +27,9 @@ def test_defaults_follow_the_rules() -> None:
 
     assert policy.channels.min_editors == 2  # R3
     assert policy.channels.documentation_interval_months == 6  # R12
-    assert policy.registry.mailbox == "redaktionen@helsingborg.se"  # R8
+    # R8: the shipped mailbox reaches nobody; a deployment must set its own.
+    assert policy.registry.mailbox == "registret@example.org"
+    assert deployment_problems(policy) != []
     assert policy.channels.max_editors >= policy.channels.min_editors
     assert policy.channels.approval_reminder_days >= 1  # R2
     assert policy.admins == ()
@@ -215,3 +219,37 @@ def test_a_wrong_key_or_type_is_named(text: str, named: str) -> None:
 def test_r2_a_deputy_missing_a_key_is_named(text: str, named: str) -> None:
     with pytest.raises(PolicyError, match=re.escape(named)):
         parse_policy(text)
+
+
+@pytest.mark.parametrize(
+    ("address", "nobody"),
+    [
+        ("registret@example.org", True),
+        ("a@EXAMPLE.COM", True),
+        ("a@post.example.net", True),
+        ("a@kommun.test", True),
+        ("a@host.invalid", True),
+        ("redaktionen@helsingborg.se", False),
+        ("a@example.org.se", False),
+        ("a@myexample.org", False),
+    ],
+)
+def test_reserved_example_domains_reach_nobody(address: str, nobody: bool) -> None:
+    assert reaches_nobody(address) is nobody
+
+
+def test_a_deployment_with_its_own_mailbox_has_no_problems() -> None:
+    policy = parse_policy('[registry]\nmailbox = "redaktionen@kommun.se"\n')
+
+    assert deployment_problems(policy) == []
+
+
+def test_deployed_loading_names_the_key(tmp_path: Path) -> None:
+    path = tmp_path / "policy.toml"
+    path.write_text("[channels]\nmin_editors = 3\n", encoding="utf-8")
+
+    assert load_policy(path).channels.min_editors == 3
+    with pytest.raises(PolicyError, match="registry.mailbox"):
+        load_policy(path, deployed=True)
+    with pytest.raises(PolicyError, match="registry.mailbox"):
+        load_policy(None, deployed=True)
