@@ -222,5 +222,6 @@ def closing_card(view: ClosingView, texts: Texts) -> dict[str, Any]:
             execute_action(texts("closing.add_screenshots"), Verb.CLOSING_SCREENSHOTS, ids),
             execute_action(texts("closing.submit"), Verb.CLOSING_SUBMIT, ids, style="positive"),
         ]
-    actions.append(execute_action(texts("closing.cancel"), Verb.CLOSING_CANCEL, ids))
+    if view.status in ("open", "submitted"):
+        actions.append(execute_action(texts("closing.cancel"), Verb.CLOSING_CANCEL, ids))
     return card(body, actions)

@@ -48,7 +48,7 @@ from domain.documentation import next_office_time
 from domain.lifecycle import ChannelStatus
 from domain.outbox import OutboxStatus
 from domain.records import DeletionKind, DeletionOutcome, deletion_outcome
-from storage.channels import EditorStatus, change_status, editors_of
+from storage.channels import EditorStatus, add_card_copy, change_status, editors_of
 from storage.consents import open_removal_tasks, visible_channels
 from storage.evidence import add_upload, evidence_of
 from storage.models import (
@@ -334,6 +334,7 @@ class ClosingFlow:
                 return note_card(texts("closing.not_yours"))
             existing = await self._open_closing(session, channel.id)
             if existing is not None:
+                await self._keep_copy(session, existing, actor, actor.activity_id)
                 return closing_card(await self._view(session, existing, texts), texts)
             tasks = await open_removal_tasks(session, channel.id)
             if tasks:
@@ -358,7 +359,37 @@ class ClosingFlow:
                 subject_id=channel.id,
                 details={"closing_id": closing.id},
             )
+            await self._keep_copy(session, closing, actor, actor.activity_id)
             return closing_card(await self._view(session, closing, texts), texts)
+
+    async def _keep_copy(
+        self,
+        session: AsyncSession,
+        closing: ChannelClosingRow,
+        actor: Actor,
+        activity_id: str | None,
+    ) -> None:
+        """The checklist a person sees is kept live: a later decision updates it (R13)."""
+        if not (actor.conversation_id and activity_id):
+            return
+        await add_card_copy(
+            session,
+            subject_type="closing",
+            subject_id=closing.id,
+            card="checklist",
+            conversation_id=actor.conversation_id,
+            activity_id=activity_id,
+            person_id=actor.person.id,
+            locale=actor.person.locale,
+            now=self._s.clock.now(),
+        )
+
+    async def posted(self, actor: Actor, closing_id: int, activity_id: str | None) -> None:
+        """Remembers a checklist the chat posted (after files arrived) as a live copy."""
+        async with self._s.sessions.begin() as session:
+            closing = await session.get(ChannelClosingRow, closing_id)
+            if closing is not None:
+                await self._keep_copy(session, closing, actor, activity_id)
 
     async def _view(
         self,
@@ -410,9 +441,11 @@ class ClosingFlow:
         closing = await session.get(ChannelClosingRow, closing_id) if closing_id else None
         if closing is None:
             return None
-        live = {c.id for c in await _live_channels(session, actor.person.id)}
+        # Editors and the manager, whatever the channel's status: a closed channel's
+        # checklist still answers (with what happened), it does not say "not allowed".
+        mine = {c.id for c in await visible_channels(session, actor.person.id)}
         channel = await session.get(ChannelRow, closing.channel_id)
-        allowed = closing.channel_id in live or (
+        allowed = closing.channel_id in mine or (
             channel is not None and may_decide(self._s.policy, channel, actor.person)
         )
         return closing if allowed else None
@@ -530,6 +563,8 @@ class ClosingFlow:
             )
             await session.flush()
             await self._ask_manager(session, channel, closing, now)
+            await self._keep_copy(session, closing, actor, actor.activity_id)
+            await self._update_copies(session, closing, actor.activity_id)
             result = closing_card(await self._view(session, closing, texts), texts)
         self._s.wake_delivery()
         return result
@@ -679,8 +714,12 @@ class ClosingFlow:
         self, session: AsyncSession, closing: ChannelClosingRow, except_activity: str | None
     ) -> None:
         async def build(copy: CardCopyRow) -> dict[str, Any]:
-            texts = Texts.for_locale(copy.locale)
-            return closing_card(await self._view(session, closing, texts, for_manager=True), texts)
+            # The manager's confirmation card and the editors' checklists stay what they were.
+            person = await session.get(PersonRow, copy.person_id) if copy.person_id else None
+            texts = texts_for(person) if person is not None else Texts.for_locale(copy.locale)
+            for_manager = copy.card == "confirm"
+            view = await self._view(session, closing, texts, for_manager=for_manager)
+            return closing_card(view, texts)
 
         await queue_updates(
             session,
@@ -702,8 +741,13 @@ class ClosingFlow:
             channel = await session.get(ChannelRow, closing.channel_id)
             assert channel is not None
             if closing.status not in ("open", "submitted"):
+                # Already decided: say what happened rather than "not open" or "not allowed".
+                notice = {
+                    "confirmed": "closing.already_closed",
+                    "cancelled": "closing.already_cancelled",
+                }.get(closing.status, "closing.not_open")
                 view = await self._view(session, closing, texts)
-                return closing_card(replace(view, notice=texts("closing.not_open")), texts)
+                return closing_card(replace(view, notice=texts(notice)), texts)
             if not await change_status(session, channel, ChannelStatus.ACTIVE, now):
                 view = await self._view(session, closing, texts)
                 return closing_card(replace(view, notice=texts("closing.changed")), texts)
@@ -787,12 +831,14 @@ class RecordsFilesDialog(ComponentDialog):
             reply = await self._deletion.captured(actor, int(options["subject_id"]), files[0])
             await step.context.send_activity(reply)
             return await step.end_dialog()
-        content = await self._closing.collected(
-            actor, int(options["subject_id"]), options["purpose"], result
-        )
-        await step.context.send_activity(
+        closing_id = int(options["subject_id"])
+        content = await self._closing.collected(actor, closing_id, options["purpose"], result)
+        sent = await step.context.send_activity(
             MessageFactory.attachment(
                 Attachment(content_type=ADAPTIVE_CARD_CONTENT_TYPE, content=content)
             )
         )
+        conversation = step.context.activity.conversation
+        actor = replace(actor, conversation_id=conversation.id if conversation else None)
+        await self._closing.posted(actor, closing_id, sent.id if sent else None)
         return await step.end_dialog()

@@ -217,10 +217,12 @@ async def test_r13_closing_walks_the_checklist_and_the_registry_is_told(
     await send_file(story, EDITOR_A, files, "start.png", png(4), "png")
     await send_file(story, EDITOR_A, files, "profil.png", png(6), "png")
     await story.say(EDITOR_A, "klar")
-    _, updated = story.last_card_to(EDITOR_A.conversation_id)
+    checklist_id, updated = story.last_card_to(EDITOR_A.conversation_id)
     assert "instagram-export-2026.zip" in str(updated) and "profil.png" in str(updated)
 
-    submitted = card_of(await execute(story, EDITOR_A, "closing.submit", ids))
+    submitted = card_of(
+        await execute(story, EDITOR_A, "closing.submit", ids, reply_to_id=checklist_id)
+    )
     assert "Skickat till registratorn" in str(submitted)
     await settled(story, clock.now())
     [package_mail] = [m for m in smtp.received if RECORDS in m.rcpt_tos]
@@ -243,6 +245,19 @@ async def test_r13_closing_walks_the_checklist_and_the_registry_is_told(
     )
     assert "Kanalen är avslutad" in str(done)
     await settled(story, clock.now())
+
+    # The requester's checklist in her chat is updated too, without its buttons; a stale
+    # "Avbryt avslutet" says the channel is already closed (not "not allowed").
+    shown = story.emulator.current(EDITOR_A.conversation_id, checklist_id)
+    assert shown is not None
+    [attachment] = shown["attachments"]
+    assert "Kanalen är avslutad" in str(attachment["content"])
+    assert "closing.confirm" not in str(attachment["content"])  # her copy, not the manager's
+    assert attachment["content"].get("actions", []) == []
+    stale = card_of(await execute(story, EDITOR_A, "closing.cancel", ids))
+    assert "Kanalen är redan avslutad" in str(stale)
+    english = card_of(await execute(story, EDITOR_A, "closing.cancel", ids, locale="en-US"))
+    assert "already closed" in str(english)
 
     [notice] = [m for m in smtp.received if REGISTRY in m.rcpt_tos]
     assert "Avslutad kanal" in notice.subject and "instagram.com/ugglan" in notice.body_text
