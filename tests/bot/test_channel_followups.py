@@ -17,7 +17,7 @@ from storage.models import OutboxRow
 from tests.bot.channel_story import Story, form_answers
 from tests.conftest import START, BotFactory
 from tests.support.connector_emulator import ConnectorEmulator
-from tests.support.factories import make_message, make_user
+from tests.support.factories import make_message, make_submit, make_user
 from tests.support.smtp_sink import SmtpSink
 
 
@@ -231,3 +231,28 @@ async def test_r8_a_refusing_smtp_server_delays_the_notice_but_loses_nothing(
     assert row.status == OutboxStatus.SENT.value
     assert row.attempts == 3
     assert len(smtp.received) == 1
+
+
+async def test_r3_an_editor_accepts_with_the_submit_fallback(story: Story):
+    """A client without Universal Actions (Action.Submit) answers the invitation too."""
+    channel_id = await story.approve()
+    invite_id, invite = await story.wait_card_to(story.editor)
+    accept = next(a for a in invite["actions"] if a["verb"] == "editor.accept")
+    assert accept["fallback"]["type"] == "Action.Submit"
+    before = len(story.emulator.updates)
+
+    submit = make_submit(
+        accept["fallback"]["data"],
+        user=story.editor,
+        service_url=story.emulator.service_url,
+        reply_to_id=invite_id,
+    )
+    submit["conversation"]["id"] = story.conversation_of(story.editor)  # the chat it landed in
+    status, _ = await story.bot.post(submit)
+
+    assert status == 200
+    await story.emulator.wait_for(lambda emu: len(emu.updates) > before)
+    shown = story.emulator.current(story.conversation_of(story.editor), invite_id)
+    assert shown is not None and "editor.accept" not in str(shown)
+    assert (await story.channel()).status == ChannelStatus.EDITORS_READY.value
+    assert channel_id == (await story.channel()).id
