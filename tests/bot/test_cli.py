@@ -79,7 +79,7 @@ async def test_a_deployed_bot_with_its_own_mailbox_gets_past_the_check(tmp_path:
     policy.write_text('[registry]\nmailbox = "redaktionen@kommun.se"\n', encoding="utf-8")
     url = f"sqlite+aiosqlite:///{tmp_path / 'k.db'}"
 
-    code, out, err = await run_kanalkollen(
+    code, _, err = await run_kanalkollen(
         "remind",
         "--dry-run",
         env={**DEPLOYED, "KANALKOLLEN_POLICY": str(policy), "DATABASE_URL": url},
@@ -93,7 +93,9 @@ async def test_a_deployed_bot_with_its_own_mailbox_gets_past_the_check(tmp_path:
 async def test_local_mode_runs_on_the_example_mailbox(tmp_path: Path):
     url = f"sqlite+aiosqlite:///{tmp_path / 'k.db'}"
 
-    code, _, err = await run_kanalkollen("remind", "--dry-run", env={"DATABASE_URL": url}, cwd=tmp_path)
+    code, _, err = await run_kanalkollen(
+        "remind", "--dry-run", env={"DATABASE_URL": url}, cwd=tmp_path
+    )
 
     assert code == 0, err
 

@@ -249,7 +249,7 @@ def test_deployed_loading_names_the_key(tmp_path: Path) -> None:
     path.write_text("[channels]\nmin_editors = 3\n", encoding="utf-8")
 
     assert load_policy(path).channels.min_editors == 3
-    with pytest.raises(PolicyError, match="registry.mailbox"):
+    with pytest.raises(PolicyError, match=r"registry\.mailbox"):
         load_policy(path, deployed=True)
-    with pytest.raises(PolicyError, match="registry.mailbox"):
+    with pytest.raises(PolicyError, match=r"registry\.mailbox"):
         load_policy(None, deployed=True)

@@ -223,7 +223,9 @@ async def test_fail_next_429_exposes_retry_after(
     assert emu.texts() == ["igen"]
 
 
-async def test_fail_next_403_blocked_body(emu: ConnectorEmulator, client: TeamsConnectorClient) -> None:
+async def test_fail_next_403_blocked_body(
+    emu: ConnectorEmulator, client: TeamsConnectorClient
+) -> None:
     """A 403 carries the ConversationBlockedByUser error code by default."""
     emu.fail_next(403)
     with pytest.raises(aiohttp.ClientResponseError) as caught:
@@ -289,7 +291,9 @@ async def test_rate_limit_per_conversation(
     assert len(emu.sent) == 2
 
 
-async def test_cards_and_wait_for_count(emu: ConnectorEmulator, client: TeamsConnectorClient) -> None:
+async def test_cards_and_wait_for_count(
+    emu: ConnectorEmulator, client: TeamsConnectorClient
+) -> None:
     """Adaptive card contents are exposed; wait_for_count sees sends and replies."""
     card = {"type": "AdaptiveCard", "version": "1.5", "body": [{"type": "TextBlock"}]}
     attachment = Attachment(content_type=ADAPTIVE_CARD, content=card)
@@ -305,7 +309,9 @@ async def test_cards_and_wait_for_count(emu: ConnectorEmulator, client: TeamsCon
     assert emu.cards("a:1other") == []
 
 
-async def test_wait_for_timeout_explains(emu: ConnectorEmulator, client: TeamsConnectorClient) -> None:
+async def test_wait_for_timeout_explains(
+    emu: ConnectorEmulator, client: TeamsConnectorClient
+) -> None:
     """A timed-out wait raises AssertionError listing what did arrive."""
     await client.conversations.send_to_conversation(PERSONAL, _message("bara en"))
     with pytest.raises(AssertionError) as caught:
