@@ -258,16 +258,26 @@ async def _person_export(settings: Settings, ident: str, output: Path | None) ->
 async def _person_erase(settings: Settings, ident: str, dry_run: bool) -> int:
     from domain.clock import SystemClock
     from storage.db import create_engine, session_factory
+    from storage.files import LocalFileStore
     from storage.migrate import upgrade_head
-    from storage.personal_data import NotErasable, UnknownTarget, erase, find_target
+    from storage.personal_data import (
+        NotErasable,
+        UnknownTarget,
+        erase,
+        find_target,
+        remove_files,
+    )
 
+    files = LocalFileStore(settings.files_dir)
     engine = create_engine(settings.database_url)
     try:
         await upgrade_head(engine)
         async with session_factory(engine).begin() as session:
             try:
                 target = await find_target(session, ident)
-                report = await erase(session, target, SystemClock().now(), dry_run=dry_run)
+                report = await erase(
+                    session, target, SystemClock().now(), files=files, dry_run=dry_run
+                )
             except UnknownTarget:
                 print(f"kanalkollen: nobody stored matches {ident!r}", file=sys.stderr)
                 return 1
@@ -276,12 +286,18 @@ async def _person_erase(settings: Settings, ident: str, dry_run: bool) -> int:
                 return 2
     finally:
         await engine.dispose()
+    # Contents go only once the erasure is committed: a failed commit leaves every file in place.
+    failed = [] if dry_run else await remove_files(files, report)
     heading = "would remove or anonymise" if dry_run else "removed or anonymised"
     lines = [f"{heading}:", *(f"  - {line}" for line in report.removed)]
     lines += ["kept as public records:", *(f"  - {line}" for line in report.kept)]
     sys.stdout.buffer.write(("\n".join(lines) + "\n").encode("utf-8"))
     sys.stdout.flush()
-    return 0
+    for key in failed:
+        print(
+            f"kanalkollen: could not delete stored file {key}; delete it by hand", file=sys.stderr
+        )
+    return 3 if failed else 0
 
 
 def _manifest_build(settings: Settings, out: Path, base_url: str | None) -> int:

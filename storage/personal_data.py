@@ -8,8 +8,12 @@ What erasure removes (not public records, only needed to reach or serve the pers
   there, pending messages to them (cancelled) and the content of those already sent (a copy of
   what their chat shows, not a record); their name, e-mail, Teams id and language
   (the people row stays as an anonymous tombstone, because the rows below point to it);
+- files the person sent in a dialog that never became part of a record (a documentation
+  round, a consent check or a closing left unfinished): their content is deleted from the file
+  store, since nothing but the erased dialog state pointed to them;
 - for a consent subject: the name or reference and the guardian's name on withdrawn consents,
-  and the withdrawal note.
+  the withdrawal note, and the subject's name in the stored file name of a signed form (the form
+  is stored again under a neutral name, `samtycke-<consent id>.<ext>`, and the old copy deleted).
 
 What is kept, and why (public records, allmänna handlingar, kept as the records management
 plan says until it lets them be culled; R11, R12, R13):
@@ -27,6 +31,7 @@ A consent subject whose consent is still active is not erased: the consent is wi
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -36,16 +41,19 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.outbox import OutboxStatus
 from storage.audit import record_event
+from storage.files import KEY_PATTERN, FileStore, NoSuchFile
 from storage.models import (
     AuditEventRow,
     BotStateRow,
     CardCopyRow,
+    ChannelClosingRow,
     ChannelEditorRow,
     ChannelRow,
     ConsentCheckConsentRow,
     ConsentCheckRow,
     ConsentRow,
     ConversationReferenceRow,
+    DocumentationFileRow,
     DocumentationRoundRow,
     EvidenceFileRow,
     OutboxRow,
@@ -86,6 +94,8 @@ class ErasureReport:
 
     removed: list[str] = field(default_factory=list)
     kept: list[str] = field(default_factory=list)
+    # Stored files whose content goes once the erasure is committed (`remove_files`).
+    files_to_delete: list[str] = field(default_factory=list)
 
 
 def _iso(value: datetime | None) -> str | None:
@@ -351,12 +361,22 @@ async def _consent(session: AsyncSession, consent: ConsentRow) -> dict[str, Any]
 
 
 async def erase(
-    session: AsyncSession, target: Target, now: datetime, *, dry_run: bool = False
+    session: AsyncSession,
+    target: Target,
+    now: datetime,
+    *,
+    files: FileStore | None = None,
+    dry_run: bool = False,
 ) -> ErasureReport:
-    """Removes or anonymises what is not a public record; reports what is kept and why."""
+    """Removes or anonymises what is not a public record; reports what is kept and why.
+
+    With `files`, stored file contents are handled too: a signed form is stored again under a
+    neutral name, and `report.files_to_delete` lists what `remove_files` deletes once the
+    session is committed (deleted before the commit, a rollback would leave rows without files).
+    """
     report = ErasureReport()
     if target.kind == "consent":
-        await _erase_subject(session, target, report, dry_run)
+        await _erase_subject(session, target, report, dry_run, files)
     else:
         for person in target.people:
             await _erase_person(session, person, now, report, dry_run)
@@ -375,8 +395,87 @@ async def erase(
     return report
 
 
+async def remove_files(files: FileStore, report: ErasureReport) -> list[str]:
+    """Deletes the contents an erasure let go (after its commit); returns the keys it could not."""
+    failed = []
+    for key in report.files_to_delete:
+        try:
+            await files.delete(key)
+        except OSError:
+            failed.append(key)
+    return failed
+
+
+def _neutral_form_name(consent_id: int, filename: str) -> str:
+    extension = filename.rpartition(".")[2].lower() if "." in filename else ""
+    suffix = f".{extension}" if extension.isalnum() and len(extension) <= 5 else ""
+    return f"samtycke-{consent_id}{suffix}"
+
+
+async def _rename_forms(
+    session: AsyncSession,
+    consent: ConsentRow,
+    report: ErasureReport,
+    dry_run: bool,
+    files: FileStore | None,
+) -> None:
+    """A signed form stays (R10), but its stored name no longer names the subject."""
+    forms = await session.scalars(
+        select(EvidenceFileRow)
+        .where(EvidenceFileRow.subject_type == "consent")
+        .where(EvidenceFileRow.subject_id == consent.id)
+    )
+    for form in list(forms):
+        neutral = _neutral_form_name(consent.id, form.filename)
+        if form.filename == neutral:
+            continue
+        report.removed.append(f"consent {consent.id}: the file name of a signed form")
+        if dry_run:
+            continue
+        match = KEY_PATTERN.fullmatch(form.file_key)
+        kind = match["kind"] if match else "consent"
+        content = None
+        if files is not None:
+            with contextlib.suppress(NoSuchFile):  # a lost file leaves only its name to change
+                content = await files.open(form.file_key)
+        if files is not None and content is not None:
+            stored = await files.put(
+                content,
+                kind=kind,
+                filename=neutral,
+                content_type=form.content_type,
+            )
+            report.files_to_delete.append(form.file_key)
+            form.file_key = stored.key
+        form.filename = neutral
+
+
+async def _unfinished_uploads(session: AsyncSession, states: list[str]) -> list[str]:
+    """Keys of files named in the dialog states that no record holds (unfinished dialogs)."""
+    if not states:
+        return []
+    data = await session.scalars(select(BotStateRow.data).where(BotStateRow.key.in_(states)))
+    keys = sorted({m.group(0) for text in data for m in KEY_PATTERN.finditer(text)})
+    if not keys:
+        return []
+    held: set[str] = set()
+    for column in (
+        EvidenceFileRow.file_key,
+        DocumentationFileRow.file_key,
+        DocumentationRoundRow.package_file_key,
+        ChannelClosingRow.package_file_key,
+        ChannelRow.plan_file_key,
+    ):
+        held.update(await session.scalars(select(column).where(column.in_(keys))))
+    return [key for key in keys if key not in held]
+
+
 async def _erase_subject(
-    session: AsyncSession, target: Target, report: ErasureReport, dry_run: bool
+    session: AsyncSession,
+    target: Target,
+    report: ErasureReport,
+    dry_run: bool,
+    files: FileStore | None,
 ) -> None:
     active = [c.id for c in target.consents if c.status == "active"]
     if active:
@@ -389,14 +488,15 @@ async def _erase_subject(
             report.removed.append(
                 f"consent {consent.id}: subject's name, guardian's name and withdrawal note"
             )
+        await _rename_forms(session, consent, report, dry_run, files)
         if not dry_run:
             consent.subject = ERASED
             consent.guardian = None
             consent.withdrawal_note = None
             consent.details = {}
     report.kept += [
-        "signed consent forms and where they are filed: public records the records plan keeps "
-        "(R10)",
+        "signed consent forms (their content, under a neutral file name) and where they are "
+        "filed: public records the records plan keeps (R10)",
         "withdrawal dates, removal tasks and their captures: the record that the posts were "
         "removed (R9, R11)",
         "consent checks and post addresses: the record of what was published (R9, R10)",
@@ -417,7 +517,10 @@ async def _erase_person(
     )
     pending = [m for m, status in messages if status in WAITING]
     delivered = [m for m, status in messages if status not in WAITING]
+    unfinished = await _unfinished_uploads(session, states)
     report.removed += [
+        f"{len(unfinished)} file(s) the person sent in a dialog that no record holds "
+        "(their content)",
         f"person {pid}: name, e-mail, Teams ids and language",
         f"{len(conversations)} conversation reference(s) and the dialog state of those chats",
         f"{len(pending)} pending message(s) to the person (cancelled)",
@@ -426,6 +529,7 @@ async def _erase_person(
     ]
     if dry_run:
         return
+    report.files_to_delete += unfinished
     if states:
         await session.execute(delete(BotStateRow).where(BotStateRow.key.in_(states)))
     if conversation_ids:
@@ -457,6 +561,7 @@ async def _erase_person(
     report.kept += [
         "channels, plans, decisions and editor assignments that name the person by id: "
         "records of the organisation's official channels (R2, R3, R5, R8)",
-        "consents the person recorded, documentation rounds and files they sent: public "
+        "consents the person recorded, documentation rounds and the files they sent for them "
+        "(screenshots, captures, exports, packages): public "
         "records the records plan keeps (R10, R12)",
     ]

@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import select
 
 from domain.clock import FixedClock
+from storage.files import LocalFileStore
 from storage.models import (
     AuditEventRow,
     BotStateRow,
@@ -48,7 +49,9 @@ async def story(
     return await active_story(start_bot, emulator, clock, smtp, tmp_path)
 
 
-async def consent_with_form(story: Story, files: FileServer) -> int:
+async def consent_with_form(
+    story: Story, files: FileServer, form_name: str = "samtycke.pdf"
+) -> int:
     """Editor A records a child's written consent with the signed form sent in the chat."""
     channel = await channel_id(story)
     card_of(
@@ -69,13 +72,16 @@ async def consent_with_form(story: Story, files: FileServer) -> int:
             },
         )
     )
-    await send_file(story, EDITOR_A, files, "samtycke.pdf", b"%PDF-1.4\n%test\n", "pdf")
+    await send_file(story, EDITOR_A, files, form_name, b"%PDF-1.4\n%test\n", "pdf")
     async with story.bot.sessions() as session:
         return (await session.scalars(select(ConsentRow.id))).one()
 
 
 async def cli(story: Story, tmp_path: Path, *args: str) -> tuple[int, str, str]:
-    env = {"DATABASE_URL": story.bot.settings.database_url, "FILES_DIR": str(tmp_path / "files")}
+    env = {
+        "DATABASE_URL": story.bot.settings.database_url,
+        "FILES_DIR": str(story.bot.settings.files_dir),
+    }
     return await run_kanalkollen("person", *args, env=env, cwd=tmp_path)
 
 
@@ -153,13 +159,13 @@ async def test_person_erase_anonymises_the_person_and_keeps_public_records(
 async def test_consent_subject_export_and_erase_after_withdrawal(
     story: Story, files: FileServer, tmp_path: Path
 ):
-    consent_id = await consent_with_form(story, files)
+    consent_id = await consent_with_form(story, files, "Alva Exempelsson 7B samtycke.pdf")
 
     code, out, err = await cli(story, tmp_path, "export", f"consent:{consent_id}")
     assert code == 0, err
     [subject] = json.loads(out)["consent_subject"]
     assert subject["subject"] == "Alva Exempelsson 7B" and subject["guardian"] == "Bo Exempelsson"
-    assert subject["documents"][0]["filename"] == "samtycke.pdf"
+    assert subject["documents"][0]["filename"] == "Alva Exempelsson 7B samtycke.pdf"
 
     # An active consent is withdrawn first, so that its posts are removed (R9, R11).
     code, _, err = await cli(story, tmp_path, "erase", f"consent:{consent_id}")
@@ -175,4 +181,9 @@ async def test_consent_subject_export_and_erase_after_withdrawal(
         [form] = (await session.scalars(select(EvidenceFileRow))).all()
     assert consent is not None
     assert (consent.subject, consent.guardian, consent.status) == ("[raderad]", None, "withdrawn")
-    assert form.sha256  # the signed form is a public record, kept
+    # The signed form is a public record, kept (R10), but no longer under the child's name.
+    store = LocalFileStore(story.bot.settings.files_dir)
+    assert form.filename == f"samtycke-{consent_id}.pdf" and "Alva" not in form.file_key
+    assert await store.open(form.file_key) == b"%PDF-1.4\n%test\n"
+    stored = [p.name for p in story.bot.settings.files_dir.rglob("*") if p.is_file()]
+    assert not any("Alva" in name for name in stored)

@@ -6,7 +6,9 @@ people row stays as a tombstone because records and the append-only audit log po
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -15,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from domain.outbox import OutboxStatus
 from storage.audit import record_event
+from storage.files import LocalFileStore
 from storage.models import (
     AuditEventRow,
     BotStateRow,
@@ -23,6 +26,7 @@ from storage.models import (
     ConsentCheckRow,
     ConsentRow,
     ConversationReferenceRow,
+    EvidenceFileRow,
     OutboxRow,
     PersonRow,
     RemovalTaskRow,
@@ -36,6 +40,7 @@ from storage.personal_data import (
     erase,
     export,
     find_target,
+    remove_files,
 )
 from tests.conftest import START
 from tests.storage.factories import make_outbox_row, make_seen_conversation, make_seen_person
@@ -298,3 +303,94 @@ async def test_erasing_a_consent_subject_keeps_the_signed_forms_r10_r11(
     assert task.post_address  # the record that the post was removed (R11)
     assert event.subject_id == f"{world['withdrawn']},{world['again']}"
     assert any("signed consent forms" in line and "R10" in line for line in report.kept)
+
+
+async def _form(
+    session: AsyncSession, files: LocalFileStore, consent_id: int, filename: str, data: bytes
+) -> EvidenceFileRow:
+    stored = await files.put(
+        data, kind="consent", filename=filename, content_type="application/pdf"
+    )
+    form = EvidenceFileRow(
+        subject_type="consent",
+        subject_id=consent_id,
+        purpose="consent_form",
+        file_key=stored.key,
+        filename=filename,
+        content_type="application/pdf",
+        size=stored.size,
+        sha256=stored.sha256,
+        uploaded_at=START,
+    )
+    session.add(form)
+    await session.flush()
+    return form
+
+
+async def test_a_signed_form_is_kept_under_a_neutral_name_r10(
+    sessions: Sessions, world: dict[str, int], tmp_path: Path
+):
+    """Erasure reaches the stored file name: the form's content stays, the subject's name goes."""
+    files = LocalFileStore(tmp_path / "files")
+    async with sessions.begin() as session:
+        form = await _form(
+            session, files, world["withdrawn"], "Elev Testsson 7B samtycke.PDF", b"%PDF-1.4 signed"
+        )
+        old_key, form_id = form.file_key, form.id
+
+    async with sessions.begin() as session:
+        target = await find_target(session, f"consent:{world['withdrawn']}")
+        dry = await erase(session, target, LATER, files=files, dry_run=True)
+    assert dry.files_to_delete == [] and await files.exists(old_key)
+
+    async with sessions.begin() as session:
+        target = await find_target(session, f"consent:{world['withdrawn']}")
+        report = await erase(session, target, LATER, files=files)
+    assert report.files_to_delete == [old_key]
+    assert await files.exists(old_key)  # nothing is deleted before the commit
+    assert await remove_files(files, report) == []
+
+    async with sessions() as session:
+        kept = await session.get(EvidenceFileRow, form_id)
+    assert kept is not None
+    assert kept.filename == f"samtycke-{world['withdrawn']}.pdf"
+    assert "Testsson" not in kept.file_key
+    assert await files.open(kept.file_key) == b"%PDF-1.4 signed"  # the record itself stays
+    assert not await files.exists(old_key)
+
+
+async def test_erasing_a_person_deletes_files_only_their_unfinished_dialog_held(
+    sessions: Sessions, world: dict[str, int], tmp_path: Path
+):
+    """A screenshot sent in a dialog never finished is no record: its content goes with the
+    dialog state; a file a record holds stays, and so does another person's."""
+    files = LocalFileStore(tmp_path / "files")
+    orphan = await files.put(
+        b"png1", kind="screenshots", filename="bild.png", content_type="image/png"
+    )
+    others = await files.put(
+        b"png2", kind="screenshots", filename="bild.png", content_type="image/png"
+    )
+    async with sessions.begin() as session:
+        form = await _form(session, files, world["withdrawn"], "samtycke.pdf", b"%PDF-1.4")
+        state = {"dialog": {"files": [{"key": orphan.key}, {"key": form.file_key}]}}
+        mine = await session.get(BotStateRow, f"msteams/conversations/{CHAT}")
+        theirs = await session.get(BotStateRow, f"msteams/conversations/{OTHER_CHAT}")
+        assert mine is not None and theirs is not None
+        mine.data = json.dumps(state)
+        theirs.data = json.dumps({"dialog": {"files": [{"key": others.key}]}})
+        held = form.file_key
+
+    async with sessions.begin() as session:
+        target = await find_target(session, f"person:{world['editor']}")
+        dry = await erase(session, target, LATER, files=files, dry_run=True)
+    assert dry.files_to_delete == []
+    assert any(line.startswith("1 file(s)") for line in dry.removed)
+
+    async with sessions.begin() as session:
+        target = await find_target(session, f"person:{world['editor']}")
+        report = await erase(session, target, LATER, files=files)
+    assert report.files_to_delete == [orphan.key]
+    assert await remove_files(files, report) == []
+    assert not await files.exists(orphan.key)
+    assert await files.exists(held) and await files.exists(others.key)
