@@ -104,11 +104,12 @@ def create_app(
             app[BOT] = kanalkollen
             app[DELIVERY] = runtime.delivery
             app[SCHEDULER] = runtime.scheduler
-            app[ENDPOINT] = MessagesEndpoint(
+            endpoint = MessagesEndpoint(
                 settings=settings,
                 adapter=adapter,
                 bot=kanalkollen,
             )
+            app[ENDPOINT] = endpoint
             if deliver:
                 runtime.delivery.start()
             if schedule:
@@ -116,6 +117,8 @@ def create_app(
             try:
                 yield
             finally:
+                # Acknowledged turns with files finish first: their files are kept.
+                await endpoint.close(timeout=settings.download_timeout_seconds + 5)
                 await runtime.scheduler.stop()
                 await runtime.delivery.stop()
                 await adapter.http.close()

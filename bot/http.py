@@ -4,6 +4,11 @@ Written instead of `CloudAdapter.process` and the SDK's JWT middleware, so that 
 a precise 4xx (the SDK answers 500 to an activity that fails validation, and 501 with an empty
 body to an invoke nobody answered), the tenant is checked before anything is stored, and an
 activity is parsed once.
+
+A message with files is acknowledged at once and its turn runs in the background: Teams gives
+up on an answer after 15 seconds and posts the message again, and a file server may be slow or
+never answer. The turn still runs in its conversation's order, downloads each file with its own
+timeout, and tells the person in the chat what arrived and what did not.
 """
 
 from __future__ import annotations
@@ -12,7 +17,6 @@ import asyncio
 import contextlib
 import json
 import logging
-from collections.abc import AsyncIterator
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -25,6 +29,7 @@ from pydantic import ValidationError
 from bot.adapter import auth_configuration
 from bot.recorder import tenant_of
 from bot.settings import Settings
+from bot.uploads import carries_files
 
 log = logging.getLogger(__name__)
 
@@ -101,25 +106,69 @@ class ConversationTurns:
 
     Teams posts the messages of one conversation concurrently (20 files dropped at once are 20
     activities); each turn reads and writes the conversation's dialog state, so they run one
-    after another. Between instances the state's eTag decides (the turn is run again).
+    after another. A turn takes its place in line when its request arrives (`enter`), before
+    anything awaits, so a turn that runs in the background keeps its order too. Between
+    instances the state's eTag decides (the turn is run again).
     """
 
     def __init__(self) -> None:
-        self._locks: dict[str, tuple[asyncio.Lock, int]] = {}
+        self._tails: dict[str, asyncio.Future[None]] = {}
 
-    @contextlib.asynccontextmanager
-    async def hold(self, conversation_id: str) -> AsyncIterator[None]:
-        lock, users = self._locks.get(conversation_id, (asyncio.Lock(), 0))
-        self._locks[conversation_id] = (lock, users + 1)
-        try:
-            async with lock:
-                yield
-        finally:
-            lock, users = self._locks[conversation_id]
-            if users <= 1:
-                del self._locks[conversation_id]
-            else:
-                self._locks[conversation_id] = (lock, users - 1)
+    def enter(self, conversation_id: str) -> TurnPlace:
+        """Takes the conversation's next place in line; `async with` it to run the turn."""
+        before = self._tails.get(conversation_id)
+        mine: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._tails[conversation_id] = mine
+        return TurnPlace(self, conversation_id, before, mine)
+
+    def hold(self, conversation_id: str) -> TurnPlace:
+        """Waits for the conversation's earlier turns; `async with` it."""
+        return self.enter(conversation_id)
+
+    def _release(self, conversation_id: str, mine: asyncio.Future[None]) -> None:
+        if not mine.done():
+            mine.set_result(None)
+        if self._tails.get(conversation_id) is mine:
+            del self._tails[conversation_id]
+
+
+class TurnPlace:
+    """A turn's place in its conversation's line (see `ConversationTurns`)."""
+
+    def __init__(
+        self,
+        turns: ConversationTurns,
+        conversation_id: str,
+        before: asyncio.Future[None] | None,
+        mine: asyncio.Future[None],
+    ) -> None:
+        self._turns = turns
+        self._conversation_id = conversation_id
+        self._before = before
+        self._mine = mine
+        self._entered = False
+
+    async def __aenter__(self) -> None:
+        if self._before is not None:
+            try:
+                await asyncio.shield(self._before)
+            except BaseException:
+                self._leave()  # cancelled while waiting: __aexit__ will not run
+                raise
+        self._entered = True
+
+    async def __aexit__(self, *_exc: object) -> None:
+        self._leave()
+
+    def _leave(self) -> None:
+        before = self._before
+        if self._entered or before is None or before.done():
+            self._turns._release(self._conversation_id, self._mine)
+        else:
+            # Given up while waiting: the turns after this one still wait for the one before.
+            before.add_done_callback(
+                lambda _done: self._turns._release(self._conversation_id, self._mine)
+            )
 
 
 class MessagesEndpoint:
@@ -139,6 +188,7 @@ class MessagesEndpoint:
         self._adapter = adapter
         self._bot = bot
         self._turns = ConversationTurns()
+        self._background: set[asyncio.Task[None]] = set()
 
     async def handle(self, request: web.Request) -> web.StreamResponse:
         """Answers one activity POSTed by the Bot Connector."""
@@ -180,13 +230,45 @@ class MessagesEndpoint:
             log.warning("refused an activity from tenant %r (not in ALLOWED_TENANTS)", tenant)
             return _problem(403, "This tenant is not served by this bot.")
 
-        async with self._turns.hold(activity.conversation.id):
+        place = self._turns.enter(activity.conversation.id)  # its place in line, taken now
+        if activity.type == "message" and carries_files(activity.attachments):
+            task = asyncio.create_task(self._background_turn(place, claims, activity))
+            self._background.add(task)
+            task.add_done_callback(self._background.discard)
+            return web.Response(status=200)
+        async with place:
             response = await self._adapter.process_activity(claims, activity, self._bot.on_turn)
         if response is None:
             return web.Response(status=200)
         if response.body is None:
             return web.Response(status=response.status or 200)
         return web.json_response(response.body, status=response.status or 200)
+
+    async def _background_turn(
+        self, place: TurnPlace, claims: ClaimsIdentity, activity: Activity
+    ) -> None:
+        async with place:
+            try:
+                await self._adapter.process_activity(claims, activity, self._bot.on_turn)
+            except Exception:
+                # The adapter's error handler has told the person; nobody else is waiting.
+                log.exception("a turn with files failed after it was acknowledged")
+
+    async def settle(self) -> None:
+        """Waits until every acknowledged turn with files has run (tests, shutdown)."""
+        while self._background:
+            await asyncio.gather(*list(self._background), return_exceptions=True)
+
+    async def close(self, timeout: float) -> None:  # noqa: ASYNC109
+        """Lets running turns with files finish within `timeout`, then cancels the rest."""
+        if not self._background:
+            return
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self.settle(), timeout)
+        for task in list(self._background):
+            log.warning("cancelled a turn with files at shutdown; its files were not kept")
+            task.cancel()
+        await asyncio.gather(*list(self._background), return_exceptions=True)
 
     async def _authenticate(self, authorization: str) -> ClaimsIdentity | None:
         """The caller's claims: anonymous in local mode, else from a valid Bot Framework JWT."""

@@ -38,10 +38,18 @@ def _token_provider(turn_context: TurnContext) -> Callable[[], Awaitable[str | N
 class StoredRecords:
     """Implements dialogs.services.Records on the file store."""
 
-    def __init__(self, store: FileStore, http: aiohttp.ClientSession, max_bytes: int) -> None:
+    def __init__(
+        self,
+        store: FileStore,
+        http: aiohttp.ClientSession,
+        max_bytes: int,
+        *,
+        timeout_seconds: float = 20.0,
+    ) -> None:
         self._store = store
         self._http = http
         self._max_bytes = max_bytes
+        self._timeout_seconds = timeout_seconds
 
     async def collect(
         self, turn_context: TurnContext, *, archives: bool = False
@@ -52,6 +60,7 @@ class StoredRecords:
             session=self._http,
             token_provider=_token_provider(turn_context),
             max_bytes=self._max_bytes,
+            timeout_seconds=self._timeout_seconds,
             archives=archives,
         )
         stored = []

@@ -79,7 +79,12 @@ async def open_runtime(
             directory=directory,
             documents=StoredDocuments(store, signer, settings.base_url, clock),
             wake_delivery=lambda: wake_after_commit(),
-            records=StoredRecords(store, http, policy.documentation.max_file_mb * 1024 * 1024),
+            records=StoredRecords(
+                store,
+                http,
+                policy.documentation.max_file_mb * 1024 * 1024,
+                timeout_seconds=settings.download_timeout_seconds,
+            ),
         )
         flows = build_flows(services, f"{settings.base_url}/registry.csv", runner)
         # R3: an editor who cannot be reached any more: the manager names a replacement.

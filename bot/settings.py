@@ -58,6 +58,8 @@ class Settings:
     smtp_starttls: bool = True
     smtp_user: str = ""
     smtp_password: str = field(default="", repr=False)
+    # How long one attachment's download may take before it is reported as not arrived.
+    download_timeout_seconds: float = 20.0
 
     @property
     def graph_configured(self) -> bool:
@@ -189,6 +191,9 @@ def settings_from(values: Mapping[str, str]) -> Settings:
         smtp_starttls=_flag(get("SMTP_STARTTLS", "true"), key="SMTP_STARTTLS"),
         smtp_user=get("SMTP_USER"),
         smtp_password=get("SMTP_PASSWORD"),
+        download_timeout_seconds=_seconds(
+            get("DOWNLOAD_TIMEOUT_SECONDS", "20"), key="DOWNLOAD_TIMEOUT_SECONDS"
+        ),
     )
 
 
@@ -200,6 +205,16 @@ def _port(raw: str, key: str = "PORT") -> int:
     if not 0 <= port <= 65535:
         raise SettingsError(f"{key} must be between 0 and 65535, not {port}.")
     return port
+
+
+def _seconds(raw: str, key: str) -> float:
+    try:
+        seconds = float(raw)
+    except ValueError:
+        raise SettingsError(f"{key} must be a number of seconds, not '{raw}'.") from None
+    if not 0 < seconds <= 600:
+        raise SettingsError(f"{key} must be more than 0 and at most 600, not {raw}.")
+    return seconds
 
 
 def _flag(raw: str, key: str) -> bool:

@@ -10,6 +10,7 @@ URLs are never logged (their queries carry credentials); only the host is.
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import ipaddress
 import logging
@@ -27,7 +28,7 @@ from storage.files import safe_filename
 log = logging.getLogger(__name__)
 
 FILE_DOWNLOAD_INFO = "application/vnd.microsoft.teams.file.download.info"
-UploadErrorCode = Literal["unsupported_type", "too_large", "download_failed", "empty"]
+UploadErrorCode = Literal["unsupported_type", "too_large", "download_failed", "timed_out", "empty"]
 AttachmentLike: TypeAlias = Mapping[str, Any] | Attachment
 TokenProvider: TypeAlias = Callable[[], Awaitable[str | None]]
 
@@ -47,6 +48,8 @@ _EXTENSIONS = {
     "application/zip": {"zip"},
 }
 _CHUNK_BYTES = 64 * 1024
+# Files of one message downloaded side by side: one slow server does not hold up the others.
+_PARALLEL_DOWNLOADS = 4
 _IGNORED_PREFIXES = ("text/html", "application/vnd.microsoft.")  # message text, cards
 
 
@@ -91,47 +94,56 @@ def sniff_content_type(data: bytes, *, archives: bool = False) -> str | None:
     return None
 
 
+def carries_files(attachments: Iterable[AttachmentLike] | None) -> bool:
+    """Tells whether a message has files to download (not only its HTML copy or cards)."""
+    return bool(_sources(attachments or ()))
+
+
 async def collect_uploads(
     attachments: Iterable[AttachmentLike] | None,
     *,
     session: aiohttp.ClientSession,
     token_provider: TokenProvider,
     max_bytes: int,
-    timeout_seconds: float = 30,
+    timeout_seconds: float = 20,
     archives: bool = False,
 ) -> tuple[list[Upload], list[UploadError]]:
-    """Downloads the message's files in order; returns those accepted and those refused.
+    """Downloads the message's files; returns those accepted and those refused, in order.
 
-    `archives` also accepts ZIP files (a platform's export, R13)."""
+    Each file has `timeout_seconds` to arrive (a server that never answers is a refused file,
+    "download_failed"); a few download at once. `archives` also accepts ZIP files (a
+    platform's export, R13)."""
     if max_bytes <= 0:
         raise ValueError("max_bytes must be positive")
     sources = _sources(attachments or ())
     token = _Token(token_provider)
-    uploads: list[Upload] = []
-    errors: list[UploadError] = []
-    for source in sources:
-        try:
-            data, content_type = await _download(
-                session,
-                source,
-                token,
-                max_bytes=max_bytes,
-                timeout_seconds=timeout_seconds,
-                archives=archives,
-            )
-        except UploadError as error:
-            log.info("attachment refused (%s) from %s", error.code, _host(source.url))
-            errors.append(error)
-            continue
-        uploads.append(
-            Upload(
-                filename=_named_for(source.filename, content_type),
-                content_type=content_type,
-                data=data,
-                sha256=hashlib.sha256(data).hexdigest(),
-                size=len(data),
-            )
+    gate = asyncio.Semaphore(_PARALLEL_DOWNLOADS)
+
+    async def fetch(source: _Source) -> Upload | UploadError:
+        async with gate:
+            try:
+                data, content_type = await _download(
+                    session,
+                    source,
+                    token,
+                    max_bytes=max_bytes,
+                    timeout_seconds=timeout_seconds,
+                    archives=archives,
+                )
+            except UploadError as error:
+                log.info("attachment refused (%s) from %s", error.code, _host(source.url))
+                return error
+        return Upload(
+            filename=_named_for(source.filename, content_type),
+            content_type=content_type,
+            data=data,
+            sha256=hashlib.sha256(data).hexdigest(),
+            size=len(data),
         )
+
+    results = await asyncio.gather(*(fetch(source) for source in sources))
+    uploads = [result for result in results if isinstance(result, Upload)]
+    errors = [result for result in results if isinstance(result, UploadError)]
     return uploads, errors
 
 
@@ -177,16 +189,18 @@ class _Token:
         self._asked = False
         self._token: str | None = None
         self._failed = False
+        self._lock = asyncio.Lock()  # files download side by side; the token is asked once
 
     async def header(self) -> dict[str, str] | None:
         """Returns the Authorization header ({} in local mode); None if no token could be had."""
-        if not self._asked:
-            self._asked = True
-            try:
-                self._token = await self._provider()
-            except Exception as error:  # the token service is down: no download can succeed
-                log.warning("no token for attachment downloads: %s", type(error).__name__)
-                self._failed = True
+        async with self._lock:
+            if not self._asked:
+                try:
+                    self._token = await self._provider()
+                except Exception as error:  # the token service is down: no download succeeds
+                    log.warning("no token for attachment downloads: %s", type(error).__name__)
+                    self._failed = True
+                self._asked = True
         if self._failed:
             return None
         if self._token is None:  # local mode: no credentials
@@ -238,7 +252,10 @@ async def _download(
                 if sniffing and not _may_be_accepted(bytes(data[:_SNIFF_BYTES]), archives):
                     response.close()
                     raise refuse("unsupported_type")
-    except (aiohttp.ClientError, TimeoutError) as error:
+    except TimeoutError:  # a server that never answers, or answers too slowly
+        log.warning("attachment download from %s timed out after %s s", host, timeout_seconds)
+        raise refuse("timed_out") from None
+    except aiohttp.ClientError as error:
         # The exception's text may hold the URL and its query: log the type only.
         log.warning("attachment download from %s failed: %s", host, type(error).__name__)
         raise refuse("download_failed") from None

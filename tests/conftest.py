@@ -14,7 +14,7 @@ from aiohttp import web
 from aiohttp.test_utils import TestServer
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from bot.app import DELIVERY, SESSIONS, create_app
+from bot.app import DELIVERY, ENDPOINT, SESSIONS, create_app
 from bot.settings import Settings
 from domain.clock import FixedClock
 from storage.db import create_engine, session_factory
@@ -111,9 +111,22 @@ class RunningBot:
         """The running app's session factory."""
         return self.app[SESSIONS]
 
-    async def post(self, activity: dict[str, Any] | None = None, **kwargs: Any) -> tuple[int, Any]:
-        """POSTs an activity to /api/messages as the Bot Connector would."""
-        return await self.client.post(activity, **kwargs)
+    async def post(
+        self, activity: dict[str, Any] | None = None, *, settle: bool = True, **kwargs: Any
+    ) -> tuple[int, Any]:
+        """POSTs an activity to /api/messages as the Bot Connector would.
+
+        A message with files is acknowledged before its turn runs; unless `settle` is False,
+        this waits until the turns acknowledged so far have run, as a person waits for replies.
+        """
+        answer = await self.client.post(activity, **kwargs)
+        if settle and ENDPOINT in self.app:
+            await self.app[ENDPOINT].settle()
+        return answer
+
+    async def settle(self) -> None:
+        """Waits until the acknowledged turns with files have run."""
+        await self.app[ENDPOINT].settle()
 
     async def deliver(self) -> int:
         """Runs the delivery loop once more, right now."""

@@ -63,6 +63,7 @@ async def story(
         smtp_starttls=False,
         mail_from="kanalkollen@stad.example",
         files_dir=tmp_path / "files",
+        download_timeout_seconds=2,
     )
     clock.set(at(DUE - timedelta(days=20)))
     # The tests run the sweeps themselves (and travel in time), so no background sweeps.
@@ -333,3 +334,53 @@ async def test_twenty_screenshots_dropped_at_once_are_all_kept_and_counted(
     async with story.bot.sessions() as session:
         stored = (await session.scalars(select(DocumentationFileRow))).all()
     assert sorted(f.filename for f in stored) == sorted(f"bild{i}.png" for i in range(20))
+
+
+async def test_files_are_acknowledged_at_once_and_a_server_that_never_answers_is_told(
+    story: Story, clock: FixedClock, files: FileServer
+):
+    """Teams gives up on an answer after 15 s: a message with files is answered 200 before its
+    downloads, each file has its own timeout, and the chat says what arrived and what did not."""
+    editor_a = make_user(2)
+    await _sweep(story, clock, at(DUE - timedelta(days=14)))
+    [(reminder_a, card_a)] = _reminders(story, editor_a)
+    await story.bot.post(
+        make_execute(
+            "documentation.start",
+            card_a["actions"][0]["data"],
+            user=editor_a,
+            service_url=story.emulator.service_url,
+            reply_to_id=reminder_a,
+        )
+    )
+    upload = make_message("", user=editor_a, service_url=story.emulator.service_url)
+    upload["attachments"] = [
+        {
+            "contentType": "application/vnd.microsoft.teams.file.download.info",
+            "name": name,
+            "content": {"downloadUrl": url, "uniqueId": name, "fileType": "png"},
+        }
+        for name, url in (
+            ("startsida.png", files.serve("startsida.png", png(5), content_type="image/png")),
+            ("aldrig.png", files.serve("aldrig.png", png(6), delay=120)),
+        )
+    ]
+    before = len(story.emulator.texts(editor_a.conversation_id))
+
+    status, _ = await story.bot.post(upload, settle=False)
+
+    assert status == 200
+    # Answered while the download that never ends is still waiting (its timeout is 2 s).
+    assert len(story.emulator.texts(editor_a.conversation_id)) == before
+    # "klar" sent right after the files waits for their turn, and so sees the file that came.
+    await story.say(editor_a, "klar")
+    texts = story.emulator.texts(editor_a.conversation_id)[before:]
+    assert texts[:2] == [
+        "Jag kunde inte ta emot aldrig.png: filen kom inte fram i tid. Skicka den igen.",
+        "Jag har tagit emot 1 fil(er) hittills. Skicka fler, eller skriv **klar**.",
+    ]
+    assert texts[2].startswith("Vill du lägga till en kommentar")  # one file: the start page
+    await story.say(editor_a, "Inget att tillägga.")
+    async with story.bot.sessions() as session:
+        stored = (await session.scalars(select(DocumentationFileRow))).all()
+    assert [f.filename for f in stored] == ["startsida.png"]

@@ -70,6 +70,8 @@ def test_allowed_tenants_are_a_comma_separated_list():
         ({"SMTP_STARTTLS": "maybe"}, "SMTP_STARTTLS"),
         ({"SMTP_PORT": "x"}, "SMTP_PORT"),
         ({"PUBLIC_BASE_URL": "http://bot.example"}, "PUBLIC_BASE_URL"),
+        ({"DOWNLOAD_TIMEOUT_SECONDS": "soon"}, "DOWNLOAD_TIMEOUT_SECONDS"),
+        ({"DOWNLOAD_TIMEOUT_SECONDS": "0"}, "DOWNLOAD_TIMEOUT_SECONDS"),
     ],
 )
 def test_a_wrong_combination_names_the_key(values: dict[str, str], named_key: str):
@@ -122,3 +124,8 @@ def test_env_file_fills_what_the_environment_does_not_set(tmp_path: Path):
 def test_policy_path_is_optional():
     assert settings_from({}).policy_path is None
     assert settings_from({"KANALKOLLEN_POLICY": "policy.toml"}).policy_path == Path("policy.toml")
+
+
+def test_the_download_timeout_is_seconds_per_file():
+    assert settings_from({}).download_timeout_seconds == 20
+    assert settings_from({"DOWNLOAD_TIMEOUT_SECONDS": "7.5"}).download_timeout_seconds == 7.5

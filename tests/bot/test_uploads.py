@@ -394,14 +394,31 @@ async def test_an_unknown_path_is_a_download_failure(
     assert (uploads, codes(errors)) == ([], [("download_failed", "a.png")])
 
 
-async def test_a_slow_server_is_a_download_failure(
+async def test_a_slow_server_is_a_file_that_did_not_arrive_in_time(
     server: FileServer, http: aiohttp.ClientSession
 ) -> None:
     url = server.serve("slow", PNG, delay=10)
 
     uploads, errors = await collect(http, [file_attachment(url, "a.png")], timeout_seconds=0.2)
 
-    assert (uploads, codes(errors)) == ([], [("download_failed", "a.png")])
+    assert (uploads, codes(errors)) == ([], [("timed_out", "a.png")])
+
+
+async def test_each_file_has_its_own_timeout_and_the_others_arrive(
+    server: FileServer, http: aiohttp.ClientSession
+) -> None:
+    """A server that never answers costs one file, not the message: the rest download beside
+    it, and the answer keeps the message's order."""
+    attachments = [
+        file_attachment(server.serve("a", PNG), "a.png"),
+        file_attachment(server.serve("never", PNG, delay=60), "never.png"),
+        file_attachment(server.serve("b", JPEG), "b.jpg"),
+    ]
+
+    uploads, errors = await collect(http, attachments, timeout_seconds=0.5)
+
+    assert [u.filename for u in uploads] == ["a.png", "b.jpg"]
+    assert codes(errors) == [("timed_out", "never.png")]
 
 
 async def test_a_closed_port_is_a_download_failure(http: aiohttp.ClientSession) -> None:
