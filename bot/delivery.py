@@ -31,6 +31,8 @@ log = logging.getLogger(__name__)
 
 # (session, person id, now): reacts to a person marked undeliverable, in the same transaction.
 UndeliverableHook = Callable[[AsyncSession, int, datetime], Awaitable[object]]
+# (session, message, reason, now): a Teams message to a person given up on, same transaction.
+UnreachableHook = Callable[[AsyncSession, OutboxMessage, str, datetime], Awaitable[object]]
 
 POLL_SECONDS = 5.0
 STOP_GRACE_SECONDS = 10.0
@@ -76,6 +78,8 @@ class DeliveryLoop:
         self._wake = asyncio.Event()
         # Called in the transaction that marks a person undeliverable (set by the runtime).
         self.on_undeliverable: UndeliverableHook | None = None
+        # Called in the transaction that gives up on a Teams message to a person (e-mail).
+        self.on_unreachable: UnreachableHook | None = None
         self._task: asyncio.Task[None] | None = None
         self._stopping = False
         self._limit = asyncio.Semaphore(CONCURRENT_CONVERSATIONS)
@@ -221,6 +225,8 @@ class DeliveryLoop:
             step = NextStep(OutboxStatus.PENDING, now)
             if message.attempts >= self._policy.max_attempts:
                 step = NextStep(OutboxStatus.DEAD)
+        elif error.unreachable:
+            step = NextStep(OutboxStatus.UNDELIVERABLE)
         else:
             step = after_failure(failure, message.attempts, now, self._policy)
         log.warning(
@@ -233,14 +239,18 @@ class DeliveryLoop:
         )
         if step.status is OutboxStatus.UNDELIVERABLE and message.recipient_person_id is not None:
             # The person first, then the row: a crash in between retries the row after its
-            # lease, which marks the person again (idempotent).
+            # lease, which marks the person again and queues the e-mail once (idempotent).
             async with self._sessions.begin() as session:
-                await mark_undeliverable(
-                    session, message.recipient_person_id, failure.message, now
-                )
-                if self.on_undeliverable is not None:
-                    # R3: an editor who cannot be reached is replaced (the manager is asked).
-                    await self.on_undeliverable(session, message.recipient_person_id, now)
+                if not error.unreachable:  # refused by Teams (403/404), not unknown to it
+                    await mark_undeliverable(
+                        session, message.recipient_person_id, failure.message, now
+                    )
+                    if self.on_undeliverable is not None:
+                        # R3: an editor who cannot be reached is replaced (the manager is asked).
+                        await self.on_undeliverable(session, message.recipient_person_id, now)
+                if self.on_unreachable is not None:
+                    # The message by e-mail, and whoever decides told when it waits for an answer.
+                    await self.on_unreachable(session, message, failure.message, now)
             self.wake()
         await self._store.mark_failed(message, step, failure.message)
 

@@ -38,10 +38,18 @@ log = logging.getLogger(__name__)
 class DeliveryError(Exception):
     """A delivery attempt failed; `failure` says how, for the retry decision."""
 
-    def __init__(self, failure: DeliveryFailure, *, stale_conversation: bool = False) -> None:
+    def __init__(
+        self,
+        failure: DeliveryFailure,
+        *,
+        stale_conversation: bool = False,
+        unreachable: bool = False,
+    ) -> None:
         super().__init__(failure.message or f"status {failure.status}")
         self.failure = failure
         self.stale_conversation = stale_conversation
+        # Teams will never take this message to this person (no Teams id, chat refused).
+        self.unreachable = unreachable
 
 
 def failure_from(error: BaseException) -> DeliveryFailure:
@@ -136,11 +144,14 @@ class TeamsSender:
             errors.append(error)
         if errors:
             failure = failure_from(errors[0])
+            creating = target.reference is None and target.person is not None
             raise DeliveryError(
                 failure,
                 stale_conversation=failure.status == 404
                 and target.person is not None
                 and target.reference is not None,
+                # 400 on creating the 1:1 chat (BadArgument): Teams will not open it, ever.
+                unreachable=creating and failure.status == 400,
             ) from errors[0]
         created = outcome.pop("_activity")
         if target.reference is None and target.person is not None:
@@ -188,7 +199,11 @@ class TeamsSender:
             or not target.tenant_id
             or not (person.teams_user_id or person.aad_object_id)
         ):
-            raise DeliveryError(DeliveryFailure(status=400, message="no person to create a chat"))
+            # Known only by the e-mail address an import gave: no Teams id until they write.
+            raise DeliveryError(
+                DeliveryFailure(status=400, message="the person has no Teams id"),
+                unreachable=person is not None,
+            )
         # The id Teams itself uses for the bot in this tenant's chats, else the app's own.
         bot_id = target.bot_id or (f"28:{self._app_id}" if self._app_id else "28:kanalkollen")
         parameters = ConversationParameters(

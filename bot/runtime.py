@@ -23,6 +23,7 @@ from bot.settings import Settings
 from dialogs.editor_changes import EditorChangesFlow
 from dialogs.runner import DialogRunner
 from dialogs.services import FlowServices
+from dialogs.unreachable import UnreachableFlow, bot_link
 from domain.clock import Clock
 from domain.policy import Policy
 from storage.files import FileStore
@@ -89,6 +90,10 @@ async def open_runtime(
         flows = build_flows(services, f"{settings.base_url}/registry.csv", runner)
         # R3: an editor who cannot be reached any more: the manager names a replacement.
         delivery.on_undeliverable = EditorChangesFlow(services).unreachable
+        # Whoever Teams cannot reach gets the message by e-mail; a decision's owner is told.
+        delivery.on_unreachable = UnreachableFlow(
+            services, bot_link(settings.app_id, settings.base_url)
+        ).fallback
         scheduler = Scheduler(sessions, flows.sweeps, delivery.wake)
 
         def wake_after_commit() -> None:

@@ -51,6 +51,7 @@ class RemovalEscalationView:
     post_address: str | None
     days: int
     editors: tuple[str, ...]
+    done: str | None = None  # who removed the post and when, once the task is done
 
 
 def withdraw_form_card(view: WithdrawFormView, texts: Texts) -> dict[str, Any]:
@@ -136,6 +137,8 @@ def removal_escalation_card(view: RemovalEscalationView, texts: Texts) -> dict[s
                     (texts("removal.editors"), ", ".join(view.editors) or "–"),
                 ]
             ),
-            paragraph(texts("removal.escalation_hint")),
+            outcome(view.done, "good")
+            if view.done
+            else paragraph(texts("removal.escalation_hint")),
         ]
     )

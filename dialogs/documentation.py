@@ -133,9 +133,8 @@ class DocumentationFlow:
         for entry in await editors_of(session, channel.id):
             if entry.editor.status != EditorStatus.ACCEPTED:
                 continue
-            if not entry.person.aad_object_id:
-                # Imported by e-mail and not yet seen in Teams: reachable once they write.
-                continue
+            # Someone imported by e-mail and not yet seen in Teams is reminded too: the outbox
+            # sends them the reminder by e-mail (dialogs/unreachable.py) until they write.
             texts = texts_for(entry.person)
             card = documentation_reminder_card(self._view(channel, due, texts), texts)
             key = f"{reminder_dedupe_prefix(channel.id, due)}{step}:{entry.person.id}"

@@ -259,11 +259,39 @@ class WithdrawalFlow:
             done=done,
         )
 
+    async def _escalation_view(
+        self, session: AsyncSession, task: RemovalTaskRow, texts: Texts, now: datetime
+    ) -> RemovalEscalationView | None:
+        channel = await session.get(ChannelRow, task.channel_id)
+        if channel is None:
+            return None
+        editors = await self._recipients(session, task.channel_id)
+        done = None
+        if task.status == TaskStatus.DONE and task.completed_at is not None:
+            who = await session.get(PersonRow, task.completed_by_person_id or -1)
+            done = texts(
+                "removal.done_by", who=person_name(texts, who), when=when(texts, task.completed_at)
+            )
+        return RemovalEscalationView(
+            channel=channel.name,
+            post_address=task.post_address,
+            days=((task.escalated_at or now) - task.created_at).days,
+            editors=tuple(person_name(texts, p) for p in editors),
+            done=done,
+        )
+
     async def _update_copies(
         self, session: AsyncSession, task: RemovalTaskRow, except_activity: str | None = None
     ) -> None:
-        async def build(copy: CardCopyRow) -> dict[str, Any]:
-            texts = Texts.for_locale(copy.locale)
+        now = self._s.clock.now()
+
+        async def build(copy: CardCopyRow) -> dict[str, Any] | None:
+            person = await session.get(PersonRow, copy.person_id) if copy.person_id else None
+            texts = texts_for(person) if person is not None else Texts.for_locale(copy.locale)
+            if copy.card == "escalation":
+                # The manager's notice says so once the post is removed.
+                view = await self._escalation_view(session, task, texts, now)
+                return removal_escalation_card(view, texts) if view is not None else None
             return removal_task_card(await self._view(session, task, texts), texts)
 
         await queue_updates(
@@ -403,18 +431,14 @@ class WithdrawalFlow:
             if channel is None or manager is None:
                 continue
             texts = texts_for(manager)
-            editors = await self._recipients(session, task.channel_id)
-            view = RemovalEscalationView(
-                channel=channel.name,
-                post_address=task.post_address,
-                days=(now - task.created_at).days,
-                editors=tuple(person_name(texts, p) for p in editors),
-            )
+            view = await self._escalation_view(session, task, texts, now)
+            assert view is not None
             await queue_card(
                 session,
                 manager,
                 removal_escalation_card(view, texts),
                 now,
+                track=("removal_task", task.id, "escalation"),
                 dedupe_key=f"removal-escalation:{task.id}",
                 due_at=next_office_time(now, self._s.policy.documentation),
             )

@@ -227,7 +227,7 @@ async def test_r9_only_editors_and_the_manager_may_withdraw_or_act_on_tasks(stor
 
 
 async def test_r11_open_tasks_remind_the_editors_then_reach_the_manager(
-    story: Story, clock: FixedClock
+    story: Story, clock: FixedClock, files: FileServer
 ):
     consent_id = await published_twice(story)
     start = clock.now()
@@ -249,6 +249,25 @@ async def test_r11_open_tasks_remind_the_editors_then_reach_the_manager(
     assert len(manager_cards()) == 2
     await sweep(story, clock, start + timedelta(days=8, hours=1))
     assert len(manager_cards()) == 2  # told once per task
+
+    # Once the post is removed, the manager's notice about it says so (issue 13).
+    [(escalated_id, _)] = [(i, c) for i, c in cards_to(story, story.manager) if POSTS[0] in str(c)]
+    [(task_id, task_card)] = [
+        (i, c)
+        for i, c in removal_cards(story, EDITOR_B)
+        if POSTS[0] in str(c) and "Påminnelse" not in str(c)
+    ]
+    task = task_card["actions"][0]["data"]
+    await story.bot.post(_execute_raw(story, EDITOR_B, "removal.capture", task, task_id))
+    await send_file(story, EDITOR_B, files, "inlagg.png", png(5), "png")
+    await execute(story, EDITOR_B, "removal.done", task, reply_to_id=task_id)
+    await settled(story, clock.now())
+    shown = story.emulator.current(story.manager.conversation_id, escalated_id)
+    assert shown is not None and "Borttaget av Testperson Fyra" in str(shown)
+    assert "Prata med redaktörerna" not in str(shown)
+    other = next(i for i, c in cards_to(story, story.manager) if POSTS[1] in str(c))
+    still = story.emulator.current(story.manager.conversation_id, other)
+    assert still is not None and "Borttaget" not in str(still)  # the other post is not removed
 
 
 async def test_r11_a_post_without_an_address_still_gets_a_task(story: Story, clock: FixedClock):
