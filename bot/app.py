@@ -17,6 +17,7 @@ from bot.delivery import DeliveryLoop
 from bot.files import FileLinkSigner, files_routes, signing_secret
 from bot.handler import KanalkollenBot
 from bot.http import MAX_BODY_BYTES, MessagesEndpoint
+from bot.receipts import UploadReceipts
 from bot.recorder import TurnRecorder
 from bot.registry_page import registry_routes
 from bot.runtime import open_runtime
@@ -108,6 +109,9 @@ def create_app(
                 settings=settings,
                 adapter=adapter,
                 bot=kanalkollen,
+                receipts=UploadReceipts(
+                    sessions, app[CLOCK], default_language=app[POLICY].language.default
+                ),
             )
             app[ENDPOINT] = endpoint
             if deliver:

@@ -27,6 +27,7 @@ from microsoft_agents.hosting.core.authorization import ClaimsIdentity, JwtToken
 from pydantic import ValidationError
 
 from bot.adapter import auth_configuration
+from bot.receipts import UploadReceipts
 from bot.recorder import tenant_of
 from bot.settings import Settings
 from bot.uploads import carries_files
@@ -180,6 +181,7 @@ class MessagesEndpoint:
         settings: Settings,
         adapter: ChannelServiceAdapter,
         bot: Agent,
+        receipts: UploadReceipts | None = None,
     ) -> None:
         self._settings = settings
         self._validator = (
@@ -189,6 +191,7 @@ class MessagesEndpoint:
         self._bot = bot
         self._turns = ConversationTurns()
         self._background: set[asyncio.Task[None]] = set()
+        self._receipts = receipts
 
     async def handle(self, request: web.Request) -> web.StreamResponse:
         """Answers one activity POSTed by the Bot Connector."""
@@ -232,7 +235,9 @@ class MessagesEndpoint:
 
         place = self._turns.enter(activity.conversation.id)  # its place in line, taken now
         if activity.type == "message" and carries_files(activity.attachments):
-            task = asyncio.create_task(self._background_turn(place, claims, activity))
+            # Written before the answer: if this process dies, the chat still hears of it.
+            receipt = await self._receipts.open(activity) if self._receipts else None
+            task = asyncio.create_task(self._background_turn(place, claims, activity, receipt))
             self._background.add(task)
             task.add_done_callback(self._background.discard)
             return web.Response(status=200)
@@ -245,14 +250,27 @@ class MessagesEndpoint:
         return web.json_response(response.body, status=response.status or 200)
 
     async def _background_turn(
-        self, place: TurnPlace, claims: ClaimsIdentity, activity: Activity
+        self,
+        place: TurnPlace,
+        claims: ClaimsIdentity,
+        activity: Activity,
+        receipt: int | None,
     ) -> None:
-        async with place:
-            try:
-                await self._adapter.process_activity(claims, activity, self._bot.on_turn)
-            except Exception:
-                # The adapter's error handler has told the person; nobody else is waiting.
-                log.exception("a turn with files failed after it was acknowledged")
+        ended = False
+        try:
+            async with place:
+                try:
+                    await self._adapter.process_activity(claims, activity, self._bot.on_turn)
+                except Exception:
+                    # The adapter's error handler has told the person; nobody else waits.
+                    log.exception("a turn with files failed after it was acknowledged")
+            ended = True
+        finally:
+            if self._receipts is not None:
+                if ended:
+                    await self._receipts.close(receipt)
+                else:  # cancelled at shutdown: ask for the files again right away
+                    await self._receipts.hasten(receipt)
 
     async def settle(self) -> None:
         """Waits until every acknowledged turn with files has run (tests, shutdown)."""

@@ -94,8 +94,13 @@ def sniff_content_type(data: bytes, *, archives: bool = False) -> str | None:
     return None
 
 
+def file_names(attachments: Iterable[AttachmentLike] | None) -> list[str]:
+    """The (sanitised) names of a message's files to download, not its HTML copy or cards."""
+    return [source.filename for source in _sources(attachments or ())]
+
+
 def carries_files(attachments: Iterable[AttachmentLike] | None) -> bool:
-    """Tells whether a message has files to download (not only its HTML copy or cards)."""
+    """Tells whether a message has files to download."""
     return bool(_sources(attachments or ()))
 
 

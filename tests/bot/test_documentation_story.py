@@ -12,7 +12,7 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import select
 
-from bot.app import SCHEDULER
+from bot.app import ENDPOINT, SCHEDULER
 from bot.importer import import_channels
 from dialogs.services import DirectoryPerson
 from domain.channel_import import parse_channels
@@ -384,3 +384,55 @@ async def test_files_are_acknowledged_at_once_and_a_server_that_never_answers_is
     async with story.bot.sessions() as session:
         stored = (await session.scalars(select(DocumentationFileRow))).all()
     assert [f.filename for f in stored] == ["startsida.png"]
+    async with story.bot.sessions() as session:
+        [receipt] = await _receipts(session)
+    assert receipt.status == "cancelled"  # the turn ended: no "send them again" later
+
+
+async def _receipts(session):  # type: ignore[no-untyped-def]
+    rows = (await session.scalars(select(OutboxRow).order_by(OutboxRow.id))).all()
+    return [r for r in rows if "innan jag startade om" in str(r.payload)]
+
+
+async def test_files_cut_off_by_a_shutdown_are_asked_for_again(
+    story: Story, clock: FixedClock, files: FileServer
+):
+    """Teams does not post a message again once it got 200: before that answer a receipt is
+    queued, and if the turn never ends (kill -9, a deploy) the chat is asked for the files."""
+    editor_a = make_user(2)
+    await _sweep(story, clock, at(DUE - timedelta(days=14)))
+    [(reminder_a, card_a)] = _reminders(story, editor_a)
+    await story.bot.post(
+        make_execute(
+            "documentation.start",
+            card_a["actions"][0]["data"],
+            user=editor_a,
+            service_url=story.emulator.service_url,
+            reply_to_id=reminder_a,
+        )
+    )
+    upload = make_message("", user=editor_a, service_url=story.emulator.service_url)
+    upload["attachments"] = [
+        {
+            "contentType": "application/vnd.microsoft.teams.file.download.info",
+            "name": "aldrig.png",
+            "content": {"downloadUrl": files.serve("aldrig.png", png(6), delay=120)},
+        }
+    ]
+
+    status, _ = await story.bot.post(upload, settle=False)
+
+    assert status == 200
+    async with story.bot.sessions() as session:
+        [receipt] = await _receipts(session)
+    # Durable before the answer, and not due while the turn may still finish.
+    assert receipt.status == "pending" and receipt.due_at > clock.now() + timedelta(minutes=5)
+    assert "downloadUrl" not in str(receipt.payload) and files.base_url not in str(receipt.payload)
+
+    await story.bot.app[ENDPOINT].close(timeout=0.1)  # the turn is cut off
+    await story.bot.deliver()
+
+    assert story.emulator.texts(editor_a.conversation_id)[-1] == (
+        "Jag hann inte ta emot aldrig.png innan jag startade om. "
+        "Skicka dem igen, så tar jag emot dem."
+    )
