@@ -83,6 +83,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             level=settings.log_level,
             format="%(asctime)s %(levelname)s %(name)s: %(message)s",
         )
+        if settings.log_level != "DEBUG":
+            # The SDK logs each connector call at INFO (with conversation ids): DEBUG shows it.
+            logging.getLogger("microsoft_agents").setLevel(logging.WARNING)
         if args.command == "serve":
             return _serve(settings)
         if args.command == "migrate":
