@@ -423,6 +423,17 @@ async def measure(
         samples, rows, complete = await timed(runs, warmup, deadline, once)
         result[name] = stats(samples, rows)
         result["complete"] = result["complete"] and complete
+    # As `kanalkollen serve` runs: what start-up built is moved out of the collector's
+    # generations (gc.freeze() in bot/cli.py), so a full collection scans only newer objects.
+    gc.collect()
+    gc.freeze()
+    try:
+        for name, once in (("all_due_frozen", all_due), ("keyset_pages_frozen", keyset_pages)):
+            samples, rows, complete = await timed(runs, warmup, deadline, once)
+            result[name] = stats(samples, rows)
+            result["complete"] = result["complete"] and complete
+    finally:
+        gc.unfreeze()
     result["pages"] = len(pages) - 1  # the last SELECT finds the end (an empty page)
     result["all"] = await plan_of(engine, statement, parameters)
     result["later_page"] = await plan_of(engine, *pages[1])
@@ -514,6 +525,8 @@ def render(result: dict[str, Any]) -> str:
         "driver_only": "  its SQL through the driver alone",
         "one_page": f"one page: channels_due_by(..., limit={PAGE})",
         "keyset_pages": f"the sweep's loop: all, in pages of {PAGE}",
+        "all_due_frozen": "as served (after gc.freeze()): all due",
+        "keyset_pages_frozen": f"  as served: the sweep's loop, pages of {PAGE}",
     }
     for key, label in labels.items():
         row = select[key]
@@ -555,6 +568,8 @@ def render(result: dict[str, Any]) -> str:
         f"{mark(targets['select_pass'])}",
         f"{'selection p95 < 100 ms (sweep, pages)':<40} {pages['p95_ms']:>10.2f}ms  "
         f"{mark(targets['pages_pass'])}",
+        f"{'as served: all due, 1 call, p95 < 100 ms':<40} "
+        f"{select['all_due_frozen']['p95_ms']:>10.2f}ms  {mark(targets['served_pass'])}",
         f"{'plans use ' + INDEX:<40} {used:>12}  {mark(targets['index_pass'])}",
         f"{'peak resident memory < 200 MB':<40} "
         f"{memory['after_select']['peak_rss_mb']:>10.1f}MB  {mark(targets['memory_pass'])}",
@@ -636,6 +651,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
             "peak_rss_mb_max": TARGET_RSS_MB,
             "select_pass": all_due["p95_ms"] < TARGET_SELECT_MS,
             "pages_pass": selection["keyset_pages"]["p95_ms"] < TARGET_SELECT_MS,
+            "served_pass": selection["all_due_frozen"]["p95_ms"] < TARGET_SELECT_MS,
             "index_pass": bool(
                 selection["all"]["index_used"] and selection["later_page"]["index_used"]
             ),
