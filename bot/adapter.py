@@ -78,6 +78,10 @@ class _BoundSession:
 
     def request(self, method: str, url: str, **kwargs: Any) -> Any:
         headers = {**self.headers, **(kwargs.pop("headers", None) or {})}
+        if isinstance(kwargs.get("json"), dict):
+            # The SDK's send_to_conversation keeps fields set to None ("id": null, which
+            # TurnContext sets); the Agents Playground refuses that with 400. Absent = null.
+            kwargs["json"] = _without_nulls(kwargs["json"])
         return self._shared.request(
             method, self._base_url.join(URL(url)), headers=headers, **kwargs
         )
@@ -90,6 +94,14 @@ class _BoundSession:
 
     async def close(self) -> None:
         """The shared session closes with the process, not with a turn."""
+
+
+def _without_nulls(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {key: _without_nulls(item) for key, item in value.items() if item is not None}
+    if isinstance(value, list):
+        return [_without_nulls(item) for item in value]
+    return value
 
 
 class _NoUserTokens(UserTokenClientBase):  # type: ignore[misc]

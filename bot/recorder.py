@@ -177,9 +177,9 @@ class TurnRecorder:
         sender = activity.from_property
         conversation = activity.conversation
         assert conversation is not None
-        email = None
+        email = name = None
         if sender is not None and sender.aad_object_id and tenant_id:
-            email = await self._email_of_newcomer(turn_context, tenant_id, sender.aad_object_id)
+            email, name = await self._newcomer(turn_context, tenant_id, sender.aad_object_id)
         async with self._sessions.begin() as session:
             person_id = None
             if sender is not None and sender.aad_object_id and tenant_id:
@@ -192,7 +192,8 @@ class TurnRecorder:
                         tenant_id=tenant_id,
                         aad_object_id=sender.aad_object_id,
                         teams_user_id=sender.id,
-                        name=sender.name,
+                        # A chat opened without a message carries no name; Teams has it.
+                        name=sender.name or name,
                         locale=activity.locale,
                     ),
                     now,
@@ -226,10 +227,11 @@ class TurnRecorder:
                 )
         return person_id, locale
 
-    async def _email_of_newcomer(
+    async def _newcomer(
         self, turn_context: TurnContext, tenant_id: str, aad_object_id: str
-    ) -> str | None:
-        """The e-mail of a person the bot has never met, from Teams (one call, first contact)."""
+    ) -> tuple[str | None, str | None]:
+        """The e-mail and name of a person the bot has never met, from Teams (one call, first
+        contact)."""
         async with self._sessions() as session:
             known = await session.scalar(
                 select(PersonRow.id)
@@ -237,11 +239,11 @@ class TurnRecorder:
                 .where(PersonRow.aad_object_id == aad_object_id)
             )
         if known is not None:
-            return None
+            return None, None
         member = await member_of(turn_context, turn_context.activity.from_property.id)
         if member is None:
-            return None
-        return member.email or member.user_principal_name
+            return None, None
+        return member.email or member.user_principal_name, member.name or None
 
     async def first_welcome(self, conversation_id: str) -> bool:
         """Tells whether this turn is the one that welcomes a conversation (once, ever).

@@ -26,7 +26,13 @@ from storage.models import OutboxRow, PersonRow
 from storage.outbox import enqueue
 from tests.conftest import START, BotFactory, RunningBot
 from tests.support.connector_emulator import ConnectorEmulator
-from tests.support.factories import BOT_ID, make_execute, make_message, make_user
+from tests.support.factories import (
+    BOT_ID,
+    make_execute,
+    make_members_added,
+    make_message,
+    make_user,
+)
 
 SECRET = "database password is hunter2"
 
@@ -249,3 +255,22 @@ def test_failure_from_reads_aiohttp_errors() -> None:
     failure = failure_from(error)
     assert failure.status == 503
     assert failure.retry_after_seconds == 12.0
+
+
+async def test_a_chat_opened_without_a_name_takes_the_name_teams_has(
+    start_bot: BotFactory, emulator: ConnectorEmulator
+) -> None:
+    """The Playground (and Teams on install) opens the chat with no name on the sender: the
+    first-contact member lookup gives it, so cards do not say "okänd person"."""
+    bot = await start_bot()
+    user = make_user(6)
+    user.add_to(emulator)
+
+    status, _ = await bot.post(make_members_added(user, emulator.service_url))
+
+    assert status == 200
+    async with bot.sessions() as session:
+        person = await session.scalar(
+            select(PersonRow).where(PersonRow.aad_object_id == user.aad_object_id)
+        )
+    assert person is not None and person.name == user.name == "Testperson Sex"

@@ -254,3 +254,29 @@ async def _wait(bot: RunningBot, row_id: int, done: object) -> OutboxRow:
             return row
         await asyncio.sleep(0.02)
     raise AssertionError(f"outbox row {row_id} stayed {row.status} ({row.attempts} attempts)")
+
+
+def _nulls(value: object, path: str = "") -> list[str]:
+    if isinstance(value, dict):
+        return [p for k, v in value.items() for p in _nulls(v, f"{path}.{k}")] + [
+            f"{path}.{k}" for k, v in value.items() if v is None
+        ]
+    if isinstance(value, list):
+        return [p for i, v in enumerate(value) for p in _nulls(v, f"{path}[{i}]")]
+    return []
+
+
+async def test_a_proactive_message_carries_no_null_fields(
+    start_bot: BotFactory, emulator: ConnectorEmulator
+):
+    """The SDK's send_to_conversation kept "id": null; the Agents Playground answers that with
+    400 and the card went to the dead letters. Absent fields are left out instead."""
+    bot = await start_bot()
+    person_id = await _met(bot, emulator, 1)
+
+    row_id = await _queue(bot, person_id, "Hej")
+
+    await _wait_status(bot, row_id, OutboxStatus.SENT)
+    [sent] = emulator.sent
+    assert sent.body is not None and sent.body["text"] == "Hej"
+    assert _nulls(sent.body) == []

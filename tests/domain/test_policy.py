@@ -50,3 +50,24 @@ def test_the_example_policy_file_is_valid():
     example = Path(__file__).resolve().parents[2] / "policy.example.toml"
 
     assert load_policy(example) == Policy()
+
+
+def test_the_example_policy_works_with_its_commented_lines_uncommented(tmp_path: Path):
+    """Uncommenting `admins` and a deputy, as the example invites, gives a valid policy."""
+    example = Path(__file__).resolve().parents[2] / "policy.example.toml"
+    text = example.read_text("utf-8")
+    for line in (
+        '# admins = ["00000000-0000-0000-0000-000000000000"]',
+        "# [[deputies]]",
+        '# unit = "Fritidsgården Ugglan"',
+        '# aad_object_id = "00000000-0000-0000-0000-000000000000"',
+    ):
+        assert line in text
+        text = text.replace(line, line.removeprefix("# "))
+    edited = tmp_path / "policy.toml"
+    edited.write_text(text, "utf-8")
+
+    policy = load_policy(edited)
+
+    assert policy.admins == ("00000000-0000-0000-0000-000000000000",)
+    assert policy.deputies_for("Fritidsgården Ugglan") == ("00000000-0000-0000-0000-000000000000",)
