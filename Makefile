@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 SCHEMA_DIR := .cache/teams-schema
 
-.PHONY: run test lint migrate manifest install clean
+.PHONY: run test lint migrate manifest install clean playground playground-walk
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -35,6 +35,15 @@ lint: install
 
 manifest: install
 	$(BIN)/kanalkollen manifest build
+
+# Microsoft 365 Agents Playground (needs Node.js >= 20, for these two targets only): the bot in
+# local mode and one Playground per test person; see README "Agents Playground".
+playground: install
+	scripts/playground/run.sh
+
+# The same, headless: walks request -> approval -> editors -> address -> active, then stops.
+playground-walk: install
+	scripts/playground/run.sh --walk
 
 clean:
 	rm -rf $(VENV) .cache .pytest_cache .mypy_cache .ruff_cache *.egg-info
