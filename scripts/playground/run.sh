@@ -5,8 +5,6 @@
 #   scripts/playground/run.sh --fresh   the same, after wiping the playground's bot state
 #   scripts/playground/run.sh --walk    fresh state, walk.py drives the story, then all stop;
 #                                       the exit status is the walk's
-#   --no-shim                           without connector_shim.py (see there): proactive
-#                                       messages then fail with 400, the story stops
 #
 # The bot runs in local mode (no Azure credentials) with scripts/playground/policy.toml and its
 # own SQLite database and files under .cache/playground/. The Playground is installed there too
@@ -26,19 +24,16 @@ PYTHON=${PYTHON:-$ROOT/.venv/bin/python}
 KANALKOLLEN=${KANALKOLLEN:-$ROOT/.venv/bin/kanalkollen}
 BOT_PORT=${PLAYGROUND_BOT_PORT:-3978}
 FIRST_PORT=${PLAYGROUND_PORT:-26150}
-SHIM_PORT=${PLAYGROUND_SHIM_PORT:-$((FIRST_PORT + 10))}
 NODE_MAJOR_MIN=20
 ENDPOINT=http://127.0.0.1:$BOT_PORT/api/messages
 
 mode=serve
 fresh=0
-shim=1
 for arg in "$@"; do
   case $arg in
     --walk) mode=walk; fresh=1 ;;
     --fresh) fresh=1 ;;
-    --no-shim) shim=0 ;;
-    -h|--help) sed -n '2,19p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,17p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "run.sh: unknown argument '$arg' (try --help)" >&2; exit 2 ;;
   esac
 done
@@ -84,9 +79,9 @@ PY
 }
 PLAYGROUND_PORTS=()
 for ((i = 0; i < ${#ROLES[@]}; i++)); do PLAYGROUND_PORTS+=($((FIRST_PORT + i))); done
-for port in "$BOT_PORT" "${PLAYGROUND_PORTS[@]}" "$SHIM_PORT"; do
+for port in "$BOT_PORT" "${PLAYGROUND_PORTS[@]}"; do
   # The Playground would silently move to a random port: refuse instead.
-  port_free "$port" || die "port $port is in use (PLAYGROUND_BOT_PORT, PLAYGROUND_PORT and PLAYGROUND_SHIM_PORT move them)."
+  port_free "$port" || die "port $port is in use (PLAYGROUND_BOT_PORT and PLAYGROUND_PORT move them)."
 done
 
 # --- processes started here, stopped on any exit -----------------------------------------------
@@ -138,26 +133,13 @@ PIDS+=("$BOT_PID")
 wait_for "http://127.0.0.1:$BOT_PORT/readyz" 60 "$BOT_PID" "the bot" "$BOT_LOG"
 say "bot ready on $ENDPOINT (log: ${BOT_LOG#"$ROOT"/})"
 
-# --- the connector shim (connector_shim.py says why) -------------------------------------------
-if [ "$shim" -eq 1 ]; then
-  SHIM_LOG=$STATE/connector_shim.log
-  allow=$(IFS=,; echo "${PLAYGROUND_PORTS[*]}")
-  "$PYTHON" "$HERE/connector_shim.py" --port "$SHIM_PORT" --allow "$allow" >"$SHIM_LOG" 2>&1 &
-  PIDS+=("$!")
-  wait_for "http://127.0.0.1:$SHIM_PORT/_shim/ping" 30 "$!" "the connector shim" "$SHIM_LOG"
-fi
-
 # --- one Playground per person ------------------------------------------------------------------
 for ((i = 0; i < ${#ROLES[@]}; i++)); do
   role=${ROLES[$i]}
   port=$((FIRST_PORT + i))
   dir=$CACHE/$role
   # The Bot Connector address the Playground gives the bot in every activity.
-  if [ "$shim" -eq 1 ]; then
-    service_url=http://127.0.0.1:$SHIM_PORT/$port/_connector
-  else
-    service_url=http://127.0.0.1:$port/_connector
-  fi
+  service_url=http://127.0.0.1:$port/_connector
   (
     cd "$dir"
     # No browser is opened (the URLs are printed), no telemetry is sent, logs stay in the cache.
@@ -175,7 +157,6 @@ for ((i = 0; i < ${#ROLES[@]}; i++)); do
 done
 
 walk_args=(--people "$CACHE/people.json" --bot "http://127.0.0.1:$BOT_PORT")
-[ "$shim" -eq 1 ] && walk_args+=(--shim "http://127.0.0.1:$SHIM_PORT")
 if [ "$mode" = walk ]; then
   say "walking the story"
   "$PYTHON" "$HERE/walk.py" "${walk_args[@]}" --database "$STATE/kanalkollen.db" ${WALK_ARGS:-}
