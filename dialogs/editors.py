@@ -69,7 +69,7 @@ class EditorsFlow:
                 return await card(notice=texts("flow.not_your_invitation"))
             if nomination.status != EditorStatus.NOMINATED:
                 return await card(
-                    answer=texts(f"editor_answer.{nomination.status}"),
+                    answer=texts(f"editor_own_answer.{nomination.status}"),
                     notice=texts("flow.already_answered"),
                 )
             if channel.status not in (
@@ -106,7 +106,7 @@ class EditorsFlow:
             from dialogs.approval import ApprovalFlow
 
             await ApprovalFlow(self._s).update_copies(session, channel)
-            result = await card(answer=texts(f"editor_answer.{nomination.status}"))
+            result = await card(answer=texts(f"editor_own_answer.{nomination.status}"))
         self._s.wake_delivery()
         return result
 

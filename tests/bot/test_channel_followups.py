@@ -254,5 +254,6 @@ async def test_r3_an_editor_accepts_with_the_submit_fallback(story: Story):
     await story.emulator.wait_for(lambda emu: len(emu.updates) > before)
     shown = story.emulator.current(story.conversation_of(story.editor), invite_id)
     assert shown is not None and "editor.accept" not in str(shown)
+    assert "Du har tackat ja. Välkommen som redaktör!" in str(shown)  # a sentence, to them
     assert (await story.channel()).status == ChannelStatus.EDITORS_READY.value
     assert channel_id == (await story.channel()).id
