@@ -242,12 +242,7 @@ class WithdrawalFlow:
                 who=person_name(texts, who),
                 when=when(texts, first.uploaded_at),
             )
-        done = None
-        if task.status == TaskStatus.DONE and task.completed_at is not None:
-            who = await session.get(PersonRow, task.completed_by_person_id or -1)
-            done = texts(
-                "removal.done_by", who=person_name(texts, who), when=when(texts, task.completed_at)
-            )
+        done = await _done_by(session, task, texts)
         return RemovalTaskView(
             task_id=task.id,
             channel=channel.name,
@@ -266,12 +261,7 @@ class WithdrawalFlow:
         if channel is None:
             return None
         editors = await self._recipients(session, task.channel_id)
-        done = None
-        if task.status == TaskStatus.DONE and task.completed_at is not None:
-            who = await session.get(PersonRow, task.completed_by_person_id or -1)
-            done = texts(
-                "removal.done_by", who=person_name(texts, who), when=when(texts, task.completed_at)
-            )
+        done = await _done_by(session, task, texts)
         return RemovalEscalationView(
             channel=channel.name,
             post_address=task.post_address,
@@ -482,3 +472,13 @@ class CaptureDialog(ComponentDialog):
             await self._flow.captured(actor, int(task["task_id"]), files[0])
         )
         return await step.end_dialog()
+
+
+async def _done_by(session: AsyncSession, task: RemovalTaskRow, texts: Texts) -> str | None:
+    """Who removed the post and when, once the task is done (R11)."""
+    if task.status != TaskStatus.DONE or task.completed_at is None:
+        return None
+    who = await session.get(PersonRow, task.completed_by_person_id or -1)
+    return texts(
+        "removal.done_by", who=person_name(texts, who), when=when(texts, task.completed_at)
+    )

@@ -8,6 +8,7 @@ import asyncio
 import io
 import zipfile
 from datetime import date, timedelta
+from typing import Any
 
 import pytest
 from sqlalchemy import select
@@ -34,7 +35,7 @@ from tests.conftest import BotFactory
 from tests.support.cli import run_kanalkollen
 from tests.support.connector_emulator import ConnectorEmulator
 from tests.support.directory import SWEDISH_HEADER, StubDirectory
-from tests.support.factories import TENANT_ID, make_execute, make_message, make_user
+from tests.support.factories import TENANT_ID, TeamsUser, make_execute, make_message, make_user
 from tests.support.file_server import FileServer
 from tests.support.smtp_sink import SmtpSink
 
@@ -289,10 +290,8 @@ async def test_r12_a_sweep_stops_at_the_policy_cap_and_the_next_sweep_goes_on(
     assert counts == [3, 2, 0]
 
 
-async def test_twenty_screenshots_dropped_at_once_are_all_kept_and_counted(
-    story: Story, clock: FixedClock, files: FileServer
-):
-    """Teams posts one activity per file, all at once: every acknowledged file is kept."""
+async def _documenting(story: Story, clock: FixedClock) -> TeamsUser:
+    """Editor A gets the reminder and presses *Dokumentera nu*; the dialog waits for files."""
     editor_a = make_user(2)
     await _sweep(story, clock, at(DUE - timedelta(days=14)))
     [(reminder_a, card_a)] = _reminders(story, editor_a)
@@ -306,18 +305,36 @@ async def test_twenty_screenshots_dropped_at_once_are_all_kept_and_counted(
         )
     )
     assert status == 200
-    uploads = []
-    for index in range(20):
-        url = files.serve(f"bild{index}.png", png(4 + index), content_type="image/png")
-        upload = make_message("", user=editor_a, service_url=story.emulator.service_url)
-        upload["attachments"] = [
-            {
-                "contentType": "application/vnd.microsoft.teams.file.download.info",
-                "name": f"bild{index}.png",
-                "content": {"downloadUrl": url, "uniqueId": str(index), "fileType": "png"},
-            }
-        ]
-        uploads.append(upload)
+    return editor_a
+
+
+def _files_message(story: Story, user: TeamsUser, **urls: str) -> dict[str, Any]:
+    """One Teams message carrying files (name without .png -> download URL), as Teams sends."""
+    message = make_message("", user=user, service_url=story.emulator.service_url)
+    message["attachments"] = [
+        {
+            "contentType": "application/vnd.microsoft.teams.file.download.info",
+            "name": f"{name}.png",
+            "content": {"downloadUrl": url, "uniqueId": name, "fileType": "png"},
+        }
+        for name, url in urls.items()
+    ]
+    return message
+
+
+async def test_twenty_screenshots_dropped_at_once_are_all_kept_and_counted(
+    story: Story, clock: FixedClock, files: FileServer
+):
+    """Teams posts one activity per file, all at once: every acknowledged file is kept."""
+    editor_a = await _documenting(story, clock)
+    uploads = [
+        _files_message(
+            story,
+            editor_a,
+            **{f"bild{i}": files.serve(f"bild{i}.png", png(4 + i), content_type="image/png")},
+        )
+        for i in range(20)
+    ]
 
     answers = await asyncio.gather(*(story.bot.post(upload) for upload in uploads))
 
@@ -341,30 +358,13 @@ async def test_files_are_acknowledged_at_once_and_a_server_that_never_answers_is
 ):
     """Teams gives up on an answer after 15 s: a message with files is answered 200 before its
     downloads, each file has its own timeout, and the chat says what arrived and what did not."""
-    editor_a = make_user(2)
-    await _sweep(story, clock, at(DUE - timedelta(days=14)))
-    [(reminder_a, card_a)] = _reminders(story, editor_a)
-    await story.bot.post(
-        make_execute(
-            "documentation.start",
-            card_a["actions"][0]["data"],
-            user=editor_a,
-            service_url=story.emulator.service_url,
-            reply_to_id=reminder_a,
-        )
+    editor_a = await _documenting(story, clock)
+    upload = _files_message(
+        story,
+        editor_a,
+        startsida=files.serve("startsida.png", png(5), content_type="image/png"),
+        aldrig=files.serve("aldrig.png", png(6), delay=120),
     )
-    upload = make_message("", user=editor_a, service_url=story.emulator.service_url)
-    upload["attachments"] = [
-        {
-            "contentType": "application/vnd.microsoft.teams.file.download.info",
-            "name": name,
-            "content": {"downloadUrl": url, "uniqueId": name, "fileType": "png"},
-        }
-        for name, url in (
-            ("startsida.png", files.serve("startsida.png", png(5), content_type="image/png")),
-            ("aldrig.png", files.serve("aldrig.png", png(6), delay=120)),
-        )
-    ]
     before = len(story.emulator.texts(editor_a.conversation_id))
 
     status, _ = await story.bot.post(upload, settle=False)
@@ -399,26 +399,8 @@ async def test_files_cut_off_by_a_shutdown_are_asked_for_again(
 ):
     """Teams does not post a message again once it got 200: before that answer a receipt is
     queued, and if the turn never ends (kill -9, a deploy) the chat is asked for the files."""
-    editor_a = make_user(2)
-    await _sweep(story, clock, at(DUE - timedelta(days=14)))
-    [(reminder_a, card_a)] = _reminders(story, editor_a)
-    await story.bot.post(
-        make_execute(
-            "documentation.start",
-            card_a["actions"][0]["data"],
-            user=editor_a,
-            service_url=story.emulator.service_url,
-            reply_to_id=reminder_a,
-        )
-    )
-    upload = make_message("", user=editor_a, service_url=story.emulator.service_url)
-    upload["attachments"] = [
-        {
-            "contentType": "application/vnd.microsoft.teams.file.download.info",
-            "name": "aldrig.png",
-            "content": {"downloadUrl": files.serve("aldrig.png", png(6), delay=120)},
-        }
-    ]
+    editor_a = await _documenting(story, clock)
+    upload = _files_message(story, editor_a, aldrig=files.serve("aldrig.png", png(6), delay=120))
 
     status, _ = await story.bot.post(upload, settle=False)
 
