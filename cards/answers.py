@@ -56,7 +56,9 @@ def _rule_blocks(answer: RuleAnswer, texts: Texts) -> list[dict[str, Any]]:
     if answer.template_url:
         blocks.append(
             paragraph(
-                texts("answers.template_link", title=answer.template_title, url=answer.template_url)
+                texts(
+                    "answers.template_link", title=answer.template_title, url=answer.template_url
+                )
             )
         )
     return blocks

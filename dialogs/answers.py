@@ -44,7 +44,8 @@ class RuleAnswers:
 
     def reply(self, text: str, texts: Texts) -> Reply:
         """The answer card for a question; the hint with what the bot knows when unsure."""
-        from domain.answers import knowledge  # noqa: PLC0415 (lazy: see the module docstring)
+        # Imported here: the language libraries and the index cost only when someone asks.
+        from domain.answers import knowledge
 
         if not text.strip():
             return Reply(text=texts("unknown.hint"))

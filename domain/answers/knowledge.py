@@ -72,7 +72,9 @@ def _tomls(folder: Traversable) -> list[dict[str, Any]]:
     if not folder.is_dir():
         return []
     parts = sorted(folder.iterdir(), key=lambda item: item.name)
-    return [tomllib.loads(p.read_text(encoding="utf-8")) for p in parts if p.name.endswith(".toml")]
+    return [
+        tomllib.loads(p.read_text(encoding="utf-8")) for p in parts if p.name.endswith(".toml")
+    ]
 
 
 def _entry(data: dict[str, Any]) -> Entry:
@@ -130,7 +132,9 @@ class Index:
         self._entry_terms: dict[str, set[str]] = {}
         for owner, document in zip(self._owners, self._documents, strict=True):
             self._entry_terms.setdefault(owner.key, set()).update(document)
-        self._wishing = frozenset(w for text in stopwords(f"{language}_wishing") for w in words(text))
+        self._wishing = frozenset(
+            w for text in stopwords(f"{language}_wishing") for w in words(text)
+        )
         self._bm25 = Bm25(self._documents)
         idfs = sorted(self._bm25.idf(term) for document in self._documents for term in document)
         self._typical_idf = idfs[len(idfs) // 2] if idfs else 1.0
@@ -148,8 +152,7 @@ class Index:
     def find(self, text: str) -> Finding:
         """The wish or rules the text asks about, or an empty Finding when unsure."""
         question = {
-            word: self._vocabulary.query_terms(word)
-            for word in self._analyzer.content_words(text)
+            word: self._vocabulary.query_terms(word) for word in self._analyzer.content_words(text)
         }
         if not question:
             return Finding()

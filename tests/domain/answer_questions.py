@@ -59,8 +59,11 @@ QUESTIONS: list[tuple[str, str, str | frozenset[str]]] = [
     ("Hur stänger vi ner instagramkontot?", SV, "R13"),
     ("Vad gör jag med innehållet när vi avslutar kanalen?", SV, "R13"),
     # several rules in one question
-    ("Hur många redaktörer behövs och hur ofta ska kanalen dokumenteras?", SV,
-     frozenset({"R3", "R12"})),
+    (
+        "Hur många redaktörer behövs och hur ofta ska kanalen dokumenteras?",
+        SV,
+        frozenset({"R3", "R12"}),
+    ),
     ("Vem godkänner kanalen och var sparar jag lösenordet?", SV, frozenset({"R2", "R6"})),
     # wishes that start a flow
     ("jag vill starta ett instagramkonto för fritidsgården", SV, "wish:new_channel"),
