@@ -29,6 +29,8 @@ MIN_COVERAGE = 0.55
 # A runner-up is cited too when it scores this close to the best and matches other words.
 CLOSE = 0.6
 MAX_CITED = 3
+# A question is its first words: a pasted page costs no more than a question.
+MAX_QUESTION_WORDS = 40
 # One matched word ("Instagram") is too little to be sure of anything.
 MIN_MATCHED_WORDS = 2
 # ... unless the runner-up scores at most this share of the best.
@@ -152,7 +154,8 @@ class Index:
     def find(self, text: str) -> Finding:
         """The wish or rules the text asks about, or an empty Finding when unsure."""
         question = {
-            word: self._vocabulary.query_terms(word) for word in self._analyzer.content_words(text)
+            word: self._vocabulary.query_terms(word)
+            for word in self._analyzer.content_words(text)[:MAX_QUESTION_WORDS]
         }
         if not question:
             return Finding()

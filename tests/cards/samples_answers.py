@@ -9,7 +9,9 @@ _RULES = tuple(
     RuleAnswer(
         rule=rule,
         answer="Varje kanal ska ha minst 2 redaktörer som administrerar den. " * 4,
-        quote="Varje kanal ska ha två redaktörer som administrerar den, men ni får gärna vara fler.",
+        quote=(
+            "Varje kanal ska ha två redaktörer som administrerar den, men ni får gärna vara fler."
+        ),
         template_title="mallen Plan för sociala medier",
         template_url="https://intranat.example.org/mallar/plan-for-sociala-medier.docx",
     )

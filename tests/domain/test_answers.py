@@ -51,8 +51,24 @@ def test_a_question_the_rules_do_not_answer_cites_no_rule(text: str, locale: str
 
 
 def test_nothing_typed_finds_nothing() -> None:
-    for text in ("", "   ", "?!", "123 456"):
+    for text in ("", "   ", "?!", "123 456", "🙂🙂", "\u0000\ufeff"):
         assert not find(text, "sv")
+
+
+def test_a_pasted_page_is_read_as_its_first_words_only(monkeypatch: pytest.MonkeyPatch) -> None:
+    question = "Måste jag ha två redaktörer? "
+    assert find(question * 3000, "sv").rules[:1] == ("R3",)
+    looked_up: list[str] = []
+    original = Vocabulary.query_terms
+
+    def counting(self: Vocabulary, word: str) -> list[str]:
+        looked_up.append(word)
+        return original(self, word)
+
+    monkeypatch.setattr(Vocabulary, "query_terms", counting)
+    page = " ".join(f"ord{chr(97 + i % 26)}{chr(97 + i // 26 % 26)}" for i in range(5000))
+    assert not find(page, "sv")
+    assert len(looked_up) == knowledge.MAX_QUESTION_WORDS
 
 
 # --- the language work -------------------------------------------------------------------------
