@@ -140,6 +140,11 @@ def test_every_rule_and_wish_has_its_answer_in_both_catalogs() -> None:
             assert key in texts, f"{language}: {key}"
             for flow in entry.flows:
                 assert f"answers.flows.{flow}" in texts, f"{language}: {flow}"
+            if entry.template:
+                assert f"answers.templates.{entry.template}" in texts, f"{language}: {entry.key}"
+        # R12: the policy allows an interval of 1 to 6 months; each has its words.
+        for months in range(1, 7):
+            assert f"answers.every_months.m{months}" in texts, f"{language}: {months} months"
 
 
 def test_the_answers_name_the_policys_numbers_not_fixed_ones() -> None:
