@@ -163,7 +163,13 @@ class Index:
         best: dict[str, float] = {}
         for owner, score in zip(self._owners, scores, strict=True):
             best[owner.key] = max(score, best.get(owner.key, 0.0))
-        ranked = sorted((key for key in best if best[key] > 0), key=lambda key: -best[key])
+        # Each entry answers at least two words of the question (a one-word text: that one),
+        # so that three rules that match a word each never add up to an answer.
+        enough = min(MIN_MATCHED_WORDS, len(question))
+        ranked = sorted(
+            (key for key in best if len(self._matched(key, question)) >= enough),
+            key=lambda key: -best[key],
+        )
         ranked = self._wish_or_rule(ranked, best, wishing=bool(set(words(text)) & self._wishing))
         if not ranked or best[ranked[0]] < MIN_SCORE:
             return Finding()
@@ -206,7 +212,13 @@ class Index:
             if len(cited) == MAX_CITED or best[key] < CLOSE * top:
                 break
             new = self._matched(key, question) - covered
-            if cited and (not new or cited[0].wish is not None or key.startswith("wish:")):
+            if cited and (
+                cited[0].wish is not None
+                or key.startswith("wish:")
+                # A second rule answers a word of its own, not a platform's name that many
+                # rules mention ("Hur dokumenterar jag Instagram?" is R12 only).
+                or sum(self._weight(question[word]) for word in new) < self._typical_idf
+            ):
                 continue
             cited.append(entry(key))
             covered |= new
@@ -225,8 +237,16 @@ def index(language: str) -> Index:
 
 
 def find(text: str, language: str) -> Finding:
-    """The rules (and wish) a typed text is about, in the language it was asked in."""
-    return index(language if language in LANGUAGES else LANGUAGES[0]).find(text)
+    """The rules (and wish) a typed text is about: in the reader's language first.
+
+    A Swedish question from a client set to English (the Agents Playground always says en-US)
+    is still understood, from the Swedish ways of asking.
+    """
+    first = language if language in LANGUAGES else LANGUAGES[0]
+    for candidate in (first, *(other for other in LANGUAGES if other != first)):
+        if finding := index(candidate).find(text):
+            return finding
+    return Finding()
 
 
 def all_rule_ids() -> Iterable[str]:

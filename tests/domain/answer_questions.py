@@ -124,6 +124,12 @@ OFF_TOPIC: list[tuple[str, str]] = [
     ("Var ligger närmaste apotek?", SV),
     ("Hur mycket kostar det att annonsera på Facebook?", SV),
     ("Who is the mayor of the city?", EN),
+    # Near the rules, but not in them: words they share must not add up to a rule.
+    ("Hur skriver jag ett bra inlägg?", SV),
+    ("Hur många följare har vi?", SV),
+    ("Vilken bild ska jag välja till affischen?", SV),
+    ("Kan jag boosta ett inlägg?", SV),
+    ("Hur svarar jag på en kommentar?", SV),
     ("What is the weather like tomorrow?", EN),
     ("How much does an advert on Facebook cost?", EN),
     ("Book a meeting room for Friday", EN),

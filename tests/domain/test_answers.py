@@ -50,6 +50,12 @@ def test_a_question_the_rules_do_not_answer_cites_no_rule(text: str, locale: str
     assert find(text, language_of(locale)) == Finding()
 
 
+def test_a_question_in_the_other_language_is_understood_too() -> None:
+    # The Agents Playground and some clients say en-US whatever the person writes.
+    assert find("Måste jag ha två redaktörer?", "en").rules[:1] == ("R3",)
+    assert find("Can I delete an old post?", "sv").rules[:1] == ("R11",)
+
+
 def test_nothing_typed_finds_nothing() -> None:
     for text in ("", "   ", "?!", "123 456", "🙂🙂", "\u0000\ufeff"):
         assert not find(text, "sv")
@@ -68,7 +74,8 @@ def test_a_pasted_page_is_read_as_its_first_words_only(monkeypatch: pytest.Monke
     monkeypatch.setattr(Vocabulary, "query_terms", counting)
     page = " ".join(f"ord{chr(97 + i % 26)}{chr(97 + i // 26 % 26)}" for i in range(5000))
     assert not find(page, "sv")
-    assert len(looked_up) == knowledge.MAX_QUESTION_WORDS
+    # Each language's index reads the first 40 words, no more.
+    assert len(looked_up) == knowledge.MAX_QUESTION_WORDS * len(knowledge.LANGUAGES)
 
 
 # --- the language work -------------------------------------------------------------------------
