@@ -31,9 +31,9 @@ CLOSE = 0.6
 MAX_CITED = 3
 # A question is its first words: a pasted page costs no more than a question.
 MAX_QUESTION_WORDS = 40
-# One matched word ("Instagram") is too little to be sure of anything.
+# Every cited entry matches two words of the question: one ("Instagram") says too little ...
 MIN_MATCHED_WORDS = 2
-# ... unless the runner-up scores at most this share of the best.
+# ... unless the text is one word and the runner-up scores at most this share of the best.
 SINGLE_WORD_MARGIN = 0.5
 
 
@@ -177,12 +177,10 @@ class Index:
         weight = {word: self._weight(terms) for word, terms in question.items()}
         if sum(weight[word] for word in covered) < MIN_COVERAGE * sum(weight.values()):
             return Finding()
-        if len(covered) < MIN_MATCHED_WORDS and (
-            # A one-word text only when that word points at one entry clearly
-            # ("halvårsdokumentation"), not at several ("Instagram").
-            len(question) > 1
-            or (len(ranked) > 1 and best[ranked[1]] > SINGLE_WORD_MARGIN * best[ranked[0]])
-        ):
+        # A one-word text only when that word points at one entry clearly
+        # ("halvårsdokumentation"), not at several ("Instagram").
+        one_word = len(question) == 1 and len(ranked) > 1
+        if one_word and best[ranked[1]] > SINGLE_WORD_MARGIN * best[ranked[0]]:
             return Finding()
         first = cited[0]
         rules = first.rules if first.wish else tuple(r for item in cited for r in item.rules)
@@ -215,8 +213,8 @@ class Index:
             if cited and (
                 cited[0].wish is not None
                 or key.startswith("wish:")
-                # A second rule answers a word of its own, not a platform's name that many
-                # rules mention ("Hur dokumenterar jag Instagram?" is R12 only).
+                # A second rule answers a word of its own, not a common one such as a
+                # platform's name that many rules mention.
                 or sum(self._weight(question[word]) for word in new) < self._typical_idf
             ):
                 continue
