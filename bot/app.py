@@ -23,6 +23,7 @@ from bot.registry_page import registry_routes
 from bot.runtime import open_runtime
 from bot.scheduler import Scheduler
 from bot.settings import Settings
+from dialogs.answers import RuleAnswers
 from dialogs.runner import DialogRunner
 from dialogs.state import DialogStates
 from domain.clock import Clock, SystemClock
@@ -100,6 +101,7 @@ def create_app(
                 router=ActionRouter(runtime.flows.verbs),
                 runner=runner,
                 commands=runtime.flows.commands,
+                answers=RuleAnswers(app[POLICY]),
             )
             adapter.queue_reply = _outbox_replies(sessions, app[CLOCK], runtime.delivery.wake)
             app[BOT] = kanalkollen

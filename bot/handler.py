@@ -20,6 +20,7 @@ from cards.common import ADAPTIVE_CARD_CONTENT_TYPE
 from cards.help import help_card
 from cards.i18n import Texts, match_command
 from cards.welcome import WelcomeView, welcome_card
+from dialogs.answers import RuleAnswers
 from dialogs.runner import DialogRunner
 from dialogs.state import DialogStates
 from storage.bot_state import StateConflictError
@@ -71,12 +72,14 @@ class KanalkollenBot(ActivityHandler):  # type: ignore[misc]
         router: ActionRouter,
         runner: DialogRunner,
         commands: Mapping[str, CommandHandler] | None = None,
+        answers: RuleAnswers | None = None,
     ) -> None:
         self._states = states
         self._recorder = recorder
         self._router = router
         self._runner = runner
         self._commands = dict(commands or {})
+        self._answers = answers
 
     async def on_turn(self, turn_context: TurnContext) -> None:
         """Records who wrote from where, handles the activity, then saves state once."""
@@ -127,7 +130,20 @@ class KanalkollenBot(ActivityHandler):  # type: ignore[misc]
         elif self._runner.starts(command):
             await self._runner.begin(turn_context, command)  # type: ignore[arg-type]
         elif not await self._runner.continue_active(turn_context):
+            await self._answer(turn_context, text, texts)
+
+    async def _answer(self, turn_context: TurnContext, text: str, texts: Texts) -> None:
+        """A text that is no command and no dialog's answer: a question about the rules."""
+        if self._answers is None:
             await turn_context.send_activity(texts("unknown.hint"))
+            return
+        reply = self._answers.reply(text, texts)
+        if reply.card is None:
+            await turn_context.send_activity(reply.text or "")
+            return
+        activity = _card_activity(reply.card)
+        activity.text = reply.text
+        await turn_context.send_activity(activity)
 
     async def on_invoke_activity(self, turn_context: TurnContext) -> InvokeResponse:
         """Answers Action.Execute (and card refresh); any other invoke gets a clear answer."""
