@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from microsoft_agents.hosting.core import TurnContext
+from microsoft_agents.activity import Attachment
+from microsoft_agents.hosting.core import MessageFactory, TurnContext
 
 from bot import flows_consent, flows_editors, flows_records, flows_withdrawal
 from bot.actions import ActionContext, ActionResult, VerbHandler
 from bot.wiring import Flows, Wiring
+from cards.common import ADAPTIVE_CARD_CONTENT_TYPE
 from cards.help import help_card
+from cards.i18n import Texts
 from cards.verbs import Verb
 from dialogs.actor import Actor
 from dialogs.admin_overview import AdminOverviewFlow
@@ -23,6 +26,8 @@ from dialogs.runner import DialogRunner
 from dialogs.services import FlowServices
 
 __all__ = ["Flows", "build_flows"]
+
+MAX_CHANNEL_CARDS = 10  # `dokumentera` from someone who edits more shows the first ten
 
 
 def build_flows(services: FlowServices, csv_url: str, runner: DialogRunner) -> Flows:
@@ -63,6 +68,26 @@ def _channel_flows(
         )
         return ActionResult(message=ctx.texts("documentation.started"))
 
+    async def document(turn_context: TurnContext, person_id: int | None, texts: Texts) -> None:
+        """R12: `dokumentera` begins the round of the person's one channel, or shows each
+        channel's card with *Dokumentera nu* when they edit several."""
+        channels = await documentation.to_document(person_id) if person_id is not None else []
+        if person_id is None or not channels:
+            await turn_context.send_activity(texts("documentation.nothing_to_document"))
+        elif len(channels) == 1:
+            await runner.begin(
+                turn_context, DOCUMENTATION_DIALOG, start_options(person_id, channels[0])
+            )
+        else:
+            await turn_context.send_activity(texts("documentation.which_channel"))
+            for channel in channels[:MAX_CHANNEL_CARDS]:
+                card = documentation.reminder_card(channel, texts)
+                await turn_context.send_activity(
+                    MessageFactory.attachment(
+                        Attachment(content_type=ADAPTIVE_CARD_CONTENT_TYPE, content=card)
+                    )
+                )
+
     verbs: dict[Verb, VerbHandler] = {
         Verb.DOCUMENTATION_START: start_documentation,
         Verb.SHOW_HELP: show_help,
@@ -92,6 +117,7 @@ def _channel_flows(
             "my_channels": command(lambda _turn, actor: my_channels.card(actor)),
             "communications": command(pick_communications),
             "registry": command(lambda _turn, actor: admin_overview.card(actor)),
+            "document": document,
         },
         sweeps={
             "approval_reminders": approval.remind,

@@ -49,11 +49,14 @@ class RuleAnswers:
 
         if not text.strip():
             return Reply(text=texts("unknown.hint"))
-        finding = knowledge.find(text, texts.language)
+        extra = self._policy.answers.extra_dir
+        finding = knowledge.find(text, texts.language, extra)
         if not finding:
             return Reply(text=texts("unknown.hint"), card=no_answer_card(texts))
         values = self.values(texts)
-        rules = tuple(self._rule(knowledge.entry(rule), texts, values) for rule in finding.rules)
+        rules = tuple(
+            self._rule(knowledge.entry(rule, extra), texts, values) for rule in finding.rules
+        )
         buttons = tuple(
             FlowButton(texts(f"answers.flows.{flow}"), texts(f"commands.{flow}.title"))
             for flow in finding.flows[:MAX_BUTTONS]

@@ -31,7 +31,7 @@ from microsoft_agents.hosting.dialogs import (
     WaterfallDialog,
     WaterfallStepContext,
 )
-from sqlalchemy import update
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from cards.documentation import (
@@ -61,6 +61,7 @@ from storage.channels import EditorStatus, editors_of
 from storage.documentation import DueChannel, channels_due_by
 from storage.models import (
     CardCopyRow,
+    ChannelEditorRow,
     ChannelRow,
     DocumentationFileRow,
     DocumentationRoundRow,
@@ -230,6 +231,27 @@ class DocumentationFlow:
         )
 
     # --- starting and completing a round -----------------------------------------------------
+
+    async def to_document(self, person_id: int) -> list[ChannelRow]:
+        """R12: the active channels the person edits, the one due soonest first."""
+        async with self._s.sessions() as session:
+            rows = await session.scalars(
+                select(ChannelRow)
+                .join(ChannelEditorRow, ChannelEditorRow.channel_id == ChannelRow.id)
+                .where(ChannelEditorRow.person_id == person_id)
+                .where(ChannelEditorRow.status == EditorStatus.ACCEPTED)
+                .where(ChannelRow.status == ChannelStatus.ACTIVE.value)
+                .where(ChannelRow.next_documentation_due.is_not(None))
+                .order_by(ChannelRow.next_documentation_due, ChannelRow.id)
+            )
+            return list(rows)
+
+    def reminder_card(self, channel: ChannelRow, texts: Texts) -> dict[str, Any]:
+        """The card with *Dokumentera nu* for one channel (as the reminder shows it)."""
+        assert channel.next_documentation_due is not None
+        return documentation_reminder_card(
+            self._view(channel, channel.next_documentation_due, texts), texts
+        )
 
     async def may_document(
         self, person_id: int | None, data: dict[str, Any]

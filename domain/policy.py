@@ -164,6 +164,15 @@ class CullingRule:
 
 
 @dataclass(frozen=True)
+class AnswersPolicy:
+    """Free-text questions answered from the rules (R1-R13)."""
+
+    # A folder of the municipality's own ways of asking (domain/answers/extra.py); relative
+    # to the policy file. Empty: the shipped files only.
+    extra_dir: str = ""
+
+
+@dataclass(frozen=True)
 class LanguagePolicy:
     """Which language the bot answers in when a person has not chosen one.
 
@@ -216,6 +225,7 @@ class Policy:
     consent: ConsentPolicy = field(default_factory=ConsentPolicy)
     records: RecordsPolicy = field(default_factory=RecordsPolicy)
     language: LanguagePolicy = field(default_factory=LanguagePolicy)
+    answers: AnswersPolicy = field(default_factory=AnswersPolicy)
     # People (AAD object ids) who may run admin commands, e.g. pick the communications channel.
     admins: tuple[str, ...] = ()
     deputies: tuple[Deputy, ...] = ()
@@ -297,9 +307,24 @@ def load_policy(path: Path | None, *, deployed: bool = False) -> Policy:
         except OSError as exc:
             raise PolicyError(f"Cannot read the policy file {path}: {exc.strerror}.") from exc
         policy = parse_policy(text)
+        policy = _with_answers_folder(policy, path.parent)
     if deployed and (problems := deployment_problems(policy)):
         raise PolicyError(" ".join(problems))
     return policy
+
+
+def _with_answers_folder(policy: Policy, base: Path) -> Policy:
+    """Resolves `answers.extra_dir` against the policy file's folder and checks its files."""
+    from domain.answers.extra import ExtraError, read_additions, shipped_keys
+
+    if not policy.answers.extra_dir:
+        return policy
+    folder = (base / policy.answers.extra_dir).resolve()
+    try:
+        read_additions(folder, shipped_keys())
+    except ExtraError as error:
+        raise PolicyError(f"Policy key 'answers.extra_dir': {error}") from None
+    return dataclasses.replace(policy, answers=AnswersPolicy(extra_dir=str(folder)))
 
 
 def _check(policy: Policy) -> None:

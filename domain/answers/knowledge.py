@@ -12,13 +12,15 @@ from __future__ import annotations
 
 import tomllib
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cache
 from importlib.resources import files
 from importlib.resources.abc import Traversable
+from pathlib import Path
 from typing import Any
 
 from domain.answers.bm25 import Bm25
+from domain.answers.extra import read_additions
 from domain.answers.text import Analyzer, Vocabulary, words
 
 LANGUAGES = ("sv", "en")
@@ -97,16 +99,38 @@ def _entry(data: dict[str, Any]) -> Entry:
 
 
 @cache
-def entries() -> tuple[Entry, ...]:
-    """Every rule and wish of the knowledge files, rules first."""
+def shipped() -> tuple[Entry, ...]:
+    """Every rule and wish of the shipped knowledge files, rules first."""
     folder = _folder()
     found = [_entry(data) for name in ("rules", "wishes") for data in _tomls(folder / name)]
     return tuple(found)
 
 
-def entry(key: str) -> Entry:
+@cache
+def entries(extra_dir: str = "") -> tuple[Entry, ...]:
+    """The shipped entries with the municipality's own ways of asking (`answers.extra_dir`)."""
+    found = shipped()
+    if not extra_dir:
+        return found
+    additions = read_additions(Path(extra_dir), frozenset(e.key for e in found))
+    return tuple(
+        replace(
+            item,
+            questions={
+                language: (
+                    *item.questions[language],
+                    *(q for a in additions if a.key == item.key for q in a.questions[language]),
+                )
+                for language in item.questions
+            },
+        )
+        for item in found
+    )
+
+
+def entry(key: str, extra_dir: str = "") -> Entry:
     """The entry of a rule id ("R3") or a wish ("wish:new_channel"); KeyError if unknown."""
-    for candidate in entries():
+    for candidate in entries(extra_dir):
         if candidate.key == key:
             return candidate
     raise KeyError(key)
@@ -229,12 +253,12 @@ class Index:
 
 
 @cache
-def index(language: str) -> Index:
+def index(language: str, extra_dir: str = "") -> Index:
     """The index of a language, built once per process on first use."""
-    return Index(language, entries())
+    return Index(language, entries(extra_dir))
 
 
-def find(text: str, language: str) -> Finding:
+def find(text: str, language: str, extra_dir: str = "") -> Finding:
     """The rules (and wish) a typed text is about: in the reader's language first.
 
     A Swedish question from a client set to English (the Agents Playground always says en-US)
@@ -242,7 +266,7 @@ def find(text: str, language: str) -> Finding:
     """
     first = language if language in LANGUAGES else LANGUAGES[0]
     for candidate in (first, *(other for other in LANGUAGES if other != first)):
-        if finding := index(candidate).find(text):
+        if finding := index(candidate, extra_dir).find(text):
             return finding
     return Finding()
 

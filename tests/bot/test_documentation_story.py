@@ -418,3 +418,64 @@ async def test_files_cut_off_by_a_shutdown_are_asked_for_again(
         "Jag hann inte ta emot aldrig.png innan jag startade om. "
         "Skicka dem igen, så tar jag emot dem."
     )
+
+
+async def test_r12_the_command_dokumentera_begins_the_round_of_the_editors_channel(
+    story: Story, clock: FixedClock, files: FileServer
+):
+    """Typed instead of pressed: `dokumentera` starts the editor's round; someone who edits no
+    channel is told so."""
+    editor_a, manager = make_user(2), story.manager
+    clock.set(at(DUE - timedelta(days=3)))
+
+    await story.say(manager, "dokumentera")
+    assert story.emulator.texts(manager.conversation_id)[-1] == (
+        "Du är inte redaktör för någon aktiv kanal som ska dokumenteras."
+    )
+
+    await story.say(editor_a, "Dokumentera")
+    assert story.emulator.texts(editor_a.conversation_id)[-1].startswith(
+        "Skicka skärmdumparna här i chatten"
+    )
+    await story.bot.post(
+        _files_message(
+            story, editor_a, start=files.serve("s.png", png(5), content_type="image/png")
+        )
+    )
+    await story.say(editor_a, "klar")
+    await story.say(editor_a, "nej")
+    async with story.bot.sessions() as session:
+        [kept] = (await session.scalars(select(DocumentationFileRow))).all()
+        [channel] = (await session.scalars(select(ChannelRow))).all()
+    assert kept.filename == "start.png"
+    assert channel.next_documentation_due == add_months(clock.now().date(), 6)  # next half year
+
+
+async def test_r12_dokumentera_from_an_editor_of_two_channels_shows_a_card_for_each(
+    story: Story, clock: FixedClock
+):
+    editor_a, manager = make_user(2), story.manager
+    text = (
+        SWEDISH_HEADER + f"\nFacebook;Ugglan på Facebook;https://www.facebook.com/ugglan;Ugglan;"
+        f"{manager.email};{editor_a.email}, {make_user(4).email};{START_DATE.isoformat()};\n"
+    )
+    rows, errors = parse_channels(text, today=clock.now().date())
+    assert errors == []
+    await import_channels(
+        story.bot.sessions,
+        Policy(documentation=DocumentationPolicy(records_mailbox=RECORDS)),
+        StubDirectory(),
+        TENANT_ID,
+        rows,
+        clock.now(),
+        dry_run=False,
+    )
+    before = len(story.emulator.sent)
+
+    await story.say(editor_a, "dokumentera")
+
+    await story.emulator.wait_for_count(before + 3)
+    assert "flera kanaler" in story.emulator.texts(editor_a.conversation_id)[-1]
+    cards = [c for _, c in _reminders(story, editor_a)]
+    assert {("Ugglan på Facebook" in str(c)) for c in cards[-2:]} == {True, False}
+    assert all(c["actions"][0]["data"]["verb"] == "documentation.start" for c in cards[-2:])

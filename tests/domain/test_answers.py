@@ -162,3 +162,46 @@ def test_the_answers_name_the_policys_numbers_not_fixed_ones() -> None:
         assert "{consent_age}" in texts["answers.rules.R9"]
         assert "{every_interval}" in texts["answers.rules.R12"]
         assert not re.search(r"\d", texts["answers.rules.R3"] + texts["answers.rules.R9"])
+
+
+def test_a_municipality_adds_its_own_ways_of_asking(tmp_path):  # type: ignore[no-untyped-def]
+    """answers.extra_dir: a file adds a variant to R2; the shipped files alone do not know it."""
+    from domain.policy import load_policy
+
+    question = "Vem bestämmer om vi får ha ett tiktokkonto?"
+    assert not knowledge.find(question, "sv")
+    (tmp_path / "egna").mkdir()
+    (tmp_path / "egna" / "R02.toml").write_text(
+        'rule = "R2"\n[sv]\nquestions = ["Vem bestämmer om vi får ha ett tiktokkonto?"]\n'
+        'keywords = ["tiktokkonto", "bestämmer"]\n',
+        encoding="utf-8",
+    )
+    (tmp_path / "policy.toml").write_text('[answers]\nextra_dir = "egna"\n', encoding="utf-8")
+
+    policy = load_policy(tmp_path / "policy.toml")
+
+    assert policy.answers.extra_dir == str((tmp_path / "egna").resolve())
+    assert knowledge.find(question, "sv", policy.answers.extra_dir).rules == ("R2",)
+    assert not knowledge.find("Hur blir vädret i morgon?", "sv", policy.answers.extra_dir)
+
+
+@pytest.mark.parametrize(
+    ("content", "named"),
+    [
+        ('rule = "R99"\n', "'rule' or 'wish'"),
+        ('rule = "R2"\ncolour = "blå"\n', "colour"),
+        ('rule = "R2"\n[sv]\nquestions = "en fråga"\n', "sv.questions"),
+        ("rule = \n", "not a readable TOML"),
+    ],
+)
+def test_a_wrong_extra_file_stops_start_up_naming_file_and_key(tmp_path, content, named):  # type: ignore[no-untyped-def]
+    from domain.policy import PolicyError, load_policy
+
+    (tmp_path / "egna").mkdir()
+    (tmp_path / "egna" / "fel.toml").write_text(content, encoding="utf-8")
+    (tmp_path / "policy.toml").write_text('[answers]\nextra_dir = "egna"\n', encoding="utf-8")
+
+    with pytest.raises(PolicyError) as raised:
+        load_policy(tmp_path / "policy.toml")
+    assert "answers.extra_dir" in str(raised.value) and "fel.toml" in str(raised.value)
+    assert named in str(raised.value)
