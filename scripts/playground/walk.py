@@ -353,6 +353,12 @@ async def story(walk: Walk, database: Path | None) -> None:
     before = await walk.say(requester, "hjälp")
     await walk.card_saying(requester, "ny kanal", "mina kanaler", after=before)
 
+    walk.note("— The requester asks about the rules in free text (typed without å/ä/ö)")
+    before = await walk.say(requester, "maste jag ha tva redaktorer?")
+    await walk.card_saying(requester, "Regel R3", "minst 2 redaktörer", after=before)
+    before = await walk.say(requester, "Hur blir vädret i morgon?")
+    await walk.card_saying(requester, "kommunikation", after=before)
+
     walk.note("— 1. Request: the requester asks for a new channel and sends the form")
     before = await walk.say(requester, "ny kanal")
     form_id, form = await walk.card_saying(requester, "Ny kanal i sociala medier", after=before)
