@@ -28,7 +28,7 @@ from typing import Any, Literal
 from urllib.parse import urljoin
 
 from bot.capture.safety import host_of, loggable, refusal, same_site
-from bot.capture.warc import Exchange, build_warc
+from bot.capture.warc import Exchange
 from domain.clock import Clock
 
 log = logging.getLogger(__name__)
@@ -342,6 +342,8 @@ class BrowserCapturer:
         png = await page.screenshot(full_page=True, clip=clip, type="png")
         await page.emulate_media(media="screen")
         pdf = await page.pdf(print_background=True, format="A4")
+        from bot.capture.warc_writer import build_warc  # warcio only where a capture runs
+
         warc = await asyncio.to_thread(build_warc, exchanges, captured_at=now, software=SOFTWARE)
         return Capture(
             url, final_url, now, status, png=png, pdf=pdf, warc=warc, resources=len(exchanges)
