@@ -204,7 +204,9 @@ def settings_from(values: Mapping[str, str]) -> Settings:
             get("DOWNLOAD_TIMEOUT_SECONDS", "20"), key="DOWNLOAD_TIMEOUT_SECONDS"
         ),
         chromium_path=(
-            Path(get("CHROMIUM_PATH")) if get("CHROMIUM_PATH").lower() not in ("", "none") else None
+            Path(get("CHROMIUM_PATH"))
+            if get("CHROMIUM_PATH").lower() not in ("", "none")
+            else None
         ),
         capture_disabled=get("CHROMIUM_PATH").lower() == "none",
         capture_timeout_seconds=_seconds(
@@ -236,7 +238,9 @@ def _seconds(raw: str, key: str) -> float:
 
 def _megabytes(raw: str, key: str = "CAPTURE_MAX_MB") -> int:
     if not raw.isdigit() or not 1 <= int(raw) <= 500:
-        raise SettingsError(f"{key} must be a whole number of megabytes from 1 to 500, not '{raw}'.")
+        raise SettingsError(
+            f"{key} must be a whole number of megabytes from 1 to 500, not '{raw}'."
+        )
     return int(raw)
 
 

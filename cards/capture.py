@@ -20,7 +20,7 @@ class CaptureView:
 
 
 def capture_card(view: CaptureView, texts: Texts) -> dict[str, Any]:
-    """"Så här såg startsidan ut i dag — stämmer det?" with the picture and what to do next."""
+    """ "Så här såg startsidan ut i dag — stämmer det?" with the picture and what to do next."""
     title = (
         texts("capture.shown")
         if view.start_page

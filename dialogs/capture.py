@@ -93,9 +93,9 @@ class CaptureFlow:
             if not mine and shared and shared[-1].status == CaptureStatus.DONE:
                 await self.notify(session, shared[-1], now, person_id=person_id)
                 return None
-            if not mine and shared and shared[-1].status != CaptureStatus.FAILED:
-                if await self._store.show_to(shared[-1].id, person_id):
-                    return texts("capture.started", address=address)
+            waiting = bool(shared) and shared[-1].status != CaptureStatus.FAILED
+            if not mine and waiting and await self._store.show_to(shared[-1].id, person_id):
+                return texts("capture.started", address=address)
             await request_capture(
                 session,
                 channel_id=channel_id,
@@ -138,7 +138,12 @@ class CaptureFlow:
         return texts("capture.queued", address=url)
 
     async def notify(
-        self, session: AsyncSession, job: CaptureJob, now: datetime, *, person_id: int | None = None
+        self,
+        session: AsyncSession,
+        job: CaptureJob,
+        now: datetime,
+        *,
+        person_id: int | None = None,
     ) -> None:
         """Shows a finished capture to its editor, or says in one sentence why there is none."""
         person = await session.get(PersonRow, person_id or job.person_id or 0)
@@ -148,7 +153,9 @@ class CaptureFlow:
         failure = job.result.get("failure")
         if failure:
             reason = texts(f"capture.reason_{failure}", status=job.result.get("http_status") or "")
-            queue_text(session, person, texts("capture.failed", address=job.url, reason=reason), now)
+            queue_text(
+                session, person, texts("capture.failed", address=job.url, reason=reason), now
+            )
             return
         png = next(f for f in job.result["files"] if f["content_type"] == "image/png")
         view = CaptureView(
@@ -171,9 +178,7 @@ class CaptureFlow:
             for j in await self._store.for_round(channel_id, due)
             if j.person_id in (person_id, None) and self._day(j.created_at) == self._today()
         ]
-        pending = [
-            j.url for j in jobs if j.person_id == person_id and j.status in _UNFINISHED
-        ]
+        pending = [j.url for j in jobs if j.person_id == person_id and j.status in _UNFINISHED]
         done = [j for j in jobs if j.status == CaptureStatus.DONE]
         # One capture per address: the editor's own before the shared one.
         chosen: dict[str, CaptureJob] = {}

@@ -1,7 +1,7 @@
 """Half-yearly documentation (R12): reminders that arrive by themselves, and the round itself.
 
-    reminder card --"Dokumentera nu"--> Kanalkollen captures the public start page itself
-    (dialogs/capture.py) while the editor's files are collected (until "klar") --> which is the start
+    reminder card --"Dokumentera nu"--> the public start page captured by Kanalkollen itself
+    (dialogs/capture.py) while files are collected (until "klar") --> which is the start
     page? --> a note? --> round recorded, package to the records officer, next due date set,
     every editor's reminder card shows "done by ...", later reminders of the round cancelled
 
@@ -503,9 +503,9 @@ class CollectFiles(Dialog):
                 await dc.context.send_activity(texts("documentation.need_files"))
                 return Dialog.end_of_turn
             return await dc.end_dialog(everything)
-        if text.startswith(("http://", "https://")) and " " not in raw:
-            if await self._capture_page(dc, texts, raw):
-                return Dialog.end_of_turn
+        is_address = text.startswith(("http://", "https://")) and " " not in raw
+        if is_address and await self._capture_page(dc, texts, raw):
+            return Dialog.end_of_turn
         if dc.context.activity.attachments and self._s.records is not None:
             # Teams adds a text/html copy of every message; collect() ignores it.
             stored, refused = await self._s.records.collect(dc.context)

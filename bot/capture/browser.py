@@ -260,7 +260,9 @@ class BrowserCapturer:
                 await route.abort("blockedbyclient")
                 return
             try:
-                response = await route.fetch(url=url, max_redirects=0, timeout=self._timeout * 1000)
+                response = await route.fetch(
+                    url=url, max_redirects=0, timeout=self._timeout * 1000
+                )
                 body = await response.body()
             except Exception:
                 if main:
@@ -288,9 +290,7 @@ class BrowserCapturer:
             if main:
                 visit.final_url = url
                 visit.status = response.status
-            kept = {
-                k: v for k, v in response.headers.items() if k.lower() not in _WIRE_HEADERS
-            }
+            kept = {k: v for k, v in response.headers.items() if k.lower() not in _WIRE_HEADERS}
             await route.fulfill(status=response.status, headers=kept, body=body)
             return
         await route.abort("failed")  # too many redirects

@@ -109,9 +109,9 @@ class CaptureWorker:
             status, result = await self._keep(capture)
         now = self._clock.now()
         async with self._sessions.begin() as session:
-            if await self._store.finish(session, job, status, result, now):
-                if self.on_finished is not None:
-                    await self.on_finished(session, replace(job, status=status, result=result), now)
+            finished = await self._store.finish(session, job, status, result, now)
+            if finished and self.on_finished is not None:
+                await self.on_finished(session, replace(job, status=status, result=result), now)
         self._wake_delivery()
         return True
 
@@ -126,7 +126,9 @@ class CaptureWorker:
         if capture.failure is not None:
             return CaptureStatus.FAILED, {**facts, "failure": capture.failure}
         sv = Texts("sv")
-        values = dict(host=host_of(capture.url), date=capture.captured_at.strftime("%Y-%m-%d %H%M"))
+        values = dict(
+            host=host_of(capture.url), date=capture.captured_at.strftime("%Y-%m-%d %H%M")
+        )
         files = []
         for data, content_type, name in (
             (capture.png, "image/png", "capture.png_name"),

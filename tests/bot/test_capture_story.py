@@ -259,9 +259,10 @@ async def test_r12_another_address_of_the_channel_is_captured_and_other_hosts_ar
         await _captured(story)
 
         await story.say(editor, site.url("/", host="localhost"))
-        assert "bara bilder av kanalens egen adress" in story.emulator.texts(
-            editor.conversation_id
-        )[-1]
+        assert (
+            "bara bilder av kanalens egen adress"
+            in story.emulator.texts(editor.conversation_id)[-1]
+        )
         await story.say(editor, site.url("/private-image"))
         assert "Jag tar en bild av" in story.emulator.texts(editor.conversation_id)[-1]
         await _captured(story)
