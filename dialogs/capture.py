@@ -75,27 +75,32 @@ class CaptureFlow:
         if not self.enabled:
             return None
         now = self._s.clock.now()
-        async with self._s.sessions.begin() as session:
+        async with self._s.sessions() as session:
             channel = await session.get(ChannelRow, channel_id)
-            if channel is None or not channel.address:
-                return None
-            address = channel.address
-            today_jobs = [
-                j
-                for j in await self._store.for_round(channel_id, due)
-                if j.start_page and j.url == address and self._day(j.created_at) == self._today()
-            ]
-            mine = [j for j in today_jobs if j.person_id == person_id]
-            shared = [j for j in today_jobs if j.person_id is None]
-            if mine and mine[-1].status == CaptureStatus.DONE:
-                await self.notify(session, mine[-1], now, person_id=person_id)
-                return None
-            if not mine and shared and shared[-1].status == CaptureStatus.DONE:
-                await self.notify(session, shared[-1], now, person_id=person_id)
-                return None
-            waiting = bool(shared) and shared[-1].status != CaptureStatus.FAILED
-            if not mine and waiting and await self._store.show_to(shared[-1].id, person_id):
-                return texts("capture.started", address=address)
+            address = channel.address if channel is not None else None
+        if not address:
+            return None
+        today_jobs = [
+            j
+            for j in await self._store.for_round(channel_id, due)
+            if j.start_page and j.url == address and self._day(j.created_at) == self._today()
+        ]
+        mine = [j for j in today_jobs if j.person_id == person_id]
+        shared = [j for j in today_jobs if j.person_id is None]
+        finished = (CaptureStatus.DONE, CaptureStatus.FAILED)
+        shown = mine[-1] if mine else None
+        if shown is None and shared and shared[-1].status == CaptureStatus.DONE:
+            shown = shared[-1]
+        if shown is not None and shown.status in finished:
+            # Today's picture (or why there is none) exists already: told at once, not retaken.
+            async with self._s.sessions.begin() as session:
+                await self.notify(session, shown, now, person_id=person_id)
+            self._s.wake_delivery()
+            return None
+        waiting = bool(shared) and shared[-1].status != CaptureStatus.FAILED
+        if not mine and waiting and await self._store.show_to(shared[-1].id, person_id):
+            return texts("capture.started", address=address)
+        async with self._s.sessions.begin() as session:
             await request_capture(
                 session,
                 channel_id=channel_id,
