@@ -154,6 +154,7 @@ SAMPLE_MODULES = (
     "tests.cards.samples_withdrawal",
     "tests.cards.samples_records",
     "tests.cards.samples_editors",
+    "tests.cards.samples_capture",
 )
 
 
