@@ -27,6 +27,9 @@ from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import urljoin
 
+import aiohttp
+
+from bot.capture.fetch import RefusedAddress, capture_session, fetch_once
 from bot.capture.safety import host_of, loggable, refusal, same_site
 from bot.capture.warc import Exchange
 from domain.clock import Clock
@@ -223,27 +226,34 @@ class BrowserCapturer:
         try:
             page = await context.new_page()
             visit = _Visit(host=host_of(url))
+            async with capture_session(
+                allow_loopback=self._allow_loopback, timeout_seconds=self._timeout
+            ) as http:
 
-            async def route(route: Any, request: Any) -> None:
-                await self._route(visit, page, route, request)
+                async def route(route: Any, request: Any) -> None:
+                    await self._route(visit, http, page, route, request)
 
-            await context.route("**/*", route)
-            return await self._load(page, visit, url, now)
+                await context.route("**/*", route)
+                return await self._load(page, visit, url, now)
         finally:
             with contextlib.suppress(Exception):
                 await asyncio.wait_for(context.close(), 10)
 
-    async def _route(self, visit: _Visit, page: Any, route: Any, request: Any) -> None:
+    async def _route(
+        self, visit: _Visit, http: aiohttp.ClientSession, page: Any, route: Any, request: Any
+    ) -> None:
         """Fetches a request itself, hop by hop, so the rules hold for every redirect too.
 
         Chromium does not hand a redirected request back to the route handler, so a redirect
-        is never left to the browser: each hop is checked, fetched without following, and only
+        is never left to the browser: each hop is checked, fetched without following (by
+        bot.capture.fetch, whose resolver refuses private addresses as it connects), and only
         the last answer is given to the page.
         """
         main = request.is_navigation_request() and request.frame == page.main_frame
         url = request.url
         method = request.method
         headers = await request.all_headers()
+        data = request.post_data_buffer
         for _hop in range(MAX_REDIRECTS + 1):
             why = await refusal(url, allow_loopback=self._allow_loopback)
             if why is not None:
@@ -260,16 +270,25 @@ class BrowserCapturer:
                 await route.abort("blockedbyclient")
                 return
             try:
-                response = await route.fetch(
-                    url=url, max_redirects=0, timeout=self._timeout * 1000
+                response = await fetch_once(
+                    http, method, url, headers, data, self._max_bytes - visit.bytes_seen
                 )
-                body = await response.body()
+            except RefusedAddress:
+                if main:
+                    visit.refused_navigation = "private_address"
+                await route.abort("blockedbyclient")
+                return
             except Exception:
                 if main:
                     visit.unreachable = True
                 with contextlib.suppress(Exception):
                     await route.abort("failed")
                 return
+            if response.too_large:
+                visit.too_large = True
+                await route.abort("blockedbyclient")
+                return
+            body = response.body
             visit.bytes_seen += len(body)
             visit.exchanges.append(
                 Exchange(
@@ -277,21 +296,22 @@ class BrowserCapturer:
                     method=method,
                     request_headers=list(headers.items()),
                     status=response.status,
-                    status_text=response.status_text,
-                    response_headers=[(h["name"], h["value"]) for h in response.headers_array],
+                    status_text=response.reason,
+                    response_headers=response.headers,
                     body=body,
                 )
             )
-            location = response.headers.get("location")
+            location = next((v for k, v in response.headers if k.lower() == "location"), None)
             if 300 <= response.status < 400 and location:
                 url = urljoin(url, location)
-                method = "GET"
+                method, data = "GET", None
                 continue
             if main:
                 visit.final_url = url
                 visit.status = response.status
-            kept = {k: v for k, v in response.headers.items() if k.lower() not in _WIRE_HEADERS}
-            await route.fulfill(status=response.status, headers=kept, body=body)
+            await route.fulfill(
+                status=response.status, headers=_for_browser(response.headers), body=body
+            )
             return
         await route.abort("failed")  # too many redirects
 
@@ -348,6 +368,18 @@ class BrowserCapturer:
         return Capture(
             url, final_url, now, status, png=png, pdf=pdf, warc=warc, resources=len(exchanges)
         )
+
+
+def _for_browser(headers: list[tuple[str, str]]) -> dict[str, str]:
+    """The answer's headers as the page gets them (the body is decoded already)."""
+    kept: dict[str, str] = {}
+    for name, value in headers:
+        key = name.lower()
+        if key in _WIRE_HEADERS:
+            continue
+        joiner = "\n" if key == "set-cookie" else ", "
+        kept[key] = f"{kept[key]}{joiner}{value}" if key in kept else value
+    return kept
 
 
 def _with_seconds(capture: Capture, seconds: float) -> Capture:

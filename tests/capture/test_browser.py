@@ -120,3 +120,35 @@ async def test_a_crashed_browser_is_started_again(capturer: BrowserCapturer, sit
     await capturer._browser.close()  # as if the browser process had died
     assert (await capturer.capture(site.url("/"))).failure is None
     assert capturer.launches == 2
+
+
+async def test_a_name_that_passed_the_check_is_still_refused_when_connecting(
+    chromium: Path, clock: FixedClock, site: CaptureSite, monkeypatch
+):
+    """DNS rebinding: the connection itself refuses a name that now resolves to loopback."""
+    import bot.capture.browser as browser
+
+    async def passes(url: str, *, allow_loopback: bool = False) -> None:
+        return None  # as if the name had answered with a public address a moment ago
+
+    monkeypatch.setattr(browser, "refusal", passes)
+    capturer = BrowserCapturer(chromium, clock, timeout_seconds=8)
+    try:
+        capture = await capturer.capture(site.url("/", host="localhost"))
+        assert capture.failure == "refused_address"
+        assert site.paths == []
+    finally:
+        await capturer.close()
+
+
+async def test_the_resolver_refuses_names_of_private_addresses():
+    import pytest
+
+    from bot.capture.fetch import PublicOnlyResolver, RefusedAddress
+
+    resolver = PublicOnlyResolver()
+    try:
+        with pytest.raises(RefusedAddress):
+            await resolver.resolve("localhost", 80)
+    finally:
+        await resolver.close()
