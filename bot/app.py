@@ -46,6 +46,7 @@ BOT = web.AppKey("bot", KanalkollenBot)
 DELIVERY = web.AppKey("delivery", DeliveryLoop)
 ENDPOINT = web.AppKey("messages_endpoint", MessagesEndpoint)
 SCHEDULER = web.AppKey("scheduler", Scheduler)
+CAPTURE = web.AppKey("capture", object)  # the CaptureWorker, or None without a browser
 ADAPTER = web.AppKey("adapter", KanalkollenAdapter)
 
 
@@ -107,6 +108,7 @@ def create_app(
             app[BOT] = kanalkollen
             app[DELIVERY] = runtime.delivery
             app[SCHEDULER] = runtime.scheduler
+            app[CAPTURE] = runtime.capture
             endpoint = MessagesEndpoint(
                 settings=settings,
                 adapter=adapter,
@@ -118,6 +120,8 @@ def create_app(
             app[ENDPOINT] = endpoint
             if deliver:
                 runtime.delivery.start()
+                if runtime.capture is not None:
+                    runtime.capture.start()
             if schedule:
                 runtime.scheduler.start()
             try:

@@ -8,6 +8,11 @@ the input: every entry has the completion time as its timestamp (wall-clock time
 `completed_at`'s own time zone, as zip stores no zone), fixed permissions, and a sorted place.
 The screenshots are stored as they are (PNG, JPEG and PDF are compressed already); the index
 is deflated.
+
+A page Kanalkollen captured itself (R12, bot/capture/) comes as three files: the full-page PNG,
+a PDF of the page and a WARC of what the browser received (replayable, e.g. in pywb or
+ReplayWeb.page). Their index entries add the address, the time of the capture and the HTTP
+status in `capture`.
 """
 
 from __future__ import annotations
@@ -39,6 +44,7 @@ class _Entry:
     data: bytes
     sha256: str
     start_page: bool
+    capture: dict[str, Any] | None = None
 
 
 def build_package(
@@ -50,16 +56,17 @@ def build_package(
     completed_by: str,
     completed_at: datetime,
     note: str | None,
-    files: list[tuple[str, bytes, str]],
+    files: list[tuple[str, bytes, str]] | list[tuple[str, bytes, str, dict[str, Any] | None]],
     start_page: str | None,
     purpose: str = "documentation",
 ) -> bytes:
-    """Returns the zip of the files (filename, data, SHA-256 hex) with index.json and index.txt."""
+    """Returns the zip of the files (filename, data, SHA-256 hex, and for a capture its facts:
+    address, captured_at, http_status, content_type) with index.json and index.txt."""
     if completed_at.tzinfo is None or completed_at.utcoffset() is None:
         raise ValueError("completed_at must know its time zone")
     if not files:
         raise ValueError("a records package needs at least one file")
-    if start_page is not None and start_page not in {name for name, _, _ in files}:
+    if start_page is not None and start_page not in {file[0] for file in files}:
         raise ValueError("the start page is not one of the files")
     entries = _entries(files, start_page)
     index = {
@@ -86,14 +93,16 @@ def build_package(
     return buffer.getvalue()
 
 
-def _entries(files: list[tuple[str, bytes, str]], start_page: str | None) -> list[_Entry]:
+def _entries(files: list[Any], start_page: str | None) -> list[_Entry]:
     """Checks each file's SHA-256, gives it a unique safe name, and sorts them by name."""
-    start_index = next((i for i, (name, _, _) in enumerate(files) if name == start_page), None)
+    start_index = next((i for i, file in enumerate(files) if file[0] == start_page), None)
     named = []
-    for position, (filename, data, sha256) in enumerate(files):
+    captures: dict[int, dict[str, Any] | None] = {}
+    for position, (filename, data, sha256, *facts) in enumerate(files):
         if hashlib.sha256(data).hexdigest() != sha256.lower():
             raise ValueError(f"the SHA-256 of file {position + 1} does not match its data")
         named.append((safe_filename(filename), sha256.lower(), position, data))
+        captures[position] = facts[0] if facts else None
     # Sorting by name and checksum first makes the numbering of equal names independent of
     # the order the files came in.
     named.sort(key=lambda item: (item[0].casefold(), item[0], item[1], item[2]))
@@ -102,7 +111,11 @@ def _entries(files: list[tuple[str, bytes, str]], start_page: str | None) -> lis
     for name, sha256, position, data in named:
         unique = _unique(name, taken)
         taken.add(unique.casefold())  # unzipping on Windows or macOS folds case
-        entries.append(_Entry(FILES_FOLDER + unique, data, sha256, position == start_index))
+        entries.append(
+            _Entry(
+                FILES_FOLDER + unique, data, sha256, position == start_index, captures[position]
+            )
+        )
     return sorted(entries, key=lambda entry: entry.path)
 
 
@@ -121,15 +134,24 @@ def _unique(name: str, taken: set[str]) -> str:
 
 def _describe(entry: _Entry) -> dict[str, Any]:
     """The index's record of one file."""
-    return {
+    described: dict[str, Any] = {
         "path": entry.path,
         "name": entry.path.removeprefix(FILES_FOLDER),
         "size": len(entry.data),
         "sha256": entry.sha256,
         "content_type": sniff_content_type(entry.data, archives=True)
+        or (entry.capture or {}).get("content_type")
         or "application/octet-stream",
         "start_page": entry.start_page,
     }
+    if entry.capture is not None:
+        described["capture"] = {
+            "by": "Kanalkollen",
+            "address": entry.capture.get("address"),
+            "captured_at": entry.capture.get("captured_at"),
+            "http_status": entry.capture.get("http_status"),
+        }
+    return described
 
 
 def _index_text(index: dict[str, Any]) -> str:
@@ -159,6 +181,12 @@ def _index_text(index: dict[str, Any]) -> str:
             f"    Type:     {file['content_type']}",
             f"    SHA-256:  {file['sha256']}",
         ]
+        if "capture" in file:
+            capture = file["capture"]
+            lines += [
+                f"    Captured by Kanalkollen from {capture['address']}",
+                f"    at {capture['captured_at']}, HTTP status {capture['http_status']}",
+            ]
     return "\n".join(lines) + "\n"
 
 

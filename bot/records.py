@@ -6,6 +6,7 @@ import asyncio
 import hashlib
 from collections.abc import Awaitable, Callable
 from datetime import date, datetime
+from typing import Any
 
 import aiohttp
 from microsoft_agents.hosting.core import TurnContext
@@ -94,12 +95,20 @@ class StoredRecords:
         purpose: str = "documentation",
     ) -> tuple[str, str]:
         """Zips the files with an index and stores the package; returns its key and SHA-256."""
-        contents = []
+        contents: list[tuple[str, bytes, str, dict[str, Any] | None]] = []
         for upload in files:
             data = await self._store.open(upload.key)
             if hashlib.sha256(data).hexdigest() != upload.sha256:
                 raise ValueError(f"stored file {upload.key} does not match its checksum")
-            contents.append((upload.filename, data, upload.sha256))
+            facts = None
+            if upload.source_url is not None:  # a capture Kanalkollen took (R12)
+                facts = {
+                    "address": upload.source_url,
+                    "captured_at": upload.captured_at,
+                    "http_status": upload.http_status,
+                    "content_type": upload.content_type,
+                }
+            contents.append((upload.filename, data, upload.sha256, facts))
         package = await asyncio.to_thread(
             build_package,
             channel_name=channel_name,

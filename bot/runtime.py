@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -10,6 +11,8 @@ from typing import Any
 import aiohttp
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.capture.browser import BrowserCapturer, find_chromium
+from bot.capture.worker import CaptureWorker
 from bot.delivery import DeliveryLoop, build_delivery_loop
 from bot.directory import directory_for, graph_client
 from bot.documents import StoredDocuments
@@ -20,13 +23,17 @@ from bot.mail import mail_transport_from
 from bot.records import StoredRecords
 from bot.scheduler import Scheduler
 from bot.settings import Settings
+from dialogs.capture import CaptureFlow
 from dialogs.editor_changes import EditorChangesFlow
 from dialogs.runner import DialogRunner
 from dialogs.services import FlowServices
 from dialogs.unreachable import UnreachableFlow, bot_link
 from domain.clock import Clock
 from domain.policy import Policy
+from storage.captures import CaptureStore
 from storage.files import FileStore
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -37,6 +44,7 @@ class Runtime:
     flows: Flows
     scheduler: Scheduler
     services: FlowServices
+    capture: CaptureWorker | None = None  # None without a browser: screenshots only
 
 
 @asynccontextmanager
@@ -73,6 +81,20 @@ async def open_runtime(
             policy=policy.delivery,
             email=EmailSender(transport, settings.mail_from, store) if transport else None,
         )
+        chromium = None if settings.capture_disabled else find_chromium(settings.chromium_path)
+        if chromium is None:
+            log.info(
+                "captures of public pages are off (%s): editors send their own screenshots",
+                "CHROMIUM_PATH=none"
+                if settings.capture_disabled
+                else f"no browser at {settings.chromium_path or '/usr/bin/chromium'}",
+            )
+        workers: list[CaptureWorker] = []
+
+        def wake_capture() -> None:
+            for worker in workers:
+                worker.wake()
+
         services = FlowServices(
             sessions=sessions,
             clock=clock,
@@ -86,7 +108,26 @@ async def open_runtime(
                 policy.documentation.max_file_mb * 1024 * 1024,
                 timeout_seconds=settings.download_timeout_seconds,
             ),
+            wake_capture=wake_capture if chromium is not None else None,
         )
+        if chromium is not None:
+            worker = CaptureWorker(
+                store=CaptureStore(sessions),
+                capturer=BrowserCapturer(
+                    chromium,
+                    clock,
+                    timeout_seconds=settings.capture_timeout_seconds,
+                    max_bytes=settings.capture_max_mb * 1024 * 1024,
+                    allow_loopback_for_tests=settings.capture_allow_loopback_for_tests,
+                ),
+                files=store,
+                sessions=sessions,
+                clock=clock,
+                timeout_seconds=settings.capture_timeout_seconds,
+                wake_delivery=delivery.wake,
+            )
+            worker.on_finished = CaptureFlow(services).notify
+            workers.append(worker)
         flows = build_flows(services, f"{settings.base_url}/registry.csv", runner)
         # R3: an editor who cannot be reached any more: the manager names a replacement.
         delivery.on_undeliverable = EditorChangesFlow(services).unreachable
@@ -102,7 +143,9 @@ async def open_runtime(
             scheduler.wake()
 
         try:
-            yield Runtime(delivery, flows, scheduler, services)
+            yield Runtime(delivery, flows, scheduler, services, workers[0] if workers else None)
         finally:
+            for worker in workers:
+                await worker.stop()
             if graph is not None:
                 await graph.aclose()

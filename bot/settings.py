@@ -60,6 +60,15 @@ class Settings:
     smtp_password: str = field(default="", repr=False)
     # How long one attachment's download may take before it is reported as not arrived.
     download_timeout_seconds: float = 20.0
+    # The browser for captures of public pages (R12): None finds /usr/bin/chromium. The
+    # environment turns captures on unless CHROMIUM_PATH=none; a Settings built in code (tests)
+    # has them off unless it says otherwise.
+    chromium_path: Path | None = None
+    capture_disabled: bool = True
+    capture_timeout_seconds: float = 30.0
+    capture_max_mb: int = 25
+    # Lets captures visit loopback (the tests' local site). Never read from the environment.
+    capture_allow_loopback_for_tests: bool = False
 
     @property
     def graph_configured(self) -> bool:
@@ -194,6 +203,16 @@ def settings_from(values: Mapping[str, str]) -> Settings:
         download_timeout_seconds=_seconds(
             get("DOWNLOAD_TIMEOUT_SECONDS", "20"), key="DOWNLOAD_TIMEOUT_SECONDS"
         ),
+        chromium_path=(
+            Path(get("CHROMIUM_PATH"))
+            if get("CHROMIUM_PATH").lower() not in ("", "none")
+            else None
+        ),
+        capture_disabled=get("CHROMIUM_PATH").lower() == "none",
+        capture_timeout_seconds=_seconds(
+            get("CAPTURE_TIMEOUT_SECONDS", "30"), key="CAPTURE_TIMEOUT_SECONDS"
+        ),
+        capture_max_mb=_megabytes(get("CAPTURE_MAX_MB", "25")),
     )
 
 
@@ -215,6 +234,14 @@ def _seconds(raw: str, key: str) -> float:
     if not 0 < seconds <= 600:
         raise SettingsError(f"{key} must be more than 0 and at most 600, not {raw}.")
     return seconds
+
+
+def _megabytes(raw: str, key: str = "CAPTURE_MAX_MB") -> int:
+    if not raw.isdigit() or not 1 <= int(raw) <= 500:
+        raise SettingsError(
+            f"{key} must be a whole number of megabytes from 1 to 500, not '{raw}'."
+        )
+    return int(raw)
 
 
 def _flag(raw: str, key: str) -> bool:

@@ -1,12 +1,15 @@
 """Half-yearly documentation (R12): reminders that arrive by themselves, and the round itself.
 
-    reminder card --"Dokumentera nu"--> collect files (until "klar") --> which is the start
+    reminder card --"Dokumentera nu"--> the public start page captured by Kanalkollen itself
+    (dialogs/capture.py) while files are collected (until "klar") --> which is the start
     page? --> a note? --> round recorded, package to the records officer, next due date set,
     every editor's reminder card shows "done by ...", later reminders of the round cancelled
 
 ```mermaid
 flowchart LR
   R[reminder card] -->|Dokumentera nu| F[files in the chat]
+  R -.->|capture queued| C[capture shown in the chat]
+  C -.-> F
   F -->|klar| S[start page]
   S --> N[note]
   N --> D[round recorded, package, next due]
@@ -42,6 +45,7 @@ from cards.documentation import (
 )
 from cards.i18n import Texts, raw_catalog
 from dialogs.actor import channel_from, load_actor
+from dialogs.capture import WARC_TYPE, CaptureFlow
 from dialogs.channel_views import day, person_name, when
 from dialogs.notify import queue_card, queue_email, queue_updates, texts_for
 from dialogs.services import FlowServices, StoredUpload
@@ -91,6 +95,7 @@ class DocumentationFlow:
 
     def __init__(self, services: FlowServices) -> None:
         self._s = services
+        self._captures = CaptureFlow(services)
 
     # --- the sweep -------------------------------------------------------------------------
 
@@ -117,6 +122,8 @@ class DocumentationFlow:
                 if step is None:
                     continue
                 queued += await self._remind_editors(session, channel, due, step.key, send_at)
+                # The round is open: the public start page is captured (queued, not waited on).
+                await self._captures.round_opens(session, channel.id, due)
                 if escalation_due(due, today, policy):
                     queued += await self._escalate(session, channel, due, today, send_at)
             after = (page[-1].next_documentation_due, page[-1].id)
@@ -442,26 +449,85 @@ class CollectFiles(Dialog):
     def __init__(self, services: FlowServices) -> None:
         super().__init__(FILES_ID)
         self._s = services
+        self._captures = CaptureFlow(services)
 
     async def begin_dialog(self, dc: DialogContext, options: object = None) -> DialogTurnResult:
-        """Asks for the screenshots."""
+        """Asks for the screenshots, and has the public start page captured meanwhile."""
         dc.active_dialog.state["files"] = []
+        round_ = dict(options) if isinstance(options, dict) else {}
+        dc.active_dialog.state["round"] = round_
         texts = Texts.for_locale(dc.context.activity.locale)
         await dc.context.send_activity(
             texts("documentation.ask_files", max_mb=self._s.policy.documentation.max_file_mb)
         )
+        if round_.get("person_id") and round_.get("channel_id"):
+            started = await self._captures.begin(
+                texts,
+                int(round_["person_id"]),
+                int(round_["channel_id"]),
+                date.fromisoformat(str(round_["due"])),
+            )
+            if started:
+                await dc.context.send_activity(started)
         return Dialog.end_of_turn
+
+    async def _captured(
+        self, dc: DialogContext, texts: Texts
+    ) -> tuple[list[dict[str, Any]], list[str]] | None:
+        """The round's finished captures for this editor, and the addresses still running."""
+        round_ = dc.active_dialog.state.get("round") or {}
+        if not round_.get("person_id"):
+            return None
+        files, pending = await self._captures.files_for(
+            int(round_["person_id"]),
+            int(round_["channel_id"]),
+            date.fromisoformat(str(round_["due"])),
+        )
+        return [asdict(f) for f in files], pending
+
+    async def _capture_page(self, dc: DialogContext, texts: Texts, url: str) -> bool:
+        """An address in the chat: another of the channel's public pages to capture."""
+        round_ = dc.active_dialog.state.get("round") or {}
+        if not round_.get("person_id"):
+            return False
+        answer = await self._captures.request_page(
+            texts,
+            int(round_["person_id"]),
+            int(round_["channel_id"]),
+            date.fromisoformat(str(round_["due"])),
+            url,
+        )
+        if answer is None:
+            return False
+        await dc.context.send_activity(answer)
+        return True
 
     async def continue_dialog(self, dc: DialogContext) -> DialogTurnResult:
         """Stores the message's files, or ends when the editor is done."""
         texts = Texts.for_locale(dc.context.activity.locale)
         files: list[dict[str, Any]] = dc.active_dialog.state["files"]
-        text = (dc.context.activity.text or "").strip().casefold().strip(".!")
+        raw = (dc.context.activity.text or "").strip()
+        text = raw.casefold().strip(".!")
         if text in _words(texts, "done_words"):
-            if not files:
+            captured = await self._captured(dc, texts)
+            if captured is not None and captured[1]:
+                await dc.context.send_activity(texts("capture.wait", address=captured[1][0]))
+                return Dialog.end_of_turn
+            # Kanalkollen's own captures first (the start page's is suggested as number 1).
+            ours = captured[0] if captured else []
+            # WARCs last, so that the pictures' numbers are their places in the files.
+            everything = (
+                [f for f in ours if f["content_type"] != WARC_TYPE]
+                + files
+                + [f for f in ours if f["content_type"] == WARC_TYPE]
+            )
+            if not everything:
                 await dc.context.send_activity(texts("documentation.need_files"))
                 return Dialog.end_of_turn
-            return await dc.end_dialog(files)
+            return await dc.end_dialog(everything)
+        is_address = text.startswith(("http://", "https://")) and " " not in raw
+        if is_address and await self._capture_page(dc, texts, raw):
+            return Dialog.end_of_turn
         if dc.context.activity.attachments and self._s.records is not None:
             # Teams adds a text/html copy of every message; collect() ignores it.
             stored, refused = await self._s.records.collect(dc.context)
@@ -500,19 +566,22 @@ class DocumentationDialog(ComponentDialog):
     async def _files(self, step: WaterfallStepContext) -> DialogTurnResult:
         """Stores which round this is and asks for the files."""
         step.values["round"] = dict(step.options or {})
-        return await step.begin_dialog(FILES_ID)
+        return await step.begin_dialog(FILES_ID, step.values["round"])
 
     async def _start_page(self, step: WaterfallStepContext) -> DialogTurnResult:
         """Keeps the files and asks which one is the start page (when there are several)."""
         step.values["files"] = step.result
-        if len(step.result) == 1:
+        # A capture's WARC is for replay, not a picture: it is never the start page (WARCs
+        # come last, so the numbers of the pictures are their places in the files).
+        pictures = [f for f in step.result if f["content_type"] != WARC_TYPE]
+        if len(pictures) == 1:
             return await step.next("1")
         texts = Texts.for_locale(step.context.activity.locale)
-        listing = "\n".join(f"{i}. {f['filename']}" for i, f in enumerate(step.result, 1))
+        listing = "\n".join(f"{i}. {f['filename']}" for i, f in enumerate(pictures, 1))
         prompt = texts("documentation.ask_start_page", files=listing)
         return await step.prompt(
             START_PAGE_ID,
-            PromptOptions(prompt=MessageFactory.text(prompt), validations=len(step.result)),
+            PromptOptions(prompt=MessageFactory.text(prompt), validations=len(pictures)),
         )
 
     async def _note(self, step: WaterfallStepContext) -> DialogTurnResult:

@@ -90,6 +90,10 @@ class StoredUpload:
     key: str
     sha256: str
     size: int
+    # Set for a capture Kanalkollen took itself (R12): what the package's index tells of it.
+    source_url: str | None = None
+    captured_at: str | None = None
+    http_status: int | None = None
 
 
 class Records(Protocol):
@@ -132,3 +136,5 @@ class FlowServices:
     documents: Documents
     wake_delivery: Callable[[], None]
     records: Records | None = None
+    # Wakes the capture worker; None when no browser was found (editors send screenshots).
+    wake_capture: Callable[[], None] | None = None

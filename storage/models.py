@@ -465,3 +465,31 @@ class ChannelClosingRow(Base):
     confirmed_by_person_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
     confirmed_at: Mapped[datetime | None]
     details: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+
+class CaptureRow(Base):
+    """A capture of one of a channel's public pages for a documentation round (R12), queued
+    and claimed with a lease like the outbox; `result` holds the stored files or the reason."""
+
+    __tablename__ = "captures"
+    __table_args__ = (
+        Index("ix_captures_due", "status", "created_at"),
+        Index("ix_captures_round", "channel_id", "round_due"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    channel_id: Mapped[int] = mapped_column(ForeignKey("channels.id", ondelete="CASCADE"))
+    round_due: Mapped[date] = mapped_column(Date)
+    # The editor to show it to (None for the capture taken when the round opens).
+    person_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
+    url: Mapped[str] = mapped_column(String(300))
+    start_page: Mapped[bool] = mapped_column(default=False)
+    # "pending" | "running" | "done" | "failed"
+    status: Mapped[str] = mapped_column(String(16))
+    dedupe_key: Mapped[str | None] = mapped_column(String(256), unique=True)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    claimed_by: Mapped[str | None] = mapped_column(String(128))
+    lease_until: Mapped[datetime | None]
+    result: Mapped[dict[str, Any] | None]
+    created_at: Mapped[datetime]
+    finished_at: Mapped[datetime | None]

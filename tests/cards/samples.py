@@ -155,6 +155,7 @@ SAMPLE_MODULES = (
     "tests.cards.samples_records",
     "tests.cards.samples_editors",
     "tests.cards.samples_answers",
+    "tests.cards.samples_capture",
 )
 
 

@@ -43,6 +43,7 @@ TABLES = {
     "removal_tasks",
     "deletion_decisions",
     "channel_closings",
+    "captures",
 }
 
 

@@ -1,0 +1,71 @@
+"""The address rules of a capture: http(s) only, public addresses only, the channel's own host.
+
+A channel's address is user input, so every request the browser makes (the page, its
+redirects, its images and scripts) is checked here before it leaves the machine: the scheme,
+and every address the host name resolves to. Loopback is allowed only where a test says so
+(`allow_loopback`); production wiring never sets it. URLs are never logged with their query.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import ipaddress
+import socket
+from typing import Literal
+from urllib.parse import urlsplit
+
+Refusal = Literal["bad_scheme", "no_host", "unresolvable", "private_address"]
+
+_SCHEMES = ("http", "https")
+
+
+def loggable(url: str) -> str:
+    """The URL without its query and fragment (they may carry tokens)."""
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.hostname or ''}{parts.path}"
+
+
+def host_of(url: str) -> str:
+    """The lower-case host name of a URL ("" when there is none)."""
+    return (urlsplit(url).hostname or "").rstrip(".").lower()
+
+
+def same_site(url: str, channel_host: str) -> bool:
+    """True when the URL is on the channel's own host (navigation never leaves it)."""
+    return host_of(url) == channel_host.rstrip(".").lower()
+
+
+def public_ip(address: str, *, allow_loopback: bool = False) -> bool:
+    """True for a globally routable address (never private, link-local, loopback, ...)."""
+    ip = ipaddress.ip_address(address.split("%", 1)[0])
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+        ip = ip.ipv4_mapped
+    if ip.is_loopback:
+        return allow_loopback
+    return ip.is_global and not (ip.is_multicast or ip.is_reserved or ip.is_unspecified)
+
+
+async def refusal(url: str, *, allow_loopback: bool = False) -> Refusal | None:
+    """Why the URL may not be fetched, or None when it may (resolves the host name)."""
+    parts = urlsplit(url)
+    if parts.scheme.lower() not in _SCHEMES:
+        return "bad_scheme"
+    host = (parts.hostname or "").rstrip(".")
+    if not host:
+        return "no_host"
+    if parts.username or parts.password:
+        return "bad_scheme"  # no credentials, ever
+    try:
+        infos = await asyncio.get_running_loop().getaddrinfo(
+            host, parts.port or (443 if parts.scheme == "https" else 80), type=socket.SOCK_STREAM
+        )
+    except (OSError, UnicodeError):
+        return "unresolvable"
+    addresses = {info[4][0] for info in infos}
+    if not addresses:
+        return "unresolvable"
+    # Every address must be public: a name resolving to one public and one private address
+    # could be answered with either.
+    if not all(public_ip(str(a), allow_loopback=allow_loopback) for a in addresses):
+        return "private_address"
+    return None

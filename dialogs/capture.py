@@ -1,0 +1,214 @@
+"""Kanalkollen's own captures in the documentation round (R12).
+
+When a round opens, and when an editor presses "Dokumentera nu", the channel's public address
+is queued for a capture; the capture worker (bot/capture/worker.py) takes it, and `notify`
+shows the picture in the editor's chat ("Så här såg startsidan ut i dag — stämmer det?") or
+tells them in one sentence why it could not be done. When the editor is done, the round's
+finished captures join their own screenshots (`files_for`). Without a browser nothing here is
+used and the round is as before: screenshots only.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from cards.capture import CaptureView, capture_card
+from cards.i18n import Texts
+from dialogs.channel_views import when
+from dialogs.notify import queue_card, queue_text, texts_for
+from dialogs.services import FlowServices, StoredUpload
+from domain.documentation import today_in
+from storage.captures import CaptureJob, CaptureStatus, CaptureStore, request_capture
+from storage.models import ChannelRow, PersonRow
+
+LINK_TTL = timedelta(days=7)
+WARC_TYPE = "application/warc"
+
+
+def host_of(url: str) -> str:
+    """The lower-case host of an address (the rule that captures keep to)."""
+    from urllib.parse import urlsplit
+
+    return (urlsplit(url).hostname or "").rstrip(".").lower()
+
+
+class CaptureFlow:
+    """Queues captures for a round, shows them, and hands them to the round's package."""
+
+    def __init__(self, services: FlowServices) -> None:
+        self._s = services
+        self._store = CaptureStore(services.sessions)
+
+    @property
+    def enabled(self) -> bool:
+        """True when a browser was found at start-up."""
+        return self._s.wake_capture is not None
+
+    def _today(self) -> date:
+        return today_in(self._s.clock.now(), self._s.policy.documentation)
+
+    def _wake(self) -> None:
+        if self._s.wake_capture is not None:
+            self._s.wake_capture()
+
+    async def round_opens(self, session: AsyncSession, channel_id: int, due: date) -> None:
+        """The sweep queues the start page's capture once a day while the round is open."""
+        if not self.enabled:
+            return
+        channel = await session.get(ChannelRow, channel_id)
+        if channel is None or not channel.address:
+            return
+        await request_capture(
+            session,
+            channel_id=channel_id,
+            round_due=due,
+            url=channel.address,
+            now=self._s.clock.now(),
+            on=self._today(),
+            start_page=True,
+        )
+
+    async def begin(self, texts: Texts, person_id: int, channel_id: int, due: date) -> str | None:
+        """Gets today's start-page capture to this editor; returns what to tell them, if any."""
+        if not self.enabled:
+            return None
+        now = self._s.clock.now()
+        async with self._s.sessions() as session:
+            channel = await session.get(ChannelRow, channel_id)
+            address = channel.address if channel is not None else None
+        if not address:
+            return None
+        today_jobs = [
+            j
+            for j in await self._store.for_round(channel_id, due)
+            if j.start_page and j.url == address and self._day(j.created_at) == self._today()
+        ]
+        mine = [j for j in today_jobs if j.person_id == person_id]
+        shared = [j for j in today_jobs if j.person_id is None]
+        finished = (CaptureStatus.DONE, CaptureStatus.FAILED)
+        shown = mine[-1] if mine else None
+        if shown is None and shared and shared[-1].status == CaptureStatus.DONE:
+            shown = shared[-1]
+        if shown is not None and shown.status in finished:
+            # Today's picture (or why there is none) exists already: told at once, not retaken.
+            async with self._s.sessions.begin() as session:
+                await self.notify(session, shown, now, person_id=person_id)
+            self._s.wake_delivery()
+            return None
+        waiting = bool(shared) and shared[-1].status != CaptureStatus.FAILED
+        if not mine and waiting and await self._store.show_to(shared[-1].id, person_id):
+            return texts("capture.started", address=address)
+        async with self._s.sessions.begin() as session:
+            await request_capture(
+                session,
+                channel_id=channel_id,
+                round_due=due,
+                url=address,
+                now=now,
+                on=self._today(),
+                person_id=person_id,
+                start_page=True,
+            )
+        self._s.wake_delivery()
+        self._wake()
+        return texts("capture.started", address=address)
+
+    async def request_page(
+        self, texts: Texts, person_id: int, channel_id: int, due: date, url: str
+    ) -> str | None:
+        """Queues another of the channel's public pages; None when captures are off."""
+        if not self.enabled:
+            return None
+        async with self._s.sessions.begin() as session:
+            channel = await session.get(ChannelRow, channel_id)
+            if channel is None or not channel.address:
+                return None
+            host = host_of(channel.address)
+            # A capture never leaves the channel's own address.
+            if host_of(url) != host:
+                return texts("capture.other_host", host=host)
+            await request_capture(
+                session,
+                channel_id=channel_id,
+                round_due=due,
+                url=url,
+                now=self._s.clock.now(),
+                on=self._today(),
+                person_id=person_id,
+                start_page=url == channel.address,
+            )
+        self._wake()
+        return texts("capture.queued", address=url)
+
+    async def notify(
+        self,
+        session: AsyncSession,
+        job: CaptureJob,
+        now: datetime,
+        *,
+        person_id: int | None = None,
+    ) -> None:
+        """Shows a finished capture to its editor, or says in one sentence why there is none."""
+        person = await session.get(PersonRow, person_id or job.person_id or 0)
+        if person is None:
+            return  # the round-open capture: shown when an editor starts the round
+        texts = texts_for(person)
+        failure = job.result.get("failure")
+        if failure:
+            reason = texts(f"capture.reason_{failure}", status=job.result.get("http_status") or "")
+            queue_text(
+                session, person, texts("capture.failed", address=job.url, reason=reason), now
+            )
+            return
+        png = next(f for f in job.result["files"] if f["content_type"] == "image/png")
+        view = CaptureView(
+            address=job.url,
+            image_url=self._s.documents.link(png["key"], LINK_TTL),
+            captured_at=when(texts, datetime.fromisoformat(job.result["captured_at"])),
+            start_page=job.start_page,
+        )
+        await queue_card(session, person, capture_card(view, texts), now)
+
+    async def files_for(
+        self, person_id: int, channel_id: int, due: date
+    ) -> tuple[list[StoredUpload], list[str]]:
+        """Today's finished captures for this editor (start page first, WARCs last) and the
+        addresses still being captured."""
+        if not self.enabled:
+            return [], []
+        jobs = [
+            j
+            for j in await self._store.for_round(channel_id, due)
+            if j.person_id in (person_id, None) and self._day(j.created_at) == self._today()
+        ]
+        pending = [j.url for j in jobs if j.person_id == person_id and j.status in _UNFINISHED]
+        done = [j for j in jobs if j.status == CaptureStatus.DONE]
+        # One capture per address: the editor's own before the shared one.
+        chosen: dict[str, CaptureJob] = {}
+        for job in sorted(done, key=lambda j: (j.person_id is None, j.id)):
+            chosen.setdefault(job.url, job)
+        ordered = sorted(chosen.values(), key=lambda j: (not j.start_page, j.id))
+        files = [_upload(job, f) for job in ordered for f in job.result["files"]]
+        files.sort(key=lambda f: f.content_type == WARC_TYPE)  # stable: WARCs go last
+        return files, pending
+
+    def _day(self, moment: datetime) -> date:
+        return today_in(moment, self._s.policy.documentation)
+
+
+_UNFINISHED = (CaptureStatus.PENDING, CaptureStatus.RUNNING)
+
+
+def _upload(job: CaptureJob, file: dict[str, object]) -> StoredUpload:
+    return StoredUpload(
+        filename=str(file["filename"]),
+        content_type=str(file["content_type"]),
+        key=str(file["key"]),
+        sha256=str(file["sha256"]),
+        size=int(str(file["size"])),
+        source_url=job.url,
+        captured_at=str(job.result["captured_at"]),
+        http_status=job.result.get("http_status"),
+    )

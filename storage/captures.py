@@ -1,0 +1,178 @@
+"""The capture queue: a page to capture is a row first, taken by one instance with a lease.
+
+As in the outbox, PostgreSQL skips rows another instance has locked (`FOR UPDATE SKIP
+LOCKED`) and SQLite serialises the claiming UPDATE. One row is claimed at a time: an instance
+captures one page at a time. A row whose lease ran out (the instance or its browser died
+mid-capture) is claimed again, up to `MAX_ATTEMPTS`; then it fails as "browser_failed".
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from storage.db import insert_unless_exists
+from storage.models import CaptureRow
+
+MAX_ATTEMPTS = 3
+
+
+class CaptureStatus(StrEnum):
+    """Where a capture is."""
+
+    PENDING = "pending"
+    RUNNING = "running"
+    DONE = "done"
+    FAILED = "failed"
+
+
+@dataclass(frozen=True)
+class CaptureJob:
+    """A capture as the worker and the documentation dialog see it."""
+
+    id: int
+    channel_id: int
+    round_due: date
+    person_id: int | None
+    url: str
+    start_page: bool
+    status: CaptureStatus
+    attempts: int
+    claimed_by: str
+    result: dict[str, Any]
+    created_at: datetime
+
+
+def capture_key(channel_id: int, due: date, url: str, person_id: int | None, on: date) -> str:
+    """One capture a day per round, address and editor (None: taken as the round opens)."""
+    return f"capture:{channel_id}:{due.isoformat()}:{on.isoformat()}:{person_id or 0}:{url}"[:256]
+
+
+async def request_capture(
+    session: AsyncSession,
+    *,
+    channel_id: int,
+    round_due: date,
+    url: str,
+    now: datetime,
+    on: date,
+    person_id: int | None = None,
+    start_page: bool = False,
+) -> bool:
+    """Queues a capture unless the same one is queued; tells whether it was added."""
+    values: dict[str, Any] = dict(
+        channel_id=channel_id,
+        round_due=round_due,
+        person_id=person_id,
+        url=url,
+        start_page=start_page,
+        status=CaptureStatus.PENDING.value,
+        dedupe_key=capture_key(channel_id, round_due, url, person_id, on),
+        attempts=0,
+        created_at=now,
+    )
+    return await insert_unless_exists(session, CaptureRow, values, unique=["dedupe_key"])
+
+
+class CaptureStore:
+    """Claims captures and records their outcome."""
+
+    def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
+        self._sessions = sessions
+
+    async def claim(self, owner: str, now: datetime, lease_seconds: float) -> CaptureJob | None:
+        """Claims the oldest waiting capture (or one whose lease ran out) for this owner."""
+        due = (
+            select(CaptureRow.id)
+            .where(
+                or_(
+                    CaptureRow.status == CaptureStatus.PENDING.value,
+                    (CaptureRow.status == CaptureStatus.RUNNING.value)
+                    & (CaptureRow.lease_until < now),
+                )
+            )
+            .order_by(CaptureRow.created_at, CaptureRow.id)
+            .limit(1)
+            .with_for_update(skip_locked=True)
+        )
+        statement = (
+            update(CaptureRow)
+            .where(CaptureRow.id.in_(due.scalar_subquery()))
+            .values(
+                status=CaptureStatus.RUNNING.value,
+                claimed_by=owner,
+                lease_until=now + timedelta(seconds=lease_seconds),
+                attempts=CaptureRow.attempts + 1,
+            )
+            .returning(CaptureRow)
+            .execution_options(synchronize_session=False)
+        )
+        async with self._sessions.begin() as session:
+            row = (await session.execute(statement)).scalars().first()
+            return _job(row) if row is not None else None
+
+    async def finish(
+        self,
+        session: AsyncSession,
+        job: CaptureJob,
+        status: CaptureStatus,
+        result: dict[str, Any],
+        now: datetime,
+    ) -> bool:
+        """Records the outcome if this owner still holds the row; tells whether it did."""
+        outcome = await session.execute(
+            update(CaptureRow)
+            .where(CaptureRow.id == job.id)
+            .where(CaptureRow.claimed_by == job.claimed_by)
+            .where(CaptureRow.status == CaptureStatus.RUNNING.value)
+            .values(status=status.value, result=result, finished_at=now, lease_until=None)
+            .execution_options(synchronize_session=False)
+        )
+        return bool(outcome.rowcount)  # type: ignore[attr-defined]
+
+    async def for_round(self, channel_id: int, due: date) -> list[CaptureJob]:
+        """The captures of one round, oldest first."""
+        async with self._sessions() as session:
+            rows = await session.scalars(
+                select(CaptureRow)
+                .where(CaptureRow.channel_id == channel_id, CaptureRow.round_due == due)
+                .order_by(CaptureRow.id)
+            )
+            return [_job(row) for row in rows]
+
+    async def show_to(self, job_id: int, person_id: int) -> bool:
+        """Makes an unfinished capture without an editor report to this editor."""
+        async with self._sessions.begin() as session:
+            moved = await session.execute(
+                update(CaptureRow)
+                .where(CaptureRow.id == job_id, CaptureRow.person_id.is_(None))
+                .where(
+                    CaptureRow.status.in_(
+                        [CaptureStatus.PENDING.value, CaptureStatus.RUNNING.value]
+                    )
+                )
+                .values(person_id=person_id)
+                .execution_options(synchronize_session=False)
+            )
+            return bool(moved.rowcount)  # type: ignore[attr-defined]
+
+
+def _job(row: CaptureRow) -> CaptureJob:
+    return CaptureJob(
+        id=row.id,
+        channel_id=row.channel_id,
+        round_due=row.round_due,
+        person_id=row.person_id,
+        url=row.url,
+        start_page=row.start_page,
+        status=CaptureStatus(row.status),
+        attempts=row.attempts,
+        claimed_by=row.claimed_by or "",
+        result=dict(row.result or {}),
+        created_at=row.created_at,
+    )
