@@ -60,9 +60,9 @@ class Settings:
     smtp_password: str = field(default="", repr=False)
     # How long one attachment's download may take before it is reported as not arrived.
     download_timeout_seconds: float = 20.0
-    # The browser for captures of public pages (R12): None finds /usr/bin/chromium. The
-    # environment turns captures on unless CHROMIUM_PATH=none; a Settings built in code (tests)
-    # has them off unless it says otherwise.
+    # The browser for captures of public pages (R12): None finds /usr/bin/chromium. Captures
+    # are opt-in (CHROMIUM_PATH=auto or a path) until the browser runs in its own sandbox as
+    # another user (issue 16); a Settings built in code (tests) has them off unless it says so.
     chromium_path: Path | None = None
     capture_disabled: bool = True
     capture_timeout_seconds: float = 30.0
@@ -205,10 +205,10 @@ def settings_from(values: Mapping[str, str]) -> Settings:
         ),
         chromium_path=(
             Path(get("CHROMIUM_PATH"))
-            if get("CHROMIUM_PATH").lower() not in ("", "none")
+            if get("CHROMIUM_PATH").lower() not in ("", "none", "auto")
             else None
         ),
-        capture_disabled=get("CHROMIUM_PATH").lower() == "none",
+        capture_disabled=get("CHROMIUM_PATH").lower() in ("", "none"),
         capture_timeout_seconds=_seconds(
             get("CAPTURE_TIMEOUT_SECONDS", "30"), key="CAPTURE_TIMEOUT_SECONDS"
         ),
