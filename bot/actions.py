@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from http import HTTPStatus
 from typing import Any
 
-from microsoft_agents.activity import Attachment
+from microsoft_agents.activity import Activity, Attachment
 from microsoft_agents.hosting.core import MessageFactory, TurnContext
 
 from cards.actions import CardAction
@@ -17,6 +17,14 @@ from cards.i18n import Texts
 from cards.verbs import Verb
 
 log = logging.getLogger(__name__)
+
+
+def card_activity(content: Mapping[str, Any]) -> Activity:
+    """A message activity carrying one Adaptive Card."""
+    return MessageFactory.attachment(
+        Attachment(content_type=ADAPTIVE_CARD_CONTENT_TYPE, content=dict(content))
+    )
+
 
 MESSAGE_CONTENT_TYPE = "application/vnd.microsoft.activity.message"
 
@@ -79,9 +87,7 @@ class ActionRouter:
         if result.card is None:
             await turn_context.send_activity(result.message or "")
             return
-        activity = MessageFactory.attachment(
-            Attachment(content_type=ADAPTIVE_CARD_CONTENT_TYPE, content=result.card)
-        )
+        activity = card_activity(result.card)
         reply_to = turn_context.activity.reply_to_id
         if reply_to:
             # Replace the clicked card in place, as Action.Execute would.

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from microsoft_agents.activity import Attachment
-from microsoft_agents.hosting.core import MessageFactory, TurnContext
+from microsoft_agents.hosting.core import TurnContext
 
 from bot import flows_consent, flows_editors, flows_records, flows_withdrawal
-from bot.actions import ActionContext, ActionResult, VerbHandler
+from bot.actions import ActionContext, ActionResult, VerbHandler, card_activity
 from bot.wiring import Flows, Wiring
-from cards.common import ADAPTIVE_CARD_CONTENT_TYPE
 from cards.help import help_card
 from cards.i18n import Texts
 from cards.verbs import Verb
@@ -81,11 +79,8 @@ def _channel_flows(
         else:
             await turn_context.send_activity(texts("documentation.which_channel"))
             for channel in channels[:MAX_CHANNEL_CARDS]:
-                card = documentation.reminder_card(channel, texts)
                 await turn_context.send_activity(
-                    MessageFactory.attachment(
-                        Attachment(content_type=ADAPTIVE_CARD_CONTENT_TYPE, content=card)
-                    )
+                    card_activity(documentation.reminder_card(channel, texts))
                 )
 
     verbs: dict[Verb, VerbHandler] = {

@@ -6,17 +6,17 @@ import logging
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
-from microsoft_agents.activity import Activity, Attachment, InvokeResponse
-from microsoft_agents.hosting.core import ActivityHandler, MessageFactory, TurnContext
+from microsoft_agents.activity import InvokeResponse
+from microsoft_agents.hosting.core import ActivityHandler, TurnContext
 
 from bot.actions import (
     MESSAGE_CONTENT_TYPE,
     ActionContext,
     ActionRouter,
+    card_activity,
 )
 from bot.recorder import CURRENT_TURN, TurnRecorder
 from cards.actions import parse_action
-from cards.common import ADAPTIVE_CARD_CONTENT_TYPE
 from cards.help import help_card
 from cards.i18n import Texts, match_command
 from cards.welcome import WelcomeView, welcome_card
@@ -33,12 +33,6 @@ LANGUAGE_COMMANDS = {"language_sv": "sv", "language_en": "en"}
 
 # A text command answered with a card: (turn, acting person id, texts).
 CommandHandler = Callable[[TurnContext, int | None, Texts], Awaitable[None]]
-
-
-def _card_activity(content: dict[str, object]) -> Activity:
-    return MessageFactory.attachment(
-        Attachment(content_type=ADAPTIVE_CARD_CONTENT_TYPE, content=content)
-    )
 
 
 def _message_response(text: str) -> InvokeResponse:
@@ -121,7 +115,7 @@ class KanalkollenBot(ActivityHandler):  # type: ignore[misc]
             await self._recorder.choose_language(turn_context, person_id, language)
             await turn_context.send_activity(Texts(language)(f"language.chosen_{language}"))
         elif command == "help":
-            await turn_context.send_activity(_card_activity(help_card(texts)))
+            await turn_context.send_activity(card_activity(help_card(texts)))
         elif command in self._commands:
             # A card flow replaces whatever conversation flow was running.
             await self._runner.cancel(turn_context)
@@ -141,7 +135,7 @@ class KanalkollenBot(ActivityHandler):  # type: ignore[misc]
         if reply.card is None:
             await turn_context.send_activity(reply.text or "")
             return
-        activity = _card_activity(reply.card)
+        activity = card_activity(reply.card)
         activity.text = reply.text
         await turn_context.send_activity(activity)
 
@@ -188,7 +182,7 @@ class KanalkollenBot(ActivityHandler):  # type: ignore[misc]
         first_name = (sender.name or "").split(" ")[0] if sender else ""
         texts = Texts.for_locale(turn_context.activity.locale)
         await turn_context.send_activity(
-            _card_activity(welcome_card(WelcomeView(first_name=first_name), texts))
+            card_activity(welcome_card(WelcomeView(first_name=first_name), texts))
         )
 
     def _action_context(

@@ -122,10 +122,6 @@ class ConversationTurns:
         self._tails[conversation_id] = mine
         return TurnPlace(self, conversation_id, before, mine)
 
-    def hold(self, conversation_id: str) -> TurnPlace:
-        """Waits for the conversation's earlier turns; `async with` it."""
-        return self.enter(conversation_id)
-
     def _release(self, conversation_id: str, mine: asyncio.Future[None]) -> None:
         if not mine.done():
             mine.set_result(None)

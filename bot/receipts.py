@@ -17,7 +17,7 @@ from microsoft_agents.activity import Activity
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.recorder import LOCALE_OF, tenant_of
+from bot.recorder import answer_locale, tenant_of
 from bot.uploads import file_names
 from cards.i18n import Texts
 from domain.clock import Clock
@@ -114,8 +114,6 @@ class UploadReceipts:
                 .where(PersonRow.tenant_id == tenant_id)
                 .where(PersonRow.aad_object_id == sender.aad_object_id)
             )
-            if chosen:
+            if chosen:  # the locale the bot last answered this person in
                 return chosen
-        if self._default_language:
-            return LOCALE_OF.get(self._default_language, activity.locale)
-        return activity.locale
+        return answer_locale(None, self._default_language, activity.locale)

@@ -35,6 +35,13 @@ CURRENT_TURN: ContextVar[TurnContext | None] = ContextVar("kanalkollen_turn", de
 
 LOCALE_OF = {"sv": "sv-SE", "en": "en-US"}
 
+
+def answer_locale(chosen: str | None, default_language: str, client: str | None) -> str | None:
+    """The locale the bot answers in: the person's choice, else the policy's, else the client's."""
+    language = chosen or default_language
+    return LOCALE_OF.get(language, client) if language else client
+
+
 # A repeat turn with unchanged facts refreshes the stored reference at most this often.
 REFRESH_AFTER = timedelta(minutes=10)
 RECENT_LIMIT = 10_000
@@ -166,8 +173,7 @@ class TurnRecorder:
         activity.locale = locale
 
     def _locale(self, chosen: str | None, client: str | None) -> str | None:
-        language = chosen or self._default_language
-        return LOCALE_OF.get(language, client) if language else client
+        return answer_locale(chosen, self._default_language, client)
 
     async def _write(
         self, turn_context: TurnContext, tenant_id: str | None, now: datetime

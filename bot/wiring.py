@@ -6,13 +6,11 @@ from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from microsoft_agents.activity import Attachment
-from microsoft_agents.hosting.core import MessageFactory, TurnContext
+from microsoft_agents.hosting.core import TurnContext
 
-from bot.actions import ActionContext, ActionResult, VerbHandler
+from bot.actions import ActionContext, ActionResult, VerbHandler, card_activity
 from bot.handler import CommandHandler
 from bot.scheduler import Sweep
-from cards.common import ADAPTIVE_CARD_CONTENT_TYPE
 from cards.i18n import Texts
 from cards.verbs import Verb
 from dialogs.actor import Actor, load_actor
@@ -95,10 +93,6 @@ class Wiring:
             if isinstance(answer, str):
                 await turn_context.send_activity(answer)
                 return
-            await turn_context.send_activity(
-                MessageFactory.attachment(
-                    Attachment(content_type=ADAPTIVE_CARD_CONTENT_TYPE, content=answer)
-                )
-            )
+            await turn_context.send_activity(card_activity(answer))
 
         return handler

@@ -9,14 +9,15 @@ mid-capture) is claimed again, up to `MAX_ATTEMPTS`; then it fails as "browser_f
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from storage.db import insert_unless_exists
+from storage.leases import claim_statement
 from storage.models import CaptureRow
 
 MAX_ATTEMPTS = 3
@@ -87,30 +88,15 @@ class CaptureStore:
 
     async def claim(self, owner: str, now: datetime, lease_seconds: float) -> CaptureJob | None:
         """Claims the oldest waiting capture (or one whose lease ran out) for this owner."""
-        due = (
-            select(CaptureRow.id)
-            .where(
-                or_(
-                    CaptureRow.status == CaptureStatus.PENDING.value,
-                    (CaptureRow.status == CaptureStatus.RUNNING.value)
-                    & (CaptureRow.lease_until < now),
-                )
-            )
-            .order_by(CaptureRow.created_at, CaptureRow.id)
-            .limit(1)
-            .with_for_update(skip_locked=True)
-        )
-        statement = (
-            update(CaptureRow)
-            .where(CaptureRow.id.in_(due.scalar_subquery()))
-            .values(
-                status=CaptureStatus.RUNNING.value,
-                claimed_by=owner,
-                lease_until=now + timedelta(seconds=lease_seconds),
-                attempts=CaptureRow.attempts + 1,
-            )
-            .returning(CaptureRow)
-            .execution_options(synchronize_session=False)
+        statement = claim_statement(
+            CaptureRow,
+            waiting=CaptureStatus.PENDING.value,
+            running=CaptureStatus.RUNNING.value,
+            owner=owner,
+            now=now,
+            lease_seconds=lease_seconds,
+            limit=1,
+            order_by=(CaptureRow.created_at, CaptureRow.id),
         )
         async with self._sessions.begin() as session:
             row = (await session.execute(statement)).scalars().first()

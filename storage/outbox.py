@@ -13,14 +13,15 @@ so the window is one database round trip wide.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from domain.outbox import NextStep, OutboxKind, OutboxStatus
 from storage.db import insert_unless_exists
+from storage.leases import claim_statement
 from storage.models import OutboxRow
 
 
@@ -115,32 +116,17 @@ class OutboxStore:
         kinds: tuple[OutboxKind, ...] | None = None,
     ) -> list[OutboxMessage]:
         """Claims up to `limit` due rows (or rows whose lease ran out) for this owner."""
-        due = (
-            select(OutboxRow.id)
-            .where(
-                or_(
-                    (OutboxRow.status == OutboxStatus.PENDING.value) & (OutboxRow.due_at <= now),
-                    (OutboxRow.status == OutboxStatus.SENDING.value)
-                    & (OutboxRow.lease_until < now),
-                )
-            )
-            .order_by(OutboxRow.due_at, OutboxRow.id)
-            .limit(limit)
-            .with_for_update(skip_locked=True)
-        )
-        if kinds:
-            due = due.where(OutboxRow.kind.in_([k.value for k in kinds]))
-        statement = (
-            update(OutboxRow)
-            .where(OutboxRow.id.in_(due.scalar_subquery()))
-            .values(
-                status=OutboxStatus.SENDING.value,
-                claimed_by=owner,
-                lease_until=now + timedelta(seconds=lease_seconds),
-                attempts=OutboxRow.attempts + 1,
-            )
-            .returning(OutboxRow)
-            .execution_options(synchronize_session=False)
+        statement = claim_statement(
+            OutboxRow,
+            waiting=OutboxStatus.PENDING.value,
+            running=OutboxStatus.SENDING.value,
+            owner=owner,
+            now=now,
+            lease_seconds=lease_seconds,
+            limit=limit,
+            order_by=(OutboxRow.due_at, OutboxRow.id),
+            ready=OutboxRow.due_at <= now,
+            where=(OutboxRow.kind.in_([k.value for k in kinds]),) if kinds else (),
         )
         async with self._sessions.begin() as session:
             rows = (await session.execute(statement)).scalars().all()

@@ -487,6 +487,19 @@ async def story(walk: Walk, database: Path | None) -> None:
     for person, title in ((requester, "Din ansökan: Fritidsgården Ugglan"), (manager, "Ny kanal")):
         await walk.card_saying(person, title, "Status: Aktiv")
 
+    walk.note("— An editor types `dokumentera` (R12): the round begins in the chat; avbryt")
+    before = await walk.say(editors[0], "dokumentera")
+    await walk.wait_for(
+        editors[0],
+        "the request for screenshots",
+        lambda m: "Skicka skärmdumparna" in text_of(m),
+        before,
+    )
+    before = await walk.say(editors[0], "avbryt")
+    await walk.wait_for(
+        editors[0], "the cancel", lambda m: "Okej, jag har avbrutit" in text_of(m), before
+    )
+
     walk.note("— The admin (by policy) sees the channel counted; a chosen language sticks")
     before = await walk.say(admin, "register")
     _, overview = await walk.card_saying(admin, "Alla kanaler", after=before)

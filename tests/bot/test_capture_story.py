@@ -10,39 +10,29 @@ import io
 import json
 import logging
 import zipfile
-from dataclasses import replace
-from datetime import date, timedelta
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import select, update
+from sqlalchemy import select
 
 from bot.app import CAPTURE
 from bot.capture.browser import find_chromium
-from bot.importer import import_channels
-from bot.settings import Settings
-from domain.channel_import import parse_channels
 from domain.clock import FixedClock
-from domain.dates import add_months
-from domain.policy import DocumentationPolicy, Policy
-from storage.models import CaptureRow, ChannelRow, DocumentationFileRow
+from storage.models import CaptureRow, DocumentationFileRow
 from tests.bot.active_story import at, png
 from tests.bot.active_story import cards_to as _cards
 from tests.bot.active_story import settled as _settled
 from tests.bot.active_story import sweep as _sweep
 from tests.bot.channel_story import Story
+from tests.bot.ugglan_story import DUE, ugglan_story
 from tests.conftest import BotFactory
 from tests.support.capture_site import CaptureSite
 from tests.support.connector_emulator import ConnectorEmulator
-from tests.support.directory import SWEDISH_HEADER, StubDirectory
-from tests.support.factories import TENANT_ID, make_execute, make_message, make_user
+from tests.support.factories import make_execute, make_message, make_user
 from tests.support.file_server import FileServer
 from tests.support.smtp_sink import SmtpSink
-
-START_DATE = date(2025, 9, 17)
-DUE = add_months(START_DATE, 6)
-RECORDS = "registrator@stad.example"
 
 
 @pytest.fixture
@@ -63,38 +53,16 @@ async def _story(
     address: str,
     **capture: Any,
 ) -> Story:
-    policy = Policy(documentation=DocumentationPolicy(records_mailbox=RECORDS))
-    settings = Settings(
-        mail_transport="smtp",
-        smtp_host=smtp.host,
-        smtp_port=smtp.port,
-        smtp_starttls=False,
-        mail_from="kanalkollen@stad.example",
-        files_dir=tmp_path / "files",
-        download_timeout_seconds=2,
-        capture_timeout_seconds=8,
+    """Ugglan, whose address is a page of the test site."""
+    return await ugglan_story(
+        start_bot,
+        emulator,
+        clock,
+        smtp,
+        tmp_path,
+        address=address,
+        **{"download_timeout_seconds": 2, "capture_timeout_seconds": 8, **capture},
     )
-    settings = replace(settings, **capture)
-    clock.set(at(DUE - timedelta(days=20)))
-    story = Story(await start_bot(settings, policy=policy, schedule=False), emulator)
-    editor_a, editor_b = make_user(2), make_user(4)
-    for user in (editor_a, editor_b, story.manager):
-        user.add_to(emulator)
-    text = (
-        SWEDISH_HEADER + f"\nInstagram;Ugglan;https://www.instagram.com/ugglan;Ugglan;"
-        f"{story.manager.email};{editor_a.email}, {editor_b.email};{START_DATE.isoformat()};\n"
-    )
-    rows, errors = parse_channels(text, today=clock.now().date())
-    assert errors == []
-    await import_channels(
-        story.bot.sessions, policy, StubDirectory(), TENANT_ID, rows, clock.now(), dry_run=False
-    )
-    async with story.bot.sessions.begin() as session:  # the channel's address: the test site
-        await session.execute(update(ChannelRow).values(address=address))
-    for user in (editor_a, editor_b, story.manager):
-        await story.say(user, "hej")
-    story.emulator.reset()
-    return story
 
 
 def _with_browser(site_url: str) -> dict[str, Any]:

@@ -31,18 +31,18 @@ async def test_a_turn_given_up_while_waiting_does_not_let_the_next_jump_ahead():
     events: list[str] = []
 
     async def first() -> None:
-        async with turns.hold("a:chat"):
+        async with turns.enter("a:chat"):
             events.append("first starts")
             await first_may_end.wait()
             events.append("first ends")
 
     async def third() -> None:
-        async with turns.hold("a:chat"):
+        async with turns.enter("a:chat"):
             events.append("third runs")
 
     running = asyncio.create_task(first())
     await asyncio.sleep(0)
-    second = asyncio.create_task(turns.hold("a:chat").__aenter__())
+    second = asyncio.create_task(turns.enter("a:chat").__aenter__())
     later = asyncio.create_task(third())
     await asyncio.sleep(0.01)
     second.cancel()  # e.g. the request was dropped while it waited
@@ -56,7 +56,7 @@ async def test_a_turn_given_up_while_waiting_does_not_let_the_next_jump_ahead():
 
 async def test_other_conversations_do_not_wait():
     turns = ConversationTurns()
-    async with turns.hold("a:one"):
+    async with turns.enter("a:one"):
         async with asyncio.timeout(1):
-            async with turns.hold("a:two"):
+            async with turns.enter("a:two"):
                 pass

@@ -7,7 +7,7 @@ from __future__ import annotations
 import asyncio
 import io
 import zipfile
-from datetime import date, timedelta
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -31,6 +31,7 @@ from tests.bot.active_story import cards_to as _reminders
 from tests.bot.active_story import settled as _settled
 from tests.bot.active_story import sweep as _sweep
 from tests.bot.channel_story import Story
+from tests.bot.ugglan_story import DUE, RECORDS, START_DATE, ugglan_story
 from tests.conftest import BotFactory
 from tests.support.cli import run_kanalkollen
 from tests.support.connector_emulator import ConnectorEmulator
@@ -38,10 +39,6 @@ from tests.support.directory import SWEDISH_HEADER, StubDirectory
 from tests.support.factories import TENANT_ID, TeamsUser, make_execute, make_message, make_user
 from tests.support.file_server import FileServer
 from tests.support.smtp_sink import SmtpSink
-
-START_DATE = date(2025, 9, 17)
-DUE = add_months(START_DATE, 6)  # 2026-03-17, a Tuesday
-RECORDS = "registrator@stad.example"
 
 
 @pytest.fixture
@@ -54,38 +51,9 @@ def bot_database_url(database_url: str) -> str:
 async def story(
     start_bot: BotFactory, emulator: ConnectorEmulator, clock: FixedClock, smtp: SmtpSink, tmp_path
 ) -> Story:  # type: ignore[no-untyped-def]
-    from bot.settings import Settings
-
-    policy = Policy(documentation=DocumentationPolicy(records_mailbox=RECORDS))
-    settings = Settings(
-        mail_transport="smtp",
-        smtp_host=smtp.host,
-        smtp_port=smtp.port,
-        smtp_starttls=False,
-        mail_from="kanalkollen@stad.example",
-        files_dir=tmp_path / "files",
-        download_timeout_seconds=2,
+    return await ugglan_story(
+        start_bot, emulator, clock, smtp, tmp_path, download_timeout_seconds=2
     )
-    clock.set(at(DUE - timedelta(days=20)))
-    # The tests run the sweeps themselves (and travel in time), so no background sweeps.
-    story = Story(await start_bot(settings, policy=policy, schedule=False), emulator)
-    editor_a, editor_b = make_user(2), make_user(4)
-    manager = story.manager
-    for user in (editor_a, editor_b, manager):
-        user.add_to(emulator)
-    text = (
-        SWEDISH_HEADER + f"\nInstagram;Ugglan;https://www.instagram.com/ugglan;Ugglan;"
-        f"{manager.email};{editor_a.email}, {editor_b.email};{START_DATE.isoformat()};\n"
-    )
-    rows, errors = parse_channels(text, today=clock.now().date())
-    assert errors == []
-    await import_channels(
-        story.bot.sessions, policy, StubDirectory(), TENANT_ID, rows, clock.now(), dry_run=False
-    )
-    for user in (editor_a, editor_b, manager):  # they have talked to the bot once
-        await story.say(user, "hej")
-    story.emulator.reset()
-    return story
 
 
 async def test_r12_remind_document_and_done_for_every_editor(

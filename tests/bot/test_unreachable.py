@@ -8,16 +8,13 @@ an administrator hears about. The e-mails arrive at a real SMTP server on loopba
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import delete, select
 
-from bot.importer import import_channels
 from cards.common import attachment
-from domain.channel_import import parse_channels
 from domain.clock import FixedClock
-from domain.dates import add_months
 from domain.outbox import OutboxKind, OutboxStatus
 from domain.policy import DocumentationPolicy, Policy
 from storage.models import (
@@ -31,15 +28,13 @@ from storage.outbox import enqueue
 from tests.bot.active_story import at, settled
 from tests.bot.active_story import sweep as _sweep
 from tests.bot.channel_story import Story
+from tests.bot.ugglan_story import DUE, EDITOR_A, EDITOR_B, MANAGER, RECORDS, ugglan_story
 from tests.conftest import BotFactory
 from tests.support.connector_emulator import ConnectorEmulator
-from tests.support.directory import SWEDISH_HEADER, StubDirectory
 from tests.support.factories import TENANT_ID, TeamsUser, make_user
 from tests.support.smtp_sink import ReceivedMail, SmtpSink
 
-START_DATE = date(2025, 9, 17)
-DUE = add_months(START_DATE, 6)
-EDITOR_A, EDITOR_B, MANAGER, ADMIN = make_user(2), make_user(4), make_user(3), make_user(5)
+ADMIN = make_user(5)
 LOCAL_BOT = "http://127.0.0.1"  # local mode: the bot's own URL stands in for the Teams link
 
 
@@ -58,38 +53,14 @@ async def _story(
     *,
     wrote: tuple[TeamsUser, ...],
 ) -> Story:
-    """Ugglan, imported with its manager and two editors; `wrote` have talked to the bot."""
-    from bot.settings import Settings
-
+    """Ugglan, with an admin by policy; `wrote` have talked to the bot."""
     policy = Policy(
-        documentation=DocumentationPolicy(records_mailbox="registrator@stad.example"),
+        documentation=DocumentationPolicy(records_mailbox=RECORDS),
         admins=(ADMIN.aad_object_id,),
     )
-    settings = Settings(
-        mail_transport="smtp",
-        smtp_host=smtp.host,
-        smtp_port=smtp.port,
-        smtp_starttls=False,
-        mail_from="kanalkollen@stad.example",
-        files_dir=tmp_path / "files",
+    return await ugglan_story(
+        start_bot, emulator, clock, smtp, tmp_path, policy=policy, wrote=wrote, also=(ADMIN,)
     )
-    clock.set(at(DUE - timedelta(days=20)))
-    story = Story(await start_bot(settings, policy=policy, schedule=False), emulator)
-    for user in (EDITOR_A, EDITOR_B, MANAGER, ADMIN):
-        user.add_to(emulator)
-    text = (
-        SWEDISH_HEADER + f"\nInstagram;Ugglan;https://www.instagram.com/ugglan;Ugglan;"
-        f"{MANAGER.email};{EDITOR_A.email}, {EDITOR_B.email};{START_DATE.isoformat()};\n"
-    )
-    rows, errors = parse_channels(text, today=clock.now().date())
-    assert errors == []
-    await import_channels(
-        story.bot.sessions, policy, StubDirectory(), TENANT_ID, rows, clock.now(), dry_run=False
-    )
-    for user in wrote:
-        await story.say(user, "hej")
-    story.emulator.reset()
-    return story
 
 
 def _mails_to(smtp: SmtpSink, user: TeamsUser) -> list[ReceivedMail]:
