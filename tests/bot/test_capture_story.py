@@ -26,7 +26,7 @@ from tests.bot.active_story import cards_to as _cards
 from tests.bot.active_story import settled as _settled
 from tests.bot.active_story import sweep as _sweep
 from tests.bot.channel_story import Story
-from tests.bot.ugglan_story import DUE, ugglan_story
+from tests.bot.ugglan_story import DUE, RECORDS, ugglan_story
 from tests.conftest import BotFactory
 from tests.support.capture_site import CaptureSite
 from tests.support.connector_emulator import ConnectorEmulator
@@ -212,6 +212,8 @@ async def test_r12_where_capture_cannot_work_the_editor_is_told_and_sends_screen
         async with story.bot.sessions() as session:
             stored = (await session.scalars(select(DocumentationFileRow))).all()
         assert [f.filename for f in stored] == ["startsida.png"]
+        await _settled(story, clock.now())  # the package reaches the records officer
+        assert [mail.rcpt_tos for mail in smtp.received] == [(RECORDS,)]
 
 
 async def test_r12_another_address_of_the_channel_is_captured_and_other_hosts_are_not(
@@ -246,6 +248,8 @@ async def test_r12_another_address_of_the_channel_is_captured_and_other_hosts_ar
             stored = (await session.scalars(select(DocumentationFileRow))).all()
         assert len(stored) == 6
         assert stored[0].start_page
+        await _settled(story, clock.now())
+        assert [mail.rcpt_tos for mail in smtp.received] == [(RECORDS,)]
 
 
 async def test_without_a_browser_the_round_is_as_before(

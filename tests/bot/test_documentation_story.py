@@ -291,7 +291,7 @@ def _files_message(story: Story, user: TeamsUser, **urls: str) -> dict[str, Any]
 
 
 async def test_twenty_screenshots_dropped_at_once_are_all_kept_and_counted(
-    story: Story, clock: FixedClock, files: FileServer
+    story: Story, clock: FixedClock, files: FileServer, smtp: SmtpSink
 ):
     """Teams posts one activity per file, all at once: every acknowledged file is kept."""
     editor_a = await _documenting(story, clock)
@@ -319,10 +319,12 @@ async def test_twenty_screenshots_dropped_at_once_are_all_kept_and_counted(
     async with story.bot.sessions() as session:
         stored = (await session.scalars(select(DocumentationFileRow))).all()
     assert sorted(f.filename for f in stored) == sorted(f"bild{i}.png" for i in range(20))
+    await _settled(story, clock.now())
+    assert [mail.rcpt_tos for mail in smtp.received] == [(RECORDS,)]
 
 
 async def test_files_are_acknowledged_at_once_and_a_server_that_never_answers_is_told(
-    story: Story, clock: FixedClock, files: FileServer
+    story: Story, clock: FixedClock, files: FileServer, smtp: SmtpSink
 ):
     """Teams gives up on an answer after 15 s: a message with files is answered 200 before its
     downloads, each file has its own timeout, and the chat says what arrived and what did not."""
@@ -352,6 +354,8 @@ async def test_files_are_acknowledged_at_once_and_a_server_that_never_answers_is
     async with story.bot.sessions() as session:
         stored = (await session.scalars(select(DocumentationFileRow))).all()
     assert [f.filename for f in stored] == ["startsida.png"]
+    await _settled(story, clock.now())
+    assert [mail.rcpt_tos for mail in smtp.received] == [(RECORDS,)]
     async with story.bot.sessions() as session:
         [receipt] = await _receipts(session)
     assert receipt.status == "cancelled"  # the turn ended: no "send them again" later
@@ -389,7 +393,7 @@ async def test_files_cut_off_by_a_shutdown_are_asked_for_again(
 
 
 async def test_r12_the_command_dokumentera_begins_the_round_of_the_editors_channel(
-    story: Story, clock: FixedClock, files: FileServer
+    story: Story, clock: FixedClock, files: FileServer, smtp: SmtpSink
 ):
     """Typed instead of pressed: `dokumentera` starts the editor's round; someone who edits no
     channel is told so."""
@@ -417,6 +421,8 @@ async def test_r12_the_command_dokumentera_begins_the_round_of_the_editors_chann
         [channel] = (await session.scalars(select(ChannelRow))).all()
     assert kept.filename == "start.png"
     assert channel.next_documentation_due == add_months(clock.now().date(), 6)  # next half year
+    await _settled(story, clock.now())  # the package reaches the records officer
+    assert [mail.rcpt_tos for mail in smtp.received] == [(RECORDS,)]
 
 
 async def test_r12_dokumentera_from_an_editor_of_two_channels_shows_a_card_for_each(
