@@ -2,7 +2,7 @@
 
 Each bot is its own process on a loopback port, so its CPU time and memory are its own:
 
-* Kanalkollen: `python -m bot.cli serve`, as `make run` starts it, in local mode (no app
+* Kanalkollen: `python -m bot.cli.main serve`, as `make run` starts it, in local mode (no app
   id), on a fresh SQLite file, from a temporary folder (so no `.env` is read).
 * botbuilder echo: bench/echo_botbuilder.py in a venv of its own with botbuilder 4.17.1,
   created on first use in .cache/bench/botbuilder-4.17.1/ (botbuilder is no dependency).
@@ -197,7 +197,7 @@ def kanalkollen(
         LOG_LEVEL=log_level,
         PYTHONPATH=os.pathsep.join(filter(None, [str(REPO_ROOT), env.get("PYTHONPATH")])),
     )
-    command = [sys.executable, "-m", "bot.cli", "serve"]
+    command = [sys.executable, "-m", "bot.cli.main", "serve"]
     if profile_to is not None:
         command = [sys.executable, "-m", "bench.profiled_serve", str(profile_to)]
     return BotProcess(

@@ -15,7 +15,7 @@ In this process, on loopback:
   Teams message, serialised);
 * N outbox rows, queued with `storage.outbox.enqueue` (kind TEAMS_MESSAGE, one per person,
   the row's id in the text, so the emulator's records tell every row apart);
-* the real delivery loop, `bot.delivery.build_delivery_loop` with the app's adapter
+* the real delivery loop, `bot.delivery.loop.build_delivery_loop` with the app's adapter
   (`build_adapter(Settings())`, local mode: no tokens), the system clock
   and the default `DeliveryPolicy` except `per_tenant_per_second` (0.95 x R unless
   `--pace-per-second`), started as the app starts it, until every row is sent or given up
@@ -60,13 +60,13 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bench.common import environment, percentile
 from bench.common import positive as _positive
-from bot import delivery as delivery_module
-from bot.adapter import build_adapter
-from bot.delivery import CONCURRENT_CONVERSATIONS, DeliveryLoop, build_delivery_loop
-from bot.pacing import Pacer
-from bot.proactive import TeamsSender
-from bot.recorder import reference_of
+from bot.delivery import loop as delivery_module
+from bot.delivery.loop import CONCURRENT_CONVERSATIONS, DeliveryLoop, build_delivery_loop
+from bot.delivery.pacing import Pacer
+from bot.delivery.proactive import TeamsSender
 from bot.settings import Settings
+from bot.teams.adapter import build_adapter
+from bot.teams.turn_recorder import reference_of
 from domain.clock import SystemClock
 from domain.outbox import OutboxKind, OutboxStatus
 from domain.policy import DeliveryPolicy
@@ -190,7 +190,7 @@ async def attempts_histogram(sessions: async_sessionmaker[AsyncSession]) -> dict
 
 @contextlib.contextmanager
 def patched_pacer(burst: float | None, block_restarts_refill: bool) -> Iterator[list[str]]:
-    """Changes bot.pacing.Pacer in this process for the run (not the stock pacer).
+    """Changes bot.delivery.pacing.Pacer in this process for the run (not the stock pacer).
 
     `burst`: every bucket holds at most this many tokens, instead of `max(1, rate)`.
     `block_restarts_refill`: after `block()` (a 429's Retry-After) the bucket refills from
@@ -440,7 +440,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
                 emulator.rate_limit(limit, scope="global", retry_after=RETRY_AFTER_SECONDS)
                 with (
                     patched_pacer(args.patch_pacer_burst, args.patch_pacer_block) as patches,
-                    counting_logs(["bot.delivery", "bot.proactive"]) as logs,
+                    counting_logs(["bot.delivery.loop", "bot.delivery.proactive"]) as logs,
                     Probe() as probe,
                 ):
                     loop = build_delivery_loop(

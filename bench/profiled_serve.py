@@ -33,7 +33,7 @@ def main(argv: list[str] | None = None) -> int:
 
     signal.signal(signal.SIGUSR1, start)
     signal.signal(signal.SIGUSR2, stop)
-    from bot.cli import main as kanalkollen
+    from bot.cli.main import main as kanalkollen
 
     return kanalkollen(["serve"])
 

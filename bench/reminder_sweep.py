@@ -424,7 +424,7 @@ async def measure(
         result[name] = stats(samples, rows)
         result["complete"] = result["complete"] and complete
     # As `kanalkollen serve` runs: what start-up built is moved out of the collector's
-    # generations (gc.freeze() in bot/cli.py), so a full collection scans only newer objects.
+    # generations (gc.freeze() in bot/cli/main.py), so a full collection scans only newer objects.
     gc.collect()
     gc.freeze()
     try:

@@ -177,7 +177,7 @@ class _NoDocuments:
 async def measure(engine: AsyncEngine, now: datetime, runs: int) -> dict[str, Any]:
     """Times every sweep `runs` times, each in a session rolled back afterwards."""
     from bot.flows import build_flows
-    from dialogs.runner import DialogRunner
+    from dialogs.dialog_runner import DialogRunner
     from dialogs.services import FlowServices, NoDirectory
     from dialogs.state import DialogStates
     from storage.bot_state import SqlStorage

@@ -11,20 +11,20 @@ from microsoft_agents.hosting.dialogs import Dialog
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from bot.actions import ActionRouter
-from bot.adapter import KanalkollenAdapter, QueueReply, build_adapter
-from bot.delivery import DeliveryLoop
-from bot.files import FileLinkSigner, files_routes, signing_secret
-from bot.handler import KanalkollenBot
-from bot.http import MAX_BODY_BYTES, MessagesEndpoint
-from bot.receipts import UploadReceipts
-from bot.recorder import TurnRecorder
-from bot.registry_page import registry_routes
-from bot.runtime import open_runtime
-from bot.scheduler import Scheduler
+from bot.assembly import open_runtime
+from bot.delivery.loop import DeliveryLoop
+from bot.delivery.scheduler import Scheduler
 from bot.settings import Settings
+from bot.teams.activity_handler import KanalkollenBot
+from bot.teams.adapter import KanalkollenAdapter, QueueReply, build_adapter
+from bot.teams.card_actions import ActionRouter
+from bot.teams.messages_endpoint import MAX_BODY_BYTES, MessagesEndpoint
+from bot.teams.turn_recorder import TurnRecorder
+from bot.teams.upload_receipts import UploadReceipts
+from bot.web.file_links import FileLinkSigner, files_routes, signing_secret
+from bot.web.registry_page import registry_routes
 from dialogs.answers import RuleAnswers
-from dialogs.runner import DialogRunner
+from dialogs.dialog_runner import DialogRunner
 from dialogs.state import DialogStates
 from domain.clock import Clock, SystemClock
 from domain.outbox import OutboxKind

@@ -5,7 +5,7 @@ from __future__ import annotations
 from microsoft_agents.hosting.core import TurnContext
 
 from bot import flows_consent, flows_editors, flows_records, flows_withdrawal
-from bot.actions import ActionContext, ActionResult, VerbHandler, card_activity
+from bot.teams.card_actions import ActionContext, ActionResult, VerbHandler, card_activity
 from bot.wiring import Flows, Wiring
 from cards.help import help_card
 from cards.i18n import Texts
@@ -14,13 +14,13 @@ from dialogs.actor import Actor
 from dialogs.admin_overview import AdminOverviewFlow
 from dialogs.approval import ApprovalFlow
 from dialogs.communications import CommunicationsFlow
+from dialogs.dialog_runner import DialogRunner
 from dialogs.documentation import DIALOG_ID as DOCUMENTATION_DIALOG
 from dialogs.documentation import DocumentationDialog, DocumentationFlow, start_options
 from dialogs.editors import EditorsFlow
 from dialogs.my_channels import MyChannelsFlow
 from dialogs.new_channel import NewChannelFlow
 from dialogs.registration import RegistrationFlow
-from dialogs.runner import DialogRunner
 from dialogs.services import FlowServices
 
 __all__ = ["Flows", "build_flows"]

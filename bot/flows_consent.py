@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from bot.actions import ActionContext, ActionResult
+from bot.teams.card_actions import ActionContext, ActionResult
 from bot.wiring import Flows, Wiring
 from cards.verbs import Verb
 from dialogs.consent import DIALOG_ID, ConsentFlow, ConsentFormsDialog
-from dialogs.runner import DialogRunner
+from dialogs.dialog_runner import DialogRunner
 from dialogs.services import FlowServices
 
 

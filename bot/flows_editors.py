@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from bot.wiring import Flows, Wiring
 from cards.verbs import Verb
+from dialogs.dialog_runner import DialogRunner
 from dialogs.editor_changes import EditorChangesFlow
-from dialogs.runner import DialogRunner
 from dialogs.services import FlowServices
 
 

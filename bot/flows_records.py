@@ -5,10 +5,11 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from bot.actions import ActionContext, ActionResult, VerbHandler
+from bot.teams.card_actions import ActionContext, ActionResult, VerbHandler
 from bot.wiring import Flows, Wiring
 from cards.verbs import Verb
 from dialogs.actor import Actor
+from dialogs.dialog_runner import DialogRunner
 from dialogs.records import (
     CAPTURE_DIALOG,
     CLOSING_DIALOG,
@@ -16,7 +17,6 @@ from dialogs.records import (
     DeletionFlow,
     RecordsFilesDialog,
 )
-from dialogs.runner import DialogRunner
 from dialogs.services import FlowServices
 
 MayCollect = Callable[[Actor, dict[str, Any]], Awaitable[tuple[int | None, str]]]

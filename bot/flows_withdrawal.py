@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from bot.actions import ActionContext, ActionResult
+from bot.teams.card_actions import ActionContext, ActionResult
 from bot.wiring import Flows, Wiring
 from cards.verbs import Verb
-from dialogs.runner import DialogRunner
+from dialogs.dialog_runner import DialogRunner
 from dialogs.services import FlowServices
 from dialogs.withdrawal import DIALOG_ID, CaptureDialog, WithdrawalFlow
 

@@ -8,9 +8,9 @@ from typing import Any
 
 from microsoft_agents.hosting.core import TurnContext
 
-from bot.actions import ActionContext, ActionResult, VerbHandler, card_activity
-from bot.handler import CommandHandler
-from bot.scheduler import Sweep
+from bot.delivery.scheduler import Sweep
+from bot.teams.activity_handler import CommandHandler
+from bot.teams.card_actions import ActionContext, ActionResult, VerbHandler, card_activity
 from cards.i18n import Texts
 from cards.verbs import Verb
 from dialogs.actor import Actor, load_actor

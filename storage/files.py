@@ -3,7 +3,7 @@
 `LocalFileStore` keeps them in a folder (`FILES_DIR`, by default var/files); a shared object
 store can take its place when several bot instances run. A key is opaque and unguessable:
 `{kind}/{32 hex digits}/{file name}`. Whoever holds a key can read the file, so keys go to
-users only inside signed, expiring links (bot/files.py).
+users only inside signed, expiring links (bot/web/file_links.py).
 """
 
 from __future__ import annotations

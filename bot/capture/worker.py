@@ -20,7 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.capture.browser import Capture
 from bot.capture.safety import host_of
-from bot.delivery import instance_name
+from bot.delivery.loop import instance_name
 from cards.i18n import Texts
 from domain.clock import Clock
 from storage.captures import MAX_ATTEMPTS, CaptureJob, CaptureStatus, CaptureStore

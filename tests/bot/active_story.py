@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import select
 
 from bot.app import SCHEDULER
-from bot.importer import import_channels
+from bot.cli.channel_import import import_channels
 from bot.settings import Settings
 from domain.channel_import import parse_channels
 from domain.clock import FixedClock

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.importer import import_channels
+from bot.cli.channel_import import import_channels
 from domain.channel_import import parse_channels
 from domain.policy import Policy
 from tests.bot.channel_story import Story

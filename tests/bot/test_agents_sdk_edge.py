@@ -17,10 +17,10 @@ import pytest
 from microsoft_agents.hosting.dialogs import Dialog, DialogContext, DialogTurnResult
 from sqlalchemy import select
 
-from bot.adapter import build_adapter
 from bot.app import ADAPTER, DELIVERY
-from bot.proactive import failure_from
+from bot.delivery.proactive import failure_from
 from bot.settings import Settings
+from bot.teams.adapter import build_adapter
 from domain.outbox import OutboxKind, OutboxStatus
 from storage.models import OutboxRow, PersonRow
 from storage.outbox import enqueue

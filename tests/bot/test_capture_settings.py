@@ -56,7 +56,7 @@ def test_the_bot_does_not_import_the_browser_library():
     import sys
 
     code = (
-        "import sys, bot.app, bot.runtime, bot.capture.worker, dialogs.capture; "
+        "import sys, bot.app, bot.assembly, bot.capture.worker, dialogs.capture; "
         "print('playwright' in sys.modules, 'warcio' in sys.modules)"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)

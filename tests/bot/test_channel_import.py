@@ -7,7 +7,7 @@ from pathlib import Path
 
 from sqlalchemy import func, select
 
-from bot.importer import import_channels
+from bot.cli.channel_import import import_channels
 from dialogs.services import DirectoryPerson
 from domain.channel_import import parse_channels
 from domain.dates import ORGANISATION_ZONE, add_months

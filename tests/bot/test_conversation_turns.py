@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 
-from bot.http import ConversationTurns
+from bot.teams.messages_endpoint import ConversationTurns
 
 
 async def test_turns_run_in_the_order_they_took_their_place():

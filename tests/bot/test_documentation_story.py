@@ -14,7 +14,7 @@ import pytest
 from sqlalchemy import select
 
 from bot.app import ENDPOINT, SCHEDULER
-from bot.importer import import_channels
+from bot.cli.channel_import import import_channels
 from dialogs.services import DirectoryPerson
 from domain.channel_import import parse_channels
 from domain.clock import FixedClock

@@ -16,13 +16,13 @@ from aiohttp.test_utils import TestServer
 from docx import Document
 from yarl import URL
 
-from bot.files import (
+from bot.documents.plan_docx import DOCX_CONTENT_TYPE, plan_document_view, store_plan_document
+from bot.web.file_links import (
     FileLinkSigner,
     content_disposition,
     files_routes,
     signing_secret,
 )
-from bot.plan_document import DOCX_CONTENT_TYPE, plan_document_view, store_plan_document
 from cards.i18n import Texts
 from domain.clock import FixedClock
 from domain.plan import PlanSections

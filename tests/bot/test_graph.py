@@ -9,7 +9,7 @@ from collections.abc import AsyncIterator
 import aiohttp
 import pytest
 
-from bot.graph import (
+from bot.integrations.graph import (
     GraphAuthError,
     GraphClient,
     GraphConfig,
@@ -17,7 +17,7 @@ from bot.graph import (
     GraphUnavailable,
     GraphUser,
 )
-from bot.mail import MailAttachment
+from bot.integrations.mail import MailAttachment
 from tests.support.fake_graph import FakeGraph
 
 EMPLOYEE = "aaaaaaaa-0000-4000-8000-000000000001"

@@ -100,7 +100,7 @@ async def test_tenant_outside_allowed_tenants_is_refused_and_logged(
     )
     user = make_user(1)
 
-    with caplog.at_level(logging.WARNING, logger="bot.http"):
+    with caplog.at_level(logging.WARNING, logger="bot.teams.messages_endpoint"):
         status, _ = await bot.post(
             make_message("hjälp", user=user, service_url=emulator.service_url)
         )

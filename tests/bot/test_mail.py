@@ -10,8 +10,8 @@ from dataclasses import replace
 import aiohttp
 import pytest
 
-from bot.graph import GraphClient
-from bot.mail import (
+from bot.integrations.graph import GraphClient
+from bot.integrations.mail import (
     GraphMailTransport,
     MailAttachment,
     MailError,
@@ -264,7 +264,7 @@ def test_a_transport_without_its_settings_is_refused(name: str, reason: str) -> 
 
 
 def test_kept_mail_is_logged_without_its_body(caplog: pytest.LogCaptureFixture) -> None:
-    with caplog.at_level(logging.INFO, logger="bot.mail"):
+    with caplog.at_level(logging.INFO, logger="bot.integrations.mail"):
         log_kept_mail(make_mail())
 
     assert REGISTRY in caplog.text and "Åsens fritidsgård" in caplog.text

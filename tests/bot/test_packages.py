@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from bot.packages import build_package
+from bot.documents.packages import build_package
 
 START_PAGE = b"\x89PNG\r\n\x1a\n" + b"start page" * 50
 POST = b"\xff\xd8\xff\xe0" + b"a post" * 40

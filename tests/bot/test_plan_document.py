@@ -8,7 +8,7 @@ from datetime import UTC, date, datetime
 from docx import Document
 from docx.document import Document as DocumentObject
 
-from bot.plan_document import plan_document_view, render_plan_docx
+from bot.documents.plan_docx import plan_document_view, render_plan_docx
 from cards.i18n import Texts
 from domain.plan import PlanDocumentView, PlanSections
 

@@ -17,7 +17,7 @@ from aiohttp.test_utils import TestClient, TestServer
 from multidict import CIMultiDictProxy
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.registry_page import export_registry, registry_routes
+from bot.web.registry_page import export_registry, registry_routes
 from domain.registry import RegistryFilter
 from storage.db import create_engine, session_factory
 from storage.migrate import upgrade_head

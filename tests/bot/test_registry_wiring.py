@@ -39,7 +39,7 @@ async def _export(fmt: str, url: str, cwd: Path) -> tuple[int, bytes, str]:
     process = await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
-        "bot.cli",
+        "bot.cli.main",
         "registry",
         "export",
         "--format",

@@ -12,7 +12,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from bot.adapter import TURN_BUDGET_SECONDS
+from bot.teams.adapter import TURN_BUDGET_SECONDS
 from domain.outbox import OutboxKind
 from storage.models import OutboxRow
 from tests.conftest import BotFactory

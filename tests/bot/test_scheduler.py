@@ -6,7 +6,7 @@ import asyncio
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.scheduler import INTERVAL_SECONDS, Scheduler
+from bot.delivery.scheduler import INTERVAL_SECONDS, Scheduler
 
 
 async def test_a_wake_sweeps_at_once_and_an_idle_scheduler_does_not_poll(

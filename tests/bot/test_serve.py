@@ -40,7 +40,7 @@ async def test_serve_in_local_mode_answers_in_swedish(emulator: ConnectorEmulato
     process = await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
-        "bot.cli",
+        "bot.cli.main",
         "serve",
         env={"PATH": os.environ.get("PATH", ""), "PORT": str(port)},
         cwd=tmp_path,

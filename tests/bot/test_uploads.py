@@ -15,7 +15,7 @@ import aiohttp
 import pytest
 from microsoft_agents.activity import Attachment
 
-from bot.uploads import (
+from bot.teams.uploads import (
     FILE_DOWNLOAD_INFO,
     TokenProvider,
     Upload,

@@ -10,7 +10,7 @@ from typing import Any
 
 from sqlalchemy import update
 
-from bot.importer import import_channels
+from bot.cli.channel_import import import_channels
 from bot.settings import Settings
 from domain.channel_import import parse_channels
 from domain.clock import FixedClock

@@ -11,11 +11,11 @@ from pathlib import Path
 async def run_kanalkollen(
     *args: str, env: dict[str, str], cwd: Path, seconds: float = 120.0
 ) -> tuple[int, str, str]:
-    """Runs `python -m bot.cli ARGS` with only PATH and `env`; returns (code, stdout, stderr)."""
+    """Runs `python -m bot.cli.main ARGS` with only PATH and `env`: (code, stdout, stderr)."""
     process = await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
-        "bot.cli",
+        "bot.cli.main",
         *args,
         env={"PATH": os.environ.get("PATH", ""), **env},
         cwd=cwd,

@@ -1,10 +1,10 @@
 """A fake Microsoft Graph and identity platform on loopback, over real TLS.
 
-It serves what `bot/graph.py` uses: the tenant's OpenID configuration and client-credentials
-token endpoint (for msal, which accepts only https authorities), and Graph v1.0's
-`/users/{id}`, `/users/{id}/manager` and `/users/{id}/sendMail`. The certificate comes from a
-throwaway CA made for the test run; `ca_file` is the file to trust. All ids, names and
-secrets are synthetic.
+It serves what `bot/integrations/graph.py` uses: the tenant's OpenID configuration and
+client-credentials token endpoint (for msal, which accepts only https authorities), and Graph
+v1.0's `/users/{id}`, `/users/{id}/manager` and `/users/{id}/sendMail`. The certificate comes from a
+throwaway CA made for the test run; `ca_file` is the file to trust. All ids, names and secrets
+are synthetic.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from typing import Any, Literal
 from aiohttp import web
 from aiohttp.typedefs import Handler
 
-from bot.graph import GraphConfig
+from bot.integrations.graph import GraphConfig
 
 TENANT_ID = "00000000-0000-4000-8000-00000000c0de"
 CLIENT_ID = "11111111-1111-4111-8111-111111111111"

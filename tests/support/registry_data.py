@@ -15,7 +15,7 @@ from typing import Any
 from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.registry_page import registry_routes
+from bot.web.registry_page import registry_routes
 from domain.lifecycle import ChannelStatus
 from domain.policy import Policy, RegistryPolicy
 from storage.channels import EditorStatus, nominate

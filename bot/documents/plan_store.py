@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from bot.files import FileLinkSigner
-from bot.plan_document import plan_document_view, store_plan_document
+from bot.documents.plan_docx import plan_document_view, store_plan_document
+from bot.web.file_links import FileLinkSigner
 from cards.i18n import Texts
 from domain.clock import Clock
 from domain.plan import PlanSections

@@ -13,19 +13,19 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.capture.browser import BrowserCapturer, find_chromium
 from bot.capture.worker import CaptureWorker
-from bot.delivery import DeliveryLoop, build_delivery_loop
-from bot.directory import directory_for, graph_client
-from bot.documents import StoredDocuments
-from bot.email_sender import EmailSender
-from bot.files import FileLinkSigner
+from bot.delivery.email_sender import EmailSender
+from bot.delivery.loop import DeliveryLoop, build_delivery_loop
+from bot.delivery.scheduler import Scheduler
+from bot.documents.chat_records import StoredRecords
+from bot.documents.plan_store import StoredDocuments
 from bot.flows import Flows, build_flows
-from bot.mail import mail_transport_from
-from bot.records import StoredRecords
-from bot.scheduler import Scheduler
+from bot.integrations.directory import directory_for, graph_client
+from bot.integrations.mail import mail_transport_from
 from bot.settings import Settings
+from bot.web.file_links import FileLinkSigner
 from dialogs.capture import CaptureFlow
+from dialogs.dialog_runner import DialogRunner
 from dialogs.editor_changes import EditorChangesFlow
-from dialogs.runner import DialogRunner
 from dialogs.services import FlowServices
 from dialogs.unreachable import UnreachableFlow, bot_link
 from domain.clock import Clock

@@ -6,9 +6,15 @@ import logging
 
 import aiohttp
 
-from bot.graph import GraphClient, GraphConfig, GraphError, GraphUnavailable, GraphUser
-from bot.recorder import CURRENT_TURN, member_of, tenant_of
+from bot.integrations.graph import (
+    GraphClient,
+    GraphConfig,
+    GraphError,
+    GraphUnavailable,
+    GraphUser,
+)
 from bot.settings import Settings
+from bot.teams.turn_recorder import CURRENT_TURN, member_of, tenant_of
 from dialogs.services import Directory, DirectoryPerson, NoDirectory
 
 log = logging.getLogger(__name__)

@@ -12,8 +12,8 @@ import aiohttp
 from microsoft_agents.hosting.core import TurnContext
 from microsoft_agents.hosting.core.connector import ConnectorClientBase
 
-from bot.packages import build_package
-from bot.uploads import collect_uploads
+from bot.documents.packages import build_package
+from bot.teams.uploads import collect_uploads
 from dialogs.services import StoredUpload
 from storage.files import FileStore
 

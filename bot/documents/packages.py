@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from bot.uploads import sniff_content_type
+from bot.teams.uploads import sniff_content_type
 from storage.files import safe_filename
 
 INDEX_JSON = "index.json"

@@ -9,19 +9,19 @@ from typing import Any
 from microsoft_agents.activity import InvokeResponse
 from microsoft_agents.hosting.core import ActivityHandler, TurnContext
 
-from bot.actions import (
+from bot.teams.card_actions import (
     MESSAGE_CONTENT_TYPE,
     ActionContext,
     ActionRouter,
     card_activity,
 )
-from bot.recorder import CURRENT_TURN, TurnRecorder
+from bot.teams.turn_recorder import CURRENT_TURN, TurnRecorder
 from cards.actions import parse_action
 from cards.help import help_card
 from cards.i18n import Texts, match_command
 from cards.welcome import WelcomeView, welcome_card
 from dialogs.answers import RuleAnswers
-from dialogs.runner import DialogRunner
+from dialogs.dialog_runner import DialogRunner
 from dialogs.state import DialogStates
 from storage.bot_state import StateConflictError
 

@@ -18,8 +18,8 @@ from typing import Any, Protocol
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.pacing import Pacer
-from bot.proactive import DeliveryError
+from bot.delivery.pacing import Pacer
+from bot.delivery.proactive import DeliveryError
 from domain.clock import Clock
 from domain.outbox import DeliveryFailure, NextStep, OutboxKind, OutboxStatus, after_failure
 from domain.policy import DeliveryPolicy
@@ -277,7 +277,7 @@ def build_delivery_loop(
 
     Without a mail transport (MAIL_TRANSPORT=none) e-mail rows stay pending in the outbox.
     """
-    from bot.proactive import TeamsSender
+    from bot.delivery.proactive import TeamsSender
 
     teams = TeamsSender(
         adapter,

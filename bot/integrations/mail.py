@@ -25,7 +25,7 @@ from typing import Protocol
 
 import aiosmtplib
 
-from bot.graph import GraphAuthError, GraphClient, GraphError, GraphUnavailable
+from bot.integrations.graph import GraphAuthError, GraphClient, GraphError, GraphUnavailable
 
 log = logging.getLogger(__name__)
 

@@ -20,7 +20,7 @@ from pydantic import ValidationError
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.recorder import reference_of, tenant_of
+from bot.teams.turn_recorder import reference_of, tenant_of
 from domain.clock import Clock
 from domain.outbox import DeliveryFailure, OutboxKind
 from storage.models import ConversationReferenceRow, PersonRow

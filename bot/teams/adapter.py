@@ -36,8 +36,8 @@ from microsoft_agents.hosting.core.connector import UserTokenClientBase
 from microsoft_agents.hosting.core.connector.teams import TeamsConnectorClient
 from yarl import URL
 
-from bot.recorder import tenant_of
 from bot.settings import Settings
+from bot.teams.turn_recorder import tenant_of
 from cards.i18n import Texts
 from domain.outbox import OutboxKind
 

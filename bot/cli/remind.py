@@ -7,11 +7,11 @@ from typing import TextIO
 
 from sqlalchemy import select
 
-from bot.adapter import build_adapter
-from bot.files import FileLinkSigner, signing_secret
-from bot.runtime import open_runtime
+from bot.assembly import open_runtime
 from bot.settings import Settings
-from dialogs.runner import DialogRunner
+from bot.teams.adapter import build_adapter
+from bot.web.file_links import FileLinkSigner, signing_secret
+from dialogs.dialog_runner import DialogRunner
 from dialogs.state import DialogStates
 from domain.clock import FixedClock, SystemClock
 from domain.outbox import OutboxStatus

@@ -1,11 +1,12 @@
 """A durable receipt for files acknowledged to Teams before they are kept.
 
-A message with files is answered 200 before its files are downloaded (bot/http.py). Should the
-process stop before the turn ends (kill -9, a deploy), Teams will not send the message again, so
-the receipt is written first: an outbox message to the chat, due a while later, saying which
-files did not arrive and asking for them again. The turn cancels it when it ends; after a crash
-any instance delivers it once it is due, and a shutdown that cancels the turn makes it due at
-once. Only file names are kept, never the download links (they carry credentials).
+A message with files is answered 200 before its files are downloaded
+(bot/teams/messages_endpoint.py). Should the process stop before the turn ends (kill -9, a
+deploy), Teams will not send the message again, so the receipt is written first: an outbox
+message to the chat, due a while later, saying which files did not arrive and asking for them
+again. The turn cancels it when it ends; after a crash any instance delivers it once it is due,
+and a shutdown that cancels the turn makes it due at once. Only file names are kept, never the
+download links (they carry credentials).
 """
 
 from __future__ import annotations
@@ -17,8 +18,8 @@ from microsoft_agents.activity import Activity
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.recorder import answer_locale, tenant_of
-from bot.uploads import file_names
+from bot.teams.turn_recorder import answer_locale, tenant_of
+from bot.teams.uploads import file_names
 from cards.i18n import Texts
 from domain.clock import Clock
 from domain.outbox import OutboxKind, OutboxStatus

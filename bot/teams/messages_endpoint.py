@@ -26,11 +26,11 @@ from microsoft_agents.hosting.core import Agent, ChannelServiceAdapter
 from microsoft_agents.hosting.core.authorization import ClaimsIdentity, JwtTokenValidator
 from pydantic import ValidationError
 
-from bot.adapter import auth_configuration
-from bot.receipts import UploadReceipts
-from bot.recorder import tenant_of
 from bot.settings import Settings
-from bot.uploads import carries_files
+from bot.teams.adapter import auth_configuration
+from bot.teams.turn_recorder import tenant_of
+from bot.teams.upload_receipts import UploadReceipts
+from bot.teams.uploads import carries_files
 
 log = logging.getLogger(__name__)
 

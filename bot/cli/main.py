@@ -152,7 +152,7 @@ async def _migrate(settings: Settings) -> int:
 
 
 async def _remind(settings: Settings, at: datetime | None, dry_run: bool) -> int:
-    from bot.runner import run_reminders
+    from bot.cli.remind import run_reminders
 
     return await run_reminders(settings, at=at, dry_run=dry_run, out=sys.stdout)
 
@@ -160,8 +160,8 @@ async def _remind(settings: Settings, at: datetime | None, dry_run: bool) -> int
 async def _import(settings: Settings, file: Path, dry_run: bool, tenant: str | None) -> int:
     import aiohttp
 
-    from bot.directory import directory_for, graph_client
-    from bot.importer import import_channels
+    from bot.cli.channel_import import import_channels
+    from bot.integrations.directory import directory_for, graph_client
     from domain.channel_import import decode, parse_channels
     from domain.clock import SystemClock
     from domain.dates import local_date
@@ -204,7 +204,7 @@ async def _import(settings: Settings, file: Path, dry_run: bool, tenant: str | N
 
 
 async def _registry_export(settings: Settings, fmt: str) -> int:
-    from bot.registry_page import export_registry
+    from bot.web.registry_page import export_registry
     from storage.db import create_engine, session_factory
     from storage.migrate import upgrade_head
 
