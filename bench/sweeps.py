@@ -8,7 +8,7 @@ It loads N channels with people and editors exactly as `bench.reminder_sweep` do
 every active channel three consent checks that published (one without a post address, two
 days old) each relying on one consent, 1 % of those consents withdrawn with an open removal
 task, and a submitted closing for each channel in *closing*. Then it times each sweep the
-scheduler runs every minute (`bot.flows.build_flows(...).sweeps`): approval reminders,
+scheduler runs every minute (`dialogs.flows.build_flows(...).sweeps`): approval reminders,
 documentation reminders, consent post-address reminders, removal reminders, closing
 reminders and the editor reachability check, each run R times in a fresh session that is
 rolled back afterwards (so each run finds the same work: the first sweep after a quiet
@@ -176,8 +176,8 @@ class _NoDocuments:
 
 async def measure(engine: AsyncEngine, now: datetime, runs: int) -> dict[str, Any]:
     """Times every sweep `runs` times, each in a session rolled back afterwards."""
-    from bot.flows import build_flows
     from dialogs.dialog_runner import DialogRunner
+    from dialogs.flows import build_flows
     from dialogs.services import FlowServices, NoDirectory
     from dialogs.state import DialogStates
     from storage.bot_state import SqlStorage

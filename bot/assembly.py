@@ -18,7 +18,6 @@ from bot.delivery.loop import DeliveryLoop, build_delivery_loop
 from bot.delivery.scheduler import Scheduler
 from bot.documents.chat_records import StoredRecords
 from bot.documents.plan_store import StoredDocuments
-from bot.flows import Flows, build_flows
 from bot.integrations.directory import directory_for, graph_client
 from bot.integrations.mail import mail_transport_from
 from bot.settings import Settings
@@ -26,6 +25,7 @@ from bot.web.file_links import FileLinkSigner
 from dialogs.capture import CaptureFlow
 from dialogs.dialog_runner import DialogRunner
 from dialogs.editor_changes import EditorChangesFlow
+from dialogs.flows import Flows, build_flows
 from dialogs.services import FlowServices
 from dialogs.unreachable import UnreachableFlow, bot_link
 from domain.clock import Clock

@@ -28,15 +28,15 @@ class Verb(StrEnum):
     COMMS_COMMENT = "comms.comment"
     # Half-yearly documentation (R12).
     DOCUMENTATION_START = "documentation.start"
-    # Consent check and register (R9, R10): bot/flows_consent.py.
+    # Consent check and register (R9, R10): dialogs/consent.py.
     CONSENT_CHECK = "consent.check"
     CONSENT_ADD_PERSON = "consent.add_person"
     CONSENT_POST = "consent.post"
-    # Withdrawal and removal tasks (R9, R11): bot/flows_withdrawal.py.
+    # Withdrawal and removal tasks (R9, R11): dialogs/withdrawal.py.
     CONSENT_WITHDRAW = "consent.withdraw"
     REMOVAL_CAPTURE = "removal.capture"
     REMOVAL_DONE = "removal.done"
-    # Before deleting and closing a channel (R11, R13): bot/flows_records.py.
+    # Before deleting and closing a channel (R11, R13): dialogs/records.py.
     DELETION_CHECK = "deletion.check"
     DELETION_CAPTURE = "deletion.capture"
     DELETION_DONE = "deletion.done"
@@ -46,7 +46,7 @@ class Verb(StrEnum):
     CLOSING_SUBMIT = "closing.submit"
     CLOSING_CONFIRM = "closing.confirm"
     CLOSING_CANCEL = "closing.cancel"
-    # Editor changes (R3, R8): bot/flows_editors.py.
+    # Editor changes (R3, R8): dialogs/editor_changes.py.
     EDITORS_SHOW = "editors.show"
     EDITORS_CHANGE = "editors.change"
     EDITOR_REPLACE = "editor.replace"

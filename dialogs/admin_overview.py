@@ -10,6 +10,7 @@ from cards.admin import AdminChannelLine, AdminOverviewView, admin_overview_card
 from dialogs.actor import Actor
 from dialogs.channel_views import day
 from dialogs.services import FlowServices
+from dialogs.wiring import Flows, Wiring
 from domain.dates import local_date
 from domain.lifecycle import ChannelStatus
 from storage.channels import EditorStatus
@@ -90,3 +91,9 @@ class AdminOverviewFlow:
             more_understaffed=max(len(understaffed) - MAX_LINES, 0),
         )
         return admin_overview_card(view, texts)
+
+
+def build(wiring: Wiring) -> Flows:
+    """The admins' `register` command."""
+    overview = AdminOverviewFlow(wiring.services, wiring.registry_csv_url)
+    return Flows(commands={"registry": wiring.command(lambda _turn, actor: overview.card(actor))})

@@ -24,6 +24,7 @@ from dialogs.actor import Actor, channel_from, may_decide
 from dialogs.channel_views import decision, person_name, plan_sections, platform_choices, summary
 from dialogs.notify import queue_card, queue_text, queue_updates, texts_for
 from dialogs.services import FlowServices
+from dialogs.wiring import Flows, VerbHandler, Wiring
 from domain.lifecycle import ChannelStatus
 from storage.audit import record_event
 from storage.channels import EditorStatus, change_status, editors_of
@@ -339,3 +340,14 @@ def _form_values(channel: ChannelRow) -> dict[str, str]:
         "login_reference": channel.login_reference,
         **{k: str(v) for k, v in plan.items()},
     }
+
+
+def build(wiring: Wiring) -> Flows:
+    """The manager's verbs and the reminder sweep of this flow (R2)."""
+    approval = ApprovalFlow(wiring.services)
+    verbs: dict[Verb, VerbHandler] = {Verb.APPROVAL_REFRESH: wiring.acting(approval.refresh)}
+    for verb in (Verb.APPROVAL_APPROVE, Verb.APPROVAL_REJECT, Verb.APPROVAL_CHANGES):
+        verbs[verb] = wiring.acting(
+            lambda actor, data, verb=verb: approval.decide(actor, verb, data)
+        )
+    return Flows(verbs=verbs, sweeps={"approval_reminders": approval.remind})

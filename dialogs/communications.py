@@ -4,14 +4,18 @@ from __future__ import annotations
 
 from typing import Any
 
+from microsoft_agents.hosting.core import TurnContext
+
 from cards.common import note_card
 from cards.comms import comms_summary_card
+from cards.verbs import Verb
 from cards.views import CommsSummaryView
 from dialogs.actor import Actor, channel_from
 from dialogs.channel_views import person_name, plan_sections, summary
 from dialogs.new_channel import COMMUNICATIONS_SETTING
 from dialogs.notify import queue_text, texts_for
 from dialogs.services import FlowServices
+from dialogs.wiring import Flows, Wiring
 from storage.audit import record_event
 from storage.channels import set_setting
 from storage.models import PersonRow
@@ -112,3 +116,17 @@ class CommunicationsFlow:
             )
         self._s.wake_delivery()
         return result
+
+
+def build(wiring: Wiring) -> Flows:
+    """The communications channel command and its comment verb (R7)."""
+    communications = CommunicationsFlow(wiring.services)
+
+    async def pick(turn_context: TurnContext, actor: Actor) -> str:
+        conversation = turn_context.activity.conversation
+        return await communications.pick(actor, conversation.id, conversation.conversation_type)
+
+    return Flows(
+        verbs={Verb.COMMS_COMMENT: wiring.acting(communications.comment)},
+        commands={"communications": wiring.command(pick)},
+    )

@@ -43,11 +43,13 @@ from cards.consent import (
     consent_register_card,
 )
 from cards.i18n import Texts
+from cards.verbs import Verb
 from dialogs.actor import Actor, load_actor, record_by
 from dialogs.channel_views import day, person_name, when
 from dialogs.collect import CollectFiles
 from dialogs.notify import queue_card, texts_for
 from dialogs.services import FlowServices
+from dialogs.wiring import ActionContext, ActionResult, Flows, Wiring
 from domain.channel_request import Platform, validate_address
 from domain.consent import (
     ConsentAnswers,
@@ -668,3 +670,33 @@ class ConsentFormsDialog(ComponentDialog):
             )
         )
         return await step.end_dialog()
+
+
+def build(wiring: Wiring) -> Flows:
+    """The verbs, commands and sweeps of this flow."""
+    services, runner = wiring.services, wiring.runner
+    consent = ConsentFlow(services)
+    runner.add(DIALOG_ID, ConsentFormsDialog(services))
+
+    async def check(ctx: ActionContext) -> ActionResult:
+        """R9, R10: decides at once, or first takes the signed forms in the chat."""
+        actor = await wiring.actor_of(ctx)
+        if actor is None:
+            return ActionResult(message=ctx.texts("errors.not_allowed"))
+        card, pending = await consent.check(actor, dict(ctx.action.data))
+        if pending is not None:
+            await runner.begin(ctx.turn_context, DIALOG_ID, pending)
+        return ActionResult(card=card)
+
+    return Flows(
+        verbs={
+            Verb.CONSENT_CHECK: check,
+            Verb.CONSENT_ADD_PERSON: wiring.acting(consent.add_person),
+            Verb.CONSENT_POST: wiring.acting(consent.post),
+        },
+        commands={
+            "consent": wiring.command(lambda _turn, actor: consent.form(actor)),
+            "consents": wiring.command(lambda _turn, actor: consent.register(actor)),
+        },
+        sweeps={"consent_post_reminders": consent.remind_posts},
+    )

@@ -28,10 +28,12 @@ from cards.editor_changes import (
     replace_card,
 )
 from cards.i18n import Texts
+from cards.verbs import Verb
 from dialogs.actor import Actor, known_person, may_decide, nominate_editor, record_by, row_id
 from dialogs.channel_views import person_name
 from dialogs.notify import queue_card, queue_email, queue_text, texts_for
 from dialogs.services import FlowServices, NoDirectory
+from dialogs.wiring import Flows, Wiring
 from domain.channel_request import Platform, validate_address
 from domain.editors import EditorChange, decide_change, is_understaffed
 from domain.lifecycle import ChannelStatus
@@ -542,3 +544,19 @@ class EditorChangesFlow:
             if found is not None and not found.enabled:
                 asked += await self.unreachable(session, person.id, now, reason="disabled")
         return asked
+
+
+def build(wiring: Wiring) -> Flows:
+    """The verbs, commands and sweeps of this flow."""
+    services = wiring.services
+    editors = EditorChangesFlow(services)
+    return Flows(
+        verbs={
+            Verb.EDITORS_SHOW: wiring.acting(editors.show),
+            Verb.EDITORS_CHANGE: wiring.acting(editors.change),
+            Verb.EDITOR_REPLACE: wiring.acting(editors.name_replacement),
+            Verb.CHANNEL_UPDATE: wiring.acting(editors.update),
+        },
+        commands={"editors": wiring.command(lambda _turn, actor: editors.card(actor))},
+        sweeps={"editor_reachability": editors.check_reachability},
+    )

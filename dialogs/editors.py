@@ -15,6 +15,7 @@ from dialogs.actor import Actor, channel_from, known_person, nominate_editor, ro
 from dialogs.channel_views import person_name, summary
 from dialogs.notify import queue_card, texts_for
 from dialogs.services import FlowServices
+from dialogs.wiring import Flows, VerbHandler, Wiring
 from domain.channel_request import PLATFORM_DOMAINS, Platform
 from domain.lifecycle import ChannelStatus
 from storage.audit import record_event
@@ -215,3 +216,14 @@ async def _nomination(
     if nomination is None or str(nomination.channel_id) != str(data.get("channel_id")):
         return None, None
     return nomination, await get_channel(session, nomination.channel_id)
+
+
+def build(wiring: Wiring) -> Flows:
+    """The nomination and the editors' answers (R3)."""
+    editors = EditorsFlow(wiring.services)
+    verbs: dict[Verb, VerbHandler] = {Verb.EDITOR_NOMINATE: wiring.acting(editors.nominate)}
+    for verb in (Verb.EDITOR_ACCEPT, Verb.EDITOR_DECLINE):
+        verbs[verb] = wiring.acting(
+            lambda actor, data, verb=verb: editors.answer(actor, verb, data)
+        )
+    return Flows(verbs=verbs)

@@ -9,6 +9,7 @@ from cards.views import MyChannelRow, MyChannelsView
 from dialogs.actor import Actor
 from dialogs.channel_views import day
 from dialogs.services import FlowServices
+from dialogs.wiring import Flows, Wiring
 from domain.dates import local_date
 from domain.lifecycle import ChannelStatus
 from storage.channels import channels_of_person
@@ -51,3 +52,11 @@ class MyChannelsFlow:
                     )
                 )
         return my_channels_card(MyChannelsView(rows=tuple(rows), closed=tuple(closed)), texts)
+
+
+def build(wiring: Wiring) -> Flows:
+    """The `mina kanaler` command."""
+    my_channels = MyChannelsFlow(wiring.services)
+    return Flows(
+        commands={"my_channels": wiring.command(lambda _turn, actor: my_channels.card(actor))}
+    )

@@ -11,6 +11,7 @@ closing → closed, reminders stop
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
@@ -39,11 +40,13 @@ from cards.records import (
     deletion_form_card,
     deletion_outcome_card,
 )
+from cards.verbs import Verb
 from dialogs.actor import Actor, load_actor, may_decide, record_by, row_id
 from dialogs.channel_views import day, person_name, when
 from dialogs.collect import CollectFiles
 from dialogs.notify import queue_card, queue_email, queue_text, queue_updates, texts_for
 from dialogs.services import FlowServices, StoredUpload
+from dialogs.wiring import ActionContext, ActionResult, Flows, VerbHandler, Wiring
 from domain.documentation import next_office_time
 from domain.lifecycle import ChannelStatus
 from domain.outbox import OutboxStatus
@@ -842,3 +845,55 @@ class RecordsFilesDialog(ComponentDialog):
         actor = replace(actor, conversation_id=conversation.id if conversation else None)
         await self._closing.posted(actor, closing_id, sent.id if sent else None)
         return await step.end_dialog()
+
+
+MayCollect = Callable[[Actor, dict[str, Any]], Awaitable[tuple[int | None, str]]]
+
+
+def build(wiring: Wiring) -> Flows:
+    """The verbs, commands and sweeps of this flow."""
+    services, runner = wiring.services, wiring.runner
+    deletion = DeletionFlow(services)
+    closing = ClosingFlow(services)
+    runner.add(CAPTURE_DIALOG, RecordsFilesDialog(services, CAPTURE_DIALOG))
+    runner.add(CLOSING_DIALOG, RecordsFilesDialog(services, CLOSING_DIALOG))
+
+    def collecting(dialog: str, purpose: str, may: MayCollect) -> VerbHandler:
+        """A button that starts taking files in this chat; the card stays as it is."""
+
+        async def handler(ctx: ActionContext) -> ActionResult:
+            actor = await wiring.actor_of(ctx)
+            if actor is None:
+                return ActionResult(message=ctx.texts("errors.not_allowed"))
+            subject_id, key = await may(actor, dict(ctx.action.data))
+            if subject_id is not None:
+                options = {
+                    "person_id": actor.person.id,
+                    "subject_id": subject_id,
+                    "purpose": purpose,
+                }
+                await runner.begin(ctx.turn_context, dialog, options)
+            return ActionResult(message=ctx.texts(key))
+
+        return handler
+
+    return Flows(
+        verbs={
+            Verb.DELETION_CHECK: wiring.acting(deletion.check),
+            Verb.DELETION_CAPTURE: collecting(CAPTURE_DIALOG, "capture", deletion.may_capture),
+            Verb.DELETION_DONE: wiring.acting(deletion.done),
+            Verb.CLOSING_START: wiring.acting(closing.start),
+            Verb.CLOSING_EXPORT: collecting(CLOSING_DIALOG, "export", closing.may_collect),
+            Verb.CLOSING_SCREENSHOTS: collecting(
+                CLOSING_DIALOG, "screenshot", closing.may_collect
+            ),
+            Verb.CLOSING_SUBMIT: wiring.acting(closing.submit),
+            Verb.CLOSING_CONFIRM: wiring.acting(closing.confirm),
+            Verb.CLOSING_CANCEL: wiring.acting(closing.cancel),
+        },
+        commands={
+            "delete": wiring.command(lambda _turn, actor: deletion.form(actor)),
+            "close_channel": wiring.command(lambda _turn, actor: closing.pick(actor)),
+        },
+        sweeps={"closing_reminders": closing.remind},
+    )

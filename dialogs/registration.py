@@ -7,12 +7,14 @@ from typing import Any
 from cards.common import note_card
 from cards.i18n import Texts
 from cards.registration import registration_card
+from cards.verbs import Verb
 from cards.views import RegistrationView
 from dialogs.actor import Actor, channel_from
 from dialogs.channel_views import day, person_name, summary
 from dialogs.editors import registration_hint
 from dialogs.notify import queue_email, queue_text, texts_for
 from dialogs.services import FlowServices
+from dialogs.wiring import Flows, Wiring
 from domain.channel_request import Platform, validate_address
 from domain.dates import add_months, local_date
 from domain.lifecycle import ChannelStatus
@@ -164,3 +166,9 @@ class RegistrationFlow:
                 ),
                 now,
             )
+
+
+def build(wiring: Wiring) -> Flows:
+    """The registration verb (R8)."""
+    registration = RegistrationFlow(wiring.services)
+    return Flows(verbs={Verb.CHANNEL_REGISTER: wiring.acting(registration.register)})

@@ -25,6 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from cards.consent import Option
 from cards.i18n import Texts
+from cards.verbs import Verb
 from cards.withdrawal import (
     NOTE_LIMIT,
     RemovalEscalationView,
@@ -39,6 +40,7 @@ from dialogs.channel_views import day, person_name, when
 from dialogs.collect import CollectFiles
 from dialogs.notify import queue_card, queue_updates, texts_for
 from dialogs.services import FlowServices
+from dialogs.wiring import ActionContext, ActionResult, Flows, Wiring
 from domain.documentation import next_office_time
 from storage.audit import record_event
 from storage.channels import EditorStatus, editors_of
@@ -481,4 +483,34 @@ async def _done_by(session: AsyncSession, task: RemovalTaskRow, texts: Texts) ->
     who = await session.get(PersonRow, task.completed_by_person_id or -1)
     return texts(
         "removal.done_by", who=person_name(texts, who), when=when(texts, task.completed_at)
+    )
+
+
+def build(wiring: Wiring) -> Flows:
+    """The verbs, commands and sweeps of this flow."""
+    services, runner = wiring.services, wiring.runner
+    withdrawal = WithdrawalFlow(services)
+    runner.add(DIALOG_ID, CaptureDialog(services))
+
+    async def capture(ctx: ActionContext) -> ActionResult:
+        """R11: the capture of the post begins in this chat; the card stays as it is."""
+        actor = await wiring.actor_of(ctx)
+        if actor is None:
+            return ActionResult(message=ctx.texts("errors.not_allowed"))
+        task_id, key = await withdrawal.may_capture(actor, dict(ctx.action.data))
+        if task_id is not None:
+            options = {"person_id": actor.person.id, "task_id": task_id}
+            await runner.begin(ctx.turn_context, DIALOG_ID, options)
+        return ActionResult(message=ctx.texts(key))
+
+    return Flows(
+        verbs={
+            Verb.CONSENT_WITHDRAW: wiring.acting(withdrawal.withdraw),
+            Verb.REMOVAL_CAPTURE: capture,
+            Verb.REMOVAL_DONE: wiring.acting(withdrawal.done),
+        },
+        commands={
+            "withdraw_consent": wiring.command(lambda _turn, actor: withdrawal.form(actor)),
+        },
+        sweeps={"removal_reminders": withdrawal.remind},
     )

@@ -12,13 +12,14 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Callable, Mapping
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from dialogs.wiring import Sweep
+
 log = logging.getLogger(__name__)
 
-Sweep = Callable[[AsyncSession], Awaitable[int]]
 INTERVAL_SECONDS = 900.0
 STOP_GRACE_SECONDS = 10.0
 

@@ -3,18 +3,13 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 from microsoft_agents.activity import InvokeResponse
 from microsoft_agents.hosting.core import ActivityHandler, TurnContext
 
-from bot.teams.card_actions import (
-    MESSAGE_CONTENT_TYPE,
-    ActionContext,
-    ActionRouter,
-    card_activity,
-)
+from bot.teams.card_actions import MESSAGE_CONTENT_TYPE, ActionRouter
 from bot.teams.turn_recorder import CURRENT_TURN, TurnRecorder
 from cards.actions import parse_action
 from cards.help import help_card
@@ -23,6 +18,7 @@ from cards.welcome import WelcomeView, welcome_card
 from dialogs.answers import RuleAnswers
 from dialogs.dialog_runner import DialogRunner
 from dialogs.state import DialogStates
+from dialogs.wiring import ActionContext, CommandHandler, card_activity
 from storage.bot_state import StateConflictError
 
 log = logging.getLogger(__name__)
@@ -30,9 +26,6 @@ log = logging.getLogger(__name__)
 _PERSON_KEY = "kanalkollen.person_id"
 TURN_ATTEMPTS = 3
 LANGUAGE_COMMANDS = {"language_sv": "sv", "language_en": "en"}
-
-# A text command answered with a card: (turn, acting person id, texts).
-CommandHandler = Callable[[TurnContext, int | None, Texts], Awaitable[None]]
 
 
 def _message_response(text: str) -> InvokeResponse:

@@ -3,52 +3,18 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass
+from collections.abc import Mapping
 from http import HTTPStatus
 from typing import Any
 
-from microsoft_agents.activity import Activity, Attachment
-from microsoft_agents.hosting.core import MessageFactory, TurnContext
-
-from cards.actions import CardAction
 from cards.common import ADAPTIVE_CARD_CONTENT_TYPE
-from cards.i18n import Texts
 from cards.verbs import Verb
+from dialogs.wiring import ActionContext, ActionResult, VerbHandler, card_activity
 
 log = logging.getLogger(__name__)
 
 
-def card_activity(content: Mapping[str, Any]) -> Activity:
-    """A message activity carrying one Adaptive Card."""
-    return MessageFactory.attachment(
-        Attachment(content_type=ADAPTIVE_CARD_CONTENT_TYPE, content=dict(content))
-    )
-
-
 MESSAGE_CONTENT_TYPE = "application/vnd.microsoft.activity.message"
-
-
-@dataclass(frozen=True)
-class ActionContext:
-    """What a verb handler gets: the turn, the parsed action, the texts and the actor."""
-
-    turn_context: TurnContext
-    action: CardAction
-    texts: Texts
-    person_id: int | None
-    refresh: bool
-
-
-@dataclass(frozen=True)
-class ActionResult:
-    """A card that replaces the clicked one, or a short message."""
-
-    card: dict[str, Any] | None = None
-    message: str | None = None
-
-
-VerbHandler = Callable[[ActionContext], Awaitable[ActionResult]]
 
 
 class ActionRouter:

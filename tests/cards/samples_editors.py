@@ -1,4 +1,4 @@
-"""Sample cards of bot/flows_editors.py's flow (see tests/cards/samples.py)."""
+"""Sample cards of dialogs/editor_changes.py's flow (see tests/cards/samples.py)."""
 
 from __future__ import annotations
 

@@ -2,9 +2,9 @@
 
 It serves what `bot/integrations/graph.py` uses: the tenant's OpenID configuration and
 client-credentials token endpoint (for msal, which accepts only https authorities), and Graph
-v1.0's `/users/{id}`, `/users/{id}/manager` and `/users/{id}/sendMail`. The certificate comes from a
-throwaway CA made for the test run; `ca_file` is the file to trust. All ids, names and secrets
-are synthetic.
+v1.0's `/users/{id}`, `/users/{id}/manager` and `/users/{id}/sendMail`. The certificate comes
+from a throwaway CA made for the test run; `ca_file` is the file to trust. All ids, names and
+secrets are synthetic.
 """
 
 from __future__ import annotations

@@ -1,4 +1,10 @@
-"""Helpers that wire a flow's methods to card verbs and text commands."""
+"""The contract between the Teams edge and the flows, and helpers that wire a flow to it.
+
+A flow hands the edge a `Flows` table: its card verbs (`VerbHandler`), its text commands
+(`CommandHandler`) and its sweeps (`Sweep`). The edge (bot/teams/) calls them with an
+`ActionContext` and turns an `ActionResult` into the answer Teams shows. `Wiring` turns a flow's
+methods that take an `Actor` into such handlers.
+"""
 
 from __future__ import annotations
 
@@ -6,15 +12,51 @@ from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from microsoft_agents.hosting.core import TurnContext
+from microsoft_agents.activity import Activity, Attachment
+from microsoft_agents.hosting.core import MessageFactory, TurnContext
+from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.delivery.scheduler import Sweep
-from bot.teams.activity_handler import CommandHandler
-from bot.teams.card_actions import ActionContext, ActionResult, VerbHandler, card_activity
+from cards.actions import CardAction
+from cards.common import ADAPTIVE_CARD_CONTENT_TYPE
 from cards.i18n import Texts
 from cards.verbs import Verb
 from dialogs.actor import Actor, load_actor
+from dialogs.dialog_runner import DialogRunner
 from dialogs.services import FlowServices
+
+
+def card_activity(content: Mapping[str, Any]) -> Activity:
+    """A message activity carrying one Adaptive Card."""
+    return MessageFactory.attachment(
+        Attachment(content_type=ADAPTIVE_CARD_CONTENT_TYPE, content=dict(content))
+    )
+
+
+@dataclass(frozen=True)
+class ActionContext:
+    """What a verb handler gets: the turn, the parsed action, the texts and the actor."""
+
+    turn_context: TurnContext
+    action: CardAction
+    texts: Texts
+    person_id: int | None
+    refresh: bool
+
+
+@dataclass(frozen=True)
+class ActionResult:
+    """A card that replaces the clicked one, or a short message."""
+
+    card: dict[str, Any] | None = None
+    message: str | None = None
+
+
+VerbHandler = Callable[[ActionContext], Awaitable[ActionResult]]
+
+# A text command: the turn, the person (None before they are known) and their texts.
+CommandHandler = Callable[[TurnContext, int | None, Texts], Awaitable[None]]
+# A sweep queues what has become due in the session it is given and says how much.
+Sweep = Callable[[AsyncSession], Awaitable[int]]
 
 
 @dataclass(frozen=True)
@@ -43,10 +85,16 @@ class Flows:
 
 
 class Wiring:
-    """Turns flow methods that take an Actor into verb and command handlers."""
+    """What a flow's `build()` gets: its services, the dialog runner, and helpers that turn
+    flow methods taking an Actor into verb and command handlers."""
 
-    def __init__(self, services: FlowServices) -> None:
+    def __init__(
+        self, services: FlowServices, runner: DialogRunner, *, registry_csv_url: str = ""
+    ) -> None:
         self._s = services
+        self.services = services
+        self.runner = runner
+        self.registry_csv_url = registry_csv_url
 
     async def actor_of(self, ctx: ActionContext) -> Actor | None:
         """The person who clicked, with the card's conversation and activity."""

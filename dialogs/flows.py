@@ -1,0 +1,59 @@
+"""Every flow's verbs, commands and sweeps in one table, for the edge and the scheduler.
+
+Each flow wires itself in its own module (`build(wiring) -> Flows`); this module only lists them.
+A verb, command or sweep wired by two flows stops start-up.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from cards.help import help_card
+from cards.verbs import Verb
+from dialogs import (
+    admin_overview,
+    approval,
+    communications,
+    consent,
+    documentation,
+    editor_changes,
+    editors,
+    my_channels,
+    new_channel,
+    records,
+    registration,
+    withdrawal,
+)
+from dialogs.dialog_runner import DialogRunner
+from dialogs.services import FlowServices
+from dialogs.wiring import ActionContext, ActionResult, Flows, Wiring
+
+__all__ = ["Flows", "build_flows"]
+
+FEATURES: tuple[Callable[[Wiring], Flows], ...] = (
+    new_channel.build,
+    approval.build,
+    editors.build,
+    registration.build,
+    my_channels.build,
+    communications.build,
+    admin_overview.build,
+    documentation.build,
+    consent.build,
+    withdrawal.build,
+    records.build,
+    editor_changes.build,
+)
+
+
+def build_flows(services: FlowServices, csv_url: str, runner: DialogRunner) -> Flows:
+    """Builds every flow once, with its services."""
+    wiring = Wiring(services, runner, registry_csv_url=csv_url)
+
+    async def show_help(ctx: ActionContext) -> ActionResult:
+        return ActionResult(card=help_card(ctx.texts))
+
+    flows = Flows(verbs={Verb.SHOW_HELP: show_help})
+    for build in FEATURES:
+        flows = flows.merged(build(wiring))
+    return flows
