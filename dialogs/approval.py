@@ -19,16 +19,17 @@ from cards.editors import editor_invite_card
 from cards.i18n import Texts
 from cards.request_form import request_form_card
 from cards.verbs import Verb
-from cards.views import ApprovalView, EditorInviteView, RequestFormView
+from cards.views import EditorInviteView, RequestFormView
 from dialogs.actor import Actor, channel_from, may_decide
-from dialogs.channel_views import decision, person_name, plan_sections, platform_choices, summary
-from dialogs.notify import queue_card, queue_text, queue_updates, texts_for
+from dialogs.channel_cards import approval_view, update_copies
+from dialogs.channel_views import person_name, platform_choices, summary
+from dialogs.notify import queue_card, queue_text, texts_for
 from dialogs.services import FlowServices
 from dialogs.wiring import Flows, VerbHandler, Wiring
 from domain.lifecycle import ChannelStatus
 from storage.audit import record_event
 from storage.channels import EditorStatus, change_status, editors_of
-from storage.models import CardCopyRow, ChannelRow, PersonRow
+from storage.models import ChannelRow, PersonRow
 
 DECISIONS = {
     Verb.APPROVAL_APPROVE: ChannelStatus.APPROVED,
@@ -36,50 +37,6 @@ DECISIONS = {
     Verb.APPROVAL_CHANGES: ChannelStatus.CHANGES_REQUESTED,
 }
 COMMENT_LIMIT = 2000
-
-
-async def approval_view(
-    session: AsyncSession,
-    services: FlowServices,
-    channel: ChannelRow,
-    texts: Texts,
-    *,
-    viewer: PersonRow | None,
-    notice: str | None = None,
-    errors: dict[str, str] | None = None,
-    values: dict[str, str] | None = None,
-) -> ApprovalView:
-    """The approval card for one viewer: buttons for the manager while undecided."""
-    manager = (
-        await session.get(PersonRow, channel.manager_person_id)
-        if channel.manager_person_id is not None
-        else None
-    )
-    requester = (
-        await session.get(PersonRow, channel.requester_person_id)
-        if channel.requester_person_id
-        else None
-    )
-    refresh = tuple(
-        p.teams_user_id for p in (manager, requester) if p is not None and p.teams_user_id
-    )
-    actionable = (
-        viewer is not None
-        and channel.status == ChannelStatus.PENDING_APPROVAL.value
-        and may_decide(services.policy, channel, viewer)
-    )
-    return ApprovalView(
-        summary=await summary(session, channel, texts, services.documents),
-        version=channel.version,
-        sections=plan_sections(texts, channel),
-        login_reference=channel.login_reference,
-        actionable=actionable,
-        refresh_user_ids=refresh,
-        decision=await decision(session, channel, texts),
-        notice=notice,
-        errors=errors or {},
-        values=values or {},
-    )
 
 
 class ApprovalFlow:
@@ -193,7 +150,7 @@ class ApprovalFlow:
             else None
         )
         assert requester is not None
-        await self.update_copies(session, channel, except_activity=actor.activity_id)
+        await update_copies(session, self._s, channel, except_activity=actor.activity_id)
         texts = texts_for(requester)
         status = ChannelStatus(channel.status)
         if status is ChannelStatus.APPROVED:
@@ -247,33 +204,6 @@ class ApprovalFlow:
                 track=("channel", channel.id, "editor_invite"),
                 dedupe_key=f"editor-invite:{entry.editor.id}:{entry.editor.nominated_at.isoformat()}",
             )
-
-    async def update_copies(
-        self, session: AsyncSession, channel: ChannelRow, except_activity: str | None = None
-    ) -> None:
-        """Queues an update of every posted copy of this channel's cards."""
-        from dialogs.new_channel import NewChannelFlow
-
-        status_flow = NewChannelFlow(self._s)
-
-        async def build(copy: CardCopyRow) -> dict[str, Any] | None:
-            viewer = await session.get(PersonRow, copy.person_id) if copy.person_id else None
-            texts = Texts.for_locale(copy.locale or (viewer.locale if viewer else None))
-            if copy.card == "approval":
-                view = await approval_view(session, self._s, channel, texts, viewer=viewer)
-                return approval_card(view, texts)
-            if copy.card == "status":
-                return await status_flow.status_card(session, channel, texts)
-            return None
-
-        await queue_updates(
-            session,
-            "channel",
-            channel.id,
-            build,
-            self._s.clock.now(),
-            except_activity=except_activity,
-        )
 
     async def refresh(self, actor: Actor, data: dict[str, Any]) -> dict[str, Any] | None:
         """Answers the approval card's automatic refresh for whoever is looking."""

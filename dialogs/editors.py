@@ -12,6 +12,7 @@ from cards.registration import registration_card
 from cards.verbs import Verb
 from cards.views import EditorInviteView, NominateView, RegistrationView
 from dialogs.actor import Actor, channel_from, known_person, nominate_editor, row_id
+from dialogs.channel_cards import update_copies
 from dialogs.channel_views import person_name, summary
 from dialogs.notify import queue_card, texts_for
 from dialogs.services import FlowServices
@@ -104,9 +105,8 @@ class EditorsFlow:
 
             # R3: a replacement's yes ends the channel's under-staffed time.
             await EditorChangesFlow(self._s).after_answer(session, channel)
-            from dialogs.approval import ApprovalFlow
 
-            await ApprovalFlow(self._s).update_copies(session, channel)
+            await update_copies(session, self._s, channel)
             result = await card(answer=texts(f"editor_own_answer.{nomination.status}"))
         self._s.wake_delivery()
         return result

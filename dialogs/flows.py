@@ -15,15 +15,16 @@ from dialogs import (
     approval,
     communications,
     consent,
+    deletion,
     documentation,
     editor_changes,
     editors,
     my_channels,
     new_channel,
-    records,
     registration,
     withdrawal,
 )
+from dialogs.closing import wiring as closing_wiring
 from dialogs.dialog_runner import DialogRunner
 from dialogs.services import FlowServices
 from dialogs.wiring import ActionContext, ActionResult, Flows, Wiring
@@ -41,7 +42,8 @@ FEATURES: tuple[Callable[[Wiring], Flows], ...] = (
     documentation.build,
     consent.build,
     withdrawal.build,
-    records.build,
+    deletion.build,
+    closing_wiring.build,
     editor_changes.build,
 )
 

@@ -16,17 +16,15 @@ from cards.approval import approval_card
 from cards.comms import comms_summary_card
 from cards.i18n import Texts
 from cards.request_form import request_form_card
-from cards.request_status import request_status_card
 from cards.verbs import Verb
-from cards.views import CommsSummaryView, RequestFormView, RequestStatusView
+from cards.views import CommsSummaryView, RequestFormView
 from dialogs.actor import Actor, channel_from, known_person, nominate_editor
+from dialogs.channel_cards import approval_view, status_card
 from dialogs.channel_views import (
     day,
-    decision,
     person_name,
     plan_sections,
     platform_choices,
-    status_steps,
     summary,
 )
 from dialogs.notify import queue_card, queue_conversation_card
@@ -138,7 +136,7 @@ class NewChannelFlow:
                     notice=texts("flow.form_has_errors"),
                 )
             channel = await self._file(session, actor, request, existing, directory_manager)
-            card = await self.status_card(session, channel, texts)
+            card = await status_card(session, self._s, channel, texts)
             if actor.conversation_id and actor.activity_id:
                 # The form is replaced by the status card in place: that copy is kept live.
                 await add_card_copy(
@@ -301,8 +299,6 @@ class NewChannelFlow:
     async def _notify_manager(
         self, session: AsyncSession, channel: ChannelRow, manager: PersonRow
     ) -> None:
-        from dialogs.approval import approval_view
-
         texts = Texts.for_locale(manager.locale)
         view = await approval_view(session, self._s, channel, texts, viewer=manager)
         await queue_card(
@@ -333,36 +329,13 @@ class NewChannelFlow:
             track=("channel", channel.id, "comms"),
         )
 
-    async def status_card(
-        self, session: AsyncSession, channel: ChannelRow, texts: Texts
-    ) -> dict[str, Any]:
-        """The requester's live status card."""
-        requester = (
-            await session.get(PersonRow, channel.requester_person_id)
-            if channel.requester_person_id
-            else None
-        )
-        refresh = (requester.teams_user_id,) if requester and requester.teams_user_id else ()
-        return request_status_card(
-            RequestStatusView(
-                summary=await summary(session, channel, texts, self._s.documents),
-                version=channel.version,
-                steps=await status_steps(
-                    session, channel, texts, self._s.policy.channels.min_editors
-                ),
-                refresh_user_ids=refresh,
-                decision=await decision(session, channel, texts),
-            ),
-            texts,
-        )
-
     async def refresh_status(self, actor: Actor, channel_id: Any) -> dict[str, Any] | None:
         """Answers the status card's automatic refresh with the current truth."""
         async with self._s.sessions() as session:
             channel = await channel_from(session, channel_id)
             if channel is None or channel.requester_person_id != actor.person.id:
                 return None
-            return await self.status_card(session, channel, actor.texts)
+            return await status_card(session, self._s, channel, actor.texts)
 
 
 def build(wiring: Wiring) -> Flows:

@@ -10,6 +10,7 @@ from cards.registration import registration_card
 from cards.verbs import Verb
 from cards.views import RegistrationView
 from dialogs.actor import Actor, channel_from
+from dialogs.channel_cards import update_copies
 from dialogs.channel_views import day, person_name, summary
 from dialogs.editors import registration_hint
 from dialogs.notify import queue_email, queue_text, texts_for
@@ -101,9 +102,8 @@ class RegistrationFlow:
             )
             await self._notice(session, channel)
             await self._tell(session, channel, editors)
-            from dialogs.approval import ApprovalFlow
 
-            await ApprovalFlow(self._s).update_copies(session, channel)
+            await update_copies(session, self._s, channel)
             result = await card(done=texts("flow.registered", due=day(texts, due)))
         self._s.wake_delivery()
         return result

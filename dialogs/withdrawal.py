@@ -14,12 +14,6 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
 
-from microsoft_agents.hosting.dialogs import (
-    ComponentDialog,
-    DialogTurnResult,
-    WaterfallDialog,
-    WaterfallStepContext,
-)
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -35,12 +29,12 @@ from cards.withdrawal import (
     removal_task_card,
     withdraw_form_card,
 )
-from dialogs.actor import Actor, load_actor, record_by, row_id
+from dialogs.actor import Actor, record_by, row_id
+from dialogs.capture_first import CaptureFirst, CaptureFirstDialog, CaptureSteps, capture_verb
 from dialogs.channel_views import day, person_name, when
-from dialogs.collect import CollectFiles
 from dialogs.notify import queue_card, queue_updates, texts_for
 from dialogs.services import FlowServices
-from dialogs.wiring import ActionContext, ActionResult, Flows, Wiring
+from dialogs.wiring import Flows, Wiring
 from domain.documentation import next_office_time
 from storage.audit import record_event
 from storage.channels import EditorStatus, editors_of
@@ -54,7 +48,7 @@ from storage.consents import (
     tasks_needing_attention,
     visible_channels,
 )
-from storage.evidence import add_upload, evidence_of
+from storage.evidence import evidence_of
 from storage.models import (
     CardCopyRow,
     ChannelRow,
@@ -73,8 +67,10 @@ def _id(data: dict[str, Any], key: str) -> int | None:
     return row_id(data.get(key))
 
 
-class WithdrawalFlow:
+class WithdrawalFlow(CaptureFirst[RemovalTaskRow]):
     """Withdraws consents and carries the removal tasks to the end (R9, R11)."""
+
+    steps = CaptureSteps(subject_type="removal_task", id_key="task_id", texts="removal")
 
     def __init__(self, services: FlowServices) -> None:
         self._s = services
@@ -297,94 +293,50 @@ class WithdrawalFlow:
 
     # --- the task -----------------------------------------------------------------------------
 
-    async def _task_for(
-        self, session: AsyncSession, actor: Actor, data: dict[str, Any]
+    async def subject(
+        self, session: AsyncSession, actor: Actor, subject_id: int | None
     ) -> RemovalTaskRow | None:
-        task_id = _id(data, "task_id")
-        task = await session.get(RemovalTaskRow, task_id) if task_id else None
+        """The task, when the actor may see its channel."""
+        task = await session.get(RemovalTaskRow, subject_id) if subject_id else None
         if task is None or not await may_see_channel(session, actor.person.id, task.channel_id):
             return None
         return task
 
-    async def may_capture(self, actor: Actor, data: dict[str, Any]) -> tuple[int | None, str]:
-        """The task whose capture may begin, or the catalog key of why not."""
-        async with self._s.sessions() as session:
-            task = await self._task_for(session, actor, data)
-            if task is None:
-                return None, "removal.not_yours"
-            if task.status == TaskStatus.DONE:
-                return None, "removal.already_done"
-            return task.id, "removal.send_capture"
+    def subject_id(self, subject: RemovalTaskRow) -> int:
+        return subject.id
 
-    async def captured(self, actor: Actor, task_id: int, upload: dict[str, Any]) -> str:
-        """R11: the capture is kept as a record; the task waits for the removal."""
-        texts = actor.texts
-        now = self._s.clock.now()
-        async with self._s.sessions.begin() as session:
-            task = await self._task_for(session, actor, {"task_id": task_id})
-            if task is None:
-                return texts("removal.not_yours")
-            if task.status == TaskStatus.DONE:
-                return texts("removal.already_done")
-            add_upload(
-                session,
-                upload,
-                subject_type="removal_task",
-                subject_id=task.id,
-                purpose="capture",
-                by=actor.person.id,
-                at=now,
-            )
-            task.status = TaskStatus.CAPTURED
-            task.captured_at = now
-            record_by(
-                session,
-                actor,
-                at=now,
-                action="removal_task.captured",
-                subject_type="removal_task",
-                subject_id=task.id,
-                details={"sha256": upload["sha256"], "filename": upload["filename"]},
-            )
-            await session.flush()
-            await self._update_copies(session, task)
-        self._s.wake_delivery()
-        return texts("removal.capture_saved")
+    def is_done(self, subject: RemovalTaskRow) -> bool:
+        return subject.status == TaskStatus.DONE
 
-    async def done(self, actor: Actor, data: dict[str, Any]) -> dict[str, Any] | None:
-        """The post is removed: only after its capture (R11); every copy shows who and when."""
-        texts = actor.texts
-        now = self._s.clock.now()
-        async with self._s.sessions.begin() as session:
-            task = await self._task_for(session, actor, data)
-            if task is None:
-                return None
-            view = await self._view(session, task, texts)
-            if task.status == TaskStatus.DONE:
-                return removal_task_card(
-                    replace(view, notice=texts("removal.already_done")), texts
-                )
-            if task.status != TaskStatus.CAPTURED:
-                return removal_task_card(
-                    replace(view, notice=texts("removal.capture_first")), texts
-                )
-            task.status = TaskStatus.DONE
-            task.completed_at = now
-            task.completed_by_person_id = actor.person.id
-            record_by(
-                session,
-                actor,
-                at=now,
-                action="removal_task.done",
-                subject_type="removal_task",
-                subject_id=task.id,
-                details={"channel_id": task.channel_id},
-            )
-            await session.flush()
-            await self._update_copies(session, task, except_activity=actor.activity_id)
-            result = removal_task_card(await self._view(session, task, texts), texts)
-        self._s.wake_delivery()
-        return result
+    def is_captured(self, subject: RemovalTaskRow) -> bool:
+        return subject.status == TaskStatus.CAPTURED
+
+    def mark_captured(self, subject: RemovalTaskRow, now: datetime) -> None:
+        subject.status = TaskStatus.CAPTURED
+        subject.captured_at = now
+
+    def mark_done(self, subject: RemovalTaskRow, actor: Actor, now: datetime) -> dict[str, Any]:
+        subject.status = TaskStatus.DONE
+        subject.completed_at = now
+        subject.completed_by_person_id = actor.person.id
+        return {"channel_id": subject.channel_id}
+
+    async def card(
+        self,
+        session: AsyncSession,
+        subject: RemovalTaskRow,
+        texts: Texts,
+        notice: str | None = None,
+    ) -> dict[str, Any]:
+        view = await self._view(session, subject, texts)
+        return removal_task_card(replace(view, notice=notice) if notice else view, texts)
+
+    async def changed(
+        self, session: AsyncSession, subject: RemovalTaskRow, except_activity: str | None
+    ) -> bool:
+        """Every copy of the task's card shows the capture, then who removed the post."""
+        await self._update_copies(session, subject, except_activity=except_activity)
+        return True
 
     # --- reminders ----------------------------------------------------------------------------
 
@@ -446,36 +398,6 @@ class WithdrawalFlow:
         return queued
 
 
-class CaptureDialog(ComponentDialog):
-    """Takes the capture of a post in the chat before it is removed (R11)."""
-
-    def __init__(self, services: FlowServices) -> None:
-        super().__init__(DIALOG_ID)
-        self._s = services
-        self._flow = WithdrawalFlow(services)
-        self.add_dialog(CollectFiles(services, FILES_ID))
-        self.add_dialog(WaterfallDialog(f"{DIALOG_ID}.steps", [self._ask, self._keep]))
-        self.initial_dialog_id = f"{DIALOG_ID}.steps"
-
-    async def _ask(self, step: WaterfallStepContext) -> DialogTurnResult:
-        step.values["task"] = dict(step.options or {})  # type: ignore[call-overload]
-        return await step.begin_dialog(FILES_ID, {"ask": "removal.ask_capture", "single": True})
-
-    async def _keep(self, step: WaterfallStepContext) -> DialogTurnResult:
-        texts = Texts.for_locale(step.context.activity.locale)
-        task = step.values["task"]
-        files = (step.result or {}).get("files") or []
-        async with self._s.sessions() as session:
-            actor = await load_actor(session, task.get("person_id"), texts)
-        if actor is None or not files:
-            await step.context.send_activity(texts("errors.not_allowed"))
-            return await step.end_dialog()
-        await step.context.send_activity(
-            await self._flow.captured(actor, int(task["task_id"]), files[0])
-        )
-        return await step.end_dialog()
-
-
 async def _done_by(session: AsyncSession, task: RemovalTaskRow, texts: Texts) -> str | None:
     """Who removed the post and when, once the task is done (R11)."""
     if task.status != TaskStatus.DONE or task.completed_at is None:
@@ -487,26 +409,15 @@ async def _done_by(session: AsyncSession, task: RemovalTaskRow, texts: Texts) ->
 
 
 def build(wiring: Wiring) -> Flows:
-    """The verbs, commands and sweeps of this flow."""
-    services, runner = wiring.services, wiring.runner
-    withdrawal = WithdrawalFlow(services)
-    runner.add(DIALOG_ID, CaptureDialog(services))
-
-    async def capture(ctx: ActionContext) -> ActionResult:
-        """R11: the capture of the post begins in this chat; the card stays as it is."""
-        actor = await wiring.actor_of(ctx)
-        if actor is None:
-            return ActionResult(message=ctx.texts("errors.not_allowed"))
-        task_id, key = await withdrawal.may_capture(actor, dict(ctx.action.data))
-        if task_id is not None:
-            options = {"person_id": actor.person.id, "task_id": task_id}
-            await runner.begin(ctx.turn_context, DIALOG_ID, options)
-        return ActionResult(message=ctx.texts(key))
-
+    """The verbs, the command and the sweep of this flow."""
+    withdrawal = WithdrawalFlow(wiring.services)
+    wiring.runner.add(
+        DIALOG_ID, CaptureFirstDialog(wiring.services, withdrawal, DIALOG_ID, FILES_ID)
+    )
     return Flows(
         verbs={
             Verb.CONSENT_WITHDRAW: wiring.acting(withdrawal.withdraw),
-            Verb.REMOVAL_CAPTURE: capture,
+            Verb.REMOVAL_CAPTURE: capture_verb(wiring, withdrawal, DIALOG_ID),
             Verb.REMOVAL_DONE: wiring.acting(withdrawal.done),
         },
         commands={

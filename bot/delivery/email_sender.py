@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from bot.delivery.proactive import DeliveryError
-from bot.integrations.mail import MailAttachment, MailError, MailMessage, MailTransport
+from bot.integrations.mail_message import MailAttachment, MailError, MailMessage, MailTransport
 from domain.outbox import DeliveryFailure
 from storage.files import FileStore
 from storage.outbox import OutboxMessage

@@ -39,7 +39,7 @@ from msal.exceptions import MsalServiceError
 from requests.adapters import HTTPAdapter
 
 if TYPE_CHECKING:
-    from bot.integrations.mail import MailAttachment
+    from bot.integrations.mail_message import MailAttachment
 
 log = logging.getLogger(__name__)
 

@@ -21,57 +21,15 @@ import email.utils
 import logging
 from dataclasses import dataclass, field
 from email.message import EmailMessage
-from typing import Protocol
 
 import aiosmtplib
 
 from bot.integrations.graph import GraphAuthError, GraphClient, GraphError, GraphUnavailable
+from bot.integrations.mail_message import MailError, MailMessage, MailTransport
 
 log = logging.getLogger(__name__)
 
 SMTP_TIMEOUT_SECONDS = 10.0
-
-
-@dataclass(frozen=True)
-class MailAttachment:
-    """A file sent with an e-mail."""
-
-    filename: str
-    content_type: str  # e.g. "application/pdf"
-    data: bytes = field(repr=False)
-
-
-@dataclass(frozen=True)
-class MailMessage:
-    """A plain-text e-mail, ready for any transport."""
-
-    to: tuple[str, ...]
-    subject: str
-    body_text: str
-    sender: str
-    attachments: tuple[MailAttachment, ...] = ()
-
-    def __post_init__(self) -> None:
-        if not self.to:
-            raise ValueError("an e-mail needs at least one recipient")
-
-
-class MailError(Exception):
-    """An e-mail was not sent; `permanent` says that retrying cannot help."""
-
-    def __init__(self, permanent: bool, message: str, retry_after: float | None = None) -> None:
-        super().__init__(message)
-        self.permanent = permanent
-        self.message = message
-        self.retry_after = retry_after
-
-
-class MailTransport(Protocol):
-    """Sends one e-mail or raises MailError."""
-
-    async def send(self, message: MailMessage) -> None:
-        """Sends the message."""
-        ...
 
 
 def build_mime(message: MailMessage) -> EmailMessage:

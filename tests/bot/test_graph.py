@@ -17,7 +17,7 @@ from bot.integrations.graph import (
     GraphUnavailable,
     GraphUser,
 )
-from bot.integrations.mail import MailAttachment
+from bot.integrations.mail_message import MailAttachment
 from tests.support.fake_graph import FakeGraph
 
 EMPLOYEE = "aaaaaaaa-0000-4000-8000-000000000001"

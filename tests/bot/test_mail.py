@@ -13,14 +13,12 @@ import pytest
 from bot.integrations.graph import GraphClient
 from bot.integrations.mail import (
     GraphMailTransport,
-    MailAttachment,
-    MailError,
-    MailMessage,
     SmtpTransport,
     build_mime,
     log_kept_mail,
     mail_transport_from,
 )
+from bot.integrations.mail_message import MailAttachment, MailError, MailMessage
 from tests.support.fake_graph import FakeGraph
 from tests.support.smtp_sink import SmtpSink
 
