@@ -14,7 +14,6 @@ from dialogs import (
     admin_overview,
     approval,
     communications,
-    consent,
     deletion,
     documentation,
     editor_changes,
@@ -25,6 +24,7 @@ from dialogs import (
     withdrawal,
 )
 from dialogs.closing import wiring as closing_wiring
+from dialogs.consent import wiring as consent_wiring
 from dialogs.dialog_runner import DialogRunner
 from dialogs.services import FlowServices
 from dialogs.wiring import ActionContext, ActionResult, Flows, Wiring
@@ -40,7 +40,7 @@ FEATURES: tuple[Callable[[Wiring], Flows], ...] = (
     communications.build,
     admin_overview.build,
     documentation.build,
-    consent.build,
+    consent_wiring.build,
     withdrawal.build,
     deletion.build,
     closing_wiring.build,
