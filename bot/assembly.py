@@ -24,7 +24,7 @@ from bot.settings import Settings
 from bot.web.file_links import FileLinkSigner
 from dialogs.capture import CaptureFlow
 from dialogs.dialog_runner import DialogRunner
-from dialogs.editor_changes import EditorChangesFlow
+from dialogs.editor_changes.reachability import EditorReachability
 from dialogs.flows import Flows, build_flows
 from dialogs.services import FlowServices
 from dialogs.unreachable import UnreachableFlow, bot_link
@@ -130,7 +130,7 @@ async def open_runtime(
             workers.append(worker)
         flows = build_flows(services, f"{settings.base_url}/registry.csv", runner)
         # R3: an editor who cannot be reached any more: the manager names a replacement.
-        delivery.on_undeliverable = EditorChangesFlow(services).unreachable
+        delivery.on_undeliverable = EditorReachability(services).unreachable
         # Whoever Teams cannot reach gets the message by e-mail; a decision's owner is told.
         delivery.on_unreachable = UnreachableFlow(
             services, bot_link(settings.app_id, settings.base_url)

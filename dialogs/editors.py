@@ -14,6 +14,7 @@ from cards.views import EditorInviteView, NominateView, RegistrationView
 from dialogs.actor import Actor, channel_from, known_person, nominate_editor, row_id
 from dialogs.channel_cards import update_copies
 from dialogs.channel_views import person_name, summary
+from dialogs.editor_changes.roster import EditorRoster
 from dialogs.notify import queue_card, texts_for
 from dialogs.services import FlowServices
 from dialogs.wiring import Flows, VerbHandler, Wiring
@@ -101,10 +102,8 @@ class EditorsFlow:
                 await self._maybe_ready(session, channel)
             elif channel.requester_person_id is not None:
                 await self._ask_for_another(session, channel, actor.person)
-            from dialogs.editor_changes import EditorChangesFlow
-
             # R3: a replacement's yes ends the channel's under-staffed time.
-            await EditorChangesFlow(self._s).after_answer(session, channel)
+            await EditorRoster(self._s).after_answer(session, channel)
 
             await update_copies(session, self._s, channel)
             result = await card(answer=texts(f"editor_own_answer.{nomination.status}"))

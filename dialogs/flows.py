@@ -16,7 +16,6 @@ from dialogs import (
     communications,
     deletion,
     documentation,
-    editor_changes,
     editors,
     my_channels,
     new_channel,
@@ -26,6 +25,7 @@ from dialogs import (
 from dialogs.closing import wiring as closing_wiring
 from dialogs.consent import wiring as consent_wiring
 from dialogs.dialog_runner import DialogRunner
+from dialogs.editor_changes import wiring as editor_changes_wiring
 from dialogs.services import FlowServices
 from dialogs.wiring import ActionContext, ActionResult, Flows, Wiring
 
@@ -44,7 +44,7 @@ FEATURES: tuple[Callable[[Wiring], Flows], ...] = (
     withdrawal.build,
     deletion.build,
     closing_wiring.build,
-    editor_changes.build,
+    editor_changes_wiring.build,
 )
 
 
