@@ -18,9 +18,10 @@ from bot.delivery.loop import DeliveryLoop, build_delivery_loop
 from bot.delivery.scheduler import Scheduler
 from bot.documents.chat_records import StoredRecords
 from bot.documents.plan_store import StoredDocuments
-from bot.integrations.directory import directory_for, graph_client
+from bot.integrations.directory import graph_client
 from bot.integrations.mail import mail_transport_from
 from bot.settings import Settings
+from bot.teams.members import directory_for
 from bot.web.file_links import FileLinkSigner
 from dialogs.capture import CaptureFlow
 from dialogs.dialog_runner import DialogRunner

@@ -1,1 +1,4 @@
-"""storage package."""
+"""The database: SQLAlchemy models, Alembic migrations, queries, files on disk, leases.
+
+May import: domain. Never cards, dialogs or bot.
+"""

@@ -43,8 +43,11 @@ class SourceModule:
     def importable(self) -> bool:
         """Tells whether Python imports it as a module of a regular package.
 
-        Alembic's storage/migrations (no __init__.py) holds scripts that Alembic runs.
+        Alembic's storage/migrations (no __init__.py) holds scripts that Alembic runs, and a
+        `__main__.py` runs its command when imported.
         """
+        if self.path.name == "__main__.py":
+            return False
         folder = self.path.parent
         while folder != REPO_ROOT:
             if not (folder / "__init__.py").is_file():
@@ -184,6 +187,162 @@ def test_the_import_check_resolves_relative_imports() -> None:
     tree = ast.parse("from . import handler\nfrom ..bot import app\nfrom .x import y\n")
     module = SourceModule("dialogs.flows", REPO_ROOT / "dialogs" / "flows.py", tree)
     assert [name for name, _ in imported_modules(module)] == ["dialogs", "bot", "dialogs.x"]
+
+
+# --- (b2) the rooms of bot/ import downward, and no module imports itself round a cycle ------
+
+# Lowest first: a room of bot/ imports only the rooms before it (and dialogs, cards, storage,
+# domain). The same order stands in bot/__init__.py and ARCHITECTURE.md.
+BOT_ROOMS = (
+    "bot.settings",
+    "bot.web",
+    "bot.integrations",
+    "bot.teams",
+    "bot.delivery",
+    "bot.documents",
+    "bot.capture",
+    "bot.assembly",
+    "bot.app",
+    "bot.cli",
+)
+
+
+def room_of(name: str) -> str | None:
+    """The room of bot/ a dotted module name belongs to ("bot.teams.adapter" -> "bot.teams")."""
+    return next((room for room in BOT_ROOMS if name == room or name.startswith(room + ".")), None)
+
+
+def test_every_module_of_bot_is_in_a_room() -> None:
+    homeless = [
+        module.name
+        for module in source_modules()
+        if module.package == "bot" and module.name != "bot" and room_of(module.name) is None
+    ]
+    assert not homeless, f"modules of bot/ in no room (add them to one): {homeless}"
+
+
+def room_violations(modules: tuple[SourceModule, ...]) -> list[str]:
+    """Imports of a room of bot/ that reach a room after it."""
+    wrong = []
+    for module in modules:
+        room = room_of(module.name)
+        if room is None:
+            continue
+        allowed = set(BOT_ROOMS[: BOT_ROOMS.index(room) + 1])
+        for name, node in imported_modules(module):
+            target = room_of(name)
+            if target is not None and target not in allowed:
+                wrong.append(f"{module.where(node)}: {room} imports {name}")
+    return wrong
+
+
+def test_the_rooms_of_bot_import_downward() -> None:
+    wrong = room_violations(source_modules())
+    assert not wrong, "\n".join(wrong)
+
+
+def test_the_room_check_sees_an_upward_import() -> None:
+    tree = ast.parse("from bot.teams.adapter import build_adapter\nfrom bot.settings import x\n")
+    path = REPO_ROOT / "bot" / "integrations" / "mail.py"
+    found = room_violations((SourceModule("bot.integrations.mail", path, tree),))
+    assert len(found) == 1 and "bot.integrations imports bot.teams.adapter" in found[0]
+
+
+def our_import_graph() -> dict[str, set[str]]:
+    """Module -> the modules of ours it imports (anywhere in the file, lazily or not)."""
+    names = {module.name for module in source_modules() if module.importable}
+    graph: dict[str, set[str]] = {}
+    for module in source_modules():
+        if module.name not in names:
+            continue
+        targets = set()
+        for name, node in imported_modules(module):
+            if name in names:
+                targets.add(name)
+            if isinstance(node, ast.ImportFrom):  # `from package import module`
+                targets |= {f"{name}.{alias.name}" for alias in node.names} & names
+        graph[module.name] = targets - {module.name}
+    return graph
+
+
+def import_cycles(graph: dict[str, set[str]]) -> list[list[str]]:
+    """The strongly connected groups of more than one module (Tarjan)."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    on_stack: set[str] = set()
+    cycles: list[list[str]] = []
+
+    def visit(node: str) -> None:
+        index[node] = low[node] = len(index)
+        stack.append(node)
+        on_stack.add(node)
+        for target in sorted(graph.get(node, ())):
+            if target not in index:
+                visit(target)
+                low[node] = min(low[node], low[target])
+            elif target in on_stack:
+                low[node] = min(low[node], index[target])
+        if low[node] == index[node]:
+            group = []
+            while True:
+                member = stack.pop()
+                on_stack.discard(member)
+                group.append(member)
+                if member == node:
+                    break
+            if len(group) > 1:
+                cycles.append(sorted(group))
+
+    for node in sorted(graph):
+        if node not in index:
+            visit(node)
+    return cycles
+
+
+def test_no_module_imports_itself_round_a_cycle() -> None:
+    cycles = import_cycles(our_import_graph())
+    assert not cycles, f"import cycles: {cycles}"
+
+
+def test_the_cycle_check_finds_a_lazy_cycle() -> None:
+    graph = {"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}
+    assert import_cycles(graph) == [["a", "b", "c"]]
+    assert import_cycles({"a": {"b"}, "b": set()}) == []
+
+
+def test_every_package_says_what_it_holds() -> None:
+    silent = [
+        module.name
+        for module in source_modules()
+        if module.is_package
+        and module.importable
+        and len(ast.get_docstring(module.tree) or "") < 40  # more than "bot package."
+    ]
+    assert not silent, f"packages whose __init__.py does not say what they hold: {silent}"
+    rooms = [
+        module.name
+        for module in source_modules()
+        if module.is_package
+        and room_of(module.name) == module.name
+        and "May import" not in (ast.get_docstring(module.tree) or "")
+    ]
+    assert not rooms, f"rooms of bot/ that do not say what they may import: {rooms}"
+
+
+def test_no_flow_is_wired_in_bot() -> None:
+    """A flow's verbs, commands and sweeps are wired with the flow, in dialogs/."""
+    wired = [
+        f"{module.where(node)}: {module.name} builds Flows"
+        for module in source_modules()
+        if module.package == "bot"
+        for node in ast.walk(module.tree)
+        if isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Name)
+        and node.func.id == "Flows"
+    ]
+    assert not wired, "\n".join(wired)
+    assert not list((REPO_ROOT / "bot").glob("flows*.py"))
 
 
 # --- (c) importing a package does nothing ---------------------------------------------------

@@ -2,4 +2,6 @@
 
 Importing this package imports no browser: Playwright is imported only by `bot.capture.browser`
 when the capture worker starts a browser.
+
+May import: bot.settings, bot.delivery; cards, storage, domain. Never the Teams edge.
 """

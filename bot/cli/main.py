@@ -161,7 +161,8 @@ async def _import(settings: Settings, file: Path, dry_run: bool, tenant: str | N
     import aiohttp
 
     from bot.cli.channel_import import import_channels
-    from bot.integrations.directory import directory_for, graph_client
+    from bot.integrations.directory import graph_client
+    from bot.teams.members import directory_for
     from domain.channel_import import decode, parse_channels
     from domain.clock import SystemClock
     from domain.dates import local_date
