@@ -35,7 +35,9 @@ from sqlalchemy import func, insert, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bench.common import environment, percentile, positive
-from bench.reminder_sweep import Shape, fresh_database, import_bot, load, rss_mb
+from bench.reminder_sweep import import_bot
+from bench.sweep_data import Shape, fresh_database, load
+from bench.sweep_report import rss_mb
 from domain.clock import FixedClock
 from domain.lifecycle import ChannelStatus
 from domain.policy import Policy
