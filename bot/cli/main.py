@@ -229,7 +229,8 @@ async def _person_export(settings: Settings, ident: str, output: Path | None) ->
     from storage.audit import record_event
     from storage.db import create_engine, session_factory
     from storage.migrate import upgrade_head
-    from storage.personal_data import UnknownTarget, export, find_target
+    from storage.personal_data import UnknownTarget, find_target
+    from storage.personal_export import export
 
     engine = create_engine(settings.database_url)
     try:
@@ -264,13 +265,8 @@ async def _person_erase(settings: Settings, ident: str, dry_run: bool) -> int:
     from storage.db import create_engine, session_factory
     from storage.files import LocalFileStore
     from storage.migrate import upgrade_head
-    from storage.personal_data import (
-        NotErasable,
-        UnknownTarget,
-        erase,
-        find_target,
-        remove_files,
-    )
+    from storage.personal_data import UnknownTarget, find_target
+    from storage.personal_erasure import NotErasable, erase, remove_files
 
     files = LocalFileStore(settings.files_dir)
     engine = create_engine(settings.database_url)

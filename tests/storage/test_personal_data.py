@@ -33,15 +33,9 @@ from storage.models import (
 )
 from storage.outbox import enqueue
 from storage.people import upsert_conversation, upsert_person
-from storage.personal_data import (
-    ERASED,
-    NotErasable,
-    UnknownTarget,
-    erase,
-    export,
-    find_target,
-    remove_files,
-)
+from storage.personal_data import UnknownTarget, find_target
+from storage.personal_erasure import ERASED, NotErasable, erase, remove_files
+from storage.personal_export import export
 from tests.conftest import START
 from tests.storage.factories import make_outbox_row, make_seen_conversation, make_seen_person
 from tests.support.factories import TENANT_ID

@@ -1,0 +1,253 @@
+"""Erasure of one person (the GDPR's right to erasure) where the records rules allow it."""
+
+from __future__ import annotations
+
+import contextlib
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import delete, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from domain.outbox import OutboxStatus
+from storage.audit import record_event
+from storage.files import KEY_PATTERN, FileStore, NoSuchFile
+from storage.models import (
+    BotStateRow,
+    CardCopyRow,
+    ChannelClosingRow,
+    ChannelRow,
+    ConsentRow,
+    ConversationReferenceRow,
+    DocumentationFileRow,
+    DocumentationRoundRow,
+    EvidenceFileRow,
+    OutboxRow,
+    PersonRow,
+)
+from storage.personal_data import Target, conversations_of, state_keys_of
+
+ERASED = "[raderad]"
+
+WAITING = (OutboxStatus.PENDING.value, OutboxStatus.SENDING.value)
+
+
+class NotErasable(ValueError):
+    """The target cannot be erased yet (e.g. an active consent)."""
+
+
+@dataclass
+class ErasureReport:
+    """What an erasure removed or anonymised, and what it kept and why."""
+
+    removed: list[str] = field(default_factory=list)
+    kept: list[str] = field(default_factory=list)
+    # Stored files whose content goes once the erasure is committed (`remove_files`).
+    files_to_delete: list[str] = field(default_factory=list)
+
+
+async def erase(
+    session: AsyncSession,
+    target: Target,
+    now: datetime,
+    *,
+    files: FileStore | None = None,
+    dry_run: bool = False,
+) -> ErasureReport:
+    """Removes or anonymises what is not a public record; reports what is kept and why.
+
+    With `files`, stored file contents are handled too: a signed form is stored again under a
+    neutral name, and `report.files_to_delete` lists what `remove_files` deletes once the
+    session is committed (deleted before the commit, a rollback would leave rows without files).
+    """
+    report = ErasureReport()
+    if target.kind == "consent":
+        await _erase_subject(session, target, report, dry_run, files)
+    else:
+        for person in target.people:
+            await _erase_person(session, person, now, report, dry_run)
+    report.kept += [
+        "audit log: append-only record of decisions (ids only, no names)",
+    ]
+    if not dry_run:
+        record_event(
+            session,
+            at=now,
+            action="person.erased",
+            subject_type=target.kind,
+            subject_id=",".join(map(str, target.ids)),
+            details={"removed": len(report.removed)},
+        )
+    return report
+
+
+async def remove_files(files: FileStore, report: ErasureReport) -> list[str]:
+    """Deletes the contents an erasure let go (after its commit); returns the keys it could not."""
+    failed = []
+    for key in report.files_to_delete:
+        try:
+            await files.delete(key)
+        except OSError:
+            failed.append(key)
+    return failed
+
+
+def _neutral_form_name(consent_id: int, filename: str) -> str:
+    extension = filename.rpartition(".")[2].lower() if "." in filename else ""
+    suffix = f".{extension}" if extension.isalnum() and len(extension) <= 5 else ""
+    return f"samtycke-{consent_id}{suffix}"
+
+
+async def _rename_forms(
+    session: AsyncSession,
+    consent: ConsentRow,
+    report: ErasureReport,
+    dry_run: bool,
+    files: FileStore | None,
+) -> None:
+    """A signed form stays (R10), but its stored name no longer names the subject."""
+    forms = await session.scalars(
+        select(EvidenceFileRow)
+        .where(EvidenceFileRow.subject_type == "consent")
+        .where(EvidenceFileRow.subject_id == consent.id)
+    )
+    for form in list(forms):
+        neutral = _neutral_form_name(consent.id, form.filename)
+        if form.filename == neutral:
+            continue
+        report.removed.append(f"consent {consent.id}: the file name of a signed form")
+        if dry_run:
+            continue
+        match = KEY_PATTERN.fullmatch(form.file_key)
+        kind = match["kind"] if match else "consent"
+        content = None
+        if files is not None:
+            with contextlib.suppress(NoSuchFile):  # a lost file leaves only its name to change
+                content = await files.open(form.file_key)
+        if files is not None and content is not None:
+            stored = await files.put(
+                content,
+                kind=kind,
+                filename=neutral,
+                content_type=form.content_type,
+            )
+            report.files_to_delete.append(form.file_key)
+            form.file_key = stored.key
+        form.filename = neutral
+
+
+async def _unfinished_uploads(session: AsyncSession, states: list[str]) -> list[str]:
+    """Keys of files named in the dialog states that no record holds (unfinished dialogs)."""
+    if not states:
+        return []
+    data = await session.scalars(select(BotStateRow.data).where(BotStateRow.key.in_(states)))
+    keys = sorted({m.group(0) for text in data for m in KEY_PATTERN.finditer(text)})
+    if not keys:
+        return []
+    held: set[str] = set()
+    for column in (
+        EvidenceFileRow.file_key,
+        DocumentationFileRow.file_key,
+        DocumentationRoundRow.package_file_key,
+        ChannelClosingRow.package_file_key,
+        ChannelRow.plan_file_key,
+    ):
+        held.update(await session.scalars(select(column).where(column.in_(keys))))
+    return [key for key in keys if key not in held]
+
+
+async def _erase_subject(
+    session: AsyncSession,
+    target: Target,
+    report: ErasureReport,
+    dry_run: bool,
+    files: FileStore | None,
+) -> None:
+    active = [c.id for c in target.consents if c.status == "active"]
+    if active:
+        raise NotErasable(
+            f"consent(s) {', '.join(map(str, active))} still active: withdraw them first "
+            "(återkalla samtycke) so that the posts relying on them are removed"
+        )
+    for consent in target.consents:
+        if consent.subject != ERASED or consent.guardian or consent.withdrawal_note:
+            report.removed.append(
+                f"consent {consent.id}: subject's name, guardian's name and withdrawal note"
+            )
+        await _rename_forms(session, consent, report, dry_run, files)
+        if not dry_run:
+            consent.subject = ERASED
+            consent.guardian = None
+            consent.withdrawal_note = None
+            consent.details = {}
+    report.kept += [
+        "signed consent forms (their content, under a neutral file name) and where they are "
+        "filed: public records the records plan keeps (R10)",
+        "withdrawal dates, removal tasks and their captures: the record that the posts were "
+        "removed (R9, R11)",
+        "consent checks and post addresses: the record of what was published (R9, R10)",
+    ]
+
+
+async def _erase_person(
+    session: AsyncSession, person: PersonRow, now: datetime, report: ErasureReport, dry_run: bool
+) -> None:
+    pid = person.id
+    conversations = await conversations_of(session, pid)
+    conversation_ids = [c.conversation_id for c in conversations]
+    states = state_keys_of(conversations)
+    messages = list(
+        await session.execute(
+            select(OutboxRow.id, OutboxRow.status).where(OutboxRow.recipient_person_id == pid)
+        )
+    )
+    pending = [m for m, status in messages if status in WAITING]
+    delivered = [m for m, status in messages if status not in WAITING]
+    unfinished = await _unfinished_uploads(session, states)
+    report.removed += [
+        f"{len(unfinished)} file(s) the person sent in a dialog that no record holds "
+        "(their content)",
+        f"person {pid}: name, e-mail, Teams ids and language",
+        f"{len(conversations)} conversation reference(s) and the dialog state of those chats",
+        f"{len(pending)} pending message(s) to the person (cancelled)",
+        f"the content of {len(delivered)} message(s) already sent to the person "
+        "(the date and kind stay)",
+    ]
+    if dry_run:
+        return
+    report.files_to_delete += unfinished
+    if states:
+        await session.execute(delete(BotStateRow).where(BotStateRow.key.in_(states)))
+    if conversation_ids:
+        await session.execute(
+            delete(CardCopyRow).where(CardCopyRow.conversation_id.in_(conversation_ids))
+        )
+    await session.execute(
+        delete(ConversationReferenceRow).where(ConversationReferenceRow.person_id == pid)
+    )
+    if pending:
+        await session.execute(
+            update(OutboxRow)
+            .where(OutboxRow.id.in_(pending))
+            .values(status=OutboxStatus.CANCELLED.value, last_error="person erased", payload={})
+        )
+    if delivered:
+        # A copy of a card or text shown in their chat is not a record; the decision is.
+        await session.execute(
+            update(OutboxRow).where(OutboxRow.id.in_(delivered)).values(payload={}, result=None)
+        )
+    person.name = None
+    person.email = None
+    person.teams_user_id = None
+    person.locale = None
+    person.aad_object_id = f"erased:{pid}"
+    person.undeliverable_at = now
+    person.undeliverable_reason = "erased"
+    person.updated_at = now
+    report.kept += [
+        "channels, plans, decisions and editor assignments that name the person by id: "
+        "records of the organisation's official channels (R2, R3, R5, R8)",
+        "consents the person recorded, documentation rounds and the files they sent for them "
+        "(screenshots, captures, exports, packages): public "
+        "records the records plan keeps (R10, R12)",
+    ]
