@@ -11,6 +11,17 @@ from domain.policy import DeliveryPolicy
 THROTTLED_ATTEMPTS_FACTOR = 3
 
 
+def retry_after_seconds(raw: str | None) -> float | None:
+    """Reads a Retry-After header in seconds (Teams and Graph send seconds; an HTTP date, or
+    anything else that is no number, counts as absent)."""
+    if raw is None:
+        return None
+    try:
+        return max(float(raw), 0.0)
+    except ValueError:
+        return None
+
+
 class OutboxStatus(StrEnum):
     """The states of an outbox row."""
 

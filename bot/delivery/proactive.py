@@ -22,7 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.teams.turn_recorder import reference_of, tenant_of
 from domain.clock import Clock
-from domain.outbox import DeliveryFailure, OutboxKind
+from domain.outbox import DeliveryFailure, OutboxKind, retry_after_seconds
 from storage.models import ConversationReferenceRow, PersonRow
 from storage.outbox import OutboxMessage
 from storage.people import (
@@ -58,21 +58,12 @@ def failure_from(error: BaseException) -> DeliveryFailure:
         headers = error.headers or {}
         return DeliveryFailure(
             status=error.status,
-            retry_after_seconds=_retry_after(headers.get("Retry-After")),
+            retry_after_seconds=retry_after_seconds(headers.get("Retry-After")),
             message=f"Bot Connector answered {error.status}",
         )
     if isinstance(error, aiohttp.ClientError | asyncio.TimeoutError | ConnectionError):
         return DeliveryFailure(status=None, message=f"network error: {type(error).__name__}")
     return DeliveryFailure(status=None, message=f"{type(error).__name__}: {error}")
-
-
-def _retry_after(raw: str | None) -> float | None:
-    if raw is None:
-        return None
-    try:
-        return max(float(raw), 0.0)
-    except ValueError:
-        return None
 
 
 @dataclass(frozen=True)

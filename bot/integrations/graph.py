@@ -40,6 +40,7 @@ from requests.adapters import HTTPAdapter
 
 if TYPE_CHECKING:
     from bot.integrations.mail_message import MailAttachment
+from domain.outbox import retry_after_seconds
 
 log = logging.getLogger(__name__)
 
@@ -207,7 +208,7 @@ class GraphClient:
                 ) as response:
                     status = response.status
                     raw = await response.read()
-                    retry_after = _retry_after(response.headers.get("Retry-After"))
+                    retry_after = retry_after_seconds(response.headers.get("Retry-After"))
             except (aiohttp.ClientError, TimeoutError) as error:
                 raise GraphUnavailable(f"Graph {method} {path}: {type(error).__name__}") from error
             log.debug("graph %s %s -> %d", method, path, status)
@@ -305,16 +306,6 @@ class GraphClient:
 def _segment(value: str) -> str:
     """Quotes an object id or UPN for one URL path segment (#EXT# UPNs have a '#')."""
     return quote(value, safe="@")
-
-
-def _retry_after(raw: str | None) -> float | None:
-    """Reads Retry-After in seconds (Graph sends seconds; an HTTP date counts as absent)."""
-    if raw is None:
-        return None
-    try:
-        return max(float(raw), 0.0)
-    except ValueError:
-        return None
 
 
 def _graph_message(raw: bytes) -> str:

@@ -39,7 +39,7 @@ from yarl import URL
 from bot.settings import Settings
 from bot.teams.turn_recorder import tenant_of
 from cards.i18n import Texts
-from domain.outbox import OutboxKind
+from domain.outbox import OutboxKind, retry_after_seconds
 
 log = logging.getLogger(__name__)
 
@@ -189,11 +189,8 @@ def _retry_delay(error: BaseException, attempt: int) -> float | None:
     if isinstance(error, aiohttp.ClientResponseError):
         if error.status not in RETRY_STATUSES:
             return None
-        raw = (error.headers or {}).get("Retry-After")
-        try:
-            return max(float(raw), 0.0) if raw is not None else 0.5 * 2**attempt
-        except ValueError:
-            return 0.5 * 2**attempt
+        waited = retry_after_seconds((error.headers or {}).get("Retry-After"))
+        return waited if waited is not None else 0.5 * 2**attempt
     if isinstance(error, aiohttp.ClientConnectionError | asyncio.TimeoutError):
         return 0.5 * 2**attempt
     return None

@@ -6,7 +6,13 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from domain.outbox import DeliveryFailure, OutboxStatus, after_failure, backoff_seconds
+from domain.outbox import (
+    DeliveryFailure,
+    OutboxStatus,
+    after_failure,
+    backoff_seconds,
+    retry_after_seconds,
+)
 from domain.policy import DeliveryPolicy
 
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
@@ -46,3 +52,18 @@ def test_after_failure(
     assert step.status is status
     expected = None if delay is None else NOW + timedelta(seconds=delay)
     assert step.due_at == expected
+
+
+@pytest.mark.parametrize(
+    ("raw", "seconds"),
+    [
+        ("120", 120.0),
+        ("0.5", 0.5),
+        ("-3", 0.0),
+        (None, None),
+        ("Wed, 21 Oct 2026 07:28:00 GMT", None),
+    ],
+)
+def test_retry_after_is_read_in_seconds(raw: str | None, seconds: float | None) -> None:
+    """Teams and Graph send seconds; what is no number counts as absent (then we back off)."""
+    assert retry_after_seconds(raw) == seconds
