@@ -12,11 +12,12 @@ so the window is one database round trip wide.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import ColumnElement, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from domain.outbox import NextStep, OutboxKind, OutboxStatus
@@ -114,8 +115,24 @@ class OutboxStore:
         lease_seconds: float,
         limit: int,
         kinds: tuple[OutboxKind, ...] | None = None,
+        skip_tenants: Collection[str] = (),
     ) -> list[OutboxMessage]:
-        """Claims up to `limit` due rows (or rows whose lease ran out) for this owner."""
+        """Claims up to `limit` due rows (or rows whose lease ran out) for this owner.
+
+        Rows of `skip_tenants` stay where they are ("-" stands for rows without a tenant): a
+        throttled or busy tenant's rows never take the place of another tenant's.
+        """
+        where: list[ColumnElement[bool]] = []
+        if kinds:
+            where.append(OutboxRow.kind.in_([k.value for k in kinds]))
+        named = sorted(t for t in skip_tenants if t != "-")
+        if named:
+            others = OutboxRow.tenant_id.not_in(named)
+            where.append(
+                others if "-" in skip_tenants else or_(OutboxRow.tenant_id.is_(None), others)
+            )
+        elif "-" in skip_tenants:
+            where.append(OutboxRow.tenant_id.is_not(None))
         statement = claim_statement(
             OutboxRow,
             waiting=OutboxStatus.PENDING.value,
@@ -126,7 +143,7 @@ class OutboxStore:
             limit=limit,
             order_by=(OutboxRow.due_at, OutboxRow.id),
             ready=OutboxRow.due_at <= now,
-            where=(OutboxRow.kind.in_([k.value for k in kinds]),) if kinds else (),
+            where=where,
         )
         async with self._sessions.begin() as session:
             rows = (await session.execute(statement)).scalars().all()
@@ -162,6 +179,25 @@ class OutboxStore:
         if step.due_at is not None:
             values["due_at"] = step.due_at
         return await self._finish(message, **values)
+
+    async def defer(self, message: OutboxMessage, due_at: datetime) -> bool:
+        """Gives a claimed row back unsent, due again at `due_at`: its attempt is not counted
+        (its tenant or conversation was throttled before it was tried)."""
+        statement = (
+            update(OutboxRow)
+            .where(OutboxRow.id == message.id)
+            .where(OutboxRow.claimed_by == message.claimed_by)
+            .where(OutboxRow.status == OutboxStatus.SENDING.value)
+            .values(
+                status=OutboxStatus.PENDING.value,
+                due_at=due_at,
+                lease_until=None,
+                attempts=OutboxRow.attempts - 1,
+            )
+        )
+        async with self._sessions.begin() as session:
+            result = await session.execute(statement)
+            return bool(result.rowcount)  # type: ignore[attr-defined]
 
     async def _finish(self, message: OutboxMessage, **values: Any) -> bool:
         statement = (

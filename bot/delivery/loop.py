@@ -2,6 +2,12 @@
 
 It is woken when a row is added in this process and otherwise polls, so rows added by
 another instance or by `kanalkollen remind` are picked up within the poll interval.
+
+Each tenant has its own lane: its own pace, its own sends in flight, its own 429 pauses. The
+loop claims the next batch while earlier ones are still going, leaving out the rows of tenants
+whose lane is full or paused by a 429, and a paused tenant's claimed rows go back to the outbox
+(due when the pause ends) instead of holding a lease and a slot: one tenant's 429s never slow
+another tenant's messages.
 """
 
 from __future__ import annotations
@@ -13,7 +19,7 @@ import socket
 import uuid
 from collections import defaultdict
 from collections.abc import Awaitable, Callable, Mapping
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -36,7 +42,9 @@ UnreachableHook = Callable[[AsyncSession, OutboxMessage, str, datetime], Awaitab
 
 POLL_SECONDS = 5.0
 STOP_GRACE_SECONDS = 10.0
-CONCURRENT_CONVERSATIONS = 8
+CONCURRENT_CONVERSATIONS = 8  # conversations of one tenant sent to side by side
+# A tenant or conversation paused longer than this by a 429: its claimed rows go back.
+DEFER_AFTER_SECONDS = 1.0
 
 
 class Sender(Protocol):
@@ -82,7 +90,9 @@ class DeliveryLoop:
         self.on_unreachable: UnreachableHook | None = None
         self._task: asyncio.Task[None] | None = None
         self._stopping = False
-        self._limit = asyncio.Semaphore(CONCURRENT_CONVERSATIONS)
+        self._limits: dict[str, asyncio.Semaphore] = {}
+        self._in_flight: dict[str, int] = defaultdict(int)  # claimed, not yet done, per tenant
+        self._batches: set[asyncio.Task[None]] = set()
 
     def wake(self) -> None:
         """Asks the loop to look for due rows now (called after a commit that queued one)."""
@@ -113,45 +123,77 @@ class DeliveryLoop:
         self._stopping = False
 
     async def _run(self) -> None:
-        while not self._stopping:
-            try:
-                delivered = await self.run_once()
-            except asyncio.CancelledError:
-                raise
-            except Exception:
-                log.exception("delivery loop: a batch failed; retrying after the poll interval")
-                delivered = 0
-            if delivered or self._stopping:
-                continue
-            self._wake.clear()
-            idle = await self._idle_seconds()
-            with contextlib.suppress(TimeoutError):
-                async with asyncio.timeout(idle):
-                    await self._wake.wait()
+        try:
+            while not self._stopping:
+                self._wake.clear()
+                try:
+                    batch = await self._claim()
+                except asyncio.CancelledError:
+                    raise
+                except Exception:
+                    log.exception("delivery loop: a claim failed; retrying after the poll")
+                    batch = []
+                if batch:
+                    # The next claim does not wait for this batch: other tenants go on.
+                    task = asyncio.create_task(self._deliver_batch(batch))
+                    self._batches.add(task)
+                    task.add_done_callback(self._batches.discard)
+                    continue
+                if self._stopping:
+                    break
+                idle = await self._idle_seconds()
+                with contextlib.suppress(TimeoutError):
+                    async with asyncio.timeout(idle):
+                        await self._wake.wait()
+            if self._batches:
+                await asyncio.gather(*self._batches, return_exceptions=True)
+        except asyncio.CancelledError:
+            for task in list(self._batches):
+                task.cancel()
+            raise
 
     async def _idle_seconds(self) -> float:
         next_due = await self._store.next_due_at()
         if next_due is None:
             return self._poll_seconds
         wait = (next_due - self._clock.now()).total_seconds()
+        if wait <= 0 and self._busy_tenants():
+            # What is due belongs to tenants whose lanes are full or paused: a lane wakes the
+            # loop when it has room, a pause ends by itself.
+            paused = [self._tenants.blocked_for(t) for t in self._tenants.blocked_keys()]
+            wait = min([*paused, self._poll_seconds])
         return min(max(wait, 0.05), self._poll_seconds)
 
-    async def run_once(self) -> int:
-        """Claims one batch of due rows and delivers it; returns how many were claimed."""
+    def _busy_tenants(self) -> list[str]:
+        """Tenants whose rows wait: their lane holds a batch already, or a 429 paused them."""
+        full = [t for t, n in self._in_flight.items() if n >= self._policy.batch_size]
+        return sorted({*full, *self._tenants.blocked_keys(DEFER_AFTER_SECONDS)})
+
+    async def _claim(self) -> list[OutboxMessage]:
         batch = await self._store.claim(
             self.owner,
             self._clock.now(),
             self._policy.lease_seconds,
             self._policy.batch_size,
             kinds=tuple(self._senders),
+            skip_tenants=self._busy_tenants(),
         )
-        if not batch:
-            return 0
+        for message in batch:
+            self._in_flight[message.tenant_id or "-"] += 1
+        return batch
+
+    async def run_once(self) -> int:
+        """Claims one batch of due rows and delivers it; returns how many were claimed."""
+        batch = await self._claim()
+        if batch:
+            await self._deliver_batch(batch)
+        return len(batch)
+
+    async def _deliver_batch(self, batch: list[OutboxMessage]) -> None:
         groups: dict[str, list[OutboxMessage]] = defaultdict(list)
         for message in batch:
             groups[_conversation_key(message)].append(message)
         await asyncio.gather(*(self._deliver_group(key, group) for key, group in groups.items()))
-        return len(batch)
 
     async def drain(self) -> int:
         """Delivers every row due now, batch after batch; returns how many were claimed."""
@@ -161,13 +203,32 @@ class DeliveryLoop:
         return total
 
     async def _deliver_group(self, key: str, group: list[OutboxMessage]) -> None:
-        # One conversation's messages go in order; different conversations go side by side.
-        async with self._limit:
+        # One conversation's messages go in order; different conversations go side by side,
+        # up to CONCURRENT_CONVERSATIONS per tenant (one tenant's slow sends hold only its own).
+        tenant = group[0].tenant_id or "-"
+        limit = self._limits.setdefault(tenant, asyncio.Semaphore(CONCURRENT_CONVERSATIONS))
+        async with limit:
             for message in group:
-                await self._deliver(key, message)
+                try:
+                    await self._deliver(key, message)
+                finally:
+                    self._done(message)
+
+    def _done(self, message: OutboxMessage) -> None:
+        tenant = message.tenant_id or "-"
+        self._in_flight[tenant] -= 1
+        if self._in_flight[tenant] <= 0:
+            del self._in_flight[tenant]
+        if self._in_flight.get(tenant, 0) <= self._policy.batch_size // 2:
+            self._wake.set()  # the lane has room: claim this tenant's next rows
 
     async def _deliver(self, key: str, message: OutboxMessage) -> None:
         tenant = message.tenant_id or "-"
+        paused = max(self._tenants.blocked_for(tenant), self._conversations.blocked_for(key))
+        if paused > DEFER_AFTER_SECONDS:
+            # Throttled before this row was tried: back to the outbox, due when the pause ends.
+            await self._store.defer(message, self._clock.now() + timedelta(seconds=paused))
+            return
         await self._tenants.acquire(tenant)
         await self._conversations.acquire(key)
         try:

@@ -68,3 +68,19 @@ class Pacer:
         bucket.tokens = 0.0
         # Refill starts when the pause ends, so that the bucket is not full at that moment.
         bucket.updated = bucket.blocked_until
+
+    def blocked_for(self, key: str) -> float:
+        """Seconds a key is still held back by a 429 (0.0 when it is free)."""
+        bucket = self._buckets.get(key)
+        if bucket is None:
+            return 0.0
+        return max(bucket.blocked_until - self._monotonic(), 0.0)
+
+    def blocked_keys(self, longer_than: float = 0.0) -> list[str]:
+        """The keys held back for more than `longer_than` seconds from now."""
+        now = self._monotonic()
+        return sorted(
+            key
+            for key, bucket in self._buckets.items()
+            if bucket.blocked_until - now > longer_than
+        )

@@ -16,8 +16,9 @@ from storage.models import ConversationReferenceRow, OutboxRow, PersonRow
 from storage.outbox import enqueue
 from tests.conftest import START, BotFactory, RunningBot
 from tests.support.connector_emulator import ConnectorEmulator
-from tests.support.factories import make_message, make_user
+from tests.support.factories import TENANT_ID, make_message, make_user
 
+OTHER_TENANT = "7e57c0de-0000-4000-8000-00000000000b"
 FAST = Policy(delivery=DeliveryPolicy(backoff_base_seconds=1.0, max_attempts=3))
 
 
@@ -233,6 +234,40 @@ async def test_a_card_update_replaces_the_posted_card(
     await emulator.wait_for_count(1, operation="update")
     current = emulator.current(user.conversation_id, "1700000000009")
     assert current is not None and current["text"] == "Klart"
+
+
+async def test_one_tenants_429s_never_hold_back_another_tenants_messages(
+    start_bot: BotFactory, emulator: ConnectorEmulator
+):
+    """Each tenant has its own lane: a tenant Teams throttles for 30 s waits, its claimed rows
+    stay in the outbox untried, and another tenant's messages, also those queued meanwhile,
+    are delivered at once."""
+    bot = await start_bot()
+    first = await _met(bot, emulator, 1)
+    second = await _met(bot, emulator, 2)
+    other = make_user(3, tenant_id=OTHER_TENANT)
+    await bot.post(make_message("hej", user=other, service_url=emulator.service_url))
+    await emulator.wait_for_count(1)
+    emulator.reset()
+    other_id = await _person_id(bot, other.aad_object_id)
+    emulator.fail_next(
+        429, retry_after=30, operation="send", conversation_id=make_user(1).conversation_id
+    )
+
+    mine, theirs = {"tenant_id": TENANT_ID}, {"tenant_id": OTHER_TENANT}
+    throttled = await _queue(bot, first, "Till Ett", **mine)
+    await emulator.wait_for(lambda e: len(e.rejected) == 1)
+    held = await _queue(bot, second, "Till Två", **mine)
+    passing = await _queue(bot, other_id, "Till Tre", **theirs)
+
+    await _wait_status(bot, passing, OutboxStatus.SENT)
+    # Left in the outbox, untried, while its tenant's pause lasts (not waiting on a lease).
+    await _wait(bot, held, lambda r: r.status == "pending" and r.attempts == 0)
+    later = await _queue(bot, other_id, "Till Tre igen", **theirs)  # while the first tenant waits
+    await _wait_status(bot, later, OutboxStatus.SENT)
+    assert emulator.texts(other.conversation_id) == ["Till Tre", "Till Tre igen"]
+    assert emulator.texts(make_user(2).conversation_id) == []  # never tried in the pause
+    assert (await _row(bot, throttled)).status == "pending"
 
 
 async def _wait_status(bot: RunningBot, row_id: int, status: OutboxStatus) -> OutboxRow:

@@ -248,3 +248,37 @@ async def test_two_instances_claiming_at_once_never_claim_a_row_twice(
             )
         )
         assert statuses.all() == [("sent", 200, 1)]
+
+
+async def test_claim_leaves_the_rows_of_skipped_tenants(
+    sessions: async_sessionmaker[AsyncSession], store: OutboxStore
+) -> None:
+    """A throttled or busy tenant's rows stay pending; other tenants' rows (and rows without a
+    tenant, unless "-" is skipped) are claimed."""
+    a = await _enqueue(sessions, tenant_id="tenant-a")
+    b = await _enqueue(sessions, tenant_id="tenant-b")
+    none = await _enqueue(sessions, tenant_id=None)
+
+    claimed = await store.claim("instans-a", START, LEASE, limit=10, skip_tenants=["tenant-a"])
+    assert sorted(m.id for m in claimed) == sorted([b, none])
+    assert (await _row(store, a)).status == OutboxStatus.PENDING.value
+
+    later = await _enqueue(sessions, tenant_id=None)
+    claimed = await store.claim("instans-b", START, LEASE, limit=10, skip_tenants=["-"])
+    assert [m.id for m in claimed] == [a]
+    assert (await _row(store, later)).status == OutboxStatus.PENDING.value
+
+
+async def test_a_deferred_row_goes_back_untried_and_due_later(
+    sessions: async_sessionmaker[AsyncSession], store: OutboxStore
+) -> None:
+    row_id = await _enqueue(sessions)
+    message = await _claim_one(store, "instans-a", START)
+    assert message.attempts == 1
+
+    assert await store.defer(message, START + timedelta(seconds=30))
+    row = await _row(store, row_id)
+    assert (row.status, row.attempts, row.lease_until) == (OutboxStatus.PENDING.value, 0, None)
+    assert row.due_at == START + timedelta(seconds=30)
+    assert await store.claim("instans-a", START, LEASE, limit=10) == []
+    assert not await store.defer(message, START)  # no longer held: nothing changes
