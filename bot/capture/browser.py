@@ -55,6 +55,7 @@ DEFAULT_CHROMIUM = Path("/usr/bin/chromium")
 VIEWPORT = {"width": 1280, "height": 900}
 MAX_SCREENSHOT_HEIGHT = 16000  # px: a page longer than this is captured to this height
 MAX_REDIRECTS = 5
+_BROWSER_ARGS = ("--disable-extensions", "--disable-sync", "--no-first-run", "--mute-audio")
 SETTLE_MS = 1500  # after "load", a moment for late images (not waited for beyond this)
 _LOGIN_PATH = re.compile(r"/(login|log-in|signin|sign-in|accounts|auth|checkpoint)(/|$|\.)", re.I)
 _CONSENT_PATH = re.compile(r"/(consent|cookie|cookies|privacy-wall)(/|$|\.)", re.I)
@@ -144,6 +145,7 @@ class BrowserCapturer:
         self._profile: tempfile.TemporaryDirectory[str] | None = None
         self._lock = asyncio.Lock()
         self.launches = 0
+        self.sandboxed: bool | None = None  # known once the browser has started
 
     async def capture(self, url: str) -> Capture:
         """Captures one page within the time limit; never raises for the page's faults."""
@@ -190,19 +192,37 @@ class BrowserCapturer:
         self._profile = tempfile.TemporaryDirectory(prefix="kanalkollen-browser-")
         # The browser gets none of the bot's environment (no settings, no secrets).
         env = {"PATH": "/usr/bin:/bin", "HOME": self._profile.name, "LANG": "C.UTF-8"}
-        self._browser = await self._playwright.chromium.launch(
+        # Chromium's own sandbox needs an unprivileged user (the capture helper runs as one)
+        # and user namespaces; where the machine has none it runs without, as that user.
+        wanted = os.geteuid() != 0 and self.sandboxed is not False
+        try:
+            self._browser = await self._launch(env, sandbox=wanted)
+            self.sandboxed = wanted
+        except Exception:
+            if not wanted:
+                raise
+            log.warning(
+                "capture: Chromium's sandbox cannot start here (no user namespaces?); "
+                "the browser runs without it, as uid %d",
+                os.geteuid(),
+            )
+            self._browser = await self._launch(env, sandbox=False)
+            self.sandboxed = False
+        self.launches += 1
+        return self._browser
+
+    async def _launch(self, env: dict[str, str], *, sandbox: bool) -> Any:
+        assert self._profile is not None
+        return await self._playwright.chromium.launch(
             executable_path=str(self._executable),
             env=env,
-            # Chromium's own sandbox needs an unprivileged user; as root it cannot start.
-            chromium_sandbox=os.geteuid() != 0,
-            args=["--disable-extensions", "--disable-sync", "--no-first-run", "--mute-audio"],
+            chromium_sandbox=sandbox,
+            args=[*_BROWSER_ARGS],
             handle_sigint=False,
             handle_sigterm=False,
             handle_sighup=False,
             downloads_path=self._profile.name,
         )
-        self.launches += 1
-        return self._browser
 
     async def _discard_browser(self) -> None:
         browser, self._browser = self._browser, None

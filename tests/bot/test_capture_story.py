@@ -255,7 +255,7 @@ async def test_r12_another_address_of_the_channel_is_captured_and_other_hosts_ar
 async def test_without_a_browser_the_round_is_as_before(
     start_bot, emulator, clock, smtp, tmp_path, caplog
 ):
-    caplog.set_level(logging.INFO, logger="bot.runtime")
+    caplog.set_level(logging.INFO, logger="bot.capture.setup")
     story = await _story(
         start_bot,
         emulator,
