@@ -154,15 +154,7 @@ class BrowserCapturer:
             now = self._clock.now()
             if await refusal(url, allow_loopback=self._allow_loopback):
                 return Capture(url, url, now, None, "refused_address")
-            try:
-                browser = await self._ensure_browser()
-                result = await asyncio.wait_for(self._visit(browser, url, now), self._timeout)
-            except TimeoutError:
-                result = Capture(url, url, now, None, "timed_out")
-            except Exception as error:  # the browser crashed or could not start
-                log.warning("capture: browser failed (%s); it is restarted", type(error).__name__)
-                await self._discard_browser()
-                result = Capture(url, url, now, None, "browser_failed")
+            result = await self._attempt(url, now, started)
             log.info(
                 "capture of %s: %s in %.1f s",
                 loggable(url),
@@ -170,6 +162,22 @@ class BrowserCapturer:
                 time.monotonic() - started,
             )
             return _with_seconds(result, time.monotonic() - started)
+
+    async def _attempt(self, url: str, now: datetime, started: float) -> Capture:
+        """Visits the page; a browser that died since the last capture is replaced once."""
+        while True:
+            was_running = self._browser is not None
+            try:
+                browser = await self._ensure_browser()
+                left = self._timeout - (time.monotonic() - started)
+                return await asyncio.wait_for(self._visit(browser, url, now), max(left, 0.1))
+            except TimeoutError:
+                return Capture(url, url, now, None, "timed_out")
+            except Exception as error:  # the browser crashed or could not start
+                log.warning("capture: browser failed (%s); it is restarted", type(error).__name__)
+                await self._discard_browser()
+                if not was_running:
+                    return Capture(url, url, now, None, "browser_failed")
 
     async def close(self) -> None:
         """Stops the browser and the Playwright driver."""

@@ -76,19 +76,22 @@ class IsolatedCapturer:
         """Captures one page in the helper; never raises for the page's or the helper's faults."""
         async with self._lock:
             now = self._clock.now()
-            try:
-                process = await self._ensure_helper(now)
-                return await asyncio.wait_for(
-                    self._ask(process, url, now), self._timeout + GRACE_SECONDS
-                )
-            except TimeoutError:
-                log.warning("capture: the helper did not answer in time; it is restarted")
-                await self._stop_helper(kill=True)
-                return Capture(url, url, now, None, "timed_out")
-            except (OSError, EOFError, ValueError, KeyError, asyncio.IncompleteReadError) as error:
-                log.warning("capture: the helper failed (%s); it is restarted", type(error).__name__)
-                await self._stop_helper(kill=True)
-                return Capture(url, url, now, None, "browser_failed")
+            while True:
+                was_running = self._process is not None
+                try:
+                    process = await self._ensure_helper(now)
+                    return await asyncio.wait_for(
+                        self._ask(process, url, now), self._timeout + GRACE_SECONDS
+                    )
+                except TimeoutError:
+                    log.warning("capture: the helper did not answer in time; it is restarted")
+                    await self._stop_helper(kill=True)
+                    return Capture(url, url, now, None, "timed_out")
+                except (OSError, EOFError, ValueError, KeyError, asyncio.IncompleteReadError) as e:
+                    log.warning("capture: the helper failed (%s); it is restarted", type(e).__name__)
+                    await self._stop_helper(kill=True)
+                    if not was_running:  # a helper that died since the last capture: once more
+                        return Capture(url, url, now, None, "browser_failed")
 
     async def close(self) -> None:
         """Stops the helper, its driver and its browser, and deletes the profile."""
