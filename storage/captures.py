@@ -13,7 +13,7 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from storage.db import insert_unless_exists
@@ -101,6 +101,22 @@ class CaptureStore:
         async with self._sessions.begin() as session:
             row = (await session.execute(statement)).scalars().first()
             return _job(row) if row is not None else None
+
+    async def waiting(self, now: datetime) -> int:
+        """How many captures wait to be taken (queued, or running with a lease run out)."""
+        async with self._sessions() as session:
+            count = await session.scalar(
+                select(func.count())
+                .select_from(CaptureRow)
+                .where(
+                    (CaptureRow.status == CaptureStatus.PENDING.value)
+                    | (
+                        (CaptureRow.status == CaptureStatus.RUNNING.value)
+                        & (CaptureRow.lease_until < now)
+                    )
+                )
+            )
+            return int(count or 0)
 
     async def finish(
         self,

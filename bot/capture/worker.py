@@ -115,6 +115,18 @@ class CaptureWorker:
         self._wake_delivery()
         return True
 
+    async def drain(self) -> int:
+        """Takes the captures waiting now, one at a time, and no more; returns how many.
+
+        For `kanalkollen remind`: each capture is bounded by the page's time limit (and the
+        helper's grace), and captures queued while it runs are left for the next run.
+        """
+        waiting = await self._store.waiting(self._clock.now())
+        taken = 0
+        while taken < waiting and await self.run_once():
+            taken += 1
+        return taken
+
     async def _keep(self, capture: Capture) -> tuple[CaptureStatus, dict[str, Any]]:
         """Stores the PNG, the PDF and the WARC with their SHA-256; the facts for the index."""
         facts: dict[str, Any] = {
