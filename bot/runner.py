@@ -94,6 +94,7 @@ async def run_reminders(
             if runtime.capture is not None:
                 # The captures the sweep queued (and any left by a stopped server) are taken
                 # here, one at a time within the page's time limit, and shown as in serve.
+                await runtime.capture.purge()
                 captured = await runtime.capture.drain()
                 delivered += await runtime.delivery.drain()
             out.write(

@@ -6,6 +6,7 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 import aiohttp
@@ -112,6 +113,7 @@ async def open_runtime(
                 clock=clock,
                 timeout_seconds=settings.capture_timeout_seconds,
                 wake_delivery=delivery.wake,
+                retention=timedelta(days=policy.documentation.abandoned_capture_days),
             )
             worker.on_finished = CaptureFlow(services).notify
             workers.append(worker)
