@@ -88,7 +88,9 @@ class IsolatedCapturer:
                     await self._stop_helper(kill=True)
                     return Capture(url, url, now, None, "timed_out")
                 except (OSError, EOFError, ValueError, KeyError, asyncio.IncompleteReadError) as e:
-                    log.warning("capture: the helper failed (%s); it is restarted", type(e).__name__)
+                    log.warning(
+                        "capture: the helper failed (%s); it is restarted", type(e).__name__
+                    )
                     await self._stop_helper(kill=True)
                     if not was_running:  # a helper that died since the last capture: once more
                         return Capture(url, url, now, None, "browser_failed")

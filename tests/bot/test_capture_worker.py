@@ -116,9 +116,7 @@ async def test_captures_of_cancelled_or_replaced_rounds_go_after_the_retention(
     still_open = await _captured_round(sessions, clock, tmp_path)
     finished = await _captured_round(sessions, clock, tmp_path, next_documentation_due=later)
     async with sessions.begin() as session:
-        session.add(
-            DocumentationRoundRow(channel_id=finished, due_date=DUE, completed_at=START)
-        )
+        session.add(DocumentationRoundRow(channel_id=finished, due_date=DUE, completed_at=START))
     keys = {c: await _files_of(sessions, c) for c in (replaced, cancelled, still_open, finished)}
     assert all(len(k) == 3 for k in keys.values())
     store = LocalFileStore(tmp_path / "files")

@@ -92,8 +92,10 @@ def wall(path: str, url: object) -> web.StreamResponse | None:
     if path == "/facebook/cookies":
         return web.Response(text=META_COOKIE_DIALOG, headers={"Content-Type": HTML})
     if path == "/youtube/@ugglan":
-        consent = make("/ml?continue=https://www.youtube.com/@ugglan&gl=SE&m=0&pc=yt&hl=sv&src=1",
-                       host="consent.localhost")  # type: ignore[operator]
+        consent = make(
+            "/ml?continue=https://www.youtube.com/@ugglan&gl=SE&m=0&pc=yt&hl=sv&src=1",
+            host="consent.localhost",
+        )  # type: ignore[operator]
         raise web.HTTPFound(consent)
     if path == "/youtube/consent-page":
         return web.Response(text=GOOGLE_CONSENT, headers={"Content-Type": HTML})
@@ -102,7 +104,9 @@ def wall(path: str, url: object) -> web.StreamResponse | None:
     if path == "/authwall":
         return web.Response(text=LINKEDIN_AUTHWALL, headers={"Content-Type": HTML})
     if path == "/linkedin/999":
-        return web.Response(status=999, reason="Request denied", text="", headers={"Content-Type": HTML})
+        return web.Response(
+            status=999, reason="Request denied", text="", headers={"Content-Type": HTML}
+        )
     if path == "/tiktok/@ugglan":
         return web.Response(text=TIKTOK_CAPTCHA, headers={"Content-Type": HTML})
     if path == "/x/ugglan":
@@ -116,6 +120,8 @@ def wall(path: str, url: object) -> web.StreamResponse | None:
         return web.Response(status=403, text="Automated access is not allowed.")
     if path == "/cloudflare":
         return web.Response(
-            status=503, text=CLOUDFLARE, headers={"Content-Type": HTML, "cf-mitigated": "challenge"}
+            status=503,
+            text=CLOUDFLARE,
+            headers={"Content-Type": HTML, "cf-mitigated": "challenge"},
         )
     return None
