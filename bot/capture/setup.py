@@ -66,6 +66,7 @@ def bot_files(settings: Settings) -> list[Path]:
     return paths
 
 
-def _off(why: str) -> None:
+def _off(why: str) -> IsolatedCapturer | None:
+    """Says in the log why captures are off; always None."""
     log.info("captures of public pages are off (%s): editors send their own screenshots", why)
     return None

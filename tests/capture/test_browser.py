@@ -121,12 +121,20 @@ async def test_without_the_test_allowance_loopback_is_refused(
         await capturer.close()
 
 
+def _browsers_below(root: int) -> list[int]:
+    """The main Chromium process below the helper (its children rewrite their command line)."""
+    return [
+        pid
+        for pid in descendants(root)
+        if Path(f"/proc/{pid}/cmdline").read_bytes().startswith(b"/usr/lib/chromium/chromium\0")
+    ]
+
+
 async def test_a_crashed_browser_is_started_again(capturer: IsolatedCapturer, site: CaptureSite):
     assert (await capturer.capture(site.url("/"))).failure is None
     assert capturer.pid is not None
-    for pid in descendants(capturer.pid):  # as if the browser process had died
-        if Path(f"/proc/{pid}/cmdline").read_bytes().startswith(b"/usr/lib/chromium/chromium\0"):
-            os.kill(pid, signal.SIGKILL)
+    for pid in _browsers_below(capturer.pid):  # as if the browser process had died
+        os.kill(pid, signal.SIGKILL)
     assert (await capturer.capture(site.url("/"))).failure is None
     assert capturer.launches == 1  # the helper restarted its browser
 
@@ -172,3 +180,12 @@ async def test_the_resolver_refuses_names_of_private_addresses():
             await resolver.resolve("localhost", 80)
     finally:
         await resolver.close()
+
+
+async def test_the_browser_opens_no_connection_of_its_own(
+    capturer: IsolatedCapturer, site: CaptureSite
+):
+    """A WebSocket is not a request the route handler sees: the browser has no network."""
+    capture = await capturer.capture(site.url("/websocket"))
+    assert capture.failure is None
+    assert "/ws" not in site.paths

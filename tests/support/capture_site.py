@@ -71,6 +71,19 @@ class CaptureSite:
             return web.Response(text=COOKIE_WALL, headers={"Content-Type": html})
         if path == "/login":
             return web.Response(text=LOGIN, headers={"Content-Type": html})
+        if path == "/ws":
+            socket = web.WebSocketResponse()
+            await socket.prepare(request)
+            await socket.close()
+            return socket
+        if path == "/websocket":
+            body = (
+                "<html><body><p>Sida</p><script>"
+                f"new WebSocket('ws://127.0.0.1:{self.port}/ws');"
+                f"new WebSocket('ws://localhost:{self.port}/ws');"
+                "</script></body></html>"
+            )
+            return web.Response(text=body, headers={"Content-Type": html})
         answer = wall(path, self.url)
         if answer is not None:
             return answer

@@ -25,8 +25,8 @@ INSTAGRAM_LOGIN = """<!doctype html><html lang="sv"><head><title>Logga in • In
 </head><body><main><form id="loginForm" method="post">
 <input aria-label="Telefonnummer, användarnamn eller e-postadress" name="username" type="text">
 <input aria-label="Lösenord" name="password" type="password">
-<button type="submit">Logga in</button></form><p>Har du inget konto? <a href="/accounts/emailsignup/">
-Registrera dig</a></p></main></body></html>"""
+<button type="submit">Logga in</button></form><p>Har du inget konto?
+<a href="/accounts/emailsignup/">Registrera dig</a></p></main></body></html>"""
 
 FACEBOOK_LOGIN_DIALOG = """<!doctype html><html lang="sv"><head><title>Ugglan | Facebook</title>
 </head><body><div id="content"><h1>Förskolan Ugglan</h1><p>Välkommen till vår sida.</p></div>
@@ -41,7 +41,9 @@ FACEBOOK_LOGIN_DIALOG = """<!doctype html><html lang="sv"><head><title>Ugglan | 
 META_COOKIE_DIALOG = """<!doctype html><html lang="sv"><head><title>Facebook</title></head><body>
 <div id="content"><h1>Förskolan Ugglan</h1><p>Inlägg och bilder.</p></div>
 <div class="__fb-light-mode" style="position:fixed;inset:0;background:rgba(244,244,244,.95)">
-<div role="dialog" aria-modal="true" aria-label="Tillåt användning av cookies från Facebook i den här webbläsaren?" style="position:absolute;inset:5%;background:#fff">
+<div role="dialog" aria-modal="true"
+ aria-label="Tillåt användning av cookies från Facebook i den här webbläsaren?"
+ style="position:absolute;inset:5%;background:#fff">
 <h2>Tillåt användning av cookies från Facebook i den här webbläsaren?</h2>
 <p>Vi använder cookies och liknande tekniker för att tillhandahålla och förbättra innehåll på
 Meta-produkter.</p><div role="button" tabindex="0">Tillåt alla cookies</div>
