@@ -123,11 +123,15 @@ async def test_without_the_test_allowance_loopback_is_refused(
 
 def _browsers_below(root: int) -> list[int]:
     """The main Chromium process below the helper (its children rewrite their command line)."""
-    return [
-        pid
-        for pid in descendants(root)
-        if Path(f"/proc/{pid}/cmdline").read_bytes().startswith(b"/usr/lib/chromium/chromium\0")
-    ]
+    found = []
+    for pid in descendants(root):
+        try:
+            command = Path(f"/proc/{pid}/cmdline").read_bytes()
+        except OSError:
+            continue  # a renderer that just ended
+        if command.startswith(b"/usr/lib/chromium/chromium\0"):
+            found.append(pid)
+    return found
 
 
 async def test_a_crashed_browser_is_started_again(capturer: IsolatedCapturer, site: CaptureSite):
