@@ -8,7 +8,9 @@ sub-resource, and the main frame never navigates off the channel's own host. No 
 are sent, and a page that turns out to be a login wall, a cookie wall or a bot check is not
 captured: the editor is asked for their own screenshots instead.
 
-Playwright is imported here only, when the first capture starts the browser.
+Playwright is imported here only, when the first capture starts the browser. In the bot this
+class runs inside the capture helper (bot/capture/helper.py), as the capture user; the bot's
+own process talks to it through bot.capture.isolated.IsolatedCapturer.
 """
 
 from __future__ import annotations

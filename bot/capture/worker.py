@@ -42,7 +42,7 @@ FinishedHook = Callable[[AsyncSession, CaptureJob, datetime], Awaitable[object]]
 
 
 class Capturer(Protocol):
-    """Captures one page (bot.capture.browser.BrowserCapturer, or a fake in tests)."""
+    """Captures one page (bot.capture.isolated.IsolatedCapturer, or a fake in tests)."""
 
     async def capture(self, url: str) -> Capture:
         """Captures the page or says why not."""
