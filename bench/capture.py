@@ -3,10 +3,13 @@
 Run from the repository root (Linux: it reads /proc)::
 
     .venv/bin/python -m bench.capture [--captures 5] [--chromium /usr/bin/chromium] [--json]
+        [--in-process]
 
 Serves a page the size of a busy channel page (a long text, 30 images, a style sheet) on
-loopback and captures it `--captures` times with the capture worker's `BrowserCapturer`
-(the first capture includes starting the browser). While it runs it samples, every 20 ms,
+loopback and captures it `--captures` times with the capture worker's `IsolatedCapturer` (a
+helper process as the capture user, running the driver and the browser), or with
+`--in-process` with `BrowserCapturer` in this process, as before issue 16's isolation (the
+first capture includes starting the helper and the browser). While it runs it samples, every 20 ms,
 every process below this one (the Playwright driver and Chromium's processes) and reports
 their peak summed resident memory (RSS, which counts shared pages once per process, and PSS,
 which shares them out), the largest browser process's own peak (VmHWM), and this
@@ -26,6 +29,8 @@ from pathlib import Path
 from aiohttp import web
 
 from bot.capture.browser import BrowserCapturer, find_chromium
+from bot.capture.isolated import IsolatedCapturer
+from bot.capture.isolation import capture_user
 from domain.clock import SystemClock
 from tests.support.capture_site import PIXEL
 
@@ -107,6 +112,7 @@ class Sampler:
         self.peak_pss_kib = 0
         self.browser_hwm_kib: dict[int, int] = {}
         self.driver_hwm_kib: dict[int, int] = {}
+        self.helper_hwm_kib: dict[int, int] = {}
 
     async def run(self, stop: asyncio.Event) -> None:
         while not stop.is_set():
@@ -115,10 +121,11 @@ class Sampler:
                 status = _status(pid)
                 total += _kib(status.get("VmRSS"))
                 pss += _pss_kib(pid)
+                name = status.get("Name", "")
                 target = (
                     self.browser_hwm_kib
-                    if "chrom" in status.get("Name", "")
-                    else self.driver_hwm_kib
+                    if "chrom" in name
+                    else (self.helper_hwm_kib if "python" in name else self.driver_hwm_kib)
                 )
                 target[pid] = max(target.get(pid, 0), _kib(status.get("VmHWM")))
             self.peak_total_kib = max(self.peak_total_kib, total)
@@ -131,13 +138,20 @@ async def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--captures", type=int, default=5)
     parser.add_argument("--chromium", type=Path, default=None)
     parser.add_argument("--json", action="store_true")
+    parser.add_argument("--in-process", action="store_true")
     args = parser.parse_args(argv)
     chromium = find_chromium(args.chromium)
     if chromium is None:
         print("no Chromium found (CHROMIUM_PATH or /usr/bin/chromium)", file=sys.stderr)
         return 2
     runner, url = await _serve()
-    capturer = BrowserCapturer(chromium, SystemClock(), allow_loopback_for_tests=True)
+    capturer: BrowserCapturer | IsolatedCapturer = (
+        BrowserCapturer(chromium, SystemClock(), allow_loopback_for_tests=True)
+        if args.in_process
+        else IsolatedCapturer(
+            chromium, SystemClock(), capture_user(""), allow_loopback_for_tests=True
+        )
+    )
     sampler, stop = Sampler(), asyncio.Event()
     sampling = asyncio.create_task(sampler.run(stop))
     seconds, sizes = [], {}
@@ -158,6 +172,7 @@ async def main(argv: list[str] | None = None) -> int:
     later = sorted(seconds[1:]) or seconds
     figures = {
         "chromium": str(chromium),
+        "capturer": type(capturer).__name__,
         "captures": len(seconds),
         "first_capture_s": round(seconds[0], 2),
         "later_capture_median_s": round(later[len(later) // 2], 2),
@@ -167,6 +182,7 @@ async def main(argv: list[str] | None = None) -> int:
         "browser_processes": len(sampler.browser_hwm_kib),
         "largest_browser_process_hwm_mib": round(max(sampler.browser_hwm_kib.values()) / 1024, 1),
         "driver_hwm_mib": round(sum(sampler.driver_hwm_kib.values()) / 1024, 1),
+        "helper_hwm_mib": round(sum(sampler.helper_hwm_kib.values()) / 1024, 1),
         "bot_process_hwm_mib": round(_kib(_status(os.getpid()).get("VmHWM")) / 1024, 1),
         "file_bytes": sizes,
     }

@@ -6,12 +6,13 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 import aiohttp
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.capture.browser import BrowserCapturer, find_chromium
+from bot.capture.setup import capturer_for
 from bot.capture.worker import CaptureWorker
 from bot.delivery.email_sender import EmailSender
 from bot.delivery.loop import DeliveryLoop, build_delivery_loop
@@ -82,14 +83,7 @@ async def open_runtime(
             policy=policy.delivery,
             email=EmailSender(transport, settings.mail_from, store) if transport else None,
         )
-        chromium = None if settings.capture_disabled else find_chromium(settings.chromium_path)
-        if chromium is None:
-            log.info(
-                "captures of public pages are off (%s): editors send their own screenshots",
-                "CHROMIUM_PATH=none"
-                if settings.capture_disabled
-                else f"no browser at {settings.chromium_path or '/usr/bin/chromium'}",
-            )
+        capturer = capturer_for(settings, clock)
         workers: list[CaptureWorker] = []
 
         def wake_capture() -> None:
@@ -109,23 +103,18 @@ async def open_runtime(
                 policy.documentation.max_file_mb * 1024 * 1024,
                 timeout_seconds=settings.download_timeout_seconds,
             ),
-            wake_capture=wake_capture if chromium is not None else None,
+            wake_capture=wake_capture if capturer is not None else None,
         )
-        if chromium is not None:
+        if capturer is not None:
             worker = CaptureWorker(
                 store=CaptureStore(sessions),
-                capturer=BrowserCapturer(
-                    chromium,
-                    clock,
-                    timeout_seconds=settings.capture_timeout_seconds,
-                    max_bytes=settings.capture_max_mb * 1024 * 1024,
-                    allow_loopback_for_tests=settings.capture_allow_loopback_for_tests,
-                ),
+                capturer=capturer,
                 files=store,
                 sessions=sessions,
                 clock=clock,
                 timeout_seconds=settings.capture_timeout_seconds,
                 wake_delivery=delivery.wake,
+                retention=timedelta(days=policy.documentation.abandoned_capture_days),
             )
             worker.on_finished = CaptureFlow(services).notify
             workers.append(worker)

@@ -61,10 +61,13 @@ class Settings:
     # How long one attachment's download may take before it is reported as not arrived.
     download_timeout_seconds: float = 20.0
     # The browser for captures of public pages (R12): None finds /usr/bin/chromium. Captures
-    # are opt-in (CHROMIUM_PATH=auto or a path) until the browser runs in its own sandbox as
-    # another user (issue 16); a Settings built in code (tests) has them off unless it says so.
+    # are on where a browser is found (CHROMIUM_PATH unset or "auto"), off with
+    # CHROMIUM_PATH=none; a Settings built in code (tests) has them off unless it says so.
     chromium_path: Path | None = None
     capture_disabled: bool = True
+    # The OS user the browser runs as (bot/capture/isolation.py): "" is `nobody` when the bot
+    # runs as root, else the bot's own user.
+    capture_user: str = ""
     capture_timeout_seconds: float = 30.0
     capture_max_mb: int = 25
     # Lets captures visit loopback (the tests' local site). Never read from the environment.
@@ -208,7 +211,8 @@ def settings_from(values: Mapping[str, str]) -> Settings:
             if get("CHROMIUM_PATH").lower() not in ("", "none", "auto")
             else None
         ),
-        capture_disabled=get("CHROMIUM_PATH").lower() in ("", "none"),
+        capture_disabled=get("CHROMIUM_PATH", "auto").lower() == "none",
+        capture_user=get("CAPTURE_USER"),
         capture_timeout_seconds=_seconds(
             get("CAPTURE_TIMEOUT_SECONDS", "30"), key="CAPTURE_TIMEOUT_SECONDS"
         ),

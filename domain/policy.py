@@ -122,6 +122,9 @@ class DocumentationPolicy:
     records_mailbox: str = ""
     # Largest screenshot or PDF accepted, in megabytes.
     max_file_mb: int = 10
+    # Kanalkollen's own captures of a round that was cancelled or replaced by a later round
+    # are deleted this many days after they were taken; those of finished rounds are kept.
+    abandoned_capture_days: int = 30
 
 
 # R10: the uses a consent check asks about; written consent is required for the policy's list.
@@ -410,6 +413,7 @@ def _check_documentation(doc: DocumentationPolicy) -> None:
         "repeat_every_days",
         "escalate_after_days",
         "max_reminders_per_sweep",
+        "abandoned_capture_days",
     ):
         if getattr(doc, name) < 1:
             raise PolicyError(f"Policy key 'documentation.{name}' must be at least 1.")

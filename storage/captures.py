@@ -13,12 +13,21 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import delete, exists, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from domain.lifecycle import ChannelStatus
+from storage.audit import record_event
 from storage.db import insert_unless_exists
+from storage.files import FileStore
 from storage.leases import claim_statement
-from storage.models import CaptureRow
+from storage.models import (
+    CaptureRow,
+    ChannelRow,
+    DocumentationFileRow,
+    DocumentationRoundRow,
+    EvidenceFileRow,
+)
 
 MAX_ATTEMPTS = 3
 
@@ -102,6 +111,22 @@ class CaptureStore:
             row = (await session.execute(statement)).scalars().first()
             return _job(row) if row is not None else None
 
+    async def waiting(self, now: datetime) -> int:
+        """How many captures wait to be taken (queued, or running with a lease run out)."""
+        async with self._sessions() as session:
+            count = await session.scalar(
+                select(func.count())
+                .select_from(CaptureRow)
+                .where(
+                    (CaptureRow.status == CaptureStatus.PENDING.value)
+                    | (
+                        (CaptureRow.status == CaptureStatus.RUNNING.value)
+                        & (CaptureRow.lease_until < now)
+                    )
+                )
+            )
+            return int(count or 0)
+
     async def finish(
         self,
         session: AsyncSession,
@@ -146,6 +171,79 @@ class CaptureStore:
                 .execution_options(synchronize_session=False)
             )
             return bool(moved.rowcount)  # type: ignore[attr-defined]
+
+
+async def purge_abandoned(
+    sessions: async_sessionmaker[AsyncSession],
+    files: FileStore,
+    *,
+    before: datetime,
+    now: datetime,
+    limit: int = 500,
+) -> int:
+    """Deletes the captures (files, then rows) of rounds that will never finish; returns how many.
+
+    A round never finishes when its channel left `active` (closing, closed: cancelled) or moved
+    on to another due date (a later round replaced it) without a documentation of it. Only
+    captures made before `before` (the policy's retention) go, and never a capture of a
+    finished round: that is a public record (R12). A file that a kept record refers to stays.
+    The files go first: a crash in between leaves rows whose files are gone, taken next time.
+    """
+    finished = exists().where(
+        DocumentationRoundRow.channel_id == CaptureRow.channel_id,
+        DocumentationRoundRow.due_date == CaptureRow.round_due,
+    )
+    async with sessions() as session:
+        rows = (
+            await session.scalars(
+                select(CaptureRow)
+                .join(ChannelRow, ChannelRow.id == CaptureRow.channel_id)
+                .where(CaptureRow.created_at < before)
+                .where(CaptureRow.status != CaptureStatus.RUNNING.value)
+                .where(~finished)
+                .where(
+                    or_(
+                        ChannelRow.status != ChannelStatus.ACTIVE.value,
+                        ChannelRow.next_documentation_due.is_(None),
+                        ChannelRow.next_documentation_due != CaptureRow.round_due,
+                    )
+                )
+                .order_by(CaptureRow.id)
+                .limit(limit)
+            )
+        ).all()
+        keys = {str(f["key"]) for row in rows for f in (row.result or {}).get("files", [])}
+        kept = set()
+        if keys:
+            for model in (DocumentationFileRow, EvidenceFileRow):
+                column = model.file_key
+                kept |= set(await session.scalars(select(column).where(column.in_(keys))))
+        victims = [(row.id, row.channel_id, row.round_due) for row in rows]
+    for key in sorted(keys - kept):
+        await files.delete(key)
+    if not victims:
+        return 0
+    async with sessions.begin() as session:
+        await session.execute(
+            delete(CaptureRow)
+            .where(CaptureRow.id.in_([v[0] for v in victims]))
+            .where(CaptureRow.status != CaptureStatus.RUNNING.value)
+            .execution_options(synchronize_session=False)
+        )
+        for channel_id, due in sorted({(v[1], v[2]) for v in victims}):
+            record_event(
+                session,
+                at=now,
+                action="captures_deleted",
+                subject_type="channel",
+                subject_id=channel_id,
+                details={
+                    "round_due": due.isoformat(),
+                    "captures": sum(1 for v in victims if (v[1], v[2]) == (channel_id, due)),
+                    "reason": "the documentation round was cancelled or replaced",
+                },
+            )
+    return len(victims)
 
 
 def _job(row: CaptureRow) -> CaptureJob:

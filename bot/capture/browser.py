@@ -8,7 +8,9 @@ sub-resource, and the main frame never navigates off the channel's own host. No 
 are sent, and a page that turns out to be a login wall, a cookie wall or a bot check is not
 captured: the editor is asked for their own screenshots instead.
 
-Playwright is imported here only, when the first capture starts the browser.
+Playwright is imported here only, when the first capture starts the browser. In the bot this
+class runs inside the capture helper (bot/capture/helper.py), as the capture user; the bot's
+own process talks to it through bot.capture.isolated.IsolatedCapturer.
 """
 
 from __future__ import annotations
@@ -55,15 +57,24 @@ DEFAULT_CHROMIUM = Path("/usr/bin/chromium")
 VIEWPORT = {"width": 1280, "height": 900}
 MAX_SCREENSHOT_HEIGHT = 16000  # px: a page longer than this is captured to this height
 MAX_REDIRECTS = 5
+_BROWSER_ARGS = ("--disable-extensions", "--disable-sync", "--no-first-run", "--mute-audio")
 SETTLE_MS = 1500  # after "load", a moment for late images (not waited for beyond this)
-_LOGIN_PATH = re.compile(r"/(login|log-in|signin|sign-in|accounts|auth|checkpoint)(/|$|\.)", re.I)
+_LOGIN_PATH = re.compile(
+    r"/(login|log-in|signin|sign-in|accounts|auth|authwall|checkpoint|flow/login)(/|$|\.)", re.I
+)
 _CONSENT_PATH = re.compile(r"/(consent|cookie|cookies|privacy-wall)(/|$|\.)", re.I)
+# Hosts a platform sends an anonymous browser to instead of the page (consent.youtube.com,
+# consent.google.com, accounts.google.com, login.microsoftonline.com, ...).
+_CONSENT_HOST = re.compile(r"^(consent|cookies?)\.", re.I)
+_LOGIN_HOST = re.compile(r"^(accounts|login|signin|auth)\.", re.I)
+# Answers that mean "not for a browser like yours": LinkedIn's 999, rate limits, refusals.
+_BLOCKING_STATUSES = (403, 429, 999)
 _WALL_SCRIPT = """() => {
   const area = innerWidth * innerHeight;
   const text = (document.body ? document.body.innerText : '').slice(0, 20000);
   const selectors = ['#onetrust-banner-sdk', '#CybotCookiebotDialog', '[id*=cookie i]',
     '[class*=cookie i]', '[id*=consent i]', '[class*=consent i]', '[aria-modal=true]',
-    'dialog[open]', '[data-testid*=cookie i]'];
+    'dialog[open]', '[data-testid*=cookie i]', '[role=dialog]', '[role=alertdialog]'];
   let cookieWall = false;
   for (const element of document.querySelectorAll(selectors.join(','))) {
     const style = getComputedStyle(element);
@@ -73,10 +84,14 @@ _WALL_SCRIPT = """() => {
     if (covered >= 0.5 * area && /cookie|kaka|kakor|consent|samtyck/i.test(element.innerText))
       cookieWall = true;
   }
+  // A whole page that only asks for consent (Google's "Innan du fortsätter").
+  if (document.querySelector('form[action*="consent." i], form[action*="/consent" i]'))
+    cookieWall = true;
   return {
     password: !!document.querySelector('input[type=password]'),
     cookieWall: cookieWall,
-    challenge: !!document.querySelector('#challenge-form, .cf-challenge, iframe[src*=captcha]')
+    challenge: !!document.querySelector('#challenge-form, #challenge-stage, .cf-challenge, '
+      + 'iframe[src*=captcha], #captcha_container, [class*=captcha_verify i]')
       || /captcha|are you a robot|unusual traffic|verify you are human/i.test(text),
   };
 }"""
@@ -114,11 +129,13 @@ class _Visit:
     host: str
     refused_navigation: str | None = None
     left_site: bool = False
+    left_to: str = ""
     bytes_seen: int = 0
     too_large: bool = False
     unreachable: bool = False
     final_url: str = ""
     status: int | None = None
+    challenge: bool = False  # the answer said it is a bot check (Cloudflare's cf-mitigated)
     exchanges: list[Exchange] = field(default_factory=list)
 
 
@@ -144,6 +161,7 @@ class BrowserCapturer:
         self._profile: tempfile.TemporaryDirectory[str] | None = None
         self._lock = asyncio.Lock()
         self.launches = 0
+        self.sandboxed: bool | None = None  # known once the browser has started
 
     async def capture(self, url: str) -> Capture:
         """Captures one page within the time limit; never raises for the page's faults."""
@@ -152,15 +170,7 @@ class BrowserCapturer:
             now = self._clock.now()
             if await refusal(url, allow_loopback=self._allow_loopback):
                 return Capture(url, url, now, None, "refused_address")
-            try:
-                browser = await self._ensure_browser()
-                result = await asyncio.wait_for(self._visit(browser, url, now), self._timeout)
-            except TimeoutError:
-                result = Capture(url, url, now, None, "timed_out")
-            except Exception as error:  # the browser crashed or could not start
-                log.warning("capture: browser failed (%s); it is restarted", type(error).__name__)
-                await self._discard_browser()
-                result = Capture(url, url, now, None, "browser_failed")
+            result = await self._attempt(url, now, started)
             log.info(
                 "capture of %s: %s in %.1f s",
                 loggable(url),
@@ -168,6 +178,22 @@ class BrowserCapturer:
                 time.monotonic() - started,
             )
             return _with_seconds(result, time.monotonic() - started)
+
+    async def _attempt(self, url: str, now: datetime, started: float) -> Capture:
+        """Visits the page; a browser that died since the last capture is replaced once."""
+        while True:
+            was_running = self._browser is not None
+            try:
+                browser = await self._ensure_browser()
+                left = self._timeout - (time.monotonic() - started)
+                return await asyncio.wait_for(self._visit(browser, url, now), max(left, 0.1))
+            except TimeoutError:
+                return Capture(url, url, now, None, "timed_out")
+            except Exception as error:  # the browser crashed or could not start
+                log.warning("capture: browser failed (%s); it is restarted", type(error).__name__)
+                await self._discard_browser()
+                if not was_running:
+                    return Capture(url, url, now, None, "browser_failed")
 
     async def close(self) -> None:
         """Stops the browser and the Playwright driver."""
@@ -190,19 +216,37 @@ class BrowserCapturer:
         self._profile = tempfile.TemporaryDirectory(prefix="kanalkollen-browser-")
         # The browser gets none of the bot's environment (no settings, no secrets).
         env = {"PATH": "/usr/bin:/bin", "HOME": self._profile.name, "LANG": "C.UTF-8"}
-        self._browser = await self._playwright.chromium.launch(
+        # Chromium's own sandbox needs an unprivileged user (the capture helper runs as one)
+        # and user namespaces; where the machine has none it runs without, as that user.
+        wanted = os.geteuid() != 0 and self.sandboxed is not False
+        try:
+            self._browser = await self._launch(env, sandbox=wanted)
+            self.sandboxed = wanted
+        except Exception:
+            if not wanted:
+                raise
+            log.warning(
+                "capture: Chromium's sandbox cannot start here (no user namespaces?); "
+                "the browser runs without it, as uid %d",
+                os.geteuid(),
+            )
+            self._browser = await self._launch(env, sandbox=False)
+            self.sandboxed = False
+        self.launches += 1
+        return self._browser
+
+    async def _launch(self, env: dict[str, str], *, sandbox: bool) -> Any:
+        assert self._profile is not None
+        return await self._playwright.chromium.launch(
             executable_path=str(self._executable),
             env=env,
-            # Chromium's own sandbox needs an unprivileged user; as root it cannot start.
-            chromium_sandbox=os.geteuid() != 0,
-            args=["--disable-extensions", "--disable-sync", "--no-first-run", "--mute-audio"],
+            chromium_sandbox=sandbox,
+            args=[*_BROWSER_ARGS],
             handle_sigint=False,
             handle_sigterm=False,
             handle_sighup=False,
             downloads_path=self._profile.name,
         )
-        self.launches += 1
-        return self._browser
 
     async def _discard_browser(self) -> None:
         browser, self._browser = self._browser, None
@@ -256,13 +300,14 @@ class BrowserCapturer:
         data = request.post_data_buffer
         for _hop in range(MAX_REDIRECTS + 1):
             why = await refusal(url, allow_loopback=self._allow_loopback)
+            if main and not same_site(url, visit.host) and why in (None, "unresolvable"):
+                # Never fetched: where it leads only says what wall it is.
+                visit.left_site, visit.left_to = True, url
+                await route.abort("blockedbyclient")
+                return
             if why is not None:
                 if main:
                     visit.refused_navigation = why
-                await route.abort("blockedbyclient")
-                return
-            if main and not same_site(url, visit.host):
-                visit.left_site = True
                 await route.abort("blockedbyclient")
                 return
             if visit.bytes_seen > self._max_bytes:
@@ -309,6 +354,10 @@ class BrowserCapturer:
             if main:
                 visit.final_url = url
                 visit.status = response.status
+                visit.challenge = any(
+                    k.lower() == "cf-mitigated" and v.lower() == "challenge"
+                    for k, v in response.headers
+                )
             await route.fulfill(
                 status=response.status, headers=_for_browser(response.headers), body=body
             )
@@ -325,7 +374,7 @@ class BrowserCapturer:
             if "Timeout" in type(error).__name__ or "Timeout" in str(error)[:80]:
                 return Capture(url, url, now, None, "timed_out")
             if visit.left_site:
-                return Capture(url, page.url, now, None, "left_site")
+                return Capture(url, visit.left_to, now, None, _left_for(visit.left_to))
             if visit.refused_navigation:
                 return Capture(url, page.url, now, None, "refused_address")
             if visit.unreachable:
@@ -334,13 +383,13 @@ class BrowserCapturer:
         final_url = visit.final_url or page.url
         status = visit.status if visit.status is not None else getattr(response, "status", None)
         if visit.left_site:
-            return Capture(url, final_url, now, status, "left_site")
+            return Capture(url, visit.left_to, now, status, _left_for(visit.left_to))
         if status is not None and status >= 400:
-            code: Failure = (
-                "login_wall"
-                if status in (401, 407)
-                else ("blocked" if status in (403, 429) else "http_error")
-            )
+            code: Failure = "http_error"
+            if status in (401, 407):
+                code = "login_wall"
+            elif status in _BLOCKING_STATUSES or visit.challenge:
+                code = "blocked"
             return Capture(url, final_url, now, status, code)
         with contextlib.suppress(PlaywrightError):
             await page.wait_for_load_state("networkidle", timeout=SETTLE_MS)
@@ -368,6 +417,16 @@ class BrowserCapturer:
         return Capture(
             url, final_url, now, status, png=png, pdf=pdf, warc=warc, resources=len(exchanges)
         )
+
+
+def _left_for(address: str) -> Failure:
+    """Why a page that sent the browser off the channel's host is not captured."""
+    host, path = host_of(address), address.split("?", 1)[0]
+    if _LOGIN_HOST.search(host) or _LOGIN_PATH.search(path.split(host, 1)[-1]):
+        return "login_wall"
+    if _CONSENT_HOST.search(host) or _CONSENT_PATH.search(path.split(host, 1)[-1]):
+        return "cookie_wall"
+    return "left_site"
 
 
 def _for_browser(headers: list[tuple[str, str]]) -> dict[str, str]:

@@ -13,7 +13,7 @@ import contextlib
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -23,19 +23,26 @@ from bot.capture.safety import host_of
 from bot.delivery.loop import instance_name
 from cards.i18n import Texts
 from domain.clock import Clock
-from storage.captures import MAX_ATTEMPTS, CaptureJob, CaptureStatus, CaptureStore
+from storage.captures import (
+    MAX_ATTEMPTS,
+    CaptureJob,
+    CaptureStatus,
+    CaptureStore,
+    purge_abandoned,
+)
 from storage.files import FileStore
 
 log = logging.getLogger(__name__)
 
 POLL_SECONDS = 5.0
+PURGE_EVERY = timedelta(hours=1)
 CAPTURE_FILE_KIND = "documentation"
 # (session, finished job, now): tells the editor, in the transaction that records the outcome.
 FinishedHook = Callable[[AsyncSession, CaptureJob, datetime], Awaitable[object]]
 
 
 class Capturer(Protocol):
-    """Captures one page (bot.capture.browser.BrowserCapturer, or a fake in tests)."""
+    """Captures one page (bot.capture.isolated.IsolatedCapturer, or a fake in tests)."""
 
     async def capture(self, url: str) -> Capture:
         """Captures the page or says why not."""
@@ -61,6 +68,7 @@ class CaptureWorker:
         wake_delivery: Callable[[], None],
         owner: str | None = None,
         poll_seconds: float = POLL_SECONDS,
+        retention: timedelta = timedelta(days=30),
     ) -> None:
         self._store = store
         self._capturer = capturer
@@ -72,6 +80,8 @@ class CaptureWorker:
         # The lease outlasts the capture's own time limit, with room to store the files.
         self._lease_seconds = timeout_seconds * 2 + 60
         self._poll_seconds = poll_seconds
+        self._retention = retention
+        self._purged_at: datetime | None = None
         self.on_finished: FinishedHook | None = None
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
@@ -115,6 +125,34 @@ class CaptureWorker:
         self._wake_delivery()
         return True
 
+    async def purge(self) -> int:
+        """Deletes the captures of cancelled or replaced rounds past the retention."""
+        now = self._clock.now()
+        self._purged_at = now
+        deleted = await purge_abandoned(
+            self._sessions, self._files, before=now - self._retention, now=now
+        )
+        if deleted:
+            log.info("capture: deleted %d capture(s) of rounds that will not finish", deleted)
+        return deleted
+
+    async def _purge_when_due(self) -> None:
+        now = self._clock.now()
+        if self._purged_at is None or now - self._purged_at >= PURGE_EVERY:
+            await self.purge()
+
+    async def drain(self) -> int:
+        """Takes the captures waiting now, one at a time, and no more; returns how many.
+
+        For `kanalkollen remind`: each capture is bounded by the page's time limit (and the
+        helper's grace), and captures queued while it runs are left for the next run.
+        """
+        waiting = await self._store.waiting(self._clock.now())
+        taken = 0
+        while taken < waiting and await self.run_once():
+            taken += 1
+        return taken
+
     async def _keep(self, capture: Capture) -> tuple[CaptureStatus, dict[str, Any]]:
         """Stores the PNG, the PDF and the WARC with their SHA-256; the facts for the index."""
         facts: dict[str, Any] = {
@@ -153,6 +191,7 @@ class CaptureWorker:
     async def _run(self) -> None:
         while not self._stopping:
             try:
+                await self._purge_when_due()
                 took = await self.run_once()
             except asyncio.CancelledError:
                 raise

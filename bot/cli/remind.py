@@ -90,9 +90,16 @@ async def run_reminders(
                 return 0
             queued = await runtime.scheduler.run_once()
             delivered = await runtime.delivery.drain()
+            captured = 0
+            if runtime.capture is not None:
+                # The captures the sweep queued (and any left by a stopped server) are taken
+                # here, one at a time within the page's time limit, and shown as in serve.
+                await runtime.capture.purge()
+                captured = await runtime.capture.drain()
+                delivered += await runtime.delivery.drain()
             out.write(
-                f"sweep queued {queued}; {delivered} outbox message(s) handled at "
-                f"{now.isoformat()}\n"
+                f"sweep queued {queued}; {captured} capture(s) taken; {delivered} outbox "
+                f"message(s) handled at {now.isoformat()}\n"
             )
             return 0
     finally:

@@ -10,8 +10,8 @@ from bot.capture.browser import find_chromium
 from bot.settings import Settings, SettingsError, settings_from
 
 
-def test_captures_are_opt_in_and_auto_finds_the_browser():
-    settings = settings_from({"CHROMIUM_PATH": "auto"})
+def test_captures_are_on_by_default_and_auto_finds_the_browser():
+    settings = settings_from({})
     assert settings.capture_disabled is False
     assert settings.chromium_path is None
     assert settings.capture_timeout_seconds == 30 and settings.capture_max_mb == 25
@@ -30,8 +30,16 @@ def test_chromium_path_is_configurable_and_none_turns_captures_off():
     auto = settings_from({"CHROMIUM_PATH": "auto"})
     assert auto.chromium_path is None and not auto.capture_disabled  # finds /usr/bin/chromium
     assert settings_from({"CHROMIUM_PATH": "none"}).capture_disabled is True
-    # Opt-in until the browser runs sandboxed as another user (issue 16).
-    assert settings_from({}).capture_disabled is True
+    # On by default: used where a browser is found, else said in the log (bot.capture.setup).
+    assert settings_from({}).capture_disabled is False
+    assert settings_from({"CHROMIUM_PATH": ""}).capture_disabled is False
+
+
+def test_the_capture_user_is_configurable():
+    assert settings_from({}).capture_user == ""  # nobody as root, else the bot's own user
+    assert settings_from({"CAPTURE_USER": "kanalkollen-browser"}).capture_user == (
+        "kanalkollen-browser"
+    )
 
 
 def test_settings_built_in_code_have_captures_off():

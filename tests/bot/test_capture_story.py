@@ -167,6 +167,12 @@ async def test_r12_the_start_page_is_captured_shown_confirmed_and_archived(
         ("/finns-inte", "svarade med ett fel (404)"),
         ("/to-private", "går inte till en offentlig webbplats"),
         ("/hang", "blev inte klar i tid"),
+        # The walls of real platforms (tests/support/capture_walls.py).
+        ("/instagram/ugglan/", "kräver inloggning, och jag loggar aldrig in"),
+        ("/facebook/cookies", "cookie-ruta som jag inte kommer förbi"),
+        ("/youtube/@ugglan", "cookie-ruta som jag inte kommer förbi"),
+        ("/linkedin/999", "plattformen stoppar automatiska webbläsare"),
+        ("/too-many", "plattformen stoppar automatiska webbläsare"),
     ],
 )
 async def test_r12_where_capture_cannot_work_the_editor_is_told_and_sends_screenshots(
@@ -191,6 +197,12 @@ async def test_r12_where_capture_cannot_work_the_editor_is_told_and_sends_screen
         texts = story.emulator.texts(editor.conversation_id)
         [told] = [t for t in texts if "Jag kunde inte ta en bild" in t]
         assert sentence in told and "Skicka dina egna skärmdumpar" in told
+        assert told.count(". ") <= 2  # the reason in one sentence, then what to do
+        async with story.bot.sessions() as session:
+            captures = (await session.scalars(select(CaptureRow))).all()
+        assert captures and all(c.status == "failed" for c in captures)
+        assert not any("files" in (c.result or {}) for c in captures)  # nothing behind a wall
+        assert not list((tmp_path / "files").rglob("*.warc.gz"))
 
         # The round goes on as today: the editor's own screenshot.
         upload = make_message("", user=editor, service_url=story.emulator.service_url)
@@ -255,7 +267,7 @@ async def test_r12_another_address_of_the_channel_is_captured_and_other_hosts_ar
 async def test_without_a_browser_the_round_is_as_before(
     start_bot, emulator, clock, smtp, tmp_path, caplog
 ):
-    caplog.set_level(logging.INFO, logger="bot.assembly")
+    caplog.set_level(logging.INFO, logger="bot.capture.setup")
     story = await _story(
         start_bot,
         emulator,

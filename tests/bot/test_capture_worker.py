@@ -7,11 +7,15 @@ import hashlib
 from datetime import timedelta
 from typing import Any
 
+from sqlalchemy import select
+
 from bot.capture.browser import Capture
 from bot.capture.worker import CaptureWorker
 from domain.clock import FixedClock
 from storage.captures import MAX_ATTEMPTS, CaptureJob, CaptureStatus, CaptureStore
 from storage.files import LocalFileStore
+from storage.models import AuditEventRow, ChannelRow, DocumentationFileRow, DocumentationRoundRow
+from tests.conftest import START
 from tests.storage.test_captures import DUE, _channel, _request
 
 
@@ -82,3 +86,86 @@ async def test_a_capture_that_keeps_killing_the_browser_fails_in_the_end(
     assert await worker.run_once()  # the fourth claim gives up without a browser
     [job] = await CaptureStore(sessions).for_round(channel, DUE)
     assert job.status == CaptureStatus.FAILED and job.result == {"failure": "browser_failed"}
+
+
+async def _captured_round(sessions: Any, clock: FixedClock, tmp_path: Any, **channel: Any) -> int:
+    """A channel with one finished capture of the round due DUE; `channel` changes it after."""
+    channel_id = await _channel(sessions)
+    await _request(sessions, channel_id, "https://www.instagram.com/ugglan")
+    assert await _worker(sessions, clock, tmp_path, StandIn(clock)).run_once()
+    async with sessions.begin() as session:
+        row = await session.get(ChannelRow, channel_id)
+        row.next_documentation_due = DUE
+        for name, value in channel.items():
+            setattr(row, name, value)
+    return channel_id
+
+
+async def _files_of(sessions: Any, channel_id: int) -> list[str]:
+    jobs = await CaptureStore(sessions).for_round(channel_id, DUE)
+    return [f["key"] for job in jobs for f in job.result.get("files", [])]
+
+
+async def test_captures_of_cancelled_or_replaced_rounds_go_after_the_retention(
+    sessions, clock: FixedClock, tmp_path
+):
+    clock.set(START)
+    later = DUE + timedelta(days=182)
+    replaced = await _captured_round(sessions, clock, tmp_path, next_documentation_due=later)
+    cancelled = await _captured_round(sessions, clock, tmp_path, status="closed")
+    still_open = await _captured_round(sessions, clock, tmp_path)
+    finished = await _captured_round(sessions, clock, tmp_path, next_documentation_due=later)
+    async with sessions.begin() as session:
+        session.add(DocumentationRoundRow(channel_id=finished, due_date=DUE, completed_at=START))
+    keys = {c: await _files_of(sessions, c) for c in (replaced, cancelled, still_open, finished)}
+    assert all(len(k) == 3 for k in keys.values())
+    store = LocalFileStore(tmp_path / "files")
+    worker = _worker(sessions, clock, tmp_path, StandIn(clock))
+
+    clock.set(START + timedelta(days=29))  # within the retention: all stay
+    assert await worker.purge() == 0
+
+    clock.set(START + timedelta(days=31))
+    assert await worker.purge() == 2
+    for gone in (replaced, cancelled):
+        assert await CaptureStore(sessions).for_round(gone, DUE) == []
+        assert not any([await store.exists(key) for key in keys[gone]])
+    for kept in (still_open, finished):  # an open round, and a public record
+        assert len(await CaptureStore(sessions).for_round(kept, DUE)) == 1
+        assert all([await store.exists(key) for key in keys[kept]])
+    async with sessions() as session:
+        events = (
+            await session.scalars(
+                select(AuditEventRow).where(AuditEventRow.action == "captures_deleted")
+            )
+        ).all()
+    assert sorted(int(e.subject_id) for e in events) == sorted([replaced, cancelled])
+    assert await worker.purge() == 0
+
+
+async def test_a_capture_file_a_record_refers_to_is_never_deleted(
+    sessions, clock: FixedClock, tmp_path
+):
+    clock.set(START)
+    channel = await _captured_round(sessions, clock, tmp_path, status="closed")
+    [png, *_] = await _files_of(sessions, channel)
+    # A record elsewhere (a closing export) kept the picture: the row goes, the file stays.
+    async with sessions.begin() as session:
+        documentation = DocumentationRoundRow(
+            channel_id=channel, due_date=DUE - timedelta(days=182), completed_at=START
+        )
+        session.add(documentation)
+        await session.flush()
+        session.add(
+            DocumentationFileRow(
+                round_id=documentation.id,
+                file_key=png,
+                filename="x.png",
+                content_type="image/png",
+                size=1,
+                sha256="0" * 64,
+            )
+        )
+    clock.set(START + timedelta(days=31))
+    assert await _worker(sessions, clock, tmp_path, StandIn(clock)).purge() == 1
+    assert await LocalFileStore(tmp_path / "files").exists(png)

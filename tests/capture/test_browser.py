@@ -4,17 +4,21 @@ from __future__ import annotations
 
 import gzip
 import io
+import os
+import signal
 from pathlib import Path
 
 from warcio.archiveiterator import ArchiveIterator
 
 from bot.capture.browser import BrowserCapturer
+from bot.capture.isolated import IsolatedCapturer, descendants
+from bot.capture.isolation import capture_user
 from domain.clock import FixedClock
 from tests.support.capture_site import PIXEL, CaptureSite
 
 
 async def test_a_normal_page_gives_png_pdf_and_a_replayable_warc(
-    capturer: BrowserCapturer, site: CaptureSite
+    capturer: IsolatedCapturer, site: CaptureSite
 ):
     capture = await capturer.capture(site.url("/"))
     assert capture.failure is None
@@ -32,18 +36,20 @@ async def test_a_normal_page_gives_png_pdf_and_a_replayable_warc(
     assert site.url("/style.css") in records
 
 
-async def test_a_cookie_wall_is_not_captured(capturer: BrowserCapturer, site: CaptureSite):
+async def test_a_cookie_wall_is_not_captured(capturer: IsolatedCapturer, site: CaptureSite):
     capture = await capturer.capture(site.url("/cookie"))
     assert capture.failure == "cookie_wall" and capture.png == b""
 
 
-async def test_a_login_form_is_not_captured(capturer: BrowserCapturer, site: CaptureSite):
+async def test_a_login_form_is_not_captured(capturer: IsolatedCapturer, site: CaptureSite):
     capture = await capturer.capture(site.url("/login"))
     assert capture.failure == "login_wall" and capture.png == b""
 
 
 async def test_a_page_that_never_finishes_times_out(chromium: Path, clock: FixedClock, site):
-    capturer = BrowserCapturer(chromium, clock, timeout_seconds=2, allow_loopback_for_tests=True)
+    capturer = IsolatedCapturer(
+        chromium, clock, capture_user(""), timeout_seconds=2, allow_loopback_for_tests=True
+    )
     try:
         capture = await capturer.capture(site.url("/hang"))
         assert capture.failure == "timed_out"
@@ -55,7 +61,7 @@ async def test_a_page_that_never_finishes_times_out(chromium: Path, clock: Fixed
 
 
 async def test_a_redirect_to_a_private_address_is_refused(
-    capturer: BrowserCapturer, site: CaptureSite
+    capturer: IsolatedCapturer, site: CaptureSite
 ):
     for path in ("/to-private", "/to-metadata"):
         capture = await capturer.capture(site.url(path))
@@ -64,7 +70,7 @@ async def test_a_redirect_to_a_private_address_is_refused(
 
 
 async def test_a_redirect_off_the_channels_host_is_not_followed(
-    capturer: BrowserCapturer, site: CaptureSite
+    capturer: IsolatedCapturer, site: CaptureSite
 ):
     capture = await capturer.capture(site.url("/to-other-host"))
     assert capture.failure == "left_site"
@@ -72,7 +78,7 @@ async def test_a_redirect_off_the_channels_host_is_not_followed(
 
 
 async def test_a_sub_resource_on_a_private_address_is_blocked(
-    capturer: BrowserCapturer, site: CaptureSite
+    capturer: IsolatedCapturer, site: CaptureSite
 ):
     capture = await capturer.capture(site.url("/private-image"))
     assert capture.failure is None
@@ -85,7 +91,7 @@ async def test_a_sub_resource_on_a_private_address_is_blocked(
 
 
 async def test_a_sub_resource_redirected_to_a_private_address_is_blocked(
-    capturer: BrowserCapturer, site: CaptureSite
+    capturer: IsolatedCapturer, site: CaptureSite
 ):
     capture = await capturer.capture(site.url("/redirected-image"))
     assert capture.failure is None
@@ -98,7 +104,7 @@ async def test_a_sub_resource_redirected_to_a_private_address_is_blocked(
     assert not any("10.20.30.40" in uri for uri in responses)
 
 
-async def test_a_404_is_reported_with_its_status(capturer: BrowserCapturer, site: CaptureSite):
+async def test_a_404_is_reported_with_its_status(capturer: IsolatedCapturer, site: CaptureSite):
     capture = await capturer.capture(site.url("/finns-inte"))
     assert capture.failure == "http_error" and capture.http_status == 404
 
@@ -106,7 +112,7 @@ async def test_a_404_is_reported_with_its_status(capturer: BrowserCapturer, site
 async def test_without_the_test_allowance_loopback_is_refused(
     chromium: Path, clock: FixedClock, site: CaptureSite
 ):
-    capturer = BrowserCapturer(chromium, clock, timeout_seconds=8)
+    capturer = IsolatedCapturer(chromium, clock, capture_user(""), timeout_seconds=8)
     try:
         capture = await capturer.capture(site.url("/"))
         assert capture.failure == "refused_address"
@@ -115,9 +121,32 @@ async def test_without_the_test_allowance_loopback_is_refused(
         await capturer.close()
 
 
-async def test_a_crashed_browser_is_started_again(capturer: BrowserCapturer, site: CaptureSite):
+def _browsers_below(root: int) -> list[int]:
+    """The main Chromium process below the helper (its children rewrite their command line)."""
+    found = []
+    for pid in descendants(root):
+        try:
+            command = Path(f"/proc/{pid}/cmdline").read_bytes()
+        except OSError:
+            continue  # a renderer that just ended
+        if command.startswith(b"/usr/lib/chromium/chromium\0"):
+            found.append(pid)
+    return found
+
+
+async def test_a_crashed_browser_is_started_again(capturer: IsolatedCapturer, site: CaptureSite):
     assert (await capturer.capture(site.url("/"))).failure is None
-    await capturer._browser.close()  # as if the browser process had died
+    assert capturer.pid is not None
+    for pid in _browsers_below(capturer.pid):  # as if the browser process had died
+        os.kill(pid, signal.SIGKILL)
+    assert (await capturer.capture(site.url("/"))).failure is None
+    assert capturer.launches == 1  # the helper restarted its browser
+
+
+async def test_a_dead_helper_is_started_again(capturer: IsolatedCapturer, site: CaptureSite):
+    assert (await capturer.capture(site.url("/"))).failure is None
+    assert capturer.pid is not None
+    os.kill(capturer.pid, signal.SIGKILL)
     assert (await capturer.capture(site.url("/"))).failure is None
     assert capturer.launches == 2
 
@@ -125,7 +154,10 @@ async def test_a_crashed_browser_is_started_again(capturer: BrowserCapturer, sit
 async def test_a_name_that_passed_the_check_is_still_refused_when_connecting(
     chromium: Path, clock: FixedClock, site: CaptureSite, monkeypatch
 ):
-    """DNS rebinding: the connection itself refuses a name that now resolves to loopback."""
+    """DNS rebinding: the connection itself refuses a name that now resolves to loopback.
+
+    In this process (the helper's code, without the helper), so that the check can be replaced.
+    """
     import bot.capture.browser as browser
 
     async def passes(url: str, *, allow_loopback: bool = False) -> None:
@@ -152,3 +184,12 @@ async def test_the_resolver_refuses_names_of_private_addresses():
             await resolver.resolve("localhost", 80)
     finally:
         await resolver.close()
+
+
+async def test_the_browser_opens_no_connection_of_its_own(
+    capturer: IsolatedCapturer, site: CaptureSite
+):
+    """A WebSocket is not a request the route handler sees: the browser has no network."""
+    capture = await capturer.capture(site.url("/websocket"))
+    assert capture.failure is None
+    assert "/ws" not in site.paths

@@ -7,6 +7,8 @@ from types import TracebackType
 
 from aiohttp import web
 
+from tests.support.capture_walls import wall
+
 # A 1x1 PNG, so the page has a sub-resource.
 PIXEL = bytes.fromhex(
     "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
@@ -69,6 +71,22 @@ class CaptureSite:
             return web.Response(text=COOKIE_WALL, headers={"Content-Type": html})
         if path == "/login":
             return web.Response(text=LOGIN, headers={"Content-Type": html})
+        if path == "/ws":
+            socket = web.WebSocketResponse()
+            await socket.prepare(request)
+            await socket.close()
+            return socket
+        if path == "/websocket":
+            body = (
+                "<html><body><p>Sida</p><script>"
+                f"new WebSocket('ws://127.0.0.1:{self.port}/ws');"
+                f"new WebSocket('ws://localhost:{self.port}/ws');"
+                "</script></body></html>"
+            )
+            return web.Response(text=body, headers={"Content-Type": html})
+        answer = wall(path, self.url)
+        if answer is not None:
+            return answer
         if path == "/hang":
             await self._closing.wait()  # never finishes while the site runs
         if path == "/to-private":
