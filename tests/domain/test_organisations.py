@@ -419,3 +419,12 @@ def test_two_catch_all_organisations_cannot_share_a_deployment():
 
     with pytest.raises(OrganisationError, match="tenant_ids: must name at least one"):
         Organisations((one, other))
+
+
+def test_the_example_organisations_folder_is_valid():
+    folder = Path(__file__).resolve().parents[2] / "organisations.example"
+
+    (goteborg,) = load_organisations(folder)
+
+    assert [a.slug for a in goteborg.administrations] == ["sof", "kultur"]
+    assert goteborg.administrations[1].policy.channels.min_editors == 3
