@@ -11,6 +11,7 @@ import dataclasses
 import tomllib
 import types
 import typing
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
@@ -285,15 +286,48 @@ def _build(cls: type[_T], data: dict[str, Any], prefix: str = "") -> _T:
     return cls(**values)
 
 
+def _replaced(current: Any, data: Mapping[str, Any], prefix: str) -> Any:
+    """Returns a copy of a policy dataclass with the table's keys replaced, refusing unknown
+    keys; a nested table replaces only the keys it names, a list replaces the whole list."""
+    hints = typing.get_type_hints(type(current))
+    known = {f.name for f in dataclasses.fields(current)}
+    changes: dict[str, Any] = {}
+    for key, value in data.items():
+        if key not in known:
+            raise PolicyError(f"Unknown policy key '{prefix}{key}'.")
+        annotation = hints[key]
+        if dataclasses.is_dataclass(annotation) and isinstance(value, dict):
+            changes[key] = _replaced(getattr(current, key), value, prefix=f"{prefix}{key}.")
+        else:
+            changes[key] = _coerce(f"{prefix}{key}", annotation, value)
+    return dataclasses.replace(current, **changes)
+
+
+def policy_from_table(data: Mapping[str, Any]) -> Policy:
+    """Builds a policy from a parsed TOML table; raises PolicyError naming the wrong key."""
+    policy = _build(Policy, dict(data))
+    _check(policy)
+    return policy
+
+
+def with_overrides(policy: Policy, data: Mapping[str, Any]) -> Policy:
+    """Returns the policy with the values of a TOML table put over it, checked like a file.
+
+    Keys that the table does not name keep the policy's value; e.g. `{"registry":
+    {"mailbox": ...}}` changes the mailbox only and keeps `registry.administration`.
+    """
+    changed: Policy = _replaced(policy, data, prefix="")
+    _check(changed)
+    return changed
+
+
 def parse_policy(text: str) -> Policy:
     """Parses a policy from TOML text; raises PolicyError naming the wrong key."""
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise PolicyError(f"The policy file is not valid TOML: {exc}.") from exc
-    policy = _build(Policy, data)
-    _check(policy)
-    return policy
+    return policy_from_table(data)
 
 
 def load_policy(path: Path | None, *, deployed: bool = False) -> Policy:
@@ -310,13 +344,13 @@ def load_policy(path: Path | None, *, deployed: bool = False) -> Policy:
         except OSError as exc:
             raise PolicyError(f"Cannot read the policy file {path}: {exc.strerror}.") from exc
         policy = parse_policy(text)
-        policy = _with_answers_folder(policy, path.parent)
+        policy = with_answers_folder(policy, path.parent)
     if deployed and (problems := deployment_problems(policy)):
         raise PolicyError(" ".join(problems))
     return policy
 
 
-def _with_answers_folder(policy: Policy, base: Path) -> Policy:
+def with_answers_folder(policy: Policy, base: Path) -> Policy:
     """Resolves `answers.extra_dir` against the policy file's folder and checks its files."""
     from domain.answers.extra import ExtraError, read_additions, shipped_keys
 

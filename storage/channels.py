@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.lifecycle import ChannelStatus, transition
 from storage.models import AppSettingRow, CardCopyRow, ChannelEditorRow, ChannelRow, PersonRow
+from storage.organisations import Administrations, in_scope, is_scoped
 
 
 class EditorStatus:
@@ -31,9 +32,24 @@ class EditorEntry:
     person: PersonRow
 
 
-async def get_channel(session: AsyncSession, channel_id: int) -> ChannelRow | None:
-    """Returns one channel."""
-    return await session.get(ChannelRow, channel_id)
+async def get_channel(
+    session: AsyncSession,
+    channel_id: int,
+    *,
+    organisation: str | None = None,
+    administration: Administrations = None,
+) -> ChannelRow | None:
+    """Returns one channel; None when it is not in the organisation (and administrations).
+
+    A card's or a command's channel id is a guess until this finds it in the actor's scope.
+    """
+    if not is_scoped(organisation, administration):
+        return await session.get(ChannelRow, channel_id)
+    statement = select(ChannelRow).where(ChannelRow.id == channel_id)
+    found: ChannelRow | None = await session.scalar(
+        in_scope(statement, organisation=organisation, administration=administration)
+    )
+    return found
 
 
 async def change_status(
@@ -113,13 +129,19 @@ def accepted_count(entries: Sequence[EditorEntry]) -> int:
     return sum(1 for e in entries if e.editor.status == EditorStatus.ACCEPTED)
 
 
-async def channels_of_person(session: AsyncSession, person_id: int) -> list[ChannelRow]:
+async def channels_of_person(
+    session: AsyncSession,
+    person_id: int,
+    *,
+    organisation: str | None = None,
+    administration: Administrations = None,
+) -> list[ChannelRow]:
     """Returns the channels where a person is requester, manager or a current editor."""
     as_editor = select(ChannelEditorRow.channel_id).where(
         ChannelEditorRow.person_id == person_id,
         ChannelEditorRow.status.in_([EditorStatus.NOMINATED, EditorStatus.ACCEPTED]),
     )
-    rows = await session.scalars(
+    statement = (
         select(ChannelRow)
         .where(
             or_(
@@ -129,6 +151,9 @@ async def channels_of_person(session: AsyncSession, person_id: int) -> list[Chan
             )
         )
         .order_by(ChannelRow.name, ChannelRow.id)
+    )
+    rows = await session.scalars(
+        in_scope(statement, organisation=organisation, administration=administration)
     )
     return list(rows)
 

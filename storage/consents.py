@@ -20,6 +20,7 @@ from storage.models import (
     ConsentRow,
     RemovalTaskRow,
 )
+from storage.organisations import Administrations, channel_ids_in, in_scope, is_scoped
 
 ACTIVE = "active"
 WITHDRAWN = "withdrawn"
@@ -40,20 +41,35 @@ def _accepted_editor_of(person_id: int) -> object:
     )
 
 
-async def editable_channels(session: AsyncSession, person_id: int) -> list[ChannelRow]:
+async def editable_channels(
+    session: AsyncSession,
+    person_id: int,
+    *,
+    organisation: str | None = None,
+    administration: Administrations = None,
+) -> list[ChannelRow]:
     """Active channels where the person is an accepted editor (who run consent checks)."""
-    rows = await session.scalars(
+    statement = (
         select(ChannelRow)
         .where(ChannelRow.status == ChannelStatus.ACTIVE.value)
         .where(ChannelRow.id.in_(_accepted_editor_of(person_id)))  # type: ignore[arg-type]
         .order_by(ChannelRow.name, ChannelRow.id)
     )
+    rows = await session.scalars(
+        in_scope(statement, organisation=organisation, administration=administration)
+    )
     return list(rows)
 
 
-async def visible_channels(session: AsyncSession, person_id: int) -> list[ChannelRow]:
+async def visible_channels(
+    session: AsyncSession,
+    person_id: int,
+    *,
+    organisation: str | None = None,
+    administration: Administrations = None,
+) -> list[ChannelRow]:
     """Channels whose consents the person may see: accepted editor or the manager."""
-    rows = await session.scalars(
+    statement = (
         select(ChannelRow)
         .where(
             or_(
@@ -63,12 +79,25 @@ async def visible_channels(session: AsyncSession, person_id: int) -> list[Channe
         )
         .order_by(ChannelRow.name, ChannelRow.id)
     )
+    rows = await session.scalars(
+        in_scope(statement, organisation=organisation, administration=administration)
+    )
     return list(rows)
 
 
-async def may_see_channel(session: AsyncSession, person_id: int, channel_id: int) -> bool:
+async def may_see_channel(
+    session: AsyncSession,
+    person_id: int,
+    channel_id: int,
+    *,
+    organisation: str | None = None,
+    administration: Administrations = None,
+) -> bool:
     """Tells whether the person is an accepted editor or the manager of the channel."""
-    return any(c.id == channel_id for c in await visible_channels(session, person_id))
+    visible = await visible_channels(
+        session, person_id, organisation=organisation, administration=administration
+    )
+    return any(c.id == channel_id for c in visible)
 
 
 async def consents_of(
@@ -145,7 +174,12 @@ async def open_removal_tasks(session: AsyncSession, channel_id: int) -> int:
 
 
 async def posts_without_address(
-    session: AsyncSession, checked_before: datetime, limit: int
+    session: AsyncSession,
+    checked_before: datetime,
+    limit: int,
+    *,
+    organisation: str | None = None,
+    administration: Administrations = None,
 ) -> list[ConsentCheckRow]:
     """Published checks with consents whose post address was never given nor asked again.
 
@@ -158,12 +192,13 @@ async def posts_without_address(
         .where(ConsentCheckConsentRow.check_id == ConsentCheckRow.id)
         .exists()
     )
-    live = (
+    live = in_scope(
         select(ChannelRow.id)
         .where(ChannelRow.id == ConsentCheckRow.channel_id)
-        .where(ChannelRow.status == ChannelStatus.ACTIVE.value)
-        .exists()
-    )
+        .where(ChannelRow.status == ChannelStatus.ACTIVE.value),
+        organisation=organisation,
+        administration=administration,
+    ).exists()
     rows = await session.scalars(
         select(ConsentCheckRow)
         # The partial index's own predicate, as literal SQL: SQLite uses a partial index only
@@ -179,15 +214,24 @@ async def posts_without_address(
 
 
 async def tasks_needing_attention(
-    session: AsyncSession, *, remind_before: datetime, limit: int
+    session: AsyncSession,
+    *,
+    remind_before: datetime,
+    limit: int,
+    organisation: str | None = None,
+    administration: Administrations = None,
 ) -> list[RemovalTaskRow]:
     """Removal tasks not done whose last reminder (or creation) is older than the limit."""
     last = func.coalesce(RemovalTaskRow.last_reminded_at, RemovalTaskRow.created_at)
-    rows = await session.scalars(
+    statement = (
         select(RemovalTaskRow)
         .where(RemovalTaskRow.status != TaskStatus.DONE)
         .where(last <= remind_before)
         .order_by(RemovalTaskRow.created_at, RemovalTaskRow.id)
         .limit(limit)
     )
+    if is_scoped(organisation, administration):
+        scope = channel_ids_in(organisation, administration)
+        statement = statement.where(RemovalTaskRow.channel_id.in_(scope))
+    rows = await session.scalars(statement)
     return list(rows)

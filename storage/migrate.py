@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 from importlib.resources import files
 
 from alembic import command
@@ -31,16 +32,19 @@ def head_revision() -> str | None:
     return ScriptDirectory.from_config(_config()).get_current_head()
 
 
-def _upgrade(connection: Connection) -> None:
+def _lock(connection: Connection) -> None:
     if connection.dialect.name == "postgresql":
         connection.execute(text("SELECT pg_advisory_xact_lock(:id)"), {"id": _MIGRATION_LOCK_ID})
-    command.upgrade(_config(connection), "head")
 
 
-def _downgrade(connection: Connection) -> None:
-    if connection.dialect.name == "postgresql":
-        connection.execute(text("SELECT pg_advisory_xact_lock(:id)"), {"id": _MIGRATION_LOCK_ID})
-    command.downgrade(_config(connection), "base")
+def _upgrade(connection: Connection, revision: str = "head") -> None:
+    _lock(connection)
+    command.upgrade(_config(connection), revision)
+
+
+def _downgrade(connection: Connection, revision: str = "base") -> None:
+    _lock(connection)
+    command.downgrade(_config(connection), revision)
 
 
 def _current(connection: Connection) -> str | None:
@@ -75,6 +79,16 @@ async def _migrate(engine: AsyncEngine, step: Callable[[Connection], None]) -> N
 async def upgrade_head(engine: AsyncEngine) -> None:
     """Migrates the database to the newest revision."""
     await _migrate(engine, _upgrade)
+
+
+async def upgrade_to(engine: AsyncEngine, revision: str) -> None:
+    """Migrates the database up to a given revision (tests of a migration on older data)."""
+    await _migrate(engine, partial(_upgrade, revision=revision))
+
+
+async def downgrade_to(engine: AsyncEngine, revision: str) -> None:
+    """Migrates the database down to a given revision."""
+    await _migrate(engine, partial(_downgrade, revision=revision))
 
 
 async def downgrade_base(engine: AsyncEngine) -> None:

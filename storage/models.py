@@ -22,6 +22,11 @@ from sqlalchemy import (
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from domain.organisations import DEFAULT_SLUG
+
+# Organisation and administration slugs are URL-safe and at most 63 characters.
+SLUG_LENGTH = 63
+
 
 class UtcDateTime(TypeDecorator[datetime]):
     """A time-zone-aware timestamp, stored in UTC and read back aware on every backend.
@@ -170,6 +175,15 @@ class ChannelRow(Base):
     __table_args__ = (
         Index("ix_channels_status", "status"),
         Index("ix_channels_documentation_due", "status", "next_documentation_due"),
+        # The documentation sweep of one organisation, or of one of its administrations.
+        Index("ix_channels_organisation_due", "organisation", "status", "next_documentation_due"),
+        Index(
+            "ix_channels_administration_due",
+            "organisation",
+            "administration",
+            "status",
+            "next_documentation_due",
+        ),
         Index("ix_channels_requester", "requester_person_id"),
         Index("ix_channels_manager", "manager_person_id"),
         Index("ix_channels_address", "platform", "address"),
@@ -177,6 +191,15 @@ class ChannelRow(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     tenant_id: Mapped[str] = mapped_column(String(64))
+    # The organisation (its slug) and the administration the channel belongs to; every scoped
+    # query filters on them (storage.organisations.in_scope). Rows from before organisations
+    # existed are in "default" (migration 0008), as is a row stored without them.
+    organisation: Mapped[str] = mapped_column(
+        String(SLUG_LENGTH), default=DEFAULT_SLUG, server_default=DEFAULT_SLUG
+    )
+    administration: Mapped[str] = mapped_column(
+        String(SLUG_LENGTH), default=DEFAULT_SLUG, server_default=DEFAULT_SLUG
+    )
     status: Mapped[str] = mapped_column(String(32))
     # Bumped by every submit and decision; a card showing an older version is stale.
     version: Mapped[int] = mapped_column(Integer, default=1)

@@ -6,7 +6,15 @@ from pathlib import Path
 
 import pytest
 
-from domain.policy import DeliveryPolicy, Policy, PolicyError, load_policy, parse_policy
+from domain.policy import (
+    DeliveryPolicy,
+    Policy,
+    PolicyError,
+    load_policy,
+    parse_policy,
+    policy_from_table,
+    with_overrides,
+)
 
 
 def test_no_file_means_the_defaults():
@@ -71,3 +79,33 @@ def test_the_example_policy_works_with_its_commented_lines_uncommented(tmp_path:
 
     assert policy.admins == ("00000000-0000-0000-0000-000000000000",)
     assert policy.deputies_for("Fritidsgården Ugglan") == ("00000000-0000-0000-0000-000000000000",)
+
+
+def test_overrides_replace_only_the_keys_they_name():
+    base = parse_policy('[registry]\nmailbox = "r@stad.example"\nadministration = "SoF"\n')
+
+    changed = with_overrides(base, {"registry": {"mailbox": "k@stad.example"}, "admins": ["x"]})
+
+    assert changed.registry.mailbox == "k@stad.example"
+    assert changed.registry.administration == "SoF"
+    assert changed.admins == ("x",)
+    assert changed.delivery == base.delivery
+
+
+@pytest.mark.parametrize(
+    ("table", "named"),
+    [
+        ({"registry": {"mailbx": "k@stad.example"}}, "registry.mailbx"),
+        ({"channels": {"min_editors": 1}}, "channels.min_editors"),
+        ({"delivery": 3}, "delivery"),
+    ],
+)
+def test_overrides_are_checked_like_a_file(table: dict[str, object], named: str):
+    with pytest.raises(PolicyError, match=named):
+        with_overrides(Policy(), table)
+
+
+def test_a_table_builds_the_same_policy_as_its_file():
+    assert policy_from_table({"channels": {"min_editors": 3}}) == parse_policy(
+        "[channels]\nmin_editors = 3\n"
+    )

@@ -1,0 +1,124 @@
+"""Organisations in the data: scoping channel queries, counts per administration, renames.
+
+A channel carries its organisation's and its administration's slug; everything else of a
+channel (editors, consents, checks, removal tasks, documentation, captures) is scoped through
+its channel. `organisation=None` means every organisation: the behaviour from before
+organisations, for single-organisation deployments and the operator's own tools.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from typing import TypeVarTuple
+
+from sqlalchemy import Select, func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.models import ChannelRow
+
+_Ts = TypeVarTuple("_Ts")
+
+# One administration's slug, several (an admin of some administrations), or None (all).
+Administrations = str | Collection[str] | None
+
+
+def in_scope(
+    statement: Select[*_Ts],
+    *,
+    organisation: str | None,
+    administration: Administrations = None,
+) -> Select[*_Ts]:
+    """Limits a statement that selects from channels to an organisation and administrations.
+
+    An administration filter without an organisation is refused: administration slugs are
+    only unique inside their organisation.
+    """
+    if organisation is None:
+        if administration is not None:
+            raise ValueError("an administration filter needs its organisation")
+        return statement
+    statement = statement.where(ChannelRow.organisation == organisation)
+    if administration is None:
+        return statement
+    if isinstance(administration, str):
+        return statement.where(ChannelRow.administration == administration)
+    return statement.where(ChannelRow.administration.in_(sorted(administration)))
+
+
+def channel_ids_in(
+    organisation: str | None, administration: Administrations = None
+) -> Select[int]:
+    """The ids of the channels in scope, for rows that belong to a channel (`IN (...)`)."""
+    return in_scope(
+        select(ChannelRow.id), organisation=organisation, administration=administration
+    )
+
+
+def is_scoped(organisation: str | None, administration: Administrations) -> bool:
+    """Tells whether a filter narrows anything (None and None: every channel)."""
+    return organisation is not None or administration is not None
+
+
+async def channel_counts(
+    session: AsyncSession, organisation: str, *, administration: Administrations = None
+) -> dict[str, dict[str, int]]:
+    """How many channels each administration of an organisation has, per status."""
+    statement = in_scope(
+        select(ChannelRow.administration, ChannelRow.status, func.count()).group_by(
+            ChannelRow.administration, ChannelRow.status
+        ),
+        organisation=organisation,
+        administration=administration,
+    )
+    counts: dict[str, dict[str, int]] = {}
+    for slug, status, count in await session.execute(statement):
+        counts.setdefault(slug, {})[status] = int(count)
+    return counts
+
+
+async def organisations_in_use(session: AsyncSession) -> dict[str, set[str]]:
+    """The organisations that have channels, with the administrations they have channels in.
+
+    Start-up compares this with the configuration: data of an organisation or administration
+    that no file names would otherwise be invisible to everyone.
+    """
+    rows = await session.execute(
+        select(ChannelRow.organisation, ChannelRow.administration).distinct()
+    )
+    found: dict[str, set[str]] = {}
+    for organisation, administration in rows:
+        found.setdefault(organisation, set()).add(administration)
+    return found
+
+
+async def rename_organisation(session: AsyncSession, old: str, new: str) -> int:
+    """Moves every channel of one organisation slug to another; returns how many moved."""
+    result = await session.execute(
+        update(ChannelRow)
+        .where(ChannelRow.organisation == old)
+        .values(organisation=new)
+        .execution_options(synchronize_session=False)
+    )
+    return int(result.rowcount)  # type: ignore[attr-defined]
+
+
+async def move_administration(
+    session: AsyncSession,
+    organisation: str,
+    old: str,
+    new: str,
+    *,
+    channel_ids: Collection[int] | None = None,
+) -> int:
+    """Moves an organisation's channels (all, or some) from one administration to another."""
+    statement = (
+        update(ChannelRow)
+        .where(ChannelRow.organisation == organisation)
+        .where(ChannelRow.administration == old)
+        .values(administration=new)
+        .execution_options(synchronize_session=False)
+    )
+    if channel_ids is not None:
+        statement = statement.where(ChannelRow.id.in_(sorted(channel_ids)))
+    result = await session.execute(statement)
+    return int(result.rowcount)  # type: ignore[attr-defined]
