@@ -15,7 +15,6 @@ from dialogs import (
     approval,
     communications,
     deletion,
-    documentation,
     editors,
     my_channels,
     new_channel,
@@ -25,6 +24,7 @@ from dialogs import (
 from dialogs.closing import wiring as closing_wiring
 from dialogs.consent import wiring as consent_wiring
 from dialogs.dialog_runner import DialogRunner
+from dialogs.documentation import wiring as documentation_wiring
 from dialogs.editor_changes import wiring as editor_changes_wiring
 from dialogs.services import FlowServices
 from dialogs.wiring import ActionContext, ActionResult, Flows, Wiring
@@ -39,7 +39,7 @@ FEATURES: tuple[Callable[[Wiring], Flows], ...] = (
     my_channels.build,
     communications.build,
     admin_overview.build,
-    documentation.build,
+    documentation_wiring.build,
     consent_wiring.build,
     withdrawal.build,
     deletion.build,
