@@ -10,9 +10,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from cards.common import attachment
 from cards.i18n import Texts
+from dialogs.channel_views import person_name, when
 from domain.outbox import OutboxKind
 from storage.channels import card_copies
-from storage.models import CardCopyRow, PersonRow
+from storage.models import CardCopyRow, ChannelRow, PersonRow
 from storage.outbox import enqueue, enqueue_once
 
 
@@ -162,3 +163,37 @@ async def queue_updates(
         )
         count += 1
     return count
+
+
+def queue_package_mail(
+    session: AsyncSession,
+    *,
+    mailbox: str,
+    texts_prefix: str,
+    channel: ChannelRow,
+    person: PersonRow,
+    key: str,
+    filename: str,
+    now: datetime,
+) -> None:
+    """R12, R13: a records package to the records officer's mailbox, in Swedish (nothing where
+    the policy names no mailbox). `texts_prefix` picks the catalog's subject and body:
+    "documentation" for a half-yearly round, "closing" for a closed channel."""
+    if not mailbox:
+        return
+    sv = Texts("sv")
+    values = dict(
+        name=channel.name,
+        platform=sv(f"platform.{channel.platform}"),
+        unit=channel.unit,
+        who=person_name(sv, person),
+        when=when(sv, now),
+    )
+    queue_email(
+        session,
+        to=mailbox,
+        subject=sv(f"{texts_prefix}.mail_subject", **values),
+        body=sv(f"{texts_prefix}.mail_body", **values),
+        now=now,
+        zip_attachment=(key, filename),
+    )

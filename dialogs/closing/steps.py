@@ -3,25 +3,22 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import datetime
 from typing import Any
-
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from cards.common import note_card
 from cards.consent import Option
 from cards.i18n import Texts
 from cards.records import closing_card, closing_pick_card
 from dialogs.actor import Actor, record_by
-from dialogs.channel_views import person_name, when
+from dialogs.channel_views import person_name
 from dialogs.closing.checklist import ClosingChecklist, id_of, live_channels
-from dialogs.notify import queue_email
+from dialogs.notify import queue_package_mail
 from dialogs.services import StoredUpload
 from domain.lifecycle import ChannelStatus
 from storage.channels import change_status
 from storage.consents import open_removal_tasks
 from storage.evidence import add_upload, evidence_of
-from storage.models import ChannelClosingRow, ChannelRow, PersonRow
+from storage.models import ChannelClosingRow, ChannelRow
 
 
 class ClosingFlow(ClosingChecklist):
@@ -173,7 +170,16 @@ class ClosingFlow(ClosingChecklist):
             closing.status = "submitted"
             closing.submitted_by_person_id = actor.person.id
             closing.submitted_at = now
-            self._send_package(session, channel, actor.person, key, filename, now)
+            queue_package_mail(
+                session,
+                mailbox=self._s.policy.documentation.records_mailbox,
+                texts_prefix="closing",
+                channel=channel,
+                person=actor.person,
+                key=key,
+                filename=filename,
+                now=now,
+            )
             record_by(
                 session,
                 actor,
@@ -194,36 +200,6 @@ class ClosingFlow(ClosingChecklist):
             result = closing_card(await self._view(session, closing, texts), texts)
         self._s.wake_delivery()
         return result
-
-    def _send_package(
-        self,
-        session: AsyncSession,
-        channel: ChannelRow,
-        person: PersonRow,
-        key: str,
-        filename: str,
-        now: datetime,
-    ) -> None:
-        """R13: the package goes to the records officer (the registrar) when one is named."""
-        mailbox = self._s.policy.documentation.records_mailbox
-        if not mailbox:
-            return
-        sv = Texts("sv")
-        values = dict(
-            name=channel.name,
-            platform=sv(f"platform.{channel.platform}"),
-            unit=channel.unit,
-            who=person_name(sv, person),
-            when=when(sv, now),
-        )
-        queue_email(
-            session,
-            to=mailbox,
-            subject=sv("closing.mail_subject", **values),
-            body=sv("closing.mail_body", **values),
-            now=now,
-            zip_attachment=(key, filename),
-        )
 
     async def cancel(self, actor: Actor, data: dict[str, Any]) -> dict[str, Any] | None:
         """The channel stays: closing → active, and the checklist is put away."""

@@ -17,7 +17,7 @@ from dialogs.actor import channel_from
 from dialogs.channel_views import day, person_name, when
 from dialogs.documentation.reminder_cards import ReminderCards
 from dialogs.documentation.reminders import reminder_dedupe_prefix
-from dialogs.notify import queue_email, queue_updates
+from dialogs.notify import queue_package_mail, queue_updates
 from dialogs.services import StoredUpload
 from domain.documentation import (
     next_due,
@@ -176,7 +176,16 @@ class DocumentationRound(ReminderCards):
             )
             await self._cancel_reminders(session, channel.id, due)
             await self._mark_done(session, channel, due, person, now)
-            self._send_package(session, channel, person, key, package_name, now)
+            queue_package_mail(
+                session,
+                mailbox=self._s.policy.documentation.records_mailbox,
+                texts_prefix="documentation",
+                channel=channel,
+                person=person,
+                key=key,
+                filename=package_name,
+                now=now,
+            )
         self._s.wake_delivery()
         return texts("documentation.completed", name=channel.name, due=day(texts, following))
 
@@ -206,33 +215,3 @@ class DocumentationRound(ReminderCards):
             return documentation_reminder_card(self._view(channel, due, texts, done=done), texts)
 
         await queue_updates(session, "channel", channel.id, build, now)
-
-    def _send_package(
-        self,
-        session: AsyncSession,
-        channel: ChannelRow,
-        person: PersonRow,
-        key: str,
-        filename: str,
-        now: Any,
-    ) -> None:
-        """Where the policy names a records mailbox, the package goes there (R12, R13)."""
-        mailbox = self._s.policy.documentation.records_mailbox
-        if not mailbox:
-            return
-        sv = Texts("sv")
-        values = dict(
-            name=channel.name,
-            platform=sv(f"platform.{channel.platform}"),
-            unit=channel.unit,
-            who=person_name(sv, person),
-            when=when(sv, now),
-        )
-        queue_email(
-            session,
-            to=mailbox,
-            subject=sv("documentation.mail_subject", **values),
-            body=sv("documentation.mail_body", **values),
-            now=now,
-            zip_attachment=(key, filename),
-        )
