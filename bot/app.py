@@ -28,7 +28,8 @@ from dialogs.dialog_runner import DialogRunner
 from dialogs.state import DialogStates
 from domain.clock import Clock, SystemClock
 from domain.outbox import OutboxKind
-from domain.policy import Policy, load_policy
+from domain.policy import Policy
+from domain.policy_file import load_policy
 from storage.bot_state import SqlStorage
 from storage.db import create_engine, session_factory
 from storage.files import LocalFileStore

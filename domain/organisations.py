@@ -40,15 +40,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from domain.policy import (
-    Deputy,
-    Policy,
-    PolicyError,
-    deployment_problems,
-    policy_from_table,
-    with_answers_folder,
-    with_overrides,
-)
+from domain.policy import Deputy, Policy, PolicyError, deployment_problems
+from domain.policy_file import policy_from_table, with_answers_folder, with_overrides
 
 # The organisation and administration that a single-policy deployment (and the data from
 # before organisations existed: migration 0008) belongs to.

@@ -15,7 +15,8 @@ from pathlib import Path
 from aiohttp import web
 
 from bot.settings import Settings, SettingsError, load_settings
-from domain.policy import PolicyError, load_policy
+from domain.policy import PolicyError
+from domain.policy_file import load_policy
 
 log = logging.getLogger("kanalkollen")
 

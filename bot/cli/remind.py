@@ -15,7 +15,7 @@ from dialogs.dialog_runner import DialogRunner
 from dialogs.state import DialogStates
 from domain.clock import FixedClock, SystemClock
 from domain.outbox import OutboxStatus
-from domain.policy import load_policy
+from domain.policy_file import load_policy
 from storage.bot_state import SqlStorage
 from storage.db import create_engine, session_factory
 from storage.files import LocalFileStore

@@ -9,7 +9,8 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from domain.policy import LanguagePolicy, Policy, PolicyError, parse_policy
+from domain.policy import LanguagePolicy, Policy, PolicyError
+from domain.policy_file import parse_policy
 from storage.models import PersonRow
 from tests.conftest import BotFactory
 from tests.support.connector_emulator import ConnectorEmulator

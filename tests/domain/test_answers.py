@@ -174,7 +174,7 @@ def test_the_answers_name_the_policys_numbers_not_fixed_ones() -> None:
 
 def test_a_municipality_adds_its_own_ways_of_asking(tmp_path):  # type: ignore[no-untyped-def]
     """answers.extra_dir: a file adds a variant to R2; the shipped files alone do not know it."""
-    from domain.policy import load_policy
+    from domain.policy_file import load_policy
 
     question = "Vem bestämmer om vi får ha ett tiktokkonto?"
     assert not knowledge.find(question, "sv")
@@ -203,7 +203,8 @@ def test_a_municipality_adds_its_own_ways_of_asking(tmp_path):  # type: ignore[n
     ],
 )
 def test_a_wrong_extra_file_stops_start_up_naming_file_and_key(tmp_path, content, named):  # type: ignore[no-untyped-def]
-    from domain.policy import PolicyError, load_policy
+    from domain.policy import PolicyError
+    from domain.policy_file import load_policy
 
     (tmp_path / "egna").mkdir()
     (tmp_path / "egna" / "fel.toml").write_text(content, encoding="utf-8")

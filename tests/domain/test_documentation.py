@@ -20,7 +20,8 @@ from domain.documentation import (
     reminder_steps,
     today_in,
 )
-from domain.policy import DocumentationPolicy, Policy, PolicyError, parse_policy
+from domain.policy import DocumentationPolicy, Policy, PolicyError
+from domain.policy_file import parse_policy
 
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
 POLICY = DocumentationPolicy()

@@ -15,7 +15,8 @@ from domain.organisations import (
     load_organisations,
     single_organisation,
 )
-from domain.policy import CullingRule, Deputy, Policy, PolicyError, RegistryPolicy, parse_policy
+from domain.policy import CullingRule, Deputy, Policy, PolicyError, RegistryPolicy
+from domain.policy_file import parse_policy
 
 TENANT_A = "7e57c0de-0000-4000-8000-00000000000a"
 TENANT_B = "7e57c0de-0000-4000-8000-00000000000b"

@@ -6,15 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from domain.policy import (
-    DeliveryPolicy,
-    Policy,
-    PolicyError,
-    load_policy,
-    parse_policy,
-    policy_from_table,
-    with_overrides,
-)
+from domain.policy import DeliveryPolicy, Policy, PolicyError
+from domain.policy_file import load_policy, parse_policy, policy_from_table, with_overrides
 
 
 def test_no_file_means_the_defaults():

@@ -14,10 +14,9 @@ from domain.policy import (
     PolicyError,
     RegistryPolicy,
     deployment_problems,
-    load_policy,
-    parse_policy,
     reaches_nobody,
 )
+from domain.policy_file import load_policy, parse_policy
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "policy.example.toml"
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from domain.policy import CullingRule, PolicyError, RecordsPolicy, parse_policy
+from domain.policy import CullingRule, PolicyError, RecordsPolicy
+from domain.policy_file import parse_policy
 from domain.records import DeletionKind, DeletionOutcome, deletion_outcome
 
 IMAGE, POST, COMMENT, CHANNEL = (
