@@ -19,7 +19,6 @@ import asyncio
 import contextlib
 import logging
 import os
-import re
 import shutil
 import tempfile
 import time
@@ -33,6 +32,14 @@ import aiohttp
 
 from bot.capture.fetch import RefusedAddress, capture_session, fetch_once
 from bot.capture.safety import host_of, loggable, refusal, same_site
+from bot.capture.walls import (
+    BLOCKING_STATUSES,
+    CONSENT_HOST,
+    CONSENT_PATH,
+    LOGIN_HOST,
+    LOGIN_PATH,
+    WALL_SCRIPT,
+)
 from bot.capture.warc import Exchange
 from domain.clock import Clock
 
@@ -52,49 +59,20 @@ Failure = Literal[
     "unreachable",
     "browser_failed",
 ]
+
 SOFTWARE = "Kanalkollen capture (Playwright, Chromium)"
+
 DEFAULT_CHROMIUM = Path("/usr/bin/chromium")
+
 VIEWPORT = {"width": 1280, "height": 900}
+
 MAX_SCREENSHOT_HEIGHT = 16000  # px: a page longer than this is captured to this height
+
 MAX_REDIRECTS = 5
+
 _BROWSER_ARGS = ("--disable-extensions", "--disable-sync", "--no-first-run", "--mute-audio")
+
 SETTLE_MS = 1500  # after "load", a moment for late images (not waited for beyond this)
-_LOGIN_PATH = re.compile(
-    r"/(login|log-in|signin|sign-in|accounts|auth|authwall|checkpoint|flow/login)(/|$|\.)", re.I
-)
-_CONSENT_PATH = re.compile(r"/(consent|cookie|cookies|privacy-wall)(/|$|\.)", re.I)
-# Hosts a platform sends an anonymous browser to instead of the page (consent.youtube.com,
-# consent.google.com, accounts.google.com, login.microsoftonline.com, ...).
-_CONSENT_HOST = re.compile(r"^(consent|cookies?)\.", re.I)
-_LOGIN_HOST = re.compile(r"^(accounts|login|signin|auth)\.", re.I)
-# Answers that mean "not for a browser like yours": LinkedIn's 999, rate limits, refusals.
-_BLOCKING_STATUSES = (403, 429, 999)
-_WALL_SCRIPT = """() => {
-  const area = innerWidth * innerHeight;
-  const text = (document.body ? document.body.innerText : '').slice(0, 20000);
-  const selectors = ['#onetrust-banner-sdk', '#CybotCookiebotDialog', '[id*=cookie i]',
-    '[class*=cookie i]', '[id*=consent i]', '[class*=consent i]', '[aria-modal=true]',
-    'dialog[open]', '[data-testid*=cookie i]', '[role=dialog]', '[role=alertdialog]'];
-  let cookieWall = false;
-  for (const element of document.querySelectorAll(selectors.join(','))) {
-    const style = getComputedStyle(element);
-    if (style.display === 'none' || style.visibility === 'hidden') continue;
-    const box = element.getBoundingClientRect();
-    const covered = Math.min(box.width, innerWidth) * Math.min(box.height, innerHeight);
-    if (covered >= 0.5 * area && /cookie|kaka|kakor|consent|samtyck/i.test(element.innerText))
-      cookieWall = true;
-  }
-  // A whole page that only asks for consent (Google's "Innan du fortsätter").
-  if (document.querySelector('form[action*="consent." i], form[action*="/consent" i]'))
-    cookieWall = true;
-  return {
-    password: !!document.querySelector('input[type=password]'),
-    cookieWall: cookieWall,
-    challenge: !!document.querySelector('#challenge-form, #challenge-stage, .cf-challenge, '
-      + 'iframe[src*=captcha], #captcha_container, [class*=captcha_verify i]')
-      || /captcha|are you a robot|unusual traffic|verify you are human/i.test(text),
-  };
-}"""
 
 
 def find_chromium(configured: Path | None) -> Path | None:
@@ -388,16 +366,16 @@ class BrowserCapturer:
             code: Failure = "http_error"
             if status in (401, 407):
                 code = "login_wall"
-            elif status in _BLOCKING_STATUSES or visit.challenge:
+            elif status in BLOCKING_STATUSES or visit.challenge:
                 code = "blocked"
             return Capture(url, final_url, now, status, code)
         with contextlib.suppress(PlaywrightError):
             await page.wait_for_load_state("networkidle", timeout=SETTLE_MS)
-        wall = await page.evaluate(_WALL_SCRIPT)
+        wall = await page.evaluate(WALL_SCRIPT)
         path = final_url.split("?", 1)[0]
-        if wall["password"] or _LOGIN_PATH.search(path):
+        if wall["password"] or LOGIN_PATH.search(path):
             return Capture(url, final_url, now, status, "login_wall")
-        if wall["cookieWall"] or _CONSENT_PATH.search(path):
+        if wall["cookieWall"] or CONSENT_PATH.search(path):
             return Capture(url, final_url, now, status, "cookie_wall")
         if wall["challenge"]:
             return Capture(url, final_url, now, status, "blocked")
@@ -422,9 +400,9 @@ class BrowserCapturer:
 def _left_for(address: str) -> Failure:
     """Why a page that sent the browser off the channel's host is not captured."""
     host, path = host_of(address), address.split("?", 1)[0]
-    if _LOGIN_HOST.search(host) or _LOGIN_PATH.search(path.split(host, 1)[-1]):
+    if LOGIN_HOST.search(host) or LOGIN_PATH.search(path.split(host, 1)[-1]):
         return "login_wall"
-    if _CONSENT_HOST.search(host) or _CONSENT_PATH.search(path.split(host, 1)[-1]):
+    if CONSENT_HOST.search(host) or CONSENT_PATH.search(path.split(host, 1)[-1]):
         return "cookie_wall"
     return "left_site"
 
