@@ -345,6 +345,21 @@ def test_no_flow_is_wired_in_bot() -> None:
     assert not list((REPO_ROOT / "bot").glob("flows*.py"))
 
 
+# Modules are split by what they do once they pass about 400 lines (bench/ too).
+MAX_MODULE_LINES = 450
+
+
+def test_no_module_outgrows_a_reading() -> None:
+    files = [m.path for m in source_modules() if m.importable]
+    files += sorted((REPO_ROOT / "bench").glob("*.py"))
+    long = [
+        f"{path.relative_to(REPO_ROOT)}: {lines} lines"
+        for path in files
+        if (lines := len(path.read_text(encoding="utf-8").splitlines())) > MAX_MODULE_LINES
+    ]
+    assert not long, f"split by what they do (over {MAX_MODULE_LINES} lines): {long}"
+
+
 # --- (c) importing a package does nothing ---------------------------------------------------
 
 # Runs in a fresh interpreter, in an empty folder: spies on everything that must not be built at
