@@ -34,17 +34,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bench.common import environment
 from bench.common import positive as _positive
-from bench.reminder_sweep import (
-    HORIZON_DAYS,
-    TARGET_SELECT_MS,
-    BenchError,
-    Shape,
-    channel_batches,
-    explain,
-    fresh_database,
-    stats,
-    timed,
-)
+from bench.sweep_data import HORIZON_DAYS, BenchError, Shape, channel_batches, fresh_database
+from bench.sweep_report import TARGET_SELECT_MS, explain, stats, timed
 from storage.db import create_engine, session_factory
 from storage.documentation import channels_due_by
 from storage.migrate import upgrade_head

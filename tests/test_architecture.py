@@ -534,3 +534,14 @@ def test_no_naive_datetimes() -> None:
 def test_the_datetime_check_finds_naive_calls(source: str, found: list[str]) -> None:
     module = SourceModule("domain.example", REPO_ROOT / "domain" / "example.py", ast.parse(source))
     assert [call.split(": ", 1)[1] for call in naive_datetime_calls(module)] == found
+
+
+def test_every_benchmark_imports(tmp_path: Path) -> None:
+    """The benchmarks run by hand, not in the suite: at least each of them must import."""
+    # The botbuilder echo bot runs in the benchmark's own venv (.cache/bench), not in ours.
+    own_venv = {"bench.echo_botbuilder"}
+    names = sorted(
+        {f"bench.{path.stem}" for path in (REPO_ROOT / "bench").glob("*.py")} - own_venv
+    )
+    report = import_probe(names, tmp_path)
+    assert report["built"] == [], f"built while importing: {report['built']}"
