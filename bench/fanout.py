@@ -125,8 +125,9 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
                     counting_logs(["bot.delivery.loop", "bot.delivery.proactive"]) as logs,
                     Probe() as probe,
                 ):
+                    adapter = build_adapter(Settings())
                     loop = build_delivery_loop(
-                        adapter=build_adapter(Settings()),
+                        adapter=adapter,
                         app_id="",
                         default_service_url=emulator.service_url,
                         sessions=sessions,
@@ -135,9 +136,12 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
                     )
                     cpu_before = cpu_seconds()
                     start = time.monotonic()
-                    complete, counts = await deliver_all(
-                        loop, sessions, args.messages, start + max_seconds
-                    )
+                    try:
+                        complete, counts = await deliver_all(
+                            loop, sessions, args.messages, start + max_seconds
+                        )
+                    finally:
+                        await adapter.http.close()
                     wall = time.monotonic() - start
                     cpu = cpu_seconds() - cpu_before
                 checks, times = analyse(emulator, texts, start)
