@@ -26,6 +26,9 @@ class AdminOverviewView:
     overdue: tuple[AdminChannelLine, ...]
     understaffed: tuple[AdminChannelLine, ...]
     csv_url: str
+    # (administration, "2 försenade, 1 med för få redaktörer, 0 borttagningar"); empty when the
+    # organisation has one administration.
+    administrations: tuple[tuple[str, str], ...] = ()
     more_overdue: int = 0
     more_understaffed: int = 0
 
@@ -48,6 +51,14 @@ def admin_overview_card(view: AdminOverviewView, texts: Texts) -> dict[str, Any]
             heading(texts("admin_overview.title")),
             subheading(texts("admin_overview.counts_heading")),
             facts(list(view.counts)),
+            *(
+                [
+                    subheading(texts("admin_overview.per_administration_heading")),
+                    facts(list(view.administrations)),
+                ]
+                if view.administrations
+                else []
+            ),
             subheading(texts("admin_overview.overdue_heading")),
             *_lines(view.overdue, view.more_overdue, texts("admin_overview.none_overdue"), texts),
             subheading(texts("admin_overview.understaffed_heading")),

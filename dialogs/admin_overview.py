@@ -1,20 +1,30 @@
-"""`register` / `registry`: counts by status, overdue and under-staffed channels (admins)."""
+"""`register` / `registry`: counts by status, overdue and under-staffed channels (admins).
+
+An admin of one administration sees its channels; an organisation admin sees the whole
+organisation, with counts per administration (issue 15). Nobody sees another organisation's.
+"""
 
 from __future__ import annotations
 
+from collections import Counter
+from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import func, select
 
 from cards.admin import AdminChannelLine, AdminOverviewView, admin_overview_card
+from cards.i18n import Texts
 from dialogs.actor import Actor
 from dialogs.channel_views import day
 from dialogs.services import FlowServices
 from dialogs.wiring import Flows, Wiring
 from domain.dates import local_date
 from domain.lifecycle import ChannelStatus
+from domain.organisations import Administration, Organisation, Organisations, single_organisation
 from storage.channels import EditorStatus
-from storage.models import ChannelEditorRow, ChannelRow
+from storage.consents import TaskStatus
+from storage.models import ChannelEditorRow, ChannelRow, RemovalTaskRow
+from storage.organisations import in_scope
 
 MAX_LINES = 15  # a Teams card has a size limit; the CSV has everything
 
@@ -26,11 +36,29 @@ class AdminOverviewFlow:
         self._s = services
         self._csv_url = csv_url
 
+    def _scope(self, actor: Actor) -> tuple[Organisation, tuple[Administration, ...]] | None:
+        """The actor's organisation and the administrations they administer, if any."""
+        organisations: Organisations = getattr(self._s, "organisations", None) or (
+            single_organisation(self._s.policy)
+        )
+        organisation = organisations.for_tenant(actor.person.tenant_id)
+        if organisation is None:
+            return None
+        administered = organisation.administered_by(actor.person.aad_object_id)
+        return (organisation, administered) if administered else None
+
     async def card(self, actor: Actor) -> dict[str, Any] | str:
         """The overview card, or a sentence for someone who is not an admin."""
         texts = actor.texts
-        if actor.person.aad_object_id not in self._s.policy.admins:
+        scope = self._scope(actor)
+        if scope is None:
             return texts("admin.not_admin")
+        organisation, administered = scope
+        slugs = [a.slug for a in administered]
+
+        def scoped(statement: Any) -> Any:
+            return in_scope(statement, organisation=organisation.slug, administration=slugs)
+
         today = local_date(self._s.clock.now())
         minimum = self._s.policy.channels.min_editors
         accepted = (
@@ -42,26 +70,42 @@ class AdminOverviewFlow:
         async with self._s.sessions() as session:
             counts = (
                 await session.execute(
-                    select(ChannelRow.status, func.count()).group_by(ChannelRow.status)
+                    scoped(select(ChannelRow.status, func.count()).group_by(ChannelRow.status))
                 )
             ).all()
             overdue = (
                 await session.scalars(
-                    select(ChannelRow)
-                    .where(ChannelRow.status == ChannelStatus.ACTIVE.value)
-                    .where(ChannelRow.next_documentation_due < today)
-                    .order_by(ChannelRow.next_documentation_due)
+                    scoped(
+                        select(ChannelRow)
+                        .where(ChannelRow.status == ChannelStatus.ACTIVE.value)
+                        .where(ChannelRow.next_documentation_due < today)
+                        .order_by(ChannelRow.next_documentation_due)
+                    )
                 )
             ).all()
             understaffed = (
                 await session.execute(
-                    select(ChannelRow, func.coalesce(accepted.c.accepted, 0))
-                    .outerjoin(accepted, accepted.c.channel_id == ChannelRow.id)
-                    .where(ChannelRow.status == ChannelStatus.ACTIVE.value)
-                    .where(func.coalesce(accepted.c.accepted, 0) < minimum)
-                    .order_by(ChannelRow.unit, ChannelRow.name)
+                    scoped(
+                        select(ChannelRow, func.coalesce(accepted.c.accepted, 0))
+                        .outerjoin(accepted, accepted.c.channel_id == ChannelRow.id)
+                        .where(ChannelRow.status == ChannelStatus.ACTIVE.value)
+                        .where(func.coalesce(accepted.c.accepted, 0) < minimum)
+                        .order_by(ChannelRow.unit, ChannelRow.name)
+                    )
                 )
             ).all()
+            removals = dict(
+                (
+                    await session.execute(
+                        scoped(
+                            select(ChannelRow.administration, func.count())
+                            .join(RemovalTaskRow, RemovalTaskRow.channel_id == ChannelRow.id)
+                            .where(RemovalTaskRow.status != TaskStatus.DONE)
+                            .group_by(ChannelRow.administration)
+                        )
+                    )
+                ).all()
+            )
         by_status = dict(counts)
         view = AdminOverviewView(
             counts=tuple(
@@ -87,10 +131,39 @@ class AdminOverviewFlow:
                 for c, n in understaffed[:MAX_LINES]
             ),
             csv_url=self._csv_url,
+            administrations=_per_administration(
+                administered, overdue, [c for c, _n in understaffed], removals, texts
+            )
+            if len(organisation.administrations) > 1
+            else (),
             more_overdue=max(len(overdue) - MAX_LINES, 0),
             more_understaffed=max(len(understaffed) - MAX_LINES, 0),
         )
         return admin_overview_card(view, texts)
+
+
+def _per_administration(
+    administered: tuple[Administration, ...],
+    overdue: Sequence[ChannelRow],
+    understaffed: Sequence[ChannelRow],
+    removals: dict[str, int],
+    texts: Texts,
+) -> tuple[tuple[str, str], ...]:
+    """Each administration's overdue documentation, too few editors and open removal tasks."""
+    late = Counter(c.administration for c in overdue)
+    short = Counter(c.administration for c in understaffed)
+    return tuple(
+        (
+            a.name,
+            texts(
+                "admin_overview.per_administration_line",
+                overdue=late[a.slug],
+                understaffed=short[a.slug],
+                removals=removals.get(a.slug, 0),
+            ),
+        )
+        for a in administered
+    )
 
 
 def build(wiring: Wiring) -> Flows:
