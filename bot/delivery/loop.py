@@ -93,6 +93,7 @@ class DeliveryLoop:
         self._limits: dict[str, asyncio.Semaphore] = {}
         self._in_flight: dict[str, int] = defaultdict(int)  # claimed, not yet done, per tenant
         self._batches: set[asyncio.Task[None]] = set()
+        self._skipped: set[str] = set()  # tenants the last claim left out
 
     def wake(self) -> None:
         """Asks the loop to look for due rows now (called after a commit that queued one)."""
@@ -170,13 +171,14 @@ class DeliveryLoop:
         return sorted({*full, *self._tenants.blocked_keys(DEFER_AFTER_SECONDS)})
 
     async def _claim(self) -> list[OutboxMessage]:
+        self._skipped = set(self._busy_tenants())
         batch = await self._store.claim(
             self.owner,
             self._clock.now(),
             self._policy.lease_seconds,
             self._policy.batch_size,
             kinds=tuple(self._senders),
-            skip_tenants=self._busy_tenants(),
+            skip_tenants=self._skipped,
         )
         for message in batch:
             self._in_flight[message.tenant_id or "-"] += 1
@@ -219,8 +221,13 @@ class DeliveryLoop:
         self._in_flight[tenant] -= 1
         if self._in_flight[tenant] <= 0:
             del self._in_flight[tenant]
-        if self._in_flight.get(tenant, 0) <= self._policy.batch_size // 2:
-            self._wake.set()  # the lane has room: claim this tenant's next rows
+        if (
+            tenant in self._skipped
+            and self._in_flight.get(tenant, 0) <= self._policy.batch_size // 2
+        ):
+            # The last claim left this tenant's rows for a full lane; it has room again.
+            self._skipped.discard(tenant)
+            self._wake.set()
 
     async def _deliver(self, key: str, message: OutboxMessage) -> None:
         tenant = message.tenant_id or "-"
