@@ -229,7 +229,7 @@ async def _import(
         return 2
     if not target.serves(tenant_id):
         print(
-            f"kanalkollen: tenant {tenant_id} is not one of organisation {target.slug!r}'s.",
+            f"kanalkollen: tenant {tenant_id} does not belong to organisation {target.slug!r}.",
             file=sys.stderr,
         )
         return 2
