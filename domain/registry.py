@@ -24,7 +24,7 @@ from typing import Any
 # The public fields, in the order of every table, file and column list.
 FIELDS = ("platform", "name", "address", "unit", "administration", "start_date")
 # Query values longer than the stored columns cannot match anything; longer is a bad request.
-FILTER_LIMITS = {"unit": 120, "platform": 32}
+FILTER_LIMITS = {"unit": 120, "platform": 32, "administration": 63}
 CSV_BOM = "\ufeff"
 CSV_SEPARATOR = ";"
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -50,21 +50,22 @@ class PublicChannel:
 
 @dataclass(frozen=True)
 class RegistryFilter:
-    """Which rows to show; None means every unit or every platform."""
+    """Which rows to show; None means every unit, platform or administration (its slug)."""
 
     unit: str | None = None
     platform: str | None = None
+    administration: str | None = None
 
     @property
     def active(self) -> bool:
         """Tells whether the filter narrows the list at all."""
-        return self.unit is not None or self.platform is not None
+        return any(value is not None for value in (self.unit, self.platform, self.administration))
 
 
 def parse_filter(
     query: Mapping[str, Sequence[str]], *, max_query_length: int = 1024
 ) -> RegistryFilter:
-    """Reads `unit` and `platform` from query values; an empty value means "all".
+    """Reads `unit`, `platform` and `administration` from query values; empty means "all".
 
     Unknown parameters are ignored (links get tracking parameters added); an unknown value is
     a valid filter that matches nothing. Raises FilterError for what no form ever sends.
@@ -83,7 +84,9 @@ def parse_filter(
         if any(unicodedata.category(char) in {"Cc", "Cs"} or char == "\ufffd" for char in value):
             raise FilterError(f"'{name}' contains characters that are not text")
         chosen[name] = value or None
-    return RegistryFilter(unit=chosen["unit"], platform=chosen["platform"])
+    return RegistryFilter(
+        unit=chosen["unit"], platform=chosen["platform"], administration=chosen["administration"]
+    )
 
 
 def swedish_key(text: str) -> str:
@@ -113,27 +116,79 @@ def _iso(value: date | None) -> str:
     return value.isoformat() if value is not None else ""
 
 
+@dataclass(frozen=True)
+class OrganisationList:
+    """The public list of one organisation, for the files of every organisation's channels."""
+
+    slug: str
+    name: str
+    channels: Sequence[PublicChannel]
+
+
+def _record(c: PublicChannel, platform_label: Callable[[str], str]) -> dict[str, Any]:
+    return {
+        "platform": c.platform,
+        "platform_label": platform_label(c.platform),
+        "name": c.name,
+        "address": c.address,
+        "unit": c.unit,
+        "administration": c.administration,
+        "start_date": c.start_date.isoformat() if c.start_date is not None else None,
+    }
+
+
 def to_json(channels: Sequence[PublicChannel], platform_label: Callable[[str], str]) -> str:
     """The list as JSON: {"count", "channels": [public fields + the platform's label]}."""
-    records: list[dict[str, Any]] = [
-        {
-            "platform": c.platform,
-            "platform_label": platform_label(c.platform),
-            "name": c.name,
-            "address": c.address,
-            "unit": c.unit,
-            "administration": c.administration,
-            "start_date": c.start_date.isoformat() if c.start_date is not None else None,
-        }
-        for c in channels
-    ]
+    records = [_record(c, platform_label) for c in channels]
     document = {"count": len(records), "channels": records}
+    return json.dumps(document, ensure_ascii=False, indent=2) + "\n"
+
+
+def to_json_by_organisation(
+    lists: Sequence[OrganisationList], platform_label: Callable[[str], str]
+) -> str:
+    """Every organisation's list as JSON: {"count", "organisations", "channels"}.
+
+    Each channel gets `organisation` (the slug) and `organisation_name` before its public
+    fields; `organisations` gives each organisation's slug, name and count.
+    """
+    records = [
+        {"organisation": o.slug, "organisation_name": o.name, **_record(c, platform_label)}
+        for o in lists
+        for c in o.channels
+    ]
+    document = {
+        "count": len(records),
+        "organisations": [
+            {"slug": o.slug, "name": o.name, "count": len(o.channels)} for o in lists
+        ],
+        "channels": records,
+    }
     return json.dumps(document, ensure_ascii=False, indent=2) + "\n"
 
 
 def _cell(value: str) -> str:
     """Defuses a cell that Excel would evaluate as a formula."""
     return f"'{value}" if value.startswith(_FORMULA_STARTS) else value
+
+
+def _csv_row(c: PublicChannel, platform_label: Callable[[str], str]) -> tuple[str, ...]:
+    return (
+        platform_label(c.platform),
+        c.name,
+        c.address,
+        c.unit,
+        c.administration,
+        _iso(c.start_date),
+    )
+
+
+def _csv_text(headers: Sequence[str], rows: Iterable[Sequence[str]]) -> str:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, delimiter=CSV_SEPARATOR, lineterminator="\r\n")
+    writer.writerow([_cell(header) for header in headers])
+    writer.writerows([_cell(value) for value in row] for row in rows)
+    return CSV_BOM + buffer.getvalue()
 
 
 def to_csv(
@@ -144,17 +199,17 @@ def to_csv(
     """The list as CSV for Swedish Excel: BOM, `;`, CRLF, headers in the order of FIELDS."""
     if len(headers) != len(FIELDS):
         raise ValueError(f"CSV needs {len(FIELDS)} headers, got {len(headers)}")
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, delimiter=CSV_SEPARATOR, lineterminator="\r\n")
-    writer.writerow([_cell(header) for header in headers])
-    for c in channels:
-        row = (
-            platform_label(c.platform),
-            c.name,
-            c.address,
-            c.unit,
-            c.administration,
-            _iso(c.start_date),
-        )
-        writer.writerow([_cell(value) for value in row])
-    return CSV_BOM + buffer.getvalue()
+    return _csv_text(headers, (_csv_row(c, platform_label) for c in channels))
+
+
+def to_csv_by_organisation(
+    lists: Sequence[OrganisationList],
+    headers: Sequence[str],
+    platform_label: Callable[[str], str],
+) -> str:
+    """Every organisation's list as CSV: the organisation's name first, then FIELDS."""
+    if len(headers) != len(FIELDS) + 1:
+        raise ValueError(f"CSV needs {len(FIELDS) + 1} headers, got {len(headers)}")
+    return _csv_text(
+        headers, ((o.name, *_csv_row(c, platform_label)) for o in lists for c in o.channels)
+    )

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
@@ -88,3 +88,13 @@ async def registry_choices(
         units=tuple(sorted(units, key=lambda u: (swedish_key(u), u))),
         platforms=tuple(sorted(platforms)),
     )
+
+
+async def public_counts(session: AsyncSession) -> dict[str, int]:
+    """Returns how many active channels each organisation (by slug) has in the public list."""
+    rows = await session.execute(
+        select(ChannelRow.organisation, func.count())
+        .where(ChannelRow.status == PUBLIC_STATUS)
+        .group_by(ChannelRow.organisation)
+    )
+    return {organisation: int(count) for organisation, count in rows}

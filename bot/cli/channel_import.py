@@ -3,6 +3,10 @@
 People are matched to directory users through Graph when it is configured; otherwise they are
 kept by e-mail and linked to their Teams identity when they first talk to the bot. Importing
 the same file again changes nothing: a channel is known by its platform and address.
+
+The channels belong to one organisation and one of its administrations (`--organisation`,
+`--administration`); without them, to the deployment's only organisation and its only
+administration ("default" for the single policy file, as before organisations).
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from dialogs.services import Directory
 from domain.channel_import import ImportRow
 from domain.lifecycle import ChannelStatus
+from domain.organisations import DEFAULT_SLUG, Administration, Organisation, Organisations
 from domain.policy import Policy
 from storage.audit import record_event
 from storage.channels import EditorStatus, nominate
@@ -29,6 +34,51 @@ class ImportReport:
 
     imported: tuple[int, ...]  # the file's lines that became channels
     unchanged: tuple[int, ...]  # lines whose channel was already there
+
+
+class ImportTargetError(ValueError):
+    """The organisation or administration to import into is unknown or not named."""
+
+
+def import_target(
+    organisations: Organisations, organisation: str | None, administration: str | None
+) -> tuple[Organisation, Administration]:
+    """The organisation and administration the imported channels are stamped with.
+
+    Without a slug: the only organisation, and the organisation's only administration.
+    """
+    if organisation is None:
+        chosen = organisations.default
+        if chosen is None:
+            raise ImportTargetError(
+                f"there are several organisations; give --organisation ({_slugs(organisations)})"
+            )
+    else:
+        found = organisations.by_slug(organisation)
+        if found is None:
+            raise ImportTargetError(
+                f"no organisation has the slug {organisation!r}; known: {_slugs(organisations)}"
+            )
+        chosen = found
+    if administration is None:
+        only = chosen.default_administration
+        if only is None:
+            raise ImportTargetError(
+                f"organisation {chosen.slug!r} has several administrations; give "
+                f"--administration ({_slugs(chosen.administrations)})"
+            )
+        return chosen, only
+    named = chosen.administration(administration)
+    if named is None:
+        raise ImportTargetError(
+            f"organisation {chosen.slug!r} has no administration {administration!r}; "
+            f"known: {_slugs(chosen.administrations)}"
+        )
+    return chosen, named
+
+
+def _slugs(items: Organisations | tuple[Administration, ...]) -> str:
+    return ", ".join(item.slug for item in items)
 
 
 async def _person(
@@ -74,8 +124,13 @@ async def import_channels(
     now: datetime,
     *,
     dry_run: bool,
+    organisation: str = DEFAULT_SLUG,
+    administration: str = DEFAULT_SLUG,
 ) -> ImportReport:
-    """Creates the active channels of valid rows in one transaction (nothing on a dry run)."""
+    """Creates the active channels of valid rows in one transaction (nothing on a dry run).
+
+    `policy` is the administration's (its documentation interval sets the first due date).
+    """
     imported: list[int] = []
     unchanged: list[int] = []
     async with sessions.begin() as session:
@@ -89,6 +144,8 @@ async def import_channels(
             manager = await _person(session, directory, tenant_id, row.manager, now)
             channel = ChannelRow(
                 tenant_id=tenant_id,
+                organisation=organisation,
+                administration=administration,
                 status=ChannelStatus.ACTIVE.value,
                 version=1,
                 platform=row.platform.value,

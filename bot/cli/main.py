@@ -15,6 +15,7 @@ from pathlib import Path
 from aiohttp import web
 
 from bot.settings import Settings, SettingsError, load_settings
+from domain.organisations import Organisations, load_organisations, single_organisation
 from domain.policy import PolicyError
 from domain.policy_file import load_policy
 
@@ -38,13 +39,19 @@ def _parser() -> argparse.ArgumentParser:
     )
     importer.add_argument("file", type=Path)
     importer.add_argument("--dry-run", action="store_true", help="validate and report only")
-    importer.add_argument("--tenant", default=None, help="tenant id (default: the app's)")
+    importer.add_argument(
+        "--tenant",
+        default=None,
+        help="tenant id (default: the organisation's only one, or the app's)",
+    )
+    _scope_arguments(importer, "the channels' (default: the only one)")
     registry = commands.add_parser("registry", help="the public list of channels (R8)")
     registry_commands = registry.add_subparsers(dest="registry_command", required=True)
     export = registry_commands.add_parser(
         "export", help="print the active channels' public fields (CSV for Excel, or JSON)"
     )
     export.add_argument("--format", choices=("csv", "json"), default="csv")
+    _scope_arguments(export, "only this list (default: every organisation's)")
     person = commands.add_parser("person", help="personal data of a person or consent subject")
     person_commands = person.add_subparsers(dest="person_command", required=True)
     person_export = person_commands.add_parser(
@@ -63,6 +70,15 @@ def _parser() -> argparse.ArgumentParser:
     build.add_argument("--out", type=Path, default=Path("var/kanalkollen-teams-app.zip"))
     build.add_argument("--base-url", default=None, help="https URL of the bot's public pages")
     return parser
+
+
+def _scope_arguments(command: argparse.ArgumentParser, which: str) -> None:
+    command.add_argument(
+        "--organisation", metavar="SLUG", default=None, help=f"organisation: {which}"
+    )
+    command.add_argument(
+        "--administration", metavar="SLUG", default=None, help=f"administration: {which}"
+    )
 
 
 def _aware_time(raw: str) -> datetime:
@@ -94,9 +110,25 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "remind":
             return asyncio.run(_remind(settings, args.at, args.dry_run))
         if args.command == "channels":
-            return asyncio.run(_import(settings, args.file, args.dry_run, args.tenant))
+            return asyncio.run(
+                _import(
+                    settings,
+                    args.file,
+                    args.dry_run,
+                    args.tenant,
+                    organisation=args.organisation,
+                    administration=args.administration,
+                )
+            )
         if args.command == "registry":
-            return asyncio.run(_registry_export(settings, args.format))
+            return asyncio.run(
+                _registry_export(
+                    settings,
+                    args.format,
+                    organisation=args.organisation,
+                    administration=args.administration,
+                )
+            )
         if args.command == "person":
             if args.person_command == "export":
                 return asyncio.run(_person_export(settings, args.id, args.output))
@@ -107,6 +139,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"kanalkollen: {error}", file=sys.stderr)
         return 2
     return 1
+
+
+def _organisations(settings: Settings) -> Organisations:
+    """The deployment's organisations: the folder's files when set, else the single policy."""
+    folder = getattr(settings, "organisations_dir", None)
+    if folder is not None:
+        return load_organisations(Path(folder))
+    return single_organisation(load_policy(settings.policy_path))
 
 
 def _serve(settings: Settings) -> int:
@@ -158,10 +198,18 @@ async def _remind(settings: Settings, at: datetime | None, dry_run: bool) -> int
     return await run_reminders(settings, at=at, dry_run=dry_run, out=sys.stdout)
 
 
-async def _import(settings: Settings, file: Path, dry_run: bool, tenant: str | None) -> int:
+async def _import(
+    settings: Settings,
+    file: Path,
+    dry_run: bool,
+    tenant: str | None,
+    *,
+    organisation: str | None = None,
+    administration: str | None = None,
+) -> int:
     import aiohttp
 
-    from bot.cli.channel_import import import_channels
+    from bot.cli.channel_import import ImportTargetError, import_channels, import_target
     from bot.integrations.directory import graph_client
     from bot.teams.members import directory_for
     from domain.channel_import import decode, parse_channels
@@ -170,9 +218,21 @@ async def _import(settings: Settings, file: Path, dry_run: bool, tenant: str | N
     from storage.db import create_engine, session_factory
     from storage.migrate import upgrade_head
 
-    tenant_id = tenant or settings.app_tenant_id or settings.graph_tenant_id
+    try:
+        target, unit = import_target(_organisations(settings), organisation, administration)
+    except ImportTargetError as error:
+        print(f"kanalkollen: {error}", file=sys.stderr)
+        return 2
+    own = next(iter(target.tenant_ids)) if len(target.tenant_ids) == 1 else None
+    tenant_id = tenant or own or settings.app_tenant_id or settings.graph_tenant_id
     if not tenant_id:
         print("kanalkollen: give --tenant, or set MicrosoftAppTenantId.", file=sys.stderr)
+        return 2
+    if not target.serves(tenant_id):
+        print(
+            f"kanalkollen: tenant {tenant_id} does not belong to organisation {target.slug!r}.",
+            file=sys.stderr,
+        )
         return 2
     try:
         data = await asyncio.to_thread(file.read_bytes)
@@ -186,7 +246,6 @@ async def _import(settings: Settings, file: Path, dry_run: bool, tenant: str | N
             print(f"{file}: {error}", file=sys.stderr)
         print(f"kanalkollen: {len(errors)} error(s); nothing was imported.", file=sys.stderr)
         return 1
-    policy = load_policy(settings.policy_path)
     engine = create_engine(settings.database_url)
     try:
         await upgrade_head(engine)
@@ -194,7 +253,15 @@ async def _import(settings: Settings, file: Path, dry_run: bool, tenant: str | N
             graph = graph_client(settings, http)
             directory = directory_for(settings, graph)
             report = await import_channels(
-                session_factory(engine), policy, directory, tenant_id, rows, now, dry_run=dry_run
+                session_factory(engine),
+                unit.policy,
+                directory,
+                tenant_id,
+                rows,
+                now,
+                dry_run=dry_run,
+                organisation=target.slug,
+                administration=unit.slug,
             )
             if graph is not None:
                 await graph.aclose()
@@ -205,16 +272,42 @@ async def _import(settings: Settings, file: Path, dry_run: bool, tenant: str | N
     return 0
 
 
-async def _registry_export(settings: Settings, fmt: str) -> int:
+async def _registry_export(
+    settings: Settings,
+    fmt: str,
+    *,
+    organisation: str | None = None,
+    administration: str | None = None,
+) -> int:
+    from bot.web.registry_lists import (
+        UnknownAdministration,
+        UnknownOrganisation,
+        organisation_of,
+        scope_of,
+    )
     from bot.web.registry_page import export_registry
+    from domain.registry import RegistryFilter
     from storage.db import create_engine, session_factory
     from storage.migrate import upgrade_head
 
-    policy = load_policy(settings.policy_path)
+    organisations = _organisations(settings)
+    try:
+        if organisation is not None or administration is not None:
+            scope_of(organisation_of(organisations, organisation), administration)
+    except (UnknownOrganisation, UnknownAdministration) as error:
+        print(f"kanalkollen: {error}", file=sys.stderr)
+        return 2
     engine = create_engine(settings.database_url)
     try:
         await upgrade_head(engine)
-        text = await export_registry(session_factory(engine), policy, fmt)
+        text = await export_registry(
+            session_factory(engine),
+            organisations.organisations[0].policy,
+            fmt,
+            RegistryFilter(administration=administration),
+            organisations=organisations,
+            organisation=organisation,
+        )
     finally:
         await engine.dispose()
     # Bytes, so the file is UTF-8 (the CSV with its BOM) whatever the terminal's encoding is.

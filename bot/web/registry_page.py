@@ -1,6 +1,12 @@
-"""The public list of social media channels (R8): `GET /registry` (HTML), `.json`, `.csv`.
+"""The public lists of social media channels (R8), in HTML, JSON and CSV.
 
-The page is plain HTML with a GET form, so it works without JavaScript; it shows only the
+`GET /registry/{slug}` (`.json`, `.csv`) is the list of one organisation, filterable by
+administration, unit and platform. `GET /registry` is that list when the deployment has one
+organisation (as before organisations); with several it is a page linking each organisation's
+list with its number of channels, and `/registry.json` / `.csv` hold every organisation's
+channels with an organisation column (bot.web.registry_lists).
+
+The pages are plain HTML with a GET form, so they work without JavaScript; they show only the
 public fields (see domain.registry). Every answer may be cached for five minutes and carries
 an ETag of its body, so a repeated request with `If-None-Match` gets 304 and no body.
 `export_registry` gives the CLI (`kanalkollen registry export`) the same files.
@@ -15,34 +21,38 @@ from collections.abc import Callable
 from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.web.registry_lists import (
+    FORMATS,
+    Scope,
+    every_list_file,
+    list_file,
+    organisation_entries,
+    organisation_of,
+    read_every_list,
+    read_list,
+    scope_of,
+)
 from bot.web.registry_render import (
     CONTENT_SECURITY_POLICY,
     REGISTRY_PATH,
-    esc,
-    platform_labeller,
-    render_csv,
-    render_document,
+    ListPage,
+    render_message,
+    render_organisations,
     render_page,
 )
 from cards.i18n import Texts
+from domain.organisations import Organisation, Organisations, single_organisation
 from domain.policy import Policy
-from domain.registry import (
-    FilterError,
-    PublicChannel,
-    RegistryFilter,
-    in_registry_order,
-    parse_filter,
-    to_json,
-)
-from storage.registry import RegistryChoices, public_channels, registry_choices
+from domain.registry import FilterError, RegistryFilter, parse_filter
+from storage.registry import registry_choices
 
 CACHE_CONTROL = "public, max-age=300"
-
-FORMATS = ("csv", "json")
 
 Sessions = async_sessionmaker[AsyncSession]
 
 SessionSource = Sessions | Callable[[], Sessions]
+
+_SLUG = "{slug:[^/.]+}"
 
 
 def _sessions_of(source: SessionSource) -> Callable[[], Sessions]:
@@ -53,71 +63,150 @@ def _sessions_of(source: SessionSource) -> Callable[[], Sessions]:
 
 
 class RegistryPage:
-    """Serves the public list in HTML, JSON and CSV with the same filter and fields."""
+    """Serves the public lists in HTML, JSON and CSV with the same filter and fields."""
 
-    def __init__(self, sessions: SessionSource, policy: Policy, language: str = "sv") -> None:
+    def __init__(
+        self, sessions: SessionSource, organisations: Organisations, language: str = "sv"
+    ) -> None:
         self._sessions = _sessions_of(sessions)
-        self._policy = policy
+        self._organisations = organisations
         self._texts = Texts(language)
 
+    # --- /registry: the one list, or every organisation ---------------------------------------
+
     async def html(self, request: web.Request) -> web.StreamResponse:
-        """GET /registry: the list as an accessible HTML table with a filter form."""
+        """GET /registry: the only organisation's list, or the page of every organisation."""
+        only = self._organisations.default
+        if only is not None:
+            return await self._page(request, only, REGISTRY_PATH.lstrip("/"))
         try:
-            wanted = _filter_of(request)
+            _filter_of(request)
         except FilterError:
-            return _bad_request_page(self._texts)
-        channels, choices = await self._read(wanted, with_choices=True)
-        body = render_page(
-            channels,
-            choices or RegistryChoices((), ()),
-            wanted,
-            texts=self._texts,
-            policy=self._policy,
-        )
+            return self._bad_request_page(REGISTRY_PATH.lstrip("/"))
+        async with self._sessions()() as session:
+            entries = await organisation_entries(session, self._organisations)
+        body = render_organisations(entries, self._texts)
         return _cached(request, body, "text/html", CONTENT_SECURITY_POLICY)
 
     async def json(self, request: web.Request) -> web.StreamResponse:
         """GET /registry.json: the public fields as JSON."""
-        try:
-            wanted = _filter_of(request)
-        except FilterError as error:
-            problem = json.dumps({"error": str(error)}, ensure_ascii=False)
-            return web.Response(status=400, text=problem, content_type="application/json")
-        channels, _ = await self._read(wanted)
-        body = to_json(channels, platform_labeller(self._texts))
-        return _cached(request, body, "application/json", public=True)
+        return await self._file(request, self._organisations.default, "json")
 
     async def csv(self, request: web.Request) -> web.StreamResponse:
         """GET /registry.csv: the public fields as CSV for Swedish Excel (BOM, `;`)."""
+        return await self._file(request, self._organisations.default, "csv")
+
+    # --- /registry/{slug}: one organisation's list --------------------------------------------
+
+    async def organisation_html(self, request: web.Request) -> web.StreamResponse:
+        """GET /registry/{slug}: one organisation's list, or a 404 page for an unknown slug."""
+        slug = request.match_info["slug"]
+        organisation = self._organisations.by_slug(slug)
+        if organisation is None:
+            return self._not_found_page()
+        return await self._page(request, organisation, slug, home=len(self._organisations) > 1)
+
+    async def organisation_json(self, request: web.Request) -> web.StreamResponse:
+        """GET /registry/{slug}.json: one organisation's list as JSON."""
+        return await self._organisation_file(request, "json")
+
+    async def organisation_csv(self, request: web.Request) -> web.StreamResponse:
+        """GET /registry/{slug}.csv: one organisation's list as CSV."""
+        return await self._organisation_file(request, "csv")
+
+    # --- the answers ------------------------------------------------------------------------
+
+    async def _page(
+        self, request: web.Request, organisation: Organisation, base: str, *, home: bool = False
+    ) -> web.StreamResponse:
         try:
             wanted = _filter_of(request)
+            scope = scope_of(organisation, wanted.administration)
+        except FilterError:
+            return self._bad_request_page(base)
+        async with self._sessions()() as session:
+            channels = await read_list(session, scope, wanted, self._texts)
+            choices = await registry_choices(session, organisation=organisation.slug)
+        page = ListPage(
+            base=base,
+            responsible=scope.responsible,
+            mailbox=scope.mailbox,
+            administrations=tuple((a.slug, a.name) for a in organisation.administrations),
+            organisation=organisation.name if home else None,
+            home=f"../{REGISTRY_PATH.lstrip('/')}" if home else None,
+        )
+        body = render_page(channels, choices, wanted, texts=self._texts, page=page)
+        return _cached(request, body, "text/html", CONTENT_SECURITY_POLICY)
+
+    async def _organisation_file(self, request: web.Request, fmt: str) -> web.StreamResponse:
+        organisation = self._organisations.by_slug(request.match_info["slug"])
+        if organisation is None:
+            message = self._texts("registry_page.not_found")
+            return _problem(404, message, fmt)
+        return await self._file(request, organisation, fmt)
+
+    async def _file(
+        self, request: web.Request, organisation: Organisation | None, fmt: str
+    ) -> web.StreamResponse:
+        """One organisation's list as a file, or (None) every organisation's."""
+        texts = self._texts
+        try:
+            wanted = _filter_of(request)
+            scope = scope_of(organisation, wanted.administration) if organisation else None
+            async with self._sessions()() as session:
+                if scope is not None:
+                    body = list_file(await read_list(session, scope, wanted, texts), fmt, texts)
+                else:
+                    lists = await read_every_list(session, self._organisations, wanted, texts)
+                    body = every_list_file(lists, fmt, texts)
         except FilterError as error:
-            return web.Response(status=400, text=f"{error}\n")
-        channels, _ = await self._read(wanted)
-        body = render_csv(channels, self._texts)
-        name = self._texts("registry_page.file_name")
-        response = _cached(request, body, "text/csv", public=True)
-        response.headers["Content-Disposition"] = f'attachment; filename="{name}.csv"'
+            return _problem(400, str(error), fmt)
+        response = _cached(request, body, _CONTENT_TYPES[fmt], public=True)
+        if fmt == "csv":
+            name = texts("registry_page.file_name")
+            response.headers["Content-Disposition"] = f'attachment; filename="{name}.csv"'
         return response
 
-    async def _read(
-        self, wanted: RegistryFilter, *, with_choices: bool = False
-    ) -> tuple[list[PublicChannel], RegistryChoices | None]:
-        async with self._sessions()() as session:
-            channels = await _public_list(session, self._policy, wanted, self._texts)
-            choices = await registry_choices(session) if with_choices else None
-        return channels, choices
+    def _bad_request_page(self, back: str) -> web.Response:
+        texts = self._texts
+        body = render_message(
+            texts("registry_page.heading"), texts("registry_page.bad_request"), back, texts
+        )
+        return _uncached_page(400, body)
+
+    def _not_found_page(self) -> web.Response:
+        texts = self._texts
+        body = render_message(
+            texts("registry_page.heading"),
+            texts("registry_page.not_found"),
+            f"../{REGISTRY_PATH.lstrip('/')}",
+            texts,
+        )
+        return _uncached_page(404, body)
+
+
+_CONTENT_TYPES = {"json": "application/json", "csv": "text/csv"}
 
 
 def registry_routes(
-    sessions: SessionSource, policy: Policy, *, language: str = "sv"
+    sessions: SessionSource,
+    policy: Policy,
+    *,
+    language: str = "sv",
+    organisations: Organisations | None = None,
 ) -> list[web.RouteDef]:
-    """The routes of the public list; `sessions` may be a function read at request time."""
-    page = RegistryPage(sessions, policy, language)
+    """The routes of the public lists; `sessions` may be a function read at request time.
+
+    Without `organisations` the deployment is the policy's single organisation.
+    """
+    page = RegistryPage(sessions, organisations or single_organisation(policy), language)
     return [
         web.get(REGISTRY_PATH, page.html),
         web.get(f"{REGISTRY_PATH}.json", page.json),
         web.get(f"{REGISTRY_PATH}.csv", page.csv),
+        web.get(f"{REGISTRY_PATH}/{_SLUG}", page.organisation_html),
+        web.get(f"{REGISTRY_PATH}/{_SLUG}.json", page.organisation_json),
+        web.get(f"{REGISTRY_PATH}/{_SLUG}.csv", page.organisation_csv),
     ]
 
 
@@ -128,24 +217,27 @@ async def export_registry(
     wanted: RegistryFilter | None = None,
     *,
     language: str = "sv",
+    organisations: Organisations | None = None,
+    organisation: str | None = None,
 ) -> str:
-    """Returns the public list as `csv` or `json`, the same text the page serves."""
+    """Returns a public list as `csv` or `json`, the same text the page serves.
+
+    `organisation` (a slug) picks one organisation's list; without it, the only one's, or
+    with several organisations every organisation's (as `/registry.json`). Raises ValueError
+    for an unknown format, UnknownOrganisation and UnknownAdministration for unknown slugs.
+    """
     if fmt not in FORMATS:
         raise ValueError(f"unknown registry format {fmt!r}; use one of {', '.join(FORMATS)}")
     texts = Texts(language)
+    deployment = organisations or single_organisation(policy)
+    administration = wanted.administration if wanted is not None else None
     async with sessions() as session:
-        channels = await _public_list(session, policy, wanted, texts)
-    if fmt == "json":
-        return to_json(channels, platform_labeller(texts))
-    return render_csv(channels, texts)
-
-
-async def _public_list(
-    session: AsyncSession, policy: Policy, wanted: RegistryFilter | None, texts: Texts
-) -> list[PublicChannel]:
-    """The public channels in registry order, platforms ordered as the catalog names them."""
-    found = await public_channels(session, policy.registry.administration, wanted)
-    return in_registry_order(found, platform_labeller(texts))
+        if organisation is None and deployment.default is None and administration is None:
+            lists = await read_every_list(session, deployment, wanted, texts)
+            return every_list_file(lists, fmt, texts)
+        scope: Scope = scope_of(organisation_of(deployment, organisation), administration)
+        channels = await read_list(session, scope, wanted, texts)
+    return list_file(channels, fmt, texts)
 
 
 def _filter_of(request: web.Request) -> RegistryFilter:
@@ -194,16 +286,18 @@ def _cached(
     return web.Response(body=body, headers=headers, content_type=content_type, charset="utf-8")
 
 
-def _bad_request_page(texts: Texts) -> web.Response:
-    content = f"""<main>
-<h1>{esc(texts("registry_page.heading"))}</h1>
-<p>{esc(texts("registry_page.bad_request"))}</p>
-<p><a href="{REGISTRY_PATH.lstrip("/")}">{esc(texts("registry_page.back"))}</a></p>
-</main>"""
-    body = render_document(texts("registry_page.page_title"), content, texts)
+def _uncached_page(status: int, body: str) -> web.Response:
     return web.Response(
-        status=400,
+        status=status,
         text=body,
         content_type="text/html",
         headers={"Content-Security-Policy": CONTENT_SECURITY_POLICY},
     )
+
+
+def _problem(status: int, message: str, fmt: str) -> web.Response:
+    """A 400 or 404 for a file: JSON `{"error": ...}`, or one line of text for CSV."""
+    if fmt == "json":
+        problem = json.dumps({"error": message}, ensure_ascii=False)
+        return web.Response(status=status, text=problem, content_type="application/json")
+    return web.Response(status=status, text=f"{message}\n")

@@ -1,5 +1,10 @@
-"""The public list of channels (R8) rendered: the HTML page (plain HTML with a GET form, no
-JavaScript, one inline style allowed by its hash) and the CSV file."""
+"""The public list of channels (R8) rendered: the HTML page of one organisation's list (plain
+HTML with a GET form, no JavaScript, one inline style allowed by its hash), the page listing
+the organisations, and the CSV files.
+
+Links are relative to the page (`registry`, `goteborg`, `../registry`), so the pages work
+behind a proxy that serves the bot under a path of its own.
+"""
 
 from __future__ import annotations
 
@@ -7,20 +12,44 @@ import base64
 import hashlib
 import html
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from urllib.parse import urlencode, urlsplit
 
 from cards.i18n import Texts
-from domain.policy import Policy
 from domain.registry import (
     FIELDS,
+    OrganisationList,
     PublicChannel,
     RegistryFilter,
     swedish_key,
     to_csv,
+    to_csv_by_organisation,
 )
 from storage.registry import RegistryChoices
 
 REGISTRY_PATH = "/registry"
+
+
+@dataclass(frozen=True)
+class ListPage:
+    """What the page of one organisation's list says and links around its table."""
+
+    base: str  # the page's own address, relative to it: "registry", "goteborg"
+    responsible: str  # who the intro says is responsible for the channels
+    mailbox: str  # where questions about the list go
+    # The organisation's administrations (slug, name): a filter when there are several.
+    administrations: tuple[tuple[str, str], ...] = ()
+    organisation: str | None = None  # its name, in the heading, when there are several
+    home: str | None = None  # the page of every organisation, when there are several
+
+
+@dataclass(frozen=True)
+class OrganisationEntry:
+    """One row of the page listing the organisations: a link and its number of channels."""
+
+    slug: str
+    name: str
+    count: int
 
 
 # WCAG 2.1 AA: text #1b1b1b and links #0a4b87 on white (17:1, 8.6:1); borders #6b6b6b (5:1);
@@ -81,6 +110,12 @@ def render_csv(channels: Sequence[PublicChannel], texts: Texts) -> str:
     return to_csv(channels, headers, platform_labeller(texts))
 
 
+def render_csv_by_organisation(lists: Sequence[OrganisationList], texts: Texts) -> str:
+    """The CSV file of every organisation's list: an organisation column, then the fields."""
+    headers = [texts(f"registry_page.column_{column}") for column in ("organisation", *FIELDS)]
+    return to_csv_by_organisation(lists, headers, platform_labeller(texts))
+
+
 def esc(text: str) -> str:
     """Text made safe for HTML, attributes included."""
     return html.escape(text, quote=True)
@@ -116,7 +151,18 @@ def _options(values: Sequence[tuple[str, str]], chosen: str | None, everything: 
     return "\n".join(lines)
 
 
-def _filter_form(choices: RegistryChoices, wanted: RegistryFilter, texts: Texts) -> str:
+def _select(name: str, label: str, options: str) -> str:
+    return f"""<div>
+<label for="{name}">{esc(label)}</label>
+<select id="{name}" name="{name}">
+{options}
+</select>
+</div>"""
+
+
+def _filter_form(
+    choices: RegistryChoices, wanted: RegistryFilter, texts: Texts, page: ListPage
+) -> str:
     label = platform_labeller(texts)
     units = [(unit, unit) for unit in choices.units]
     platforms = sorted(
@@ -124,34 +170,51 @@ def _filter_form(choices: RegistryChoices, wanted: RegistryFilter, texts: Texts)
         key=lambda pair: (swedish_key(pair[1]), pair[0]),
     )
     reset = (
-        f'<p><a href="{REGISTRY_PATH.lstrip("/")}">{esc(texts("registry_page.filter_reset"))}'
-        "</a></p>"
+        f'<p><a href="{esc(page.base)}">{esc(texts("registry_page.filter_reset"))}</a></p>'
         if wanted.active
         else ""
     )
+    selects = []
+    if len(page.administrations) > 1:
+        administrations = sorted(
+            page.administrations, key=lambda pair: (swedish_key(pair[1]), pair[0])
+        )
+        options = _options(
+            administrations, wanted.administration, texts("registry_page.all_administrations")
+        )
+        selects.append(
+            _select("administration", texts("registry_page.filter_administration"), options)
+        )
+    selects.append(
+        _select(
+            "unit",
+            texts("registry_page.filter_unit"),
+            _options(units, wanted.unit, texts("registry_page.all_units")),
+        )
+    )
+    selects.append(
+        _select(
+            "platform",
+            texts("registry_page.filter_platform"),
+            _options(platforms, wanted.platform, texts("registry_page.all_platforms")),
+        )
+    )
+    fields = "\n".join(selects)
     return f"""<form method="get" class="filter">
 <fieldset>
 <legend>{esc(texts("registry_page.filter_legend"))}</legend>
-<div>
-<label for="unit">{esc(texts("registry_page.filter_unit"))}</label>
-<select id="unit" name="unit">
-{_options(units, wanted.unit, texts("registry_page.all_units"))}
-</select>
-</div>
-<div>
-<label for="platform">{esc(texts("registry_page.filter_platform"))}</label>
-<select id="platform" name="platform">
-{_options(platforms, wanted.platform, texts("registry_page.all_platforms"))}
-</select>
-</div>
+{fields}
 <div><button type="submit">{esc(texts("registry_page.filter_submit"))}</button></div>
 </fieldset>
 </form>
 {reset}"""
 
 
-def _caption(wanted: RegistryFilter, texts: Texts) -> str:
+def _caption(wanted: RegistryFilter, texts: Texts, page: ListPage) -> str:
     parts = []
+    if wanted.administration is not None:
+        name = dict(page.administrations).get(wanted.administration, wanted.administration)
+        parts.append(texts("registry_page.selection_administration", administration=name))
     if wanted.unit is not None:
         parts.append(texts("registry_page.selection_unit", unit=wanted.unit))
     if wanted.platform is not None:
@@ -194,7 +257,9 @@ def _row(channel: PublicChannel, texts: Texts, label: Callable[[str], str]) -> s
     return "<tr>" + "".join(cells) + "</tr>"
 
 
-def _table(channels: Sequence[PublicChannel], wanted: RegistryFilter, texts: Texts) -> str:
+def _table(
+    channels: Sequence[PublicChannel], wanted: RegistryFilter, texts: Texts, page: ListPage
+) -> str:
     if not channels:
         key = "registry_page.empty_filtered" if wanted.active else "registry_page.empty"
         return f'<p class="empty" id="list">{esc(texts(key))}</p>'
@@ -206,7 +271,7 @@ def _table(channels: Sequence[PublicChannel], wanted: RegistryFilter, texts: Tex
     return f"""<div class="table-wrap" id="list" tabindex="0" role="region" \
 aria-labelledby="caption">
 <table>
-<caption id="caption">{esc(_caption(wanted, texts))}</caption>
+<caption id="caption">{esc(_caption(wanted, texts, page))}</caption>
 <thead><tr>{headings}</tr></thead>
 <tbody>
 {rows}
@@ -215,12 +280,14 @@ aria-labelledby="caption">
 </div>"""
 
 
-def _downloads(wanted: RegistryFilter, texts: Texts) -> str:
-    query = urlencode(
-        {k: v for k, v in (("unit", wanted.unit), ("platform", wanted.platform)) if v}
+def _downloads(wanted: RegistryFilter, texts: Texts, base: str) -> str:
+    chosen = (
+        ("administration", wanted.administration),
+        ("unit", wanted.unit),
+        ("platform", wanted.platform),
     )
+    query = urlencode({k: v for k, v in chosen if v})
     suffix = f"?{query}" if query else ""
-    base = REGISTRY_PATH.lstrip("/")
     return (
         f"<p>{esc(texts('registry_page.downloads'))}: "
         f'<a href="{esc(f"{base}.csv{suffix}")}">{esc(texts("registry_page.download_csv"))}</a>'
@@ -230,6 +297,7 @@ def _downloads(wanted: RegistryFilter, texts: Texts) -> str:
 
 
 def render_document(title: str, content: str, texts: Texts) -> str:
+    """The HTML document around a page's content, with the one allowed style."""
     return f"""<!doctype html>
 <html lang="{esc(texts.language)}">
 <head>
@@ -251,24 +319,73 @@ def render_page(
     wanted: RegistryFilter,
     *,
     texts: Texts,
-    policy: Policy,
+    page: ListPage,
 ) -> str:
     """The whole HTML page: heading, filter form, count, table (or empty state), downloads."""
-    administration = policy.registry.administration
-    mailbox = policy.registry.mailbox
+    mailbox = page.mailbox
     contact = esc(texts("registry_page.contact", mailbox="\0")).replace(
         "\0", f'<a href="mailto:{esc(mailbox)}">{esc(mailbox)}</a>'
+    )
+    heading = (
+        texts("registry_page.heading_organisation", organisation=page.organisation)
+        if page.organisation
+        else texts("registry_page.heading")
+    )
+    home = (
+        f'<p><a href="{esc(page.home)}">{esc(texts("registry_page.all_organisations"))}</a></p>'
+        if page.home
+        else ""
+    )
+    content = f"""<a class="skip" href="#list">{esc(texts("registry_page.skip_link"))}</a>
+<header>
+<h1>{esc(heading)}</h1>
+<p>{esc(texts("registry_page.intro", administration=page.responsible))}</p>
+{home}
+</header>
+<main>
+{_filter_form(choices, wanted, texts, page)}
+<p class="count" id="count">{esc(_count(len(channels), texts))}</p>
+{_table(channels, wanted, texts, page)}
+{_downloads(wanted, texts, page.base)}
+</main>
+<footer><p>{contact}</p></footer>"""
+    return render_document(texts("registry_page.page_title"), content, texts)
+
+
+def render_organisations(entries: Sequence[OrganisationEntry], texts: Texts) -> str:
+    """The page of a deployment with several organisations: each one's list and its count."""
+    base = REGISTRY_PATH.lstrip("/")
+    rows = "\n".join(
+        f'<tr><td><a href="{esc(f"{base}/{entry.slug}")}">{esc(entry.name)}</a></td>'
+        f"<td>{entry.count}</td></tr>"
+        for entry in entries
     )
     content = f"""<a class="skip" href="#list">{esc(texts("registry_page.skip_link"))}</a>
 <header>
 <h1>{esc(texts("registry_page.heading"))}</h1>
-<p>{esc(texts("registry_page.intro", administration=administration))}</p>
+<p>{esc(texts("registry_page.organisations_intro"))}</p>
 </header>
 <main>
-{_filter_form(choices, wanted, texts)}
-<p class="count" id="count">{esc(_count(len(channels), texts))}</p>
-{_table(channels, wanted, texts)}
-{_downloads(wanted, texts)}
-</main>
-<footer><p>{contact}</p></footer>"""
+<div class="table-wrap" id="list" tabindex="0" role="region" aria-labelledby="caption">
+<table>
+<caption id="caption">{esc(texts("registry_page.organisations_caption"))}</caption>
+<thead><tr><th scope="col">{esc(texts("registry_page.column_organisation"))}</th>\
+<th scope="col">{esc(texts("registry_page.column_count"))}</th></tr></thead>
+<tbody>
+{rows}
+</tbody>
+</table>
+</div>
+{_downloads(RegistryFilter(), texts, base)}
+</main>"""
+    return render_document(texts("registry_page.page_title"), content, texts)
+
+
+def render_message(title: str, message: str, back: str, texts: Texts) -> str:
+    """A page that says why there is no list here (a bad filter, an unknown address)."""
+    content = f"""<main>
+<h1>{esc(title)}</h1>
+<p>{esc(message)}</p>
+<p><a href="{esc(back)}">{esc(texts("registry_page.back"))}</a></p>
+</main>"""
     return render_document(texts("registry_page.page_title"), content, texts)

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import datetime, timedelta
 from pathlib import Path
 
+import pytest
 from sqlalchemy import func, select
 
+from bot.cli import main as cli_main
 from bot.cli.channel_import import import_channels
 from dialogs.services import DirectoryPerson
 from domain.channel_import import parse_channels
@@ -21,6 +24,7 @@ from tests.support.cli import run_kanalkollen
 from tests.support.connector_emulator import ConnectorEmulator
 from tests.support.directory import SWEDISH_HEADER, StubDirectory
 from tests.support.factories import TENANT_ID, make_user
+from tests.support.registry_data import MOLNDAL_TENANT, OrganisationsSettings, write_organisations
 
 HEADER = SWEDISH_HEADER
 TODAY = datetime.now(ORGANISATION_ZONE).date()  # the CLI imports as of the real today
@@ -224,3 +228,106 @@ async def test_an_imported_editor_is_linked_when_they_first_talk_to_the_bot(
             await session.scalars(select(PersonRow).where(PersonRow.email == editor.email))
         ).all()
     assert [p.aad_object_id for p in people] == [editor.aad_object_id]
+
+
+# --- --organisation and --administration (issue 15) ---------------------------------------
+
+
+async def _stamps(url: str) -> list[tuple[str, str, str, str]]:
+    engine = create_engine(url)
+    try:
+        async with session_factory(engine)() as session:
+            rows = await session.execute(
+                select(
+                    ChannelRow.name,
+                    ChannelRow.tenant_id,
+                    ChannelRow.organisation,
+                    ChannelRow.administration,
+                ).order_by(ChannelRow.name)
+            )
+            return [tuple(row) for row in rows]
+    finally:
+        await engine.dispose()
+
+
+async def test_import_stamps_the_organisation_it_is_given(
+    tmp_path: Path, sqlite_database_url: str
+):
+    csv_file = tmp_path / "kanaler.csv"
+    csv_file.write_bytes(swedish_excel_csv(2))
+    env = {"DATABASE_URL": sqlite_database_url}
+
+    code, out, err = await run_kanalkollen(
+        "channels", "import", str(csv_file), "--organisation", "nowhere", env=env, cwd=tmp_path
+    )
+    assert (code, out) == (2, "")
+    assert err.splitlines()[-1] == (
+        "kanalkollen: no organisation has the slug 'nowhere'; known: default"
+    )
+    code, _, err = await run_kanalkollen(
+        "channels", "import", str(csv_file), "--administration", "sof", env=env, cwd=tmp_path
+    )
+    assert code == 2
+    assert "organisation 'default' has no administration 'sof'" in err
+
+    code, out, err = await run_kanalkollen(
+        "channels",
+        "import",
+        str(csv_file),
+        "--tenant",
+        TENANT_ID,
+        "--organisation",
+        "default",
+        "--administration",
+        "default",
+        env=env,
+        cwd=tmp_path,
+    )
+    assert code == 0, err
+    assert "imported 2 channel(s)" in out
+    assert await _stamps(sqlite_database_url) == [
+        ("Fritidsgården Åsen 0", TENANT_ID, "default", "default"),
+        ("Fritidsgården Åsen 1", TENANT_ID, "default", "default"),
+    ]
+
+
+def test_import_into_an_organisation_of_the_organisations_folder(
+    tmp_path: Path,
+    sqlite_database_url: str,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+):
+    csv_file = tmp_path / "kanaler.csv"
+    csv_file.write_bytes(swedish_excel_csv(1))
+    settings = OrganisationsSettings(
+        database_url=sqlite_database_url,
+        organisations_dir=write_organisations(tmp_path / "organisations"),
+    )
+    monkeypatch.setattr(cli_main, "load_settings", lambda: settings)
+
+    def run(*args: str) -> tuple[int, str]:
+        code = cli_main.main(["channels", "import", str(csv_file), *args])
+        captured = capsys.readouterr()
+        return code, captured.out + captured.err
+
+    code, said = run()
+    assert code == 2
+    assert "several organisations; give --organisation (goteborg, molndal)" in said
+    code, said = run("--organisation", "goteborg")
+    assert code == 2
+    assert "'goteborg' has several administrations; give --administration (sof, kultur)" in said
+    code, said = run(
+        "--organisation", "goteborg", "--administration", "sof", "--tenant", MOLNDAL_TENANT
+    )
+    assert code == 2
+    assert f"tenant {MOLNDAL_TENANT} does not belong to organisation 'goteborg'" in said
+
+    # The organisation's only tenant is the default tenant.
+    code, said = run("--organisation", "goteborg", "--administration", "kultur")
+    assert code == 0, said
+    code, said = run("--organisation", "molndal")
+    assert code == 0, said
+    assert "imported 0 channel(s); 1 already there" in said  # a channel is its address
+    assert asyncio.run(_stamps(sqlite_database_url)) == [
+        ("Fritidsgården Åsen 0", TENANT_ID, "goteborg", "kultur")
+    ]

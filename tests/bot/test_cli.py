@@ -2,20 +2,33 @@
 
 from __future__ import annotations
 
+import asyncio
+import csv
+import io
+import json
 import zipfile
 from datetime import timedelta
 from pathlib import Path
 
+import pytest
 from sqlalchemy import select
 
+from bot.cli import main as cli_main
 from domain.outbox import OutboxKind, OutboxStatus
 from storage.db import create_engine, session_factory
+from storage.migrate import upgrade_head
 from storage.models import OutboxRow, PersonRow
 from storage.outbox import enqueue
 from tests.conftest import START, BotFactory
 from tests.support.cli import run_kanalkollen
 from tests.support.connector_emulator import ConnectorEmulator
 from tests.support.factories import make_message, make_user
+from tests.support.registry_data import (
+    OrganisationsSettings,
+    add_channel,
+    seed_organisations,
+    write_organisations,
+)
 
 
 async def test_migrate_creates_the_database(tmp_path: Path):
@@ -184,3 +197,102 @@ async def test_manifest_build_without_an_app_id_says_so(tmp_path: Path):
 
     assert code == 2
     assert "MicrosoftAppId" in err
+
+
+# --- registry export per organisation (issue 15) ------------------------------------------
+
+
+async def _seeded_database(tmp_path: Path) -> str:
+    url = f"sqlite+aiosqlite:///{tmp_path / 'k.db'}"
+    engine = create_engine(url)
+    await upgrade_head(engine)
+    await add_channel(session_factory(engine), "Ugglan", unit="Östra fritidsgården")
+    await engine.dispose()
+    return url
+
+
+async def test_registry_export_names_the_single_policys_organisation(tmp_path: Path):
+    env = {"DATABASE_URL": await _seeded_database(tmp_path)}
+
+    code, out, err = await run_kanalkollen(
+        "registry",
+        "export",
+        "--format",
+        "json",
+        "--organisation",
+        "default",
+        "--administration",
+        "default",
+        env=env,
+        cwd=tmp_path,
+    )
+    assert code == 0, err
+    assert [c["name"] for c in json.loads(out)["channels"]] == ["Ugglan"]
+
+    code, out, err = await run_kanalkollen(
+        "registry", "export", "--organisation", "nowhere", env=env, cwd=tmp_path
+    )
+    assert (code, out) == (2, "")
+    assert err.splitlines()[-1] == (
+        "kanalkollen: no organisation has the slug 'nowhere'; known: default"
+    )
+
+    code, _, err = await run_kanalkollen(
+        "registry", "export", "--administration", "sof", env=env, cwd=tmp_path
+    )
+    assert code == 2
+    assert "has no administration 'sof'; known: default" in err
+
+
+def _main(monkeypatch: pytest.MonkeyPatch, settings: OrganisationsSettings, *args: str) -> int:
+    """Runs `kanalkollen ARGS` in this process with settings that name an organisations folder."""
+    monkeypatch.setattr(cli_main, "load_settings", lambda: settings)
+    return cli_main.main(list(args))
+
+
+def test_registry_export_per_organisation_of_the_organisations_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsysbinary: pytest.CaptureFixture[bytes]
+):
+    url = f"sqlite+aiosqlite:///{tmp_path / 'k.db'}"
+
+    async def prepare() -> None:
+        engine = create_engine(url)
+        await upgrade_head(engine)
+        await seed_organisations(session_factory(engine))
+        await engine.dispose()
+
+    asyncio.run(prepare())
+    settings = OrganisationsSettings(
+        database_url=url, organisations_dir=write_organisations(tmp_path / "organisations")
+    )
+
+    def export(*args: str) -> tuple[int, str, str]:
+        code = _main(monkeypatch, settings, "registry", "export", *args)
+        captured = capsysbinary.readouterr()
+        return code, captured.out.decode("utf-8"), captured.err.decode("utf-8")
+
+    code, out, err = export("--format", "json", "--organisation", "molndal")
+    assert code == 0, err
+    assert [c["name"] for c in json.loads(out)["channels"]] == ["Mölndals stadsmuseum"]
+
+    code, out, _ = export(
+        "--format", "csv", "--organisation", "goteborg", "--administration", "sof"
+    )
+    rows = list(csv.reader(io.StringIO(out[1:], newline=""), delimiter=";"))
+    assert [row[1] for row in rows[1:]] == ["Ugglan"]
+
+    code, out, _ = export("--format", "csv")
+    rows = list(csv.reader(io.StringIO(out[1:], newline=""), delimiter=";"))
+    assert rows[0][0] == "Organisation"
+    assert [(row[0], row[2]) for row in rows[1:]] == [
+        ("Göteborgs Stad", "Stadsbiblioteket"),
+        ("Göteborgs Stad", "Ugglan"),
+        ("Mölndals stad", "Mölndals stadsmuseum"),
+    ]
+
+    code, out, err = export("--administration", "sof")
+    assert (code, out) == (2, "")
+    assert "several organisations" in err
+    code, _, err = export("--organisation", "goteborg", "--administration", "default")
+    assert code == 2
+    assert "organisation 'goteborg' has no administration 'default'; known: sof, kultur" in err

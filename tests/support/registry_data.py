@@ -4,19 +4,25 @@ Every channel `add_channel` stores carries distinctive non-public values (LEAKS)
 reference, people's names and e-mail, purpose, plan, decision comment, file key, tenant id.
 No public answer (page, JSON, CSV, export) may contain any of them. `seed` stores the three
 active channels of ROWS (in registry order) and one that is not public (INACTIVE).
+`seed_organisations` stores the channels of two organisations (ORGANISATION_ROWS).
 """
 
 from __future__ import annotations
 
 import itertools
+import tomllib
+from dataclasses import dataclass
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.settings import Settings
 from bot.web.registry_page import registry_routes
 from domain.lifecycle import ChannelStatus
+from domain.organisations import Organisations, organisation_from_table
 from domain.policy import Policy, RegistryPolicy
 from storage.channels import EditorStatus, nominate
 from storage.models import ChannelRow
@@ -189,3 +195,150 @@ def registry_app(sessions: async_sessionmaker[AsyncSession]) -> web.Application:
     app = web.Application()
     app.add_routes(registry_routes(lambda: sessions, POLICY))
     return app
+
+
+# --- two organisations (issue 15): each with its own public list under /registry/{slug} --------
+
+GOTEBORG_TENANT = TENANT_ID
+MOLNDAL_TENANT = "7e57c0de-0000-4000-8000-000000000002"
+# One organisation file each, as KANALKOLLEN_ORGANISATIONS holds them (file-name order).
+ORGANISATION_FILES = {
+    "goteborg.toml": f"""
+slug = "goteborg"
+name = "Göteborgs Stad"
+tenant_ids = ["{GOTEBORG_TENANT}"]
+
+[registry]
+mailbox = "sociala.medier@goteborg.example"
+
+[[administrations]]
+slug = "sof"
+name = "Skol- och fritidsförvaltningen"
+
+[administrations.registry]
+mailbox = "sof.kanaler@goteborg.example"
+
+[[administrations]]
+slug = "kultur"
+name = "Kulturförvaltningen"
+""",
+    "molndal.toml": f"""
+slug = "molndal"
+name = "Mölndals stad"
+tenant_ids = ["{MOLNDAL_TENANT}"]
+
+[registry]
+mailbox = "kommunikation@molndal.example"
+administration = "Kommunstyrelseförvaltningen"
+""",
+}
+
+
+def write_organisations(folder: Path) -> Path:
+    """Writes the organisation files into a folder (created) and returns it."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, text in ORGANISATION_FILES.items():
+        (folder / name).write_text(text, encoding="utf-8")
+    return folder
+
+
+def two_organisations() -> Organisations:
+    """Göteborgs Stad (administrations sof and kultur) and Mölndals stad (one, "default")."""
+    return Organisations(
+        tuple(
+            organisation_from_table(tomllib.loads(text), where=name)
+            for name, text in ORGANISATION_FILES.items()
+        )
+    )
+
+
+# Per organisation slug: (platform label, name, address, unit, administration, start date)
+# in registry order.
+ORGANISATION_ROWS = {
+    "goteborg": [
+        (
+            "Facebook",
+            "Stadsbiblioteket",
+            "https://www.facebook.com/stadsbiblioteket",
+            "Stadsbiblioteket",
+            "Kulturförvaltningen",
+            "2025-05-05",
+        ),
+        (
+            "Instagram",
+            "Ugglan",
+            "https://www.instagram.com/ugglan",
+            "Östra fritidsgården Ugglan",
+            ADMINISTRATION,
+            "2026-03-02",
+        ),
+    ],
+    "molndal": [
+        (
+            "Instagram",
+            "Mölndals stadsmuseum",
+            "https://www.instagram.com/molndalsmuseum",
+            "Stadsmuseet",
+            "Kommunstyrelseförvaltningen",
+            "2024-11-01",
+        ),
+    ],
+}
+
+
+async def seed_organisations(sessions: async_sessionmaker[AsyncSession]) -> None:
+    """ORGANISATION_ROWS' channels, and one channel of each organisation that is not public."""
+    await add_channel(
+        sessions,
+        "Ugglan",
+        organisation="goteborg",
+        administration="sof",
+        unit="Östra fritidsgården Ugglan",
+    )
+    await add_channel(
+        sessions,
+        "Stadsbiblioteket",
+        organisation="goteborg",
+        administration="kultur",
+        platform="facebook",
+        unit="Stadsbiblioteket",
+        address="https://www.facebook.com/stadsbiblioteket",
+        start_date=date(2025, 5, 5),
+    )
+    await add_channel(
+        sessions,
+        "Mölndals stadsmuseum",
+        organisation="molndal",
+        administration="default",
+        tenant_id=MOLNDAL_TENANT,
+        unit="Stadsmuseet",
+        address="https://www.instagram.com/molndalsmuseum",
+        start_date=date(2024, 11, 1),
+    )
+    for organisation, administration in (("goteborg", "sof"), ("molndal", "default")):
+        await add_channel(
+            sessions,
+            INACTIVE,
+            organisation=organisation,
+            administration=administration,
+            unit="Hemliga enheten",
+            platform="tiktok",
+            address=f"https://www.tiktok.com/@{organisation}",
+            status="pending_approval",
+        )
+
+
+def organisations_app(
+    sessions: async_sessionmaker[AsyncSession], organisations: Organisations
+) -> web.Application:
+    """An app with only the registry routes of these organisations."""
+    app = web.Application()
+    app.add_routes(registry_routes(lambda: sessions, POLICY, organisations=organisations))
+    return app
+
+
+@dataclass(frozen=True)
+class OrganisationsSettings(Settings):
+    """Settings with a folder of organisation files, as `organisations_dir` will give it."""
+
+    organisations_dir: Path | None = None
