@@ -20,7 +20,7 @@ from cards.actions import CardAction
 from cards.common import ADAPTIVE_CARD_CONTENT_TYPE
 from cards.i18n import Texts
 from cards.verbs import Verb
-from dialogs.actor import Actor, load_actor
+from dialogs.actor import Actor, load_actor, names_foreign_channel
 from dialogs.dialog_runner import DialogRunner
 from dialogs.services import FlowServices
 
@@ -97,16 +97,26 @@ class Wiring:
         self.registry_csv_url = registry_csv_url
 
     async def actor_of(self, ctx: ActionContext) -> Actor | None:
-        """The person who clicked, with the card's conversation and activity."""
+        """The person who clicked, with the card's conversation and activity.
+
+        None (not allowed) also when the card's data names a channel, or a row of one, of
+        another organisation than the person's: every verb handler starts here.
+        """
         activity = ctx.turn_context.activity
         async with self._s.sessions() as session:
-            return await load_actor(
+            actor = await load_actor(
                 session,
                 ctx.person_id,
                 ctx.texts,
                 conversation_id=activity.conversation.id if activity.conversation else None,
                 activity_id=activity.reply_to_id,
+                organisations=self._s.organisations,
             )
+            if actor is not None and await names_foreign_channel(
+                session, actor, dict(ctx.action.data)
+            ):
+                return None
+            return actor
 
     def acting(
         self,
@@ -133,7 +143,9 @@ class Wiring:
 
         async def handler(turn_context: TurnContext, person_id: int | None, texts: Texts) -> None:
             async with self._s.sessions() as session:
-                actor = await load_actor(session, person_id, texts)
+                actor = await load_actor(
+                    session, person_id, texts, organisations=self._s.organisations
+                )
             if actor is None:
                 await turn_context.send_activity(texts("errors.not_allowed"))
                 return
