@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from cards.i18n import Texts
-from dialogs.services import Directory
+from dialogs.services import Directory, FlowServices
 from domain.organisations import Organisation, Organisations
 from domain.policy import Policy
 from storage.audit import record_event
@@ -93,6 +93,15 @@ def may_decide(
     return person.aad_object_id in policy.deputies_for(channel.unit)
 
 
+def decides(services: FlowServices, channel: ChannelRow, person: PersonRow) -> bool:
+    """R2 for a channel of an organisation: `may_decide` with the channel's administration's
+    policy and the person's organisation (a tenant nobody serves decides nothing)."""
+    organisation = services.organisation_of(person.tenant_id)
+    if organisation is None:
+        return False
+    return may_decide(services.policy_for(channel), channel, person, organisation.slug)
+
+
 # Row ids are 32-bit integers on every database (PostgreSQL refuses a larger parameter).
 MAX_ROW_ID = 2**31 - 1
 
@@ -136,9 +145,7 @@ _SUBJECTS: dict[str, type[Any]] = {
 }
 
 
-async def names_foreign_channel(
-    session: AsyncSession, actor: Actor, data: dict[str, Any]
-) -> bool:
+async def names_foreign_channel(session: AsyncSession, actor: Actor, data: dict[str, Any]) -> bool:
     """Tells whether card data names a channel (or a row of one) of another organisation.
 
     Every verb passes here before its flow runs (Wiring.acting): a forged card carrying a

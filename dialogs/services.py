@@ -12,8 +12,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from cards.i18n import Texts
 from domain.clock import Clock
-from domain.plan import PlanSections
 from domain.organisations import Organisation, Organisations, single_organisation
+from domain.plan import PlanSections
 from domain.policy import Policy
 from storage.models import ChannelRow
 

@@ -239,8 +239,7 @@ class MessagesEndpoint:
         tenant = tenant_of(activity)
         if not self._tenant_served(tenant):
             log.warning(
-                "refused an activity from tenant %r (not in ALLOWED_TENANTS or any "
-                "organisation)",
+                "refused an activity from tenant %r (not in ALLOWED_TENANTS or any organisation)",
                 tenant,
             )
             return _problem(403, "This tenant is not served by this bot.")
