@@ -97,14 +97,10 @@ class Wiring:
         self.registry_csv_url = registry_csv_url
 
     async def actor_of(self, ctx: ActionContext) -> Actor | None:
-        """The person who clicked, with the card's conversation and activity.
-
-        None (not allowed) also when the card's data names a channel, or a row of one, of
-        another organisation than the person's: every verb handler starts here.
-        """
+        """The person who clicked, with the card's conversation and activity."""
         activity = ctx.turn_context.activity
         async with self._s.sessions() as session:
-            actor = await load_actor(
+            return await load_actor(
                 session,
                 ctx.person_id,
                 ctx.texts,
@@ -112,11 +108,24 @@ class Wiring:
                 activity_id=activity.reply_to_id,
                 organisations=self._s.organisations,
             )
-            if actor is not None and await names_foreign_channel(
-                session, actor, dict(ctx.action.data)
-            ):
-                return None
-            return actor
+
+    def scoped(self, handler: VerbHandler) -> VerbHandler:
+        """The verb, refused ("not allowed") when the card's data names a channel, or a row
+        of one, of another organisation than the clicker's: a forged card learns nothing.
+
+        build_flows wraps every verb in it, whatever the flow checks itself.
+        """
+
+        async def guarded(ctx: ActionContext) -> ActionResult:
+            actor = await self.actor_of(ctx)
+            if actor is not None:
+                async with self._s.sessions() as session:
+                    foreign = await names_foreign_channel(session, actor, dict(ctx.action.data))
+                if foreign:
+                    return ActionResult(message=ctx.texts("errors.not_allowed"))
+            return await handler(ctx)
+
+        return guarded
 
     def acting(
         self,
