@@ -196,7 +196,7 @@ async def test_the_administration_comes_from_the_directory_department(
     )
     story = Story(await start_bot(settings), emulator)
     graph.add_user(
-        story.manager.aad_object_id, "Rektor Testsson", "rektor@stad.example", "rektor@stad.example"
+        story.manager.aad_object_id, "Rektor Testsson", "rektor@stad.example", "rektor@stad.ex"
     )
     graph.add_user(
         story.requester.aad_object_id,
