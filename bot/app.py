@@ -11,7 +11,7 @@ from microsoft_agents.hosting.dialogs import Dialog
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from bot.assembly import open_runtime
+from bot.assembly import check_organisations_in_use, open_runtime, organisations_for
 from bot.delivery.loop import DeliveryLoop
 from bot.delivery.scheduler import Scheduler
 from bot.settings import Settings
@@ -27,6 +27,7 @@ from dialogs.answers import RuleAnswers
 from dialogs.dialog_runner import DialogRunner
 from dialogs.state import DialogStates
 from domain.clock import Clock, SystemClock
+from domain.organisations import Organisations
 from domain.outbox import OutboxKind
 from domain.policy import Policy
 from domain.policy_file import load_policy
@@ -40,6 +41,7 @@ log = logging.getLogger(__name__)
 
 SETTINGS = web.AppKey("settings", Settings)
 POLICY = web.AppKey("policy", Policy)
+ORGANISATIONS = web.AppKey("organisations", Organisations)
 CLOCK = web.AppKey("clock", Clock)  # type: ignore[type-abstract]
 ENGINE = web.AppKey("engine", AsyncEngine)
 SESSIONS = web.AppKey("sessions", async_sessionmaker[AsyncSession])
@@ -64,13 +66,20 @@ def create_app(
     app = web.Application(client_max_size=MAX_BODY_BYTES)
     app[SETTINGS] = settings
     app[POLICY] = policy if policy is not None else load_policy(settings.policy_path)
+    # A wrong organisation file stops start-up here, naming the file and the key.
+    app[ORGANISATIONS] = organisations_for(settings, app[POLICY])
     app[CLOCK] = clock or SystemClock()
 
     async def database(app: web.Application) -> AsyncIterator[None]:
         engine = create_engine(settings.database_url)
-        await upgrade_head(engine)
+        try:
+            await upgrade_head(engine)
+            app[SESSIONS] = session_factory(engine)
+            await check_organisations_in_use(app[SESSIONS], app[ORGANISATIONS])
+        except BaseException:
+            await engine.dispose()
+            raise
         app[ENGINE] = engine
-        app[SESSIONS] = session_factory(engine)
         yield
         await engine.dispose()
 
@@ -90,6 +99,7 @@ def create_app(
             sessions=sessions,
             clock=app[CLOCK],
             policy=app[POLICY],
+            organisations=app[ORGANISATIONS],
             adapter=adapter,
             store=store,
             signer=signer,
@@ -112,6 +122,7 @@ def create_app(
             app[CAPTURE] = runtime.capture
             endpoint = MessagesEndpoint(
                 settings=settings,
+                organisations=app[ORGANISATIONS],
                 adapter=adapter,
                 bot=kanalkollen,
                 receipts=UploadReceipts(

@@ -31,9 +31,16 @@ from dialogs.flows import Flows, build_flows
 from dialogs.services import FlowServices
 from dialogs.unreachable import UnreachableFlow, bot_link
 from domain.clock import Clock
+from domain.organisations import (
+    OrganisationError,
+    Organisations,
+    load_organisations,
+    single_organisation,
+)
 from domain.policy import Policy
 from storage.captures import CaptureStore
 from storage.files import FileStore
+from storage.organisations import organisations_in_use
 
 log = logging.getLogger(__name__)
 
@@ -49,6 +56,50 @@ class Runtime:
     capture: CaptureWorker | None = None  # None without a browser: screenshots only
 
 
+def organisations_for(settings: Settings, policy: Policy) -> Organisations:
+    """Who this deployment serves: the organisation files, or the policy as the only one.
+
+    With KANALKOLLEN_ORGANISATIONS the tenants served are the organisations'; ALLOWED_TENANTS,
+    if set, must name only some of them. A wrong file raises OrganisationError naming it.
+    """
+    if settings.organisations_path is None:
+        return single_organisation(policy, tenant_ids=settings.allowed_tenants)
+    organisations = load_organisations(
+        settings.organisations_path, deployed=not settings.local_mode
+    )
+    served = organisations.tenant_ids
+    foreign = sorted(t for t in settings.allowed_tenants if t.strip().lower() not in served)
+    if foreign:
+        raise OrganisationError(
+            f"ALLOWED_TENANTS names {', '.join(foreign)}, which no organisation in "
+            f"KANALKOLLEN_ORGANISATIONS ({settings.organisations_path}) serves."
+        )
+    return organisations
+
+
+async def check_organisations_in_use(
+    sessions: async_sessionmaker[AsyncSession], organisations: Organisations
+) -> None:
+    """Refuses to start when channels belong to an organisation or administration that no
+    configuration names: nobody could see them."""
+    async with sessions() as session:
+        in_use = await organisations_in_use(session)
+    for slug, administrations in sorted(in_use.items()):
+        organisation = organisations.by_slug(slug)
+        if organisation is None:
+            raise OrganisationError(
+                f"The database has channels of organisation {slug!r}, which no organisation "
+                f"file names (known: {', '.join(o.slug for o in organisations)})."
+            )
+        unknown = sorted(a for a in administrations if organisation.administration(a) is None)
+        if unknown:
+            where = organisation.source or "the policy"
+            raise OrganisationError(
+                f"{where}: administrations: the database has channels of administration "
+                f"{unknown[0]!r} of organisation {slug!r}, which the file does not name."
+            )
+
+
 @asynccontextmanager
 async def open_runtime(
     settings: Settings,
@@ -56,6 +107,7 @@ async def open_runtime(
     sessions: async_sessionmaker[AsyncSession],
     clock: Clock,
     policy: Policy,
+    organisations: Organisations | None = None,
     adapter: Any,
     store: FileStore,
     signer: FileLinkSigner,
@@ -104,6 +156,7 @@ async def open_runtime(
                 timeout_seconds=settings.download_timeout_seconds,
             ),
             wake_capture=wake_capture if capturer is not None else None,
+            organisations=organisations or single_organisation(policy),
         )
         if capturer is not None:
             worker = CaptureWorker(

@@ -40,6 +40,8 @@ class Settings:
     database_url: str = DEFAULT_DATABASE_URL
     allowed_tenants: frozenset[str] = frozenset()
     policy_path: Path | None = None
+    # A folder of organisation files (domain.organisations); None: the policy is the only one.
+    organisations_path: Path | None = None
     files_dir: Path = Path("var/files")
     log_level: str = "INFO"
     teams_service_url: str = DEFAULT_TEAMS_SERVICE_URL
@@ -145,6 +147,7 @@ def settings_from(values: Mapping[str, str]) -> Settings:
         allowed = frozenset({tenant_id})
 
     policy = get("KANALKOLLEN_POLICY")
+    organisations = get("KANALKOLLEN_ORGANISATIONS")
     graph = {
         key: get(key) for key in ("GRAPH_TENANT_ID", "GRAPH_CLIENT_ID", "GRAPH_CLIENT_SECRET")
     }
@@ -185,6 +188,7 @@ def settings_from(values: Mapping[str, str]) -> Settings:
         database_url=get("DATABASE_URL") or DEFAULT_DATABASE_URL,
         allowed_tenants=allowed,
         policy_path=Path(policy) if policy else None,
+        organisations_path=Path(organisations) if organisations else None,
         files_dir=Path(get("FILES_DIR") or "var/files"),
         log_level=_log_level(get("LOG_LEVEL", "INFO")),
         teams_service_url=get("TEAMS_SERVICE_URL") or DEFAULT_TEAMS_SERVICE_URL,

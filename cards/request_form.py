@@ -38,6 +38,7 @@ def request_form_card(view: RequestFormView, texts: Texts) -> dict[str, Any]:
         subheading(texts("form.channel_heading")),
         *with_error(_platform(view, texts), view.errors),
         *_text(view, texts, "name"),
+        *_administration(view, texts),
         *_text(view, texts, "unit"),
         *_text(view, texts, "purpose", multiline=True),
         subheading(texts("form.plan_heading")),
@@ -113,6 +114,28 @@ def _platform(view: RequestFormView, texts: Texts) -> Element:
     if view.values.get("platform"):
         element["value"] = view.values["platform"]
     return element
+
+
+def _administration(view: RequestFormView, texts: Texts) -> list[Element]:
+    """The administration the channel belongs to, asked when the directory did not say."""
+    if not view.administrations:
+        return []
+    element: Element = {
+        "type": "Input.ChoiceSet",
+        "id": "administration",
+        "label": texts("organisations.form.administration"),
+        "style": "compact",
+        "isRequired": True,
+        "errorMessage": texts("organisations.errors.choose_administration"),
+        "placeholder": texts("organisations.form.administration_placeholder"),
+        "choices": [{"title": c.title, "value": c.value} for c in view.administrations],
+    }
+    if view.values.get("administration"):
+        element["value"] = view.values["administration"]
+    return [
+        *with_error(element, view.errors),
+        help_text(texts("organisations.form.administration_help")),
+    ]
 
 
 def _evaluation_date(view: RequestFormView, texts: Texts) -> Element:

@@ -57,6 +57,9 @@ class RequestFormView:
     manager_comment: str | None = None  # what the manager asked to change
     plan_template_url: str | None = None
     notice: str | None = None  # a sentence above the form (e.g. "fix the marked fields")
+    # The organisation's administrations, offered when the directory's department did not
+    # say which one the requester belongs to (empty: not asked).
+    administrations: tuple[Choice, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -9,11 +9,21 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from cards.i18n import Texts
-from dialogs.services import Directory
+from dialogs.services import Directory, FlowServices
+from domain.organisations import Organisation, Organisations
 from domain.policy import Policy
 from storage.audit import record_event
 from storage.channels import nominate
-from storage.models import ChannelEditorRow, ChannelRow, PersonRow
+from storage.models import (
+    ChannelClosingRow,
+    ChannelEditorRow,
+    ChannelRow,
+    ConsentCheckRow,
+    ConsentRow,
+    DeletionDecisionRow,
+    PersonRow,
+    RemovalTaskRow,
+)
 from storage.people import ensure_person
 
 
@@ -25,6 +35,17 @@ class Actor:
     texts: Texts
     conversation_id: str | None = None
     activity_id: str | None = None  # the card they clicked, when they clicked one
+    # The organisation of the person's tenant; None only where no organisations were given.
+    organisation: Organisation | None = None
+
+    @property
+    def scope(self) -> str | None:
+        """The organisation slug every channel this person touches must have (None: any)."""
+        return self.organisation.slug if self.organisation is not None else None
+
+    def may_see(self, channel: ChannelRow) -> bool:
+        """Tells whether the channel belongs to the actor's organisation."""
+        return self.scope is None or channel.organisation == self.scope
 
 
 async def load_actor(
@@ -33,23 +54,52 @@ async def load_actor(
     texts: Texts,
     conversation_id: str | None = None,
     activity_id: str | None = None,
+    *,
+    organisations: Organisations | None = None,
 ) -> Actor | None:
-    """Re-reads the acting person; None when Teams did not say who it is."""
+    """Re-reads the acting person; None when Teams did not say who it is.
+
+    With `organisations`, the person's tenant gives their organisation; a tenant that no
+    organisation serves gives no actor (nothing is allowed).
+    """
     if person_id is None:
         return None
     person = await session.get(PersonRow, person_id)
     if person is None:
         return None
-    return Actor(person, texts, conversation_id, activity_id)
+    organisation = None
+    if organisations is not None:
+        organisation = organisations.for_tenant(person.tenant_id)
+        if organisation is None:
+            return None
+    return Actor(person, texts, conversation_id, activity_id, organisation)
 
 
-def may_decide(policy: Policy, channel: ChannelRow, person: PersonRow) -> bool:
-    """R2: only the designated manager, or a deputy configured for the unit, decides."""
+def may_decide(
+    policy: Policy, channel: ChannelRow, person: PersonRow, organisation: str | None = None
+) -> bool:
+    """R2: only the designated manager, or a deputy configured for the unit, decides.
+
+    `policy` is the channel's administration's: its deputies are the organisation's and the
+    administration's own, so a deputy of one administration decides only its channels.
+    `organisation` is the person's: a channel of another organisation is never theirs.
+    """
     if channel.tenant_id != person.tenant_id:
+        return False
+    if organisation is not None and channel.organisation != organisation:
         return False
     if channel.manager_person_id == person.id:
         return True
     return person.aad_object_id in policy.deputies_for(channel.unit)
+
+
+def decides(services: FlowServices, channel: ChannelRow, person: PersonRow) -> bool:
+    """R2 for a channel of an organisation: `may_decide` with the channel's administration's
+    policy and the person's organisation (a tenant nobody serves decides nothing)."""
+    organisation = services.organisation_of(person.tenant_id)
+    if organisation is None:
+        return False
+    return may_decide(services.policy_for(channel), channel, person, organisation.slug)
 
 
 # Row ids are 32-bit integers on every database (PostgreSQL refuses a larger parameter).
@@ -67,12 +117,57 @@ def row_id(raw: object) -> int | None:
     return value if 0 < value <= MAX_ROW_ID else None
 
 
-async def channel_from(session: AsyncSession, raw_id: object) -> ChannelRow | None:
-    """The channel a card's data names; None for anything that is not a known channel id."""
+async def channel_from(
+    session: AsyncSession, raw_id: object, *, organisation: str | None = None
+) -> ChannelRow | None:
+    """The channel a card's data names; None for anything that is not a known channel id.
+
+    With `organisation` (the actor's), a channel of another organisation is not found either:
+    a forged card with a guessed id learns nothing.
+    """
     channel_id = row_id(raw_id)
     if channel_id is None:
         return None
-    return await session.get(ChannelRow, channel_id)
+    channel = await session.get(ChannelRow, channel_id)
+    if channel is None or (organisation is not None and channel.organisation != organisation):
+        return None
+    return channel
+
+
+# The ids card data carries, and the rows they name: each row belongs to one channel.
+_SUBJECTS: dict[str, type[Any]] = {
+    "editor_id": ChannelEditorRow,
+    "consent_id": ConsentRow,
+    "check_id": ConsentCheckRow,
+    "task_id": RemovalTaskRow,
+    "decision_id": DeletionDecisionRow,
+    "closing_id": ChannelClosingRow,
+}
+
+
+async def names_foreign_channel(session: AsyncSession, actor: Actor, data: dict[str, Any]) -> bool:
+    """Tells whether card data names a channel (or a row of one) of another organisation.
+
+    Every verb passes here before its flow runs (Wiring.acting): a forged card carrying a
+    guessed id of another organisation's channel is refused whatever the flow then checks.
+    """
+    if actor.scope is None:
+        return False
+    channel_ids: set[int] = set()
+    if (channel_id := row_id(data.get("channel_id"))) is not None:
+        channel_ids.add(channel_id)
+    for key, row_type in _SUBJECTS.items():
+        subject_id = row_id(data.get(key))
+        if subject_id is None:
+            continue
+        row = await session.get(row_type, subject_id)
+        if row is not None:
+            channel_ids.add(row.channel_id)
+    for channel_id in channel_ids:
+        channel = await session.get(ChannelRow, channel_id)
+        if channel is not None and not actor.may_see(channel):
+            return True
+    return False
 
 
 async def known_person(

@@ -20,7 +20,7 @@ from cards.i18n import Texts
 from cards.request_form import request_form_card
 from cards.verbs import Verb
 from cards.views import EditorInviteView, RequestFormView
-from dialogs.actor import Actor, channel_from, may_decide
+from dialogs.actor import Actor, channel_from, decides
 from dialogs.channel_cards import approval_view, update_copies
 from dialogs.channel_views import person_name, platform_choices, summary
 from dialogs.notify import queue_card, queue_text, texts_for
@@ -54,7 +54,7 @@ class ApprovalFlow:
         values = {"comment": comment, "login_access": "true" if login_access else "false"}
         now = self._s.clock.now()
         async with self._s.sessions.begin() as session:
-            channel = await channel_from(session, data.get("channel_id"))
+            channel = await channel_from(session, data.get("channel_id"), organisation=actor.scope)
             if channel is None:
                 return note_card(texts("flow.unknown_channel"))
             person = actor.person
@@ -74,7 +74,7 @@ class ApprovalFlow:
                 )
                 return approval_card(view, texts)
 
-            if not may_decide(self._s.policy, channel, person):
+            if not decides(self._s, channel, person):
                 record_event(
                     session,
                     at=now,
@@ -173,7 +173,9 @@ class ApprovalFlow:
                     version=channel.version,
                     manager_comment=channel.decision_comment,
                     manager_name=None,
-                    plan_template_url=self._s.policy.templates.plan_template_url or None,
+                    plan_template_url=(
+                        self._s.policy_for(channel).templates.plan_template_url or None
+                    ),
                 ),
                 texts,
             )
@@ -208,7 +210,7 @@ class ApprovalFlow:
     async def refresh(self, actor: Actor, data: dict[str, Any]) -> dict[str, Any] | None:
         """Answers the approval card's automatic refresh for whoever is looking."""
         async with self._s.sessions() as session:
-            channel = await channel_from(session, data.get("channel_id"))
+            channel = await channel_from(session, data.get("channel_id"), organisation=actor.scope)
             if channel is None:
                 return None
             view = await approval_view(session, self._s, channel, actor.texts, viewer=actor.person)

@@ -15,7 +15,7 @@ from cards.approval import approval_card
 from cards.i18n import Texts
 from cards.request_status import request_status_card
 from cards.views import ApprovalView, RequestStatusView
-from dialogs.actor import may_decide
+from dialogs.actor import decides
 from dialogs.channel_views import decision, plan_sections, status_steps, summary
 from dialogs.notify import queue_updates
 from dialogs.services import FlowServices
@@ -51,7 +51,7 @@ async def approval_view(
     actionable = (
         viewer is not None
         and channel.status == ChannelStatus.PENDING_APPROVAL.value
-        and may_decide(services.policy, channel, viewer)
+        and decides(services, channel, viewer)
     )
     return ApprovalView(
         summary=await summary(session, channel, texts, services.documents),
@@ -82,7 +82,7 @@ async def status_card(
             summary=await summary(session, channel, texts, services.documents),
             version=channel.version,
             steps=await status_steps(
-                session, channel, texts, services.policy.channels.min_editors
+                session, channel, texts, services.policy_for(channel).channels.min_editors
             ),
             refresh_user_ids=refresh,
             decision=await decision(session, channel, texts),

@@ -63,7 +63,7 @@ class CommunicationsFlow:
         text = str(data.get("comment") or "").strip()
         now = self._s.clock.now()
         async with self._s.sessions.begin() as session:
-            channel = await channel_from(session, data.get("channel_id"))
+            channel = await channel_from(session, data.get("channel_id"), organisation=actor.scope)
             if channel is None:
                 return note_card(texts("flow.unknown_channel"))
 

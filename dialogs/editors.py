@@ -115,7 +115,7 @@ class EditorsFlow:
         entries = await editors_of(session, channel.id)
         if channel.status != ChannelStatus.APPROVED.value:
             return
-        if accepted_count(entries) < self._s.policy.channels.min_editors:
+        if accepted_count(entries) < self._s.policy_for(channel).channels.min_editors:
             return
         now = self._s.clock.now()
         if not await change_status(session, channel, ChannelStatus.EDITORS_READY, now):
@@ -175,7 +175,7 @@ class EditorsFlow:
         texts = actor.texts
         now = self._s.clock.now()
         async with self._s.sessions.begin() as session:
-            channel = await channel_from(session, data.get("channel_id"))
+            channel = await channel_from(session, data.get("channel_id"), organisation=actor.scope)
             if channel is None or channel.requester_person_id != actor.person.id:
                 return note_card(texts("flow.not_yours"))
             raw = str(data.get("editors") or "").split(",")

@@ -58,4 +58,9 @@ def build_flows(services: FlowServices, csv_url: str, runner: DialogRunner) -> F
     flows = Flows(verbs={Verb.SHOW_HELP: show_help})
     for build in FEATURES:
         flows = flows.merged(build(wiring))
-    return flows
+    # Isolation: no verb runs on card data naming another organisation's channel.
+    return Flows(
+        verbs={verb: wiring.scoped(handler) for verb, handler in flows.verbs.items()},
+        commands=flows.commands,
+        sweeps=flows.sweeps,
+    )

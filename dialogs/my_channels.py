@@ -28,7 +28,9 @@ class MyChannelsFlow:
         rows = []
         closed = []
         async with self._s.sessions() as session:
-            for channel in await channels_of_person(session, actor.person.id):
+            for channel in await channels_of_person(
+                session, actor.person.id, organisation=actor.scope
+            ):
                 if channel.status == ChannelStatus.CLOSED.value:
                     closed.append(channel.name)
                     continue

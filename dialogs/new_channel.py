@@ -7,17 +7,19 @@ the form with the requester's live status card and queues the manager's approval
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from cards.approval import approval_card
+from cards.common import note_card
 from cards.comms import comms_summary_card
 from cards.i18n import Texts
 from cards.request_form import request_form_card
 from cards.verbs import Verb
-from cards.views import CommsSummaryView, RequestFormView
+from cards.views import Choice, CommsSummaryView, RequestFormView
 from dialogs.actor import Actor, channel_from, known_person, nominate_editor
 from dialogs.channel_cards import approval_view, status_card
 from dialogs.channel_views import (
@@ -33,7 +35,9 @@ from dialogs.wiring import Flows, Wiring
 from domain.channel_request import ChannelRequest, FieldError, validate_request
 from domain.dates import local_date
 from domain.lifecycle import ChannelStatus
+from domain.organisations import Administration, Organisation
 from domain.plan import PlanSections
+from domain.policy import Policy
 from storage.audit import record_event
 from storage.channels import (
     EditorStatus,
@@ -61,15 +65,36 @@ FORM_FIELDS = (
     "editors",
     "manager",
     "login_reference",
+    "administration",
 )
 
 
 def error_texts(texts: Texts, errors: dict[str, FieldError]) -> dict[str, str]:
     """Turns the domain's field errors into catalog sentences."""
     return {
-        name: texts(f"form.errors.{error.code}", **dict(error.values))
+        name: texts(
+            f"{'organisations' if name == 'administration' else 'form'}.errors.{error.code}",
+            **dict(error.values),
+        )
         for name, error in errors.items()
     }
+
+
+@dataclass(frozen=True)
+class Placement:
+    """Where a new channel belongs: the requester's organisation and, once known, the
+    administration; `offered` are the administrations the form asks to choose from."""
+
+    organisation: Organisation
+    administration: Administration | None
+    offered: tuple[Administration, ...] = ()
+
+    @property
+    def policy(self) -> Policy:
+        """The administration's effective policy, or the organisation's until it is chosen."""
+        if self.administration is not None:
+            return self.administration.policy
+        return self.organisation.policy
 
 
 class NewChannelFlow:
@@ -87,8 +112,14 @@ class NewChannelFlow:
         channel: ChannelRow | None = None,
         notice: str | None = None,
     ) -> dict[str, Any]:
-        """Builds the form card, asking for the manager only when the directory cannot say."""
+        """Builds the form card, asking for the manager only when the directory cannot say.
+
+        The administration is asked for too when the directory's department does not say it.
+        """
         texts = actor.texts
+        placement = await self._placement(actor, values or {}, channel)
+        if placement is None:
+            return note_card(texts("errors.not_allowed"))
         manager = await self._s.directory.manager_of(
             actor.person.tenant_id, actor.person.aad_object_id
         )
@@ -102,17 +133,44 @@ class NewChannelFlow:
                 channel_id=channel.id if channel else None,
                 version=channel.version if channel else None,
                 manager_comment=channel.decision_comment if channel else None,
-                plan_template_url=self._s.policy.templates.plan_template_url or None,
+                plan_template_url=placement.policy.templates.plan_template_url or None,
                 notice=notice,
+                administrations=tuple(Choice(a.slug, a.name) for a in placement.offered),
             ),
             texts,
         )
+
+    async def _placement(
+        self, actor: Actor, answers: dict[str, Any], channel: ChannelRow | None = None
+    ) -> Placement | None:
+        """The requester's organisation and the channel's administration: a resubmitted
+        channel keeps its own; else the directory's department, else the form's answer."""
+        organisation = actor.organisation or self._s.organisation_of(actor.person.tenant_id)
+        if organisation is None:
+            return None
+        if channel is not None:
+            return Placement(organisation, organisation.administration(channel.administration))
+        if (only := organisation.default_administration) is not None:
+            return Placement(organisation, only)
+        person = await self._s.directory.person(actor.person.tenant_id, actor.person.aad_object_id)
+        found = organisation.administration_for(person.department if person else None)
+        if found is not None:
+            return Placement(organisation, found)
+        chosen = organisation.administration(str(answers.get("administration") or ""))
+        return Placement(organisation, chosen, organisation.administrations)
 
     async def submit(self, actor: Actor, data: dict[str, Any]) -> dict[str, Any]:
         """Validates the answers; files the request or returns the form with the errors."""
         texts = actor.texts
         now = self._s.clock.now()
         values = {k: str(v) for k, v in data.items() if k in FORM_FIELDS and v is not None}
+        async with self._s.sessions() as session:
+            before = await self._resubmitted(session, actor, data)
+        placement = await self._placement(
+            actor, data, before if isinstance(before, ChannelRow) else None
+        )
+        if placement is None:
+            return note_card(texts("errors.not_allowed"))
         directory_manager = await self._s.directory.manager_of(
             actor.person.tenant_id, actor.person.aad_object_id
         )
@@ -121,13 +179,15 @@ class NewChannelFlow:
             requester_id=actor.person.aad_object_id,
             manager_known=directory_manager is not None,
             today=local_date(now),
-            policy=self._s.policy.channels,
+            # R3: the minimum of editors is the channel's administration's.
+            policy=placement.policy.channels,
+            administrations=tuple(a.slug for a in placement.offered),
         )
         async with self._s.sessions.begin() as session:
             existing = await self._resubmitted(session, actor, data)
             if isinstance(existing, str):
                 return await self.form(actor, values=values, notice=texts(existing))
-            if request is None:
+            if request is None or placement.administration is None:
                 return await self.form(
                     actor,
                     values=values,
@@ -135,7 +195,9 @@ class NewChannelFlow:
                     channel=existing,
                     notice=texts("flow.form_has_errors"),
                 )
-            channel = await self._file(session, actor, request, existing, directory_manager)
+            channel = await self._file(
+                session, actor, request, existing, directory_manager, placement
+            )
             card = await status_card(session, self._s, channel, texts)
             if actor.conversation_id and actor.activity_id:
                 # The form is replaced by the status card in place: that copy is kept live.
@@ -160,7 +222,7 @@ class NewChannelFlow:
         raw_id = data.get("channel_id")
         if raw_id in (None, ""):
             return None
-        channel = await channel_from(session, raw_id)
+        channel = await channel_from(session, raw_id, organisation=actor.scope)
         if channel is None or channel.requester_person_id != actor.person.id:
             return "flow.not_yours"
         if channel.status != ChannelStatus.CHANGES_REQUESTED.value:
@@ -174,6 +236,7 @@ class NewChannelFlow:
         request: ChannelRequest,
         existing: ChannelRow | None,
         directory_manager: Any,
+        placement: Placement,
     ) -> ChannelRow:
         """Stores the request and its plan, and queues the approval card (R2, R5, R7)."""
         now = self._s.clock.now()
@@ -216,8 +279,11 @@ class NewChannelFlow:
             manager_has_login_access=False,
         )
         if existing is None:
+            assert placement.administration is not None
             channel = ChannelRow(
                 tenant_id=tenant,
+                organisation=placement.organisation.slug,
+                administration=placement.administration.slug,
                 status=ChannelStatus.DRAFT.value,
                 version=1,
                 requester_person_id=actor.person.id,
@@ -332,7 +398,7 @@ class NewChannelFlow:
     async def refresh_status(self, actor: Actor, channel_id: Any) -> dict[str, Any] | None:
         """Answers the status card's automatic refresh with the current truth."""
         async with self._s.sessions() as session:
-            channel = await channel_from(session, channel_id)
+            channel = await channel_from(session, channel_id, organisation=actor.scope)
             if channel is None or channel.requester_person_id != actor.person.id:
                 return None
             return await status_card(session, self._s, channel, actor.texts)

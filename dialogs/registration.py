@@ -36,7 +36,7 @@ class RegistrationFlow:
         now = self._s.clock.now()
         raw = data.get("address")
         async with self._s.sessions.begin() as session:
-            channel = await channel_from(session, data.get("channel_id"))
+            channel = await channel_from(session, data.get("channel_id"), organisation=actor.scope)
             if channel is None:
                 return note_card(texts("flow.unknown_channel"))
             editors = await editors_of(session, channel.id)
@@ -71,7 +71,8 @@ class RegistrationFlow:
             if error is not None:
                 return await card(error=texts(f"form.errors.{error.code}", **dict(error.values)))
             start = local_date(now)
-            due = add_months(start, self._s.policy.channels.documentation_interval_months)
+            policy = self._s.policy_for(channel)
+            due = add_months(start, policy.channels.documentation_interval_months)
             if not await change_status(
                 session,
                 channel,
@@ -97,7 +98,7 @@ class RegistrationFlow:
                     "address": address,
                     "start_date": start.isoformat(),
                     "next_documentation_due": due.isoformat(),
-                    "registry": self._s.policy.registry.mailbox,
+                    "registry": policy.registry.mailbox,
                 },
             )
             await self._notice(session, channel)
@@ -128,7 +129,8 @@ class RegistrationFlow:
         )
         queue_email(
             session,
-            to=self._s.policy.registry.mailbox,
+            # R8: the registry of the channel's administration.
+            to=self._s.policy_for(channel).registry.mailbox,
             subject=texts(
                 "mail.registration_subject",
                 name=channel.name,

@@ -12,8 +12,10 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from cards.i18n import Texts
 from domain.clock import Clock
+from domain.organisations import Organisation, Organisations, single_organisation
 from domain.plan import PlanSections
 from domain.policy import Policy
+from storage.models import ChannelRow
 
 
 @dataclass(frozen=True)
@@ -24,6 +26,8 @@ class DirectoryPerson:
     name: str | None
     email: str | None
     enabled: bool = True
+    # Graph's `department`: which administration a requester belongs to (None: unknown).
+    department: str | None = None
 
 
 class Directory(Protocol):
@@ -138,3 +142,24 @@ class FlowServices:
     records: Records | None = None
     # Wakes the capture worker; None when no browser was found (editors send screenshots).
     wake_capture: Callable[[], None] | None = None
+    # Who the deployment serves; None: the policy as the only organisation (every tenant).
+    organisations: Organisations = None  # type: ignore[assignment]
+
+    def __post_init__(self) -> None:
+        if self.organisations is None:
+            object.__setattr__(self, "organisations", single_organisation(self.policy))
+
+    def organisation_of(self, tenant_id: str | None) -> Organisation | None:
+        """The organisation a person's tenant belongs to; None for a tenant nobody serves."""
+        return self.organisations.for_tenant(tenant_id)
+
+    def policy_for(self, channel: ChannelRow) -> Policy:
+        """The effective policy of a channel's administration (its rules and mailboxes).
+
+        Falls back to the deployment's policy for a slug no configuration names.
+        """
+        organisation = self.organisations.by_slug(channel.organisation)
+        administration = (
+            organisation.administration(channel.administration) if organisation else None
+        )
+        return administration.policy if administration is not None else self.policy

@@ -20,7 +20,7 @@ from cards.actions import CardAction
 from cards.common import ADAPTIVE_CARD_CONTENT_TYPE
 from cards.i18n import Texts
 from cards.verbs import Verb
-from dialogs.actor import Actor, load_actor
+from dialogs.actor import Actor, load_actor, names_foreign_channel
 from dialogs.dialog_runner import DialogRunner
 from dialogs.services import FlowServices
 
@@ -106,7 +106,26 @@ class Wiring:
                 ctx.texts,
                 conversation_id=activity.conversation.id if activity.conversation else None,
                 activity_id=activity.reply_to_id,
+                organisations=self._s.organisations,
             )
+
+    def scoped(self, handler: VerbHandler) -> VerbHandler:
+        """The verb, refused ("not allowed") when the card's data names a channel, or a row
+        of one, of another organisation than the clicker's: a forged card learns nothing.
+
+        build_flows wraps every verb in it, whatever the flow checks itself.
+        """
+
+        async def guarded(ctx: ActionContext) -> ActionResult:
+            actor = await self.actor_of(ctx)
+            if actor is not None:
+                async with self._s.sessions() as session:
+                    foreign = await names_foreign_channel(session, actor, dict(ctx.action.data))
+                if foreign:
+                    return ActionResult(message=ctx.texts("errors.not_allowed"))
+            return await handler(ctx)
+
+        return guarded
 
     def acting(
         self,
@@ -133,7 +152,9 @@ class Wiring:
 
         async def handler(turn_context: TurnContext, person_id: int | None, texts: Texts) -> None:
             async with self._s.sessions() as session:
-                actor = await load_actor(session, person_id, texts)
+                actor = await load_actor(
+                    session, person_id, texts, organisations=self._s.organisations
+                )
             if actor is None:
                 await turn_context.send_activity(texts("errors.not_allowed"))
                 return

@@ -7,7 +7,7 @@ the form can be shown again with every error beside its field and the answers ke
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from enum import StrEnum
@@ -80,6 +80,8 @@ class ChannelRequest:
     editors: tuple[str, ...]
     login_reference: str
     manager: str | None = None
+    # The administration chosen on the form; None when the directory's department told.
+    administration: str | None = None
 
 
 # R6: the bot keeps where the login is, never the login itself.
@@ -148,8 +150,13 @@ def validate_request(
     manager_known: bool,
     today: date,
     policy: ChannelPolicy,
+    administrations: Collection[str] = (),
 ) -> tuple[ChannelRequest | None, dict[str, FieldError]]:
-    """Checks the form's answers; returns the request, or the errors by field."""
+    """Checks the form's answers; returns the request, or the errors by field.
+
+    `administrations` are the slugs the form offered when the directory could not say which
+    administration the requester belongs to: one of them must be chosen.
+    """
     errors: dict[str, FieldError] = {}
     texts = {name: _text(raw, name) for name in TEXT_LIMITS}
     for name, limit in TEXT_LIMITS.items():
@@ -194,6 +201,12 @@ def validate_request(
         elif manager == requester_id or len(manager_ids) > 1:
             errors["manager"] = FieldError("manager_not_self")
 
+    administration: str | None = None
+    if administrations:
+        administration = _text(raw, "administration")
+        if administration not in administrations:
+            errors["administration"] = FieldError("choose_administration")
+
     # R6: a reference to where the login is kept, never the password.
     if "login_reference" not in errors and looks_like_password(texts["login_reference"]):
         errors["login_reference"] = FieldError("looks_like_password")
@@ -215,6 +228,7 @@ def validate_request(
             editors=editors,
             login_reference=texts["login_reference"],
             manager=manager if not manager_known else None,
+            administration=administration,
         ),
         {},
     )

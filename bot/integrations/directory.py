@@ -25,6 +25,7 @@ def _person(user: GraphUser) -> DirectoryPerson:
         name=user.display_name or None,
         email=user.mail or user.user_principal_name,
         enabled=user.account_enabled is not False,
+        department=user.department,
     )
 
 

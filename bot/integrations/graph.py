@@ -47,7 +47,7 @@ log = logging.getLogger(__name__)
 DEFAULT_BASE_URL = "https://graph.microsoft.com/v1.0"
 DEFAULT_AUTHORITY_HOST = "https://login.microsoftonline.com"
 GRAPH_SCOPE = "https://graph.microsoft.com/.default"
-USER_FIELDS = "id,displayName,mail,userPrincipalName,accountEnabled"
+USER_FIELDS = "id,displayName,mail,userPrincipalName,accountEnabled,department"
 TIMEOUT_SECONDS = 10.0
 # A token is renewed this long before it expires, so no request goes out with a dying one.
 TOKEN_MARGIN_SECONDS = 300.0
@@ -82,6 +82,7 @@ class GraphUser:
     mail: str | None
     user_principal_name: str | None
     account_enabled: bool | None
+    department: str | None = None
 
     @classmethod
     def from_graph(cls, data: dict[str, Any]) -> GraphUser:
@@ -92,6 +93,7 @@ class GraphUser:
             mail=data.get("mail"),
             user_principal_name=data.get("userPrincipalName"),
             account_enabled=data.get("accountEnabled"),
+            department=data.get("department") or None,
         )
 
 

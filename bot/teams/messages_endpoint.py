@@ -31,6 +31,7 @@ from bot.teams.adapter import auth_configuration
 from bot.teams.turn_recorder import tenant_of
 from bot.teams.upload_receipts import UploadReceipts
 from bot.teams.uploads import carries_files
+from domain.organisations import Organisations
 
 log = logging.getLogger(__name__)
 
@@ -178,8 +179,10 @@ class MessagesEndpoint:
         adapter: ChannelServiceAdapter,
         bot: Agent,
         receipts: UploadReceipts | None = None,
+        organisations: Organisations | None = None,
     ) -> None:
         self._settings = settings
+        self._organisations = organisations
         self._validator = (
             None if settings.local_mode else JwtTokenValidator(auth_configuration(settings))
         )
@@ -188,6 +191,15 @@ class MessagesEndpoint:
         self._turns = ConversationTurns()
         self._background: set[asyncio.Task[None]] = set()
         self._receipts = receipts
+
+    def _tenant_served(self, tenant: str | None) -> bool:
+        """ALLOWED_TENANTS, and the organisation the tenant belongs to, must both serve it."""
+        if self._settings.allowed_tenants and not any(
+            tenant is not None and tenant.strip().lower() == allowed.strip().lower()
+            for allowed in self._settings.allowed_tenants
+        ):
+            return False
+        return self._organisations is None or self._organisations.for_tenant(tenant) is not None
 
     async def handle(self, request: web.Request) -> web.StreamResponse:
         """Answers one activity POSTed by the Bot Connector."""
@@ -225,8 +237,11 @@ class MessagesEndpoint:
         if self._settings.local_mode and activity.channel_id == "emulator":
             _give_emulator_user_an_identity(activity)
         tenant = tenant_of(activity)
-        if not self._settings.tenant_allowed(tenant):
-            log.warning("refused an activity from tenant %r (not in ALLOWED_TENANTS)", tenant)
+        if not self._tenant_served(tenant):
+            log.warning(
+                "refused an activity from tenant %r (not in ALLOWED_TENANTS or any organisation)",
+                tenant,
+            )
             return _problem(403, "This tenant is not served by this bot.")
 
         place = self._turns.enter(activity.conversation.id)  # its place in line, taken now

@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from cards.i18n import Texts
 from cards.records import ClosingView, closing_card
-from dialogs.actor import Actor, may_decide, row_id
+from dialogs.actor import Actor, decides, row_id
 from dialogs.channel_views import person_name, when
 from dialogs.notify import queue_card, queue_updates, texts_for
 from dialogs.services import FlowServices
@@ -137,7 +137,7 @@ class ClosingChecklist:
         mine = {c.id for c in await visible_channels(session, actor.person.id)}
         channel = await session.get(ChannelRow, closing.channel_id)
         allowed = closing.channel_id in mine or (
-            channel is not None and may_decide(self._s.policy, channel, actor.person)
+            channel is not None and decides(self._s, channel, actor.person)
         )
         return closing if allowed else None
 

@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from cards.i18n import Texts
 from cards.records import closing_card
-from dialogs.actor import Actor, may_decide, record_by
+from dialogs.actor import Actor, decides, record_by
 from dialogs.channel_views import person_name
 from dialogs.closing.checklist import ClosingChecklist, id_of
 from dialogs.notify import queue_email, queue_text, texts_for
@@ -36,7 +36,7 @@ class ClosingConfirmation(ClosingChecklist):
             if closing is None or channel is None:
                 return None
             view = await self._view(session, closing, texts)
-            if not may_decide(self._s.policy, channel, actor.person):
+            if not decides(self._s, channel, actor.person):
                 return closing_card(replace(view, notice=texts("closing.only_manager")), texts)
             if closing.status != "submitted":
                 return closing_card(replace(view, notice=texts("closing.not_submitted")), texts)

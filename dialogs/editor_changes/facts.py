@@ -14,7 +14,7 @@ from cards.editor_changes import (
     editors_card,
 )
 from cards.i18n import Texts
-from dialogs.actor import Actor, known_person, may_decide, record_by
+from dialogs.actor import Actor, decides, known_person, record_by
 from dialogs.channel_views import person_name
 from dialogs.editor_changes.roster import (
     LIVE_STATUSES,
@@ -52,7 +52,7 @@ class ChannelFactsFlow(EditorRoster):
             new_manager = picked(data, "manager")[:1]
             manager_person = None
             if new_manager:
-                may_hand_over = may_decide(self._s.policy, channel, actor.person) or (
+                may_hand_over = decides(self._s, channel, actor.person) or (
                     actor.person.aad_object_id in self._s.policy.admins
                 )
                 if not may_hand_over:

@@ -13,7 +13,7 @@ from cards.editor_changes import (
     ReplaceView,
     replace_card,
 )
-from dialogs.actor import Actor, known_person, may_decide, nominate_editor, record_by
+from dialogs.actor import Actor, decides, known_person, nominate_editor, record_by
 from dialogs.channel_views import person_name
 from dialogs.editor_changes.roster import (
     DIRECTORY_CHECK_EVERY,
@@ -106,7 +106,7 @@ class EditorReachability(EditorRoster):
                 editor=person_name(texts, person),
                 reason=texts("editor_changes.reason_undeliverable"),
             )
-            if not may_decide(self._s.policy, channel, actor.person):
+            if not decides(self._s, channel, actor.person):
                 return replace_card(
                     replace(view, error=texts("editor_changes.only_manager")), texts
                 )

@@ -13,7 +13,7 @@ from cards.editor_changes import (
     EditorsView,
 )
 from cards.i18n import Texts
-from dialogs.actor import Actor, may_decide, row_id
+from dialogs.actor import Actor, decides, row_id
 from dialogs.channel_views import person_name
 from dialogs.notify import queue_text, texts_for
 from dialogs.services import FlowServices
@@ -67,7 +67,7 @@ class EditorRoster:
             .order_by(ChannelRow.name, ChannelRow.id)
         )
         mine = set(await session.scalars(editing))
-        return [c for c in rows if c.id in mine or may_decide(self._s.policy, c, person)]
+        return [c for c in rows if c.id in mine or decides(self._s, c, person)]
 
     async def _channel(
         self, session: AsyncSession, actor: Actor, data: dict[str, Any]

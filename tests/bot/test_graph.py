@@ -66,7 +66,10 @@ async def test_the_manager_comes_through_msal_and_graph(
     assert "client_secret" not in token.form  # the fake never keeps it
     assert lookup.path == f"/v1.0/users/{EMPLOYEE}/manager"
     assert lookup.bearer == "fake-graph-token-1"
-    assert lookup.query["$select"] == "id,displayName,mail,userPrincipalName,accountEnabled"
+    assert (
+        lookup.query["$select"]
+        == "id,displayName,mail,userPrincipalName,accountEnabled,department"
+    )
 
 
 async def test_one_token_serves_many_calls(graph: FakeGraph, client: GraphClient) -> None:

@@ -481,3 +481,31 @@ def test_r8_an_address_off_the_platform_is_refused(
     platform: Platform, raw: object, error: FieldError
 ) -> None:
     assert validate_address(platform, raw) == (None, error)
+
+
+# --- the administration (issue 15) --------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("answer", "error"),
+    [(None, True), ("", True), ("okand", True), ("sof", False), ("kultur", False)],
+)
+def test_an_offered_administration_must_be_chosen(answer: str | None, error: bool) -> None:
+    request, errors = validate_request(
+        make_form(administration=answer),
+        requester_id=REQUESTER,
+        manager_known=False,
+        today=TODAY,
+        policy=POLICY,
+        administrations=("sof", "kultur"),
+    )
+    if error:
+        assert request is None
+        assert errors == {"administration": FieldError("choose_administration")}
+    else:
+        assert request is not None and request.administration == answer
+
+
+def test_without_offered_administrations_none_is_asked() -> None:
+    request, errors = validate(make_form(administration="whatever"))
+    assert errors == {} and request is not None and request.administration is None

@@ -169,6 +169,7 @@ class _User:
     upn: str
     account_enabled: bool
     manager_id: str | None
+    department: str | None = None
 
     def resource(self, select: str | None) -> dict[str, Any]:
         full = {
@@ -177,6 +178,7 @@ class _User:
             "mail": self.mail,
             "userPrincipalName": self.upn,
             "accountEnabled": self.account_enabled,
+            "department": self.department,
         }
         fields = select.split(",") if select else USER_FIELDS
         return {
@@ -232,9 +234,12 @@ class FakeGraph:
         upn: str,
         account_enabled: bool = True,
         manager_id: str | None = None,
+        department: str | None = None,
     ) -> None:
         """Adds a directory user (manager_id: another user's id)."""
-        self._users[id] = _User(id, display_name, mail, upn, account_enabled, manager_id)
+        self._users[id] = _User(
+            id, display_name, mail, upn, account_enabled, manager_id, department
+        )
 
     def fail_next(
         self,
