@@ -155,7 +155,9 @@ def create_app(
     app.router.add_get("/readyz", _readyz)
     app.add_routes(files_routes(store, signer))
     # R8: the public list; the session factory exists once the database context has started.
-    app.add_routes(registry_routes(lambda: app[SESSIONS], app[POLICY]))
+    app.add_routes(
+        registry_routes(lambda: app[SESSIONS], app[POLICY], organisations=app[ORGANISATIONS])
+    )
     return app
 
 

@@ -20,7 +20,7 @@ from dialogs.services import FlowServices
 from dialogs.wiring import Flows, Wiring
 from domain.dates import local_date
 from domain.lifecycle import ChannelStatus
-from domain.organisations import Administration, Organisation, Organisations, single_organisation
+from domain.organisations import Administration, Organisation
 from storage.channels import EditorStatus
 from storage.consents import TaskStatus
 from storage.models import ChannelEditorRow, ChannelRow, RemovalTaskRow
@@ -38,10 +38,7 @@ class AdminOverviewFlow:
 
     def _scope(self, actor: Actor) -> tuple[Organisation, tuple[Administration, ...]] | None:
         """The actor's organisation and the administrations they administer, if any."""
-        organisations: Organisations = getattr(self._s, "organisations", None) or (
-            single_organisation(self._s.policy)
-        )
-        organisation = organisations.for_tenant(actor.person.tenant_id)
+        organisation = self._s.organisations.for_tenant(actor.person.tenant_id)
         if organisation is None:
             return None
         administered = organisation.administered_by(actor.person.aad_object_id)

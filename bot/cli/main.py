@@ -15,7 +15,7 @@ from pathlib import Path
 from aiohttp import web
 
 from bot.settings import Settings, SettingsError, load_settings
-from domain.organisations import Organisations, load_organisations, single_organisation
+from domain.organisations import Organisations
 from domain.policy import PolicyError
 from domain.policy_file import load_policy
 
@@ -143,10 +143,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _organisations(settings: Settings) -> Organisations:
     """The deployment's organisations: the folder's files when set, else the single policy."""
-    folder = getattr(settings, "organisations_dir", None)
-    if folder is not None:
-        return load_organisations(Path(folder))
-    return single_organisation(load_policy(settings.policy_path))
+    from bot.assembly import organisations_for
+
+    return organisations_for(settings, load_policy(settings.policy_path))
 
 
 def _serve(settings: Settings) -> int:

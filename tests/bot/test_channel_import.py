@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 
 from bot.cli import main as cli_main
 from bot.cli.channel_import import import_channels
+from bot.settings import Settings
 from dialogs.services import DirectoryPerson
 from domain.channel_import import parse_channels
 from domain.dates import ORGANISATION_ZONE, add_months
@@ -24,7 +25,7 @@ from tests.support.cli import run_kanalkollen
 from tests.support.connector_emulator import ConnectorEmulator
 from tests.support.directory import SWEDISH_HEADER, StubDirectory
 from tests.support.factories import TENANT_ID, make_user
-from tests.support.registry_data import MOLNDAL_TENANT, OrganisationsSettings, write_organisations
+from tests.support.registry_data import MOLNDAL_TENANT, write_organisations
 
 HEADER = SWEDISH_HEADER
 TODAY = datetime.now(ORGANISATION_ZONE).date()  # the CLI imports as of the real today
@@ -299,9 +300,9 @@ def test_import_into_an_organisation_of_the_organisations_folder(
 ):
     csv_file = tmp_path / "kanaler.csv"
     csv_file.write_bytes(swedish_excel_csv(1))
-    settings = OrganisationsSettings(
+    settings = Settings(
         database_url=sqlite_database_url,
-        organisations_dir=write_organisations(tmp_path / "organisations"),
+        organisations_path=write_organisations(tmp_path / "organisations"),
     )
     monkeypatch.setattr(cli_main, "load_settings", lambda: settings)
 

@@ -14,6 +14,7 @@ import pytest
 from sqlalchemy import select
 
 from bot.cli import main as cli_main
+from bot.settings import Settings
 from domain.outbox import OutboxKind, OutboxStatus
 from storage.db import create_engine, session_factory
 from storage.migrate import upgrade_head
@@ -24,7 +25,6 @@ from tests.support.cli import run_kanalkollen
 from tests.support.connector_emulator import ConnectorEmulator
 from tests.support.factories import make_message, make_user
 from tests.support.registry_data import (
-    OrganisationsSettings,
     add_channel,
     seed_organisations,
     write_organisations,
@@ -244,7 +244,7 @@ async def test_registry_export_names_the_single_policys_organisation(tmp_path: P
     assert "has no administration 'sof'; known: default" in err
 
 
-def _main(monkeypatch: pytest.MonkeyPatch, settings: OrganisationsSettings, *args: str) -> int:
+def _main(monkeypatch: pytest.MonkeyPatch, settings: Settings, *args: str) -> int:
     """Runs `kanalkollen ARGS` in this process with settings that name an organisations folder."""
     monkeypatch.setattr(cli_main, "load_settings", lambda: settings)
     return cli_main.main(list(args))
@@ -262,8 +262,8 @@ def test_registry_export_per_organisation_of_the_organisations_folder(
         await engine.dispose()
 
     asyncio.run(prepare())
-    settings = OrganisationsSettings(
-        database_url=url, organisations_dir=write_organisations(tmp_path / "organisations")
+    settings = Settings(
+        database_url=url, organisations_path=write_organisations(tmp_path / "organisations")
     )
 
     def export(*args: str) -> tuple[int, str, str]:

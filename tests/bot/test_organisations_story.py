@@ -270,3 +270,44 @@ async def test_a_tenant_no_organisation_serves_is_refused(story: Story):
         make_message("ny kanal", user=outsider, service_url=story.emulator.service_url)
     )
     assert status == 403
+
+
+async def test_register_shows_an_admin_their_administrations_with_counts_per_administration(
+    start_bot: BotFactory, emulator: ConnectorEmulator, tmp_path: Path
+):
+    """Issue 15: an organisation admin sees every administration of theirs, counted one by
+    one; an administration's admin only its own channels; another organisation's admin none."""
+    city_admin, culture_admin = make_user(9), make_user(10)
+    region_admin = make_user(11, tenant_id=OTHER_TENANT)
+    city = CITY.replace(
+        f'tenant_ids = ["{TENANT_ID}"]\n',
+        f'tenant_ids = ["{TENANT_ID}"]\nadmins = ["{city_admin.aad_object_id}"]\n',
+    ).replace(
+        'departments = ["Kulturförvaltningen"]\n',
+        f'departments = ["Kulturförvaltningen"]\nadmins = ["{culture_admin.aad_object_id}"]\n',
+    )
+    region = REGION.replace(
+        f'tenant_ids = ["{OTHER_TENANT}"]\n',
+        f'tenant_ids = ["{OTHER_TENANT}"]\nadmins = ["{region_admin.aad_object_id}"]\n',
+    )
+    folder = organisation_folder(tmp_path, stad=city, region=region)
+    settings = Settings(organisations_path=folder, files_dir=tmp_path / "files")
+    story = Story(await start_bot(settings), emulator)
+    await file_request(story)
+    channel = await story.channel()
+    assert channel.administration == "sof"
+
+    await story.say(city_admin, "register")
+    _, whole = story.last_card_to(city_admin.conversation_id)
+    assert "Per förvaltning" in str(whole)
+    assert "Skol- och fritidsförvaltningen" in str(whole) and "Kulturförvaltningen" in str(whole)
+    assert "'1'" in str(whole)  # the one channel, waiting for its manager
+
+    await story.say(culture_admin, "register")
+    _, culture = story.last_card_to(culture_admin.conversation_id)
+    assert "Kulturförvaltningen" in str(culture)
+    assert "Skol- och fritidsförvaltningen" not in str(culture) and "'1'" not in str(culture)
+
+    await story.say(region_admin, "register")
+    _, region_card = story.last_card_to(region_admin.conversation_id)
+    assert "'1'" not in str(region_card) and "Per förvaltning" not in str(region_card)

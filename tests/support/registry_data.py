@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import itertools
 import tomllib
-from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -19,7 +18,6 @@ from typing import Any
 from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.settings import Settings
 from bot.web.registry_page import registry_routes
 from domain.lifecycle import ChannelStatus
 from domain.organisations import Organisations, organisation_from_table
@@ -335,10 +333,3 @@ def organisations_app(
     app = web.Application()
     app.add_routes(registry_routes(lambda: sessions, POLICY, organisations=organisations))
     return app
-
-
-@dataclass(frozen=True)
-class OrganisationsSettings(Settings):
-    """Settings with a folder of organisation files, as `organisations_dir` will give it."""
-
-    organisations_dir: Path | None = None
