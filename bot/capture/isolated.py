@@ -157,15 +157,31 @@ class IsolatedCapturer:
                 process.stdin.close()  # the helper closes the browser and exits
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(process.wait(), 15)
-            for pid in [process.pid, *below]:
-                if _owner(pid) in (self.user.uid, os.geteuid()):  # never a reused id of others
-                    with contextlib.suppress(ProcessLookupError, PermissionError):
-                        os.kill(pid, signal.SIGKILL)
+            self._kill([process.pid, *below])
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(process.wait(), 10)
         if self._profile is not None:
-            remove_profile(self._profile)
+            # A helper that died by itself leaves its driver and browser to init: they are
+            # found by the profile folder they run in, and stopped before it is deleted.
+            for _attempt in range(20):
+                left = using_folder(self._profile)
+                if not left:
+                    break
+                self._kill(left)
+                await asyncio.sleep(0.05)
+            for _attempt in range(5):
+                if remove_profile(self._profile):
+                    break
+                await asyncio.sleep(0.1)
+            else:
+                log.warning("capture: could not delete the profile folder %s", self._profile)
             self._profile = None
+
+    def _kill(self, pids: list[int]) -> None:
+        for pid in pids:
+            if _owner(pid) in (self.user.uid, os.geteuid()):  # never a reused id of others
+                with contextlib.suppress(ProcessLookupError, PermissionError):
+                    os.kill(pid, signal.SIGKILL)
 
 
 def _owner(pid: int) -> int | None:
@@ -177,6 +193,20 @@ def _owner(pid: int) -> int | None:
     except OSError:
         pass
     return None
+
+
+def using_folder(folder: Path) -> list[int]:
+    """The processes whose command line names a folder (the browser's --user-data-dir)."""
+    needle = str(folder).encode()
+    found = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit() and int(entry) != os.getpid():
+            try:
+                if needle in Path(f"/proc/{entry}/cmdline").read_bytes():
+                    found.append(int(entry))
+            except OSError:
+                continue
+    return found
 
 
 def descendants(root: int) -> list[int]:

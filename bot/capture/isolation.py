@@ -13,7 +13,6 @@ the browser as itself, with Chromium's own sandbox on (it works for unprivileged
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import os
 import pwd
@@ -123,10 +122,16 @@ def private_profile(user: CaptureUser) -> Path:
     return folder
 
 
-def remove_profile(folder: Path) -> None:
-    """Deletes a profile folder and all the browser left in it."""
-    with contextlib.suppress(FileNotFoundError):
+def remove_profile(folder: Path) -> bool:
+    """Deletes a profile folder and all the browser left in it; False when something was still
+    writing into it (the caller stops it and tries again)."""
+    try:
         shutil.rmtree(folder)
+    except FileNotFoundError:
+        return True
+    except OSError:
+        return False
+    return True
 
 
 def minimal_environment(profile: Path) -> dict[str, str]:
