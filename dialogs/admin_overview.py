@@ -38,7 +38,7 @@ class AdminOverviewFlow:
 
     def _scope(self, actor: Actor) -> tuple[Organisation, tuple[Administration, ...]] | None:
         """The actor's organisation and the administrations they administer, if any."""
-        organisation = self._s.organisations.for_tenant(actor.person.tenant_id)
+        organisation = actor.organisation  # loaded with the actor from the person's tenant
         if organisation is None:
             return None
         administered = organisation.administered_by(actor.person.aad_object_id)
