@@ -18,7 +18,7 @@ from dialogs.actor import Actor
 from dialogs.channel_views import day
 from dialogs.services import FlowServices
 from dialogs.wiring import Flows, Wiring
-from domain.dates import local_date
+from domain.documentation import today_in
 from domain.lifecycle import ChannelStatus
 from domain.organisations import Administration, Organisation
 from storage.channels import EditorStatus
@@ -56,8 +56,10 @@ class AdminOverviewFlow:
         def scoped(statement: Any) -> Any:
             return in_scope(statement, organisation=organisation.slug, administration=slugs)
 
-        today = local_date(self._s.clock.now())
-        minimum = self._s.policy.channels.min_editors
+        # Today where the organisation is; each administration's own minimum of editors (R3),
+        # the query with the largest of them and each channel then held to its own.
+        today = today_in(self._s.clock.now(), organisation.policy.documentation)
+        minimum = max(a.policy.channels.min_editors for a in administered)
         accepted = (
             select(ChannelEditorRow.channel_id, func.count().label("accepted"))
             .where(ChannelEditorRow.status == EditorStatus.ACCEPTED)
@@ -91,6 +93,9 @@ class AdminOverviewFlow:
                     )
                 )
             ).all()
+            understaffed = [
+                (c, n) for c, n in understaffed if n < self._s.policy_for(c).channels.min_editors
+            ]
             removals = dict(
                 (
                     await session.execute(
@@ -123,7 +128,13 @@ class AdminOverviewFlow:
             ),
             understaffed=tuple(
                 AdminChannelLine(
-                    c.name, c.unit, texts("admin_overview.editors", accepted=n, minimum=minimum)
+                    c.name,
+                    c.unit,
+                    texts(
+                        "admin_overview.editors",
+                        accepted=n,
+                        minimum=self._s.policy_for(c).channels.min_editors,
+                    ),
                 )
                 for c, n in understaffed[:MAX_LINES]
             ),

@@ -30,6 +30,7 @@ from domain.lifecycle import ChannelStatus
 from storage.audit import record_event
 from storage.channels import EditorStatus, change_status, editors_of
 from storage.models import ChannelRow, PersonRow
+from storage.organisations import within
 
 DECISIONS = {
     Verb.APPROVAL_APPROVE: ChannelStatus.APPROVED,
@@ -217,16 +218,23 @@ class ApprovalFlow:
             return approval_card(view, actor.texts)
 
     async def remind(self, session: AsyncSession) -> int:
-        """Queues one reminder per request left undecided for the policy's days (R2)."""
+        """Queues one reminder per request left undecided for its administration's days (R2)."""
         now = self._s.clock.now()
-        limit = now - timedelta(days=self._s.policy.channels.approval_reminder_days)
-        rows = await session.scalars(
-            select(ChannelRow)
-            .where(ChannelRow.status == ChannelStatus.PENDING_APPROVAL.value)
-            .where(ChannelRow.submitted_at <= limit)
-        )
+        channels: list[ChannelRow] = []
+        # One query per group of administrations that wait as many days (one, usually).
+        for days, scopes in self._s.groups(lambda p: p.channels.approval_reminder_days):
+            channels.extend(
+                await session.scalars(
+                    within(
+                        select(ChannelRow)
+                        .where(ChannelRow.status == ChannelStatus.PENDING_APPROVAL.value)
+                        .where(ChannelRow.submitted_at <= now - timedelta(days=days)),
+                        scopes,
+                    )
+                )
+            )
         queued = 0
-        for channel in rows:
+        for channel in channels:
             manager = (
                 await session.get(PersonRow, channel.manager_person_id)
                 if channel.manager_person_id

@@ -46,8 +46,9 @@ class CaptureFlow:
         """True when a browser was found at start-up."""
         return self._s.wake_capture is not None
 
-    def _today(self) -> date:
-        return today_in(self._s.clock.now(), self._s.policy.documentation)
+    def _today(self, channel: ChannelRow | None) -> date:
+        """Today in the channel's organisation's time zone (a capture is one a day)."""
+        return self._day(self._s.clock.now(), channel)
 
     def _wake(self) -> None:
         if self._s.wake_capture is not None:
@@ -66,7 +67,7 @@ class CaptureFlow:
             round_due=due,
             url=channel.address,
             now=self._s.clock.now(),
-            on=self._today(),
+            on=self._today(channel),
             start_page=True,
         )
 
@@ -80,10 +81,11 @@ class CaptureFlow:
             address = channel.address if channel is not None else None
         if not address:
             return None
+        today = self._today(channel)
         today_jobs = [
             j
             for j in await self._store.for_round(channel_id, due)
-            if j.start_page and j.url == address and self._day(j.created_at) == self._today()
+            if j.start_page and j.url == address and self._day(j.created_at, channel) == today
         ]
         mine = [j for j in today_jobs if j.person_id == person_id]
         shared = [j for j in today_jobs if j.person_id is None]
@@ -107,7 +109,7 @@ class CaptureFlow:
                 round_due=due,
                 url=address,
                 now=now,
-                on=self._today(),
+                on=self._today(channel),
                 person_id=person_id,
                 start_page=True,
             )
@@ -135,7 +137,7 @@ class CaptureFlow:
                 round_due=due,
                 url=url,
                 now=self._s.clock.now(),
-                on=self._today(),
+                on=self._today(channel),
                 person_id=person_id,
                 start_page=url == channel.address,
             )
@@ -178,10 +180,13 @@ class CaptureFlow:
         addresses still being captured."""
         if not self.enabled:
             return [], []
+        async with self._s.sessions() as session:
+            channel = await session.get(ChannelRow, channel_id)
+        today = self._today(channel)
         jobs = [
             j
             for j in await self._store.for_round(channel_id, due)
-            if j.person_id in (person_id, None) and self._day(j.created_at) == self._today()
+            if j.person_id in (person_id, None) and self._day(j.created_at, channel) == today
         ]
         pending = [j.url for j in jobs if j.person_id == person_id and j.status in _UNFINISHED]
         done = [j for j in jobs if j.status == CaptureStatus.DONE]
@@ -194,8 +199,9 @@ class CaptureFlow:
         files.sort(key=lambda f: f.content_type == WARC_TYPE)  # stable: WARCs go last
         return files, pending
 
-    def _day(self, moment: datetime) -> date:
-        return today_in(moment, self._s.policy.documentation)
+    def _day(self, moment: datetime, channel: ChannelRow | None) -> date:
+        policy = self._s.policy_for(channel) if channel is not None else self._s.policy
+        return today_in(moment, policy.documentation)
 
 
 _UNFINISHED = (CaptureStatus.PENDING, CaptureStatus.RUNNING)

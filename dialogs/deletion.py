@@ -87,7 +87,7 @@ class DeletionFlow(CaptureFirst[DeletionDecisionRow]):
             description=_text(data, "description"),
             covered=_text(data, "covered"),
             passing=_text(data, "passing"),
-            records_plan_url=self._s.policy.templates.records_plan_url,
+            records_plan_url=self._s.policy_among(channels).templates.records_plan_url,
         )
 
     async def form(self, actor: Actor) -> dict[str, Any] | str:
@@ -126,7 +126,10 @@ class DeletionFlow(CaptureFirst[DeletionDecisionRow]):
             assert channel is not None
             kind = DeletionKind(view.kind)
             result = deletion_outcome(
-                kind, view.covered == "yes", view.passing == "yes", self._s.policy.records
+                kind,
+                view.covered == "yes",
+                view.passing == "yes",
+                self._s.policy_for(channel).records,
             )
             decision = DeletionDecisionRow(
                 channel_id=channel.id,
@@ -153,7 +156,7 @@ class DeletionFlow(CaptureFirst[DeletionDecisionRow]):
                     "kind": kind.value,
                     "covered": decision.covered,
                     "outcome": result.value,
-                    "rule": self._s.policy.records.rule_for(kind.value),
+                    "rule": self._s.policy_for(channel).records.rule_for(kind.value),
                 },
             )
             return deletion_outcome_card(await self._view(session, decision, texts), texts)

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Protocol
+from typing import Any, Protocol, TypeVar
 
 from microsoft_agents.hosting.core import TurnContext
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -16,6 +16,9 @@ from domain.organisations import Organisation, Organisations, single_organisatio
 from domain.plan import PlanSections
 from domain.policy import Policy
 from storage.models import ChannelRow
+from storage.organisations import Scopes
+
+T = TypeVar("T", bound=Hashable)
 
 
 @dataclass(frozen=True)
@@ -153,13 +156,79 @@ class FlowServices:
         """The organisation a person's tenant belongs to; None for a tenant nobody serves."""
         return self.organisations.for_tenant(tenant_id)
 
-    def policy_for(self, channel: ChannelRow) -> Policy:
+    def policy_for(self, channel: ChannelRow | ChannelScope) -> Policy:
         """The effective policy of a channel's administration (its rules and mailboxes).
 
         Falls back to the deployment's policy for a slug no configuration names.
         """
-        organisation = self.organisations.by_slug(channel.organisation)
-        administration = (
-            organisation.administration(channel.administration) if organisation else None
+        return self.policy_of(channel.organisation, channel.administration)
+
+    def policy_of(self, organisation: str, administration: str) -> Policy:
+        """The effective policy of an administration of an organisation, by slugs.
+
+        Falls back to the deployment's policy for a slug no configuration names (start-up
+        refuses data of such slugs: bot.assembly.check_organisations_in_use).
+        """
+        found = self.organisations.by_slug(organisation)
+        unit = found.administration(administration) if found else None
+        return unit.policy if unit is not None else self.policy
+
+    def policy_among(self, channels: Sequence[ChannelRow]) -> Policy:
+        """The policy a form listing several of a person's channels shows (its templates):
+        their administration's when they share one, else their organisation's."""
+        places = {(c.organisation, c.administration) for c in channels}
+        if len(places) == 1:
+            return self.policy_for(channels[0])
+        organisations = {c.organisation for c in channels}
+        found = (
+            self.organisations.by_slug(organisations.pop()) if len(organisations) == 1 else None
         )
-        return administration.policy if administration is not None else self.policy
+        return found.policy if found is not None else self.policy
+
+    def policies(self) -> tuple[Policy, ...]:
+        """Every administration's effective policy (the deployment's when none is configured).
+
+        A sweep selects with the widest of their windows and then applies each channel's own
+        (its administration's intervals, its organisation's time zone and office hours).
+        """
+        found = tuple(a.policy for o in self.organisations for a in o.administrations)
+        return found or (self.policy,)
+
+    def groups(self, value: Callable[[Policy], T]) -> list[tuple[T, Scopes | None]]:
+        """The administrations grouped by one value of their policy, for a sweep to select
+        each group with its own value: [(value, scopes)], scopes None for "every channel"
+        when all administrations share the value (one query, as before organisations)."""
+        return _groups(self.organisations, value)
+
+
+def _groups(
+    organisations: Organisations, value: Callable[[Policy], Hashable]
+) -> list[tuple[Any, Scopes | None]]:
+    grouped: dict[Hashable, dict[str, list[str]]] = {}
+    for organisation in organisations:
+        for administration in organisation.administrations:
+            slugs = grouped.setdefault(value(administration.policy), {})
+            slugs.setdefault(organisation.slug, []).append(administration.slug)
+    if len(grouped) <= 1:
+        return [(found, None) for found in grouped]
+    sizes = {o.slug: len(o.administrations) for o in organisations}
+    return [
+        (
+            found,
+            {
+                organisation: (None if len(names) == sizes[organisation] else frozenset(names))
+                for organisation, names in slugs.items()
+            },
+        )
+        for found, slugs in grouped.items()
+    ]
+
+
+class ChannelScope(Protocol):
+    """Anything that names a channel's organisation and administration (a row, a sweep row)."""
+
+    @property
+    def organisation(self) -> str: ...
+
+    @property
+    def administration(self) -> str: ...

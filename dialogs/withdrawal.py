@@ -56,6 +56,7 @@ from storage.models import (
     PersonRow,
     RemovalTaskRow,
 )
+from storage.organisations import channel_ids_within
 from storage.removals import posts_per_consent
 
 DIALOG_ID = "removal.capture"
@@ -206,6 +207,9 @@ class WithdrawalFlow(CaptureFirst[RemovalTaskRow]):
         self, session: AsyncSession, task: RemovalTaskRow, now: datetime, reminder: bool = False
     ) -> None:
         views: dict[str, RemovalTaskView] = {}  # one view per language, not per editor
+        channel = await session.get(ChannelRow, task.channel_id)
+        # A reminder waits for the office hours of the channel's organisation.
+        policy = self._s.policy_for(channel) if channel is not None else self._s.policy
         for person in await self._recipients(session, task.channel_id):
             texts = texts_for(person)
             if texts.language not in views:
@@ -220,7 +224,7 @@ class WithdrawalFlow(CaptureFirst[RemovalTaskRow]):
                 now,
                 track=("removal_task", task.id, "removal"),
                 dedupe_key=f"removal:{task.id}:{person.id}:{now.date().isoformat()}",
-                due_at=next_office_time(now, self._s.policy.documentation) if reminder else None,
+                due_at=next_office_time(now, policy.documentation) if reminder else None,
             )
 
     async def _view(
@@ -247,7 +251,7 @@ class WithdrawalFlow(CaptureFirst[RemovalTaskRow]):
             subject=consent.subject,
             post_address=task.post_address,
             withdrawn=when(texts, consent.withdrawn_at) if consent.withdrawn_at else "–",
-            records_plan_url=self._s.policy.templates.records_plan_url,
+            records_plan_url=self._s.policy_for(channel).templates.records_plan_url,
             captured=captured,
             done=done,
         )
@@ -343,28 +347,34 @@ class WithdrawalFlow(CaptureFirst[RemovalTaskRow]):
     async def remind(self, session: AsyncSession) -> int:
         """Reminds the editors of open tasks; tells the manager when one waits too long."""
         now = self._s.clock.now()
-        policy = self._s.policy.consent
         queued = 0
-        for task in await tasks_needing_attention(
-            session,
-            remind_before=now - timedelta(days=policy.removal_reminder_days),
-            limit=TASKS_PER_SWEEP,
-        ):
-            task.last_reminded_at = now
-            await self._send(session, task, now, reminder=True)
-            queued += 1
-        overdue = await session.scalars(
-            select(RemovalTaskRow)
-            .where(RemovalTaskRow.status != TaskStatus.DONE)
-            .where(RemovalTaskRow.escalated_at.is_(None))
-            .where(
-                RemovalTaskRow.created_at
-                <= now - timedelta(days=policy.removal_escalate_after_days)
+        # Each administration's days; one query per group of administrations that share them.
+        for days, scopes in self._s.groups(lambda p: p.consent.removal_reminder_days):
+            for task in await tasks_needing_attention(
+                session,
+                remind_before=now - timedelta(days=days),
+                limit=TASKS_PER_SWEEP,
+                scopes=scopes,
+            ):
+                task.last_reminded_at = now
+                await self._send(session, task, now, reminder=True)
+                queued += 1
+        overdue: list[RemovalTaskRow] = []
+        for days, scopes in self._s.groups(lambda p: p.consent.removal_escalate_after_days):
+            statement = (
+                select(RemovalTaskRow)
+                .where(RemovalTaskRow.status != TaskStatus.DONE)
+                .where(RemovalTaskRow.escalated_at.is_(None))
+                .where(RemovalTaskRow.created_at <= now - timedelta(days=days))
+                .order_by(RemovalTaskRow.created_at, RemovalTaskRow.id)
+                .limit(TASKS_PER_SWEEP)
             )
-            .order_by(RemovalTaskRow.created_at, RemovalTaskRow.id)
-            .limit(TASKS_PER_SWEEP)
-        )
-        for task in list(overdue):
+            if scopes is not None:
+                statement = statement.where(
+                    RemovalTaskRow.channel_id.in_(channel_ids_within(scopes))
+                )
+            overdue.extend(await session.scalars(statement))
+        for task in overdue:
             task.escalated_at = now
             channel = await session.get(ChannelRow, task.channel_id)
             manager = (
@@ -384,7 +394,7 @@ class WithdrawalFlow(CaptureFirst[RemovalTaskRow]):
                 now,
                 track=("removal_task", task.id, "escalation"),
                 dedupe_key=f"removal-escalation:{task.id}",
-                due_at=next_office_time(now, self._s.policy.documentation),
+                due_at=next_office_time(now, self._s.policy_for(channel).documentation),
             )
             record_event(
                 session,

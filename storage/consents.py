@@ -20,7 +20,15 @@ from storage.models import (
     ConsentRow,
     RemovalTaskRow,
 )
-from storage.organisations import Administrations, channel_ids_in, in_scope, is_scoped
+from storage.organisations import (
+    Administrations,
+    Scopes,
+    channel_ids_in,
+    channel_ids_within,
+    in_scope,
+    is_scoped,
+    within,
+)
 
 ACTIVE = "active"
 WITHDRAWN = "withdrawn"
@@ -180,6 +188,7 @@ async def posts_without_address(
     *,
     organisation: str | None = None,
     administration: Administrations = None,
+    scopes: Scopes | None = None,
 ) -> list[ConsentCheckRow]:
     """Published checks with consents whose post address was never given nor asked again.
 
@@ -192,12 +201,15 @@ async def posts_without_address(
         .where(ConsentCheckConsentRow.check_id == ConsentCheckRow.id)
         .exists()
     )
-    live = in_scope(
-        select(ChannelRow.id)
-        .where(ChannelRow.id == ConsentCheckRow.channel_id)
-        .where(ChannelRow.status == ChannelStatus.ACTIVE.value),
-        organisation=organisation,
-        administration=administration,
+    live = within(
+        in_scope(
+            select(ChannelRow.id)
+            .where(ChannelRow.id == ConsentCheckRow.channel_id)
+            .where(ChannelRow.status == ChannelStatus.ACTIVE.value),
+            organisation=organisation,
+            administration=administration,
+        ),
+        scopes,
     ).exists()
     rows = await session.scalars(
         select(ConsentCheckRow)
@@ -220,6 +232,7 @@ async def tasks_needing_attention(
     limit: int,
     organisation: str | None = None,
     administration: Administrations = None,
+    scopes: Scopes | None = None,
 ) -> list[RemovalTaskRow]:
     """Removal tasks not done whose last reminder (or creation) is older than the limit."""
     last = func.coalesce(RemovalTaskRow.last_reminded_at, RemovalTaskRow.created_at)
@@ -233,5 +246,7 @@ async def tasks_needing_attention(
     if is_scoped(organisation, administration):
         scope = channel_ids_in(organisation, administration)
         statement = statement.where(RemovalTaskRow.channel_id.in_(scope))
+    if scopes is not None:
+        statement = statement.where(RemovalTaskRow.channel_id.in_(channel_ids_within(scopes)))
     rows = await session.scalars(statement)
     return list(rows)

@@ -8,10 +8,10 @@ organisations, for single-organisation deployments and the operator's own tools.
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 from typing import TypeVarTuple
 
-from sqlalchemy import Select, func, select, update
+from sqlalchemy import Select, and_, false, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import ChannelRow
@@ -20,6 +20,10 @@ _Ts = TypeVarTuple("_Ts")
 
 # One administration's slug, several (an admin of some administrations), or None (all).
 Administrations = str | Collection[str] | None
+# Some administrations of several organisations: organisation slug -> its administrations'
+# slugs, or None for all of them. A sweep selects one group of administrations that share a
+# policy value (e.g. the days before a reminder) at a time.
+Scopes = Mapping[str, Collection[str] | None]
 
 
 def in_scope(
@@ -52,6 +56,29 @@ def channel_ids_in(
     return in_scope(
         select(ChannelRow.id), organisation=organisation, administration=administration
     )
+
+
+def within(statement: Select[*_Ts], scopes: Scopes | None) -> Select[*_Ts]:
+    """Limits a statement that selects from channels to some administrations of several
+    organisations (None: every channel; empty: none)."""
+    if scopes is None:
+        return statement
+    whole = sorted(o for o, names in scopes.items() if names is None)
+    clauses = [ChannelRow.organisation.in_(whole)] if whole else []
+    for organisation, names in sorted(scopes.items()):
+        if names is not None:
+            clauses.append(
+                and_(
+                    ChannelRow.organisation == organisation,
+                    ChannelRow.administration.in_(sorted(names)),
+                )
+            )
+    return statement.where(or_(*clauses) if clauses else false())
+
+
+def channel_ids_within(scopes: Scopes) -> Select[int]:
+    """The ids of the channels of some administrations, for rows that belong to a channel."""
+    return within(select(ChannelRow.id), scopes)
 
 
 def is_scoped(organisation: str | None, administration: Administrations) -> bool:

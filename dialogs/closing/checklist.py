@@ -119,7 +119,7 @@ class ClosingChecklist:
             status=closing.status,
             export=export,
             screenshots=tuple(f.filename for f in shots),
-            records_mailbox=self._s.policy.documentation.records_mailbox,
+            records_mailbox=self._s.policy_for(channel).documentation.records_mailbox,
             submitted=submitted,
             for_manager=for_manager and closing.status == "submitted",
             done=done,
@@ -188,5 +188,7 @@ class ClosingChecklist:
             now,
             track=("closing", closing.id, "confirm"),
             dedupe_key=f"closing-confirm:{closing.id}:{'reminder' if reminder else 'first'}",
-            due_at=next_office_time(now, self._s.policy.documentation) if reminder else None,
+            due_at=next_office_time(now, self._s.policy_for(channel).documentation)
+            if reminder
+            else None,
         )

@@ -20,6 +20,7 @@ from domain.outbox import OutboxStatus
 from storage.channels import EditorStatus, change_status, editors_of
 from storage.consents import open_removal_tasks
 from storage.models import ChannelClosingRow, ChannelRow, OutboxRow, PersonRow
+from storage.organisations import channel_ids_within
 
 
 class ClosingConfirmation(ClosingChecklist):
@@ -91,7 +92,7 @@ class ClosingConfirmation(ClosingChecklist):
         )
         queue_email(
             session,
-            to=self._s.policy.registry.mailbox,
+            to=self._s.policy_for(channel).registry.mailbox,
             subject=sv("closing.notice_subject", **values),
             body=sv("closing.notice_body", **values),
             now=now,
@@ -109,15 +110,22 @@ class ClosingConfirmation(ClosingChecklist):
     async def remind(self, session: AsyncSession) -> int:
         """The manager is reminded once when a submitted closing waits for confirmation."""
         now = self._s.clock.now()
-        before = now - timedelta(days=self._s.policy.records.closing_reminder_days)
-        waiting = await session.scalars(
-            select(ChannelClosingRow)
-            .where(ChannelClosingRow.status == "submitted")
-            .where(ChannelClosingRow.submitted_at <= before)
-            .limit(500)
-        )
+        waiting: list[ChannelClosingRow] = []
+        # Each administration's records plan says how long; one query per group sharing it.
+        for days, scopes in self._s.groups(lambda p: p.records.closing_reminder_days):
+            statement = (
+                select(ChannelClosingRow)
+                .where(ChannelClosingRow.status == "submitted")
+                .where(ChannelClosingRow.submitted_at <= now - timedelta(days=days))
+                .limit(500)
+            )
+            if scopes is not None:
+                statement = statement.where(
+                    ChannelClosingRow.channel_id.in_(channel_ids_within(scopes))
+                )
+            waiting.extend(await session.scalars(statement))
         count = 0
-        for closing in list(waiting):
+        for closing in waiting:
             if closing.details.get("reminded"):
                 continue
             channel = await session.get(ChannelRow, closing.channel_id)

@@ -172,7 +172,7 @@ class ClosingFlow(ClosingChecklist):
             closing.submitted_at = now
             queue_package_mail(
                 session,
-                mailbox=self._s.policy.documentation.records_mailbox,
+                mailbox=self._s.policy_for(channel).documentation.records_mailbox,
                 texts_prefix="closing",
                 channel=channel,
                 person=actor.person,
@@ -190,7 +190,9 @@ class ClosingFlow(ClosingChecklist):
                 details={
                     "closing_id": closing.id,
                     "package_sha256": sha256,
-                    "records_mailbox": bool(self._s.policy.documentation.records_mailbox),
+                    "records_mailbox": bool(
+                        self._s.policy_for(channel).documentation.records_mailbox
+                    ),
                 },
             )
             await session.flush()

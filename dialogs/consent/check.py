@@ -77,7 +77,7 @@ class ConsentFlow:
         )
         data = data or {}
         count = row_count(data)
-        policy = self._s.policy
+        policy = self._s.policy_among(channels)
         return ConsentFormView(
             channels=tuple(Option(str(c.id), c.name) for c in channels),
             channel_id=text_of(data, "channel_id"),
@@ -222,7 +222,7 @@ class ConsentFlow:
                 people=max(int(submission["people"]), len(subjects)),
                 subjects=tuple(subjects),
             )
-            decision = decide(answers, self._s.policy.consent)
+            decision = decide(answers, self._s.policy_for(channel).consent)
             names = [row["name"] for row in rows] + [c.subject for c in reused]
             check = ConsentCheckRow(
                 channel_id=channel.id,
@@ -265,7 +265,7 @@ class ConsentFlow:
                 missing=_missing_lines(decision, names, texts),
                 covered=tuple(covered),
                 ask_post=bool(covered),
-                template_url=self._s.policy.templates.consent_template_url
+                template_url=self._s.policy_for(channel).templates.consent_template_url
                 if decision.needs_written
                 else "",
             )

@@ -93,10 +93,14 @@ class ConsentPosts:
     async def remind_posts(self, session: AsyncSession) -> int:
         """Asks once for the address of a published post the editor has not given in time."""
         now = self._s.clock.now()
-        days = self._s.policy.consent.post_address_reminder_days
-        checks = await posts_without_address(
-            session, now - timedelta(days=days), POST_REMINDERS_PER_SWEEP
-        )
+        checks = []
+        # Each administration waits its own days (one query per group that waits as many).
+        for days, scopes in self._s.groups(lambda p: p.consent.post_address_reminder_days):
+            checks.extend(
+                await posts_without_address(
+                    session, now - timedelta(days=days), POST_REMINDERS_PER_SWEEP, scopes=scopes
+                )
+            )
         for check in checks:
             person = await session.get(PersonRow, check.person_id) if check.person_id else None
             channel = await session.get(ChannelRow, check.channel_id)
@@ -118,6 +122,6 @@ class ConsentPosts:
                 consent_outcome_card(view, texts),
                 now,
                 dedupe_key=f"consent-post:{check.id}",
-                due_at=next_office_time(now, self._s.policy.documentation),
+                due_at=next_office_time(now, self._s.policy_for(channel).documentation),
             )
         return len(checks)

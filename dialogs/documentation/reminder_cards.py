@@ -39,7 +39,7 @@ class ReminderCards:
         done: str | None = None,
         last: date | None = None,
     ) -> DocumentationReminderView:
-        today = today_in(self._s.clock.now(), self._s.policy.documentation)
+        today = today_in(self._s.clock.now(), self._s.policy_for(channel).documentation)
         return DocumentationReminderView(
             channel_id=channel.id,
             due_iso=due.isoformat(),

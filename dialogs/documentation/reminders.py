@@ -43,27 +43,37 @@ class DocumentationReminders(ReminderCards):
     """The sweep that reminds, a page of due channels at a time."""
 
     async def remind(self, session: AsyncSession) -> int:
-        """Queues today's reminder step to every editor of each due channel, once (R12)."""
-        policy = self._s.policy.documentation
+        """Queues today's reminder step to every editor of each due channel, once (R12).
+
+        Each channel goes by its administration's policy (reminder days, repeats, escalation)
+        and its organisation's time zone and office hours; the pages are read with the widest
+        horizon of them all, so one query serves every organisation.
+        """
+        cap = self._s.policy.documentation.max_reminders_per_sweep
         now = self._s.clock.now()
-        today = today_in(now, policy)
-        send_at = next_office_time(now, policy)  # a reminder due at night waits for morning
+        horizon = max(
+            today_in(now, p.documentation) + timedelta(days=p.documentation.reminder_days_before)
+            for p in self._s.policies()
+        )
         queued = 0
-        horizon = today + timedelta(days=policy.reminder_days_before)
         after: tuple[date, int] | None = None
-        while queued < policy.max_reminders_per_sweep:
+        while queued < cap:
             # Pages of due channels, so that a sweep stops at the cap without reading them all;
             # the rest come in the next sweeps (no flood after an import).
             page = await channels_due_by(session, horizon, limit=PAGE, after=after)
             if not page:
                 break
             for channel in page:
-                if queued >= policy.max_reminders_per_sweep:
+                if queued >= cap:
                     break
+                policy = self._s.policy_for(channel).documentation
+                today = today_in(now, policy)
                 due = channel.next_documentation_due
                 step = current_step(due, today, policy)
                 if step is None:
                     continue
+                # A reminder due at night waits for the organisation's morning.
+                send_at = next_office_time(now, policy)
                 queued += await self._remind_editors(session, channel, due, step.key, send_at)
                 # The round is open: the public start page is captured (queued, not waited on).
                 await self._captures.round_opens(session, channel.id, due)

@@ -104,12 +104,13 @@ class DocumentationRound(ReminderCards):
         ):
             return texts("documentation.not_due")
         due = channel.next_documentation_due
+        policy = self._s.policy_for(channel)  # its administration's mailbox and interval
         sv = Texts("sv")
         # The package is built before the transaction: no file work while rows are locked.
         package_name = sv(
             "documentation.package_filename",
             name=channel.name,
-            date=today_in(now, self._s.policy.documentation).isoformat(),
+            date=today_in(now, policy.documentation).isoformat(),
         )
         key, sha256 = await records.package(
             filename=package_name,
@@ -123,8 +124,8 @@ class DocumentationRound(ReminderCards):
             files=files,
             start_page=files[start_index].filename if files else None,
         )
-        today = today_in(now, self._s.policy.documentation)
-        following = next_due(today, self._s.policy.channels.documentation_interval_months)
+        today = today_in(now, policy.documentation)
+        following = next_due(today, policy.channels.documentation_interval_months)
         async with self._s.sessions.begin() as session:
             # Compare-and-set on the due date: two editors finishing at once record one round.
             moved = await session.execute(
@@ -178,7 +179,7 @@ class DocumentationRound(ReminderCards):
             await self._mark_done(session, channel, due, person, now)
             queue_package_mail(
                 session,
-                mailbox=self._s.policy.documentation.records_mailbox,
+                mailbox=policy.documentation.records_mailbox,
                 texts_prefix="documentation",
                 channel=channel,
                 person=person,

@@ -89,15 +89,15 @@ class EditorChangesFlow(EditorRoster):
                     add=len(adding),
                     replacement=bool(replacement),
                 ),
-                self._s.policy.channels.min_editors,
-                self._s.policy.channels.max_editors,
+                self._s.policy_for(channel).channels.min_editors,
+                self._s.policy_for(channel).channels.max_editors,
             )
             if decision.refusal is not None:
                 key = f"editor_changes.refused_{decision.refusal.value}"
                 message = texts(
                     key,
-                    minimum=self._s.policy.channels.min_editors,
-                    maximum=self._s.policy.channels.max_editors,
+                    minimum=self._s.policy_for(channel).channels.min_editors,
+                    maximum=self._s.policy_for(channel).channels.max_editors,
                 )
                 field = "replacement" if decision.refusal.value == "below_minimum" else "add"
                 return editors_card(replace(view, errors={field: message}, notice=message), texts)

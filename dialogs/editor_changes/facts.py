@@ -110,7 +110,7 @@ class ChannelFactsFlow(EditorRoster):
         )
         queue_email(
             session,
-            to=self._s.policy.registry.mailbox,
+            to=self._s.policy_for(channel).registry.mailbox,
             subject=sv(
                 "editor_changes.notice_subject",
                 name=channel.name,

@@ -92,7 +92,7 @@ class EditorRoster:
                 for e in entries
                 if e.editor.status != EditorStatus.DECLINED
             ),
-            min_editors=self._s.policy.channels.min_editors,
+            min_editors=self._s.policy_for(channel).channels.min_editors,
             address=channel.address or "",
             manager=person_name(texts, manager) if manager else "",
             understaffed=channel.understaffed_since is not None,
@@ -135,7 +135,7 @@ class EditorRoster:
         """R3: flags the channel under-staffed below the minimum, and clears the flag again."""
         await session.flush()
         accepted = accepted_count(await editors_of(session, channel.id))
-        short = is_understaffed(accepted, self._s.policy.channels.min_editors)
+        short = is_understaffed(accepted, self._s.policy_for(channel).channels.min_editors)
         if short and channel.understaffed_since is None and channel.status in LIVE_STATUSES:
             channel.understaffed_since = now
             record_event(
