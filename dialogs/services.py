@@ -198,12 +198,15 @@ class FlowServices:
         """The administrations grouped by one value of their policy, for a sweep to select
         each group with its own value: [(value, scopes)], scopes None for "every channel"
         when all administrations share the value (one query, as before organisations)."""
-        return _groups(self.organisations, value)
+        return policy_groups(self.organisations, value)
 
 
-def _groups(
+def policy_groups(
     organisations: Organisations, value: Callable[[Policy], Hashable]
 ) -> list[tuple[Any, Scopes | None]]:
+    """Every administration grouped by one value of its effective policy (FlowServices.groups):
+    [(value, {organisation: its administrations in the group, None for all of them})], and
+    scopes None when there is one group (every channel: no filter)."""
     grouped: dict[Hashable, dict[str, list[str]]] = {}
     for organisation in organisations:
         for administration in organisation.administrations:

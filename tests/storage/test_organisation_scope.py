@@ -32,6 +32,7 @@ from storage.organisations import (
     in_scope,
     move_administration,
     organisations_in_use,
+    within,
 )
 from storage.people import ensure_person
 from storage.registry import public_channels, registry_choices
@@ -301,3 +302,32 @@ async def test_moving_channels_between_administrations_stays_in_the_organisation
 def test_an_administration_filter_needs_its_organisation():
     with pytest.raises(ValueError, match="needs its organisation"):
         in_scope(select(ChannelRow.id), organisation=None, administration="sof")
+
+
+@pytest.mark.parametrize(
+    ("scopes", "numbers"),
+    [
+        (None, {1, 2, 3, 4, 5}),
+        ({}, set()),
+        ({"molndal": None}, {4, 5}),
+        ({"goteborg": {"kultur"}}, {3}),
+        ({"goteborg": {"sof"}, "molndal": None}, {1, 2, 4, 5}),
+        ({"goteborg": {"sof", "kultur"}}, {1, 2, 3}),
+        ({"nowhere": None}, set()),
+    ],
+)
+async def test_a_sweep_group_selects_exactly_its_administrations(
+    sessions: async_sessionmaker[AsyncSession], scopes: Any, numbers: set[int]
+):
+    seeded = await _seed(sessions)
+    wanted = {seeded["ids"][n] for n in numbers}
+    async with sessions() as session:
+        channels = set(await session.scalars(within(select(ChannelRow.id), scopes)))
+        checks = await posts_without_address(session, LATER, 100, scopes=scopes)
+        tasks = await tasks_needing_attention(
+            session, remind_before=LATER, limit=100, scopes=scopes
+        )
+    live = {seeded["ids"][n] for n in numbers if CHANNELS[n - 1][3] == "active"}
+    assert channels == wanted
+    assert {c.channel_id for c in checks} == live  # posts are asked for on live channels only
+    assert {t.channel_id for t in tasks} == wanted

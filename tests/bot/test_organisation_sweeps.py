@@ -1,0 +1,282 @@
+"""Sweeps by each administration's policy and each organisation's clock (issue 15).
+
+One deployment, two organisations: the city has two administrations, one of which reminds a
+month ahead, waits longer before reminding a manager of an undecided request and has its own
+registrar; the region lives an hour east of Stockholm. The real app runs the scheduler; each
+channel is reminded by its own administration's days and its organisation's office hours, and
+its records go to its own administration's mailbox.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select, update
+
+from bot.cli.channel_import import import_channels
+from domain.channel_import import parse_channels
+from domain.clock import FixedClock
+from domain.lifecycle import ChannelStatus
+from domain.organisations import load_organisations
+from storage.models import ChannelRow, OutboxRow, PersonRow
+from tests.bot.active_story import at, png, send_file, settled, sweep
+from tests.bot.channel_story import Story
+from tests.bot.ugglan_story import DUE, START_DATE, mail_settings
+from tests.conftest import BotFactory
+from tests.support.connector_emulator import ConnectorEmulator
+from tests.support.directory import SWEDISH_HEADER, StubDirectory
+from tests.support.factories import TENANT_ID, TeamsUser, make_execute, make_user
+from tests.support.file_server import FileServer
+from tests.support.smtp_sink import SmtpSink
+
+REGION_TENANT = "7e57c0de-0000-4000-8000-00000000000b"
+CITY_RECORDS = "registrator@stad.example"
+KULTUR_RECORDS = "registrator.kultur@stad.example"
+
+CITY = f"""
+slug = "stad"
+name = "Teststaden"
+tenant_ids = ["{TENANT_ID}"]
+
+[registry]
+mailbox = "sociala.medier@stad.example"
+
+[documentation]
+records_mailbox = "{CITY_RECORDS}"
+
+[[administrations]]
+slug = "sof"
+name = "Skol- och fritidsförvaltningen"
+
+[[administrations]]
+slug = "kultur"
+name = "Kulturförvaltningen"
+[administrations.documentation]
+reminder_days_before = 30
+records_mailbox = "{KULTUR_RECORDS}"
+[administrations.channels]
+approval_reminder_days = 5
+"""
+
+REGION = f"""
+slug = "region"
+name = "Testregionen"
+tenant_ids = ["{REGION_TENANT}"]
+
+[registry]
+mailbox = "sociala.medier@region.example"
+
+[documentation]
+time_zone = "Europe/Helsinki"
+"""
+
+# (organisation, administration, tenant, channel name, manager, editor)
+SOF = ("stad", "sof", TENANT_ID, "Ugglan", make_user(3), make_user(2))
+KULTUR = ("stad", "kultur", TENANT_ID, "Konsthallen", make_user(5), make_user(4))
+REGION_CHANNEL = (
+    "region",
+    "default",
+    REGION_TENANT,
+    "Regionbussen",
+    make_user(7, tenant_id=REGION_TENANT),
+    make_user(6, tenant_id=REGION_TENANT),
+)
+
+
+@pytest.fixture
+def bot_database_url(database_url: str) -> str:
+    """These stories run on SQLite and on PostgreSQL."""
+    return database_url
+
+
+@pytest.fixture
+def folder(tmp_path: Path) -> Path:
+    folder = tmp_path / "organisations"
+    folder.mkdir()
+    (folder / "stad.toml").write_text(CITY, encoding="utf-8")
+    (folder / "region.toml").write_text(REGION, encoding="utf-8")
+    return folder
+
+
+async def _story(
+    start_bot: BotFactory,
+    emulator: ConnectorEmulator,
+    clock: FixedClock,
+    smtp: SmtpSink,
+    tmp_path: Path,
+    folder: Path,
+    channels: tuple[tuple[str, str, str, str, TeamsUser, TeamsUser], ...],
+) -> Story:
+    """The channels imported into their administrations 20 days before they are due."""
+    clock.set(at(DUE - timedelta(days=20)))
+    settings = mail_settings(smtp, tmp_path, organisations_path=folder)
+    bot = await start_bot(settings, schedule=False)
+    story = Story(bot, emulator)
+    organisations = load_organisations(folder)
+    for organisation, administration, tenant, name, manager, editor in channels:
+        manager.add_to(emulator)
+        editor.add_to(emulator)
+        text = (
+            SWEDISH_HEADER + f"\nInstagram;{name};https://www.instagram.com/{name.lower()};"
+            f"{name};{manager.email};{editor.email};{START_DATE.isoformat()};\n"
+        )
+        rows, errors = parse_channels(text, today=clock.now().date())
+        assert errors == []
+        found = organisations.by_slug(organisation)
+        assert found is not None
+        unit = found.administration(administration)
+        assert unit is not None
+        report = await import_channels(
+            bot.sessions,
+            unit.policy,
+            StubDirectory(),
+            tenant,
+            rows,
+            clock.now(),
+            dry_run=False,
+            organisation=organisation,
+            administration=administration,
+        )
+        assert report.imported, report
+        for user in (manager, editor):
+            await story.say(user, "hej")
+    emulator.reset()
+    return story
+
+
+def _cards_in(story: Story, user: TeamsUser) -> list[tuple[str, dict]]:
+    return [
+        (r.result_id or "", (r.body or {})["attachments"][0]["content"])
+        for r in story.emulator.sent
+        if r.conversation_id == user.conversation_id and (r.body or {}).get("attachments")
+    ]
+
+
+async def test_r12_each_administration_reminds_by_its_own_days_before(
+    start_bot: BotFactory,
+    emulator: ConnectorEmulator,
+    clock: FixedClock,
+    smtp: SmtpSink,
+    tmp_path: Path,
+    folder: Path,
+):
+    story = await _story(start_bot, emulator, clock, smtp, tmp_path, folder, (SOF, KULTUR))
+    sof_editor, kultur_editor = SOF[5], KULTUR[5]
+
+    # 20 days before: inside Kulturförvaltningen's 30 days, outside the city's 14.
+    queued = await sweep(story, clock, at(DUE - timedelta(days=20)))
+    assert queued["documentation_reminders"] == 1
+    assert len(_cards_in(story, kultur_editor)) == 1
+    assert _cards_in(story, sof_editor) == []
+
+    # 14 days before: the city's own step for Ugglan; Konsthallen already had its one.
+    queued = await sweep(story, clock, at(DUE - timedelta(days=14)))
+    assert queued["documentation_reminders"] == 1
+    assert len(_cards_in(story, sof_editor)) == 1
+    assert len(_cards_in(story, kultur_editor)) == 1
+
+
+async def test_r2_each_administration_waits_its_own_days_before_reminding_the_manager(
+    start_bot: BotFactory,
+    emulator: ConnectorEmulator,
+    clock: FixedClock,
+    smtp: SmtpSink,
+    tmp_path: Path,
+    folder: Path,
+):
+    story = await _story(start_bot, emulator, clock, smtp, tmp_path, folder, (SOF, KULTUR))
+    submitted = clock.now()
+    async with story.bot.sessions.begin() as session:
+        await session.execute(
+            update(ChannelRow).values(
+                status=ChannelStatus.PENDING_APPROVAL.value, submitted_at=submitted
+            )
+        )
+
+    def reminded() -> set[str]:
+        return {
+            name
+            for _id, card in (*_cards_in(story, SOF[4]), *_cards_in(story, KULTUR[4]))
+            for name in ("Ugglan", "Konsthallen")
+            if name in str(card)
+        }
+
+    # Three days on: past the city's default days, not Kulturförvaltningen's five.
+    queued = await sweep(story, clock, submitted + timedelta(days=3))
+    assert queued["approval_reminders"] == 1
+    assert reminded() == {"Ugglan"}
+    queued = await sweep(story, clock, submitted + timedelta(days=5, hours=1))
+    assert queued["approval_reminders"] == 1
+    assert reminded() == {"Ugglan", "Konsthallen"}
+
+
+async def test_a_reminder_waits_for_the_morning_of_its_own_organisation(
+    start_bot: BotFactory,
+    emulator: ConnectorEmulator,
+    clock: FixedClock,
+    smtp: SmtpSink,
+    tmp_path: Path,
+    folder: Path,
+):
+    story = await _story(start_bot, emulator, clock, smtp, tmp_path, folder, (SOF, REGION_CHANNEL))
+    # 07:30 in Stockholm is 08:30 in Helsinki: the region's office is open, the city's not.
+    moment = at(DUE - timedelta(days=14), 7) + timedelta(minutes=30)
+    await sweep(story, clock, moment)
+    async with story.bot.sessions() as session:
+        rows = (
+            await session.scalars(
+                select(OutboxRow).where(OutboxRow.dedupe_key.like("doc-reminder:%"))
+            )
+        ).all()
+    due = {row.recipient_person_id: row.due_at for row in rows}
+    assert len(due) == 2
+    region_editor = await _person_id(story, REGION_CHANNEL[5])
+    city_editor = await _person_id(story, SOF[5])
+    assert due[region_editor] <= moment
+    assert due[city_editor] == at(DUE - timedelta(days=14), 8).astimezone(UTC)
+    assert len(_cards_in(story, REGION_CHANNEL[5])) == 1
+    assert _cards_in(story, SOF[5]) == []
+
+
+async def test_r12_the_package_goes_to_the_channels_own_administrations_registrar(
+    start_bot: BotFactory,
+    emulator: ConnectorEmulator,
+    clock: FixedClock,
+    smtp: SmtpSink,
+    tmp_path: Path,
+    folder: Path,
+    files: FileServer,
+):
+    story = await _story(start_bot, emulator, clock, smtp, tmp_path, folder, (KULTUR,))
+    editor = KULTUR[5]
+    await sweep(story, clock, at(DUE - timedelta(days=14)))
+    [(reminder, card)] = _cards_in(story, editor)
+    status, body = await story.bot.post(
+        make_execute(
+            "documentation.start",
+            card["actions"][0]["data"],
+            user=editor,
+            service_url=story.emulator.service_url,
+            reply_to_id=reminder,
+        )
+    )
+    assert status == 200, body
+    await send_file(story, editor, files, "startsida.png", png(), "png")
+    await story.say(editor, "klar")  # one file: it is the start page, nothing to ask
+    await story.say(editor, "Inget att anmärka.")
+    assert "Konsthallen är dokumenterad" in story.emulator.texts(editor.conversation_id)[-1]
+
+    await settled(story, clock.now())
+    [mail] = smtp.received
+    assert mail.rcpt_tos == (KULTUR_RECORDS,)
+
+
+async def _person_id(story: Story, user: TeamsUser) -> int:
+    async with story.bot.sessions() as session:
+        found = await session.scalar(
+            select(PersonRow.id).where(PersonRow.aad_object_id == user.aad_object_id)
+        )
+    assert found is not None
+    return found
