@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Collection, Mapping
 from typing import TypeVarTuple
 
-from sqlalchemy import Select, and_, false, func, or_, select, update
+from sqlalchemy import ColumnElement, Select, and_, false, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import ChannelRow
@@ -64,7 +64,7 @@ def within(statement: Select[*_Ts], scopes: Scopes | None) -> Select[*_Ts]:
     if scopes is None:
         return statement
     whole = sorted(o for o, names in scopes.items() if names is None)
-    clauses = [ChannelRow.organisation.in_(whole)] if whole else []
+    clauses: list[ColumnElement[bool]] = [ChannelRow.organisation.in_(whole)] if whole else []
     for organisation, names in sorted(scopes.items()):
         if names is not None:
             clauses.append(
