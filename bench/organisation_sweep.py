@@ -9,8 +9,10 @@ It loads the channels of bench.reminder_sweep (same spread of statuses and due d
 organisation with its own tenant and three administrations, then times the documentation
 sweep's selection for one organisation (`channels_due_by(session, horizon,
 organisation=slug)`) and for one administration, each run in a new session and for a random
-organisation, and shows the plan of the organisation's statement: it must use
-`ix_channels_organisation_due` (or the administration's index). Target: p95 < 100 ms.
+organisation, and the sweep's own page of 500 due channels across every organisation (one
+query; each channel then goes by its administration's days), and shows the plan of the
+organisation's statement: it must use `ix_channels_organisation_due` (or the
+administration's index). Target: p95 < 100 ms for each.
 
 Exit status: 0 when every target passes, 1 when one fails, 2 when the run itself broke.
 """
@@ -36,12 +38,14 @@ from bench.common import environment
 from bench.common import positive as _positive
 from bench.sweep_data import HORIZON_DAYS, BenchError, Shape, channel_batches, fresh_database
 from bench.sweep_report import TARGET_SELECT_MS, explain, stats, timed
+from dialogs.documentation.reminders import PAGE
 from storage.db import create_engine, session_factory
 from storage.documentation import channels_due_by
 from storage.migrate import upgrade_head
 from storage.models import ChannelRow
 
 ADMINISTRATIONS = ("sof", "kultur", "stadsbyggnad")
+NAMES = ("organisation", "administration", "deployment")
 INDEXES = ("ix_channels_organisation_due", "ix_channels_administration_due")
 
 
@@ -94,6 +98,15 @@ async def measure(
 
         samples, rows, complete = await timed(runs, 5, deadline, once)
         results[name] = {**stats(samples, rows), "complete": complete}
+
+    async def page() -> int:
+        # What the sweep itself reads: one page across every organisation, the widest horizon
+        # (each channel then goes by its own administration's days: DocumentationReminders).
+        async with sessions() as session:
+            return len(await channels_due_by(session, horizon, limit=PAGE))
+
+    samples, rows, complete = await timed(runs, 5, deadline, page)
+    results["deployment"] = {**stats(samples, rows), "complete": complete}
     captured: list[tuple[str, Any]] = []
 
     def capture(_c: Any, _cur: Any, statement: str, parameters: Any, *_rest: Any) -> None:
@@ -128,7 +141,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
                 await engine.dispose()
     passed = measured["index_used"] and all(
         measured[name]["complete"] and measured[name]["p95_ms"] < TARGET_SELECT_MS
-        for name in ("organisation", "administration")
+        for name in NAMES
     )
     return {
         "environment": environment(),
@@ -149,10 +162,11 @@ def render(result: dict[str, Any]) -> str:
         f"{result['organisations']} organisations, {result['channels']:,} channels "
         f"(loaded in {result['load_seconds']} s)",
     ]
-    for name in ("organisation", "administration"):
+    for name in NAMES:
         row = result[name]
+        what = "a sweep page of every organisation" if name == "deployment" else f"one {name}"
         lines.append(
-            f"due for one {name}: {row['rows']} rows, median {row['median_ms']} ms, "
+            f"due for {what}: {row['rows']} rows, median {row['median_ms']} ms, "
             f"p95 {row['p95_ms']} ms, max {row['max_ms']} ms ({row['runs']} runs)"
         )
     lines.append("plan: " + " | ".join(result["plan"]))

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Sequence
 from typing import Any
+from urllib.parse import urlencode
 
 from sqlalchemy import func, select
 
@@ -43,6 +44,18 @@ class AdminOverviewFlow:
             return None
         administered = organisation.administered_by(actor.person.aad_object_id)
         return (organisation, administered) if administered else None
+
+    def _csv_link(
+        self, organisation: Organisation, administered: tuple[Administration, ...]
+    ) -> str:
+        """The public list the admin sees, as CSV (R8): the organisation's, narrowed to the
+        administration of an admin of one; the deployment's list when it serves one."""
+        if self._s.organisations.default is not None:
+            return self._csv_url
+        link = f"{self._csv_url.removesuffix('.csv')}/{organisation.slug}.csv"
+        if len(administered) == 1 and len(organisation.administrations) > 1:
+            link += "?" + urlencode({"administration": administered[0].slug})
+        return link
 
     async def card(self, actor: Actor) -> dict[str, Any] | str:
         """The overview card, or a sentence for someone who is not an admin."""
@@ -138,7 +151,7 @@ class AdminOverviewFlow:
                 )
                 for c, n in understaffed[:MAX_LINES]
             ),
-            csv_url=self._csv_url,
+            csv_url=self._csv_link(organisation, administered),
             administrations=_per_administration(
                 administered, overdue, [c for c, _n in understaffed], removals, texts
             )

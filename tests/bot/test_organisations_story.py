@@ -311,3 +311,15 @@ async def test_register_shows_an_admin_their_administrations_with_counts_per_adm
     await story.say(region_admin, "register")
     _, region_card = story.last_card_to(region_admin.conversation_id)
     assert "'1'" not in str(region_card) and "Per förvaltning" not in str(region_card)
+
+    # Each admin's CSV link is their own organisation's list, narrowed to their administration.
+    def csv_link(card: dict) -> str:
+        return next(
+            a["url"]
+            for a in card.get("actions", [])
+            if str(a.get("url", "")).endswith(".csv") or ".csv?" in str(a.get("url", ""))
+        )
+
+    assert csv_link(whole).endswith("/registry/stad.csv")
+    assert csv_link(culture).endswith("/registry/stad.csv?administration=kultur")
+    assert csv_link(region_card).endswith("/registry/region.csv")
