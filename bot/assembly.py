@@ -19,7 +19,7 @@ from bot.delivery.loop import DeliveryLoop, build_delivery_loop
 from bot.delivery.scheduler import Scheduler
 from bot.documents.chat_records import StoredRecords
 from bot.documents.plan_store import StoredDocuments
-from bot.integrations.directory import graph_client
+from bot.integrations.directory import graph_client, graph_clients
 from bot.integrations.mail import mail_transport_from
 from bot.settings import Settings
 from bot.teams.members import directory_for
@@ -116,7 +116,9 @@ async def open_runtime(
     """Opens the HTTP client for Graph, builds everything, and closes it afterwards."""
     async with aiohttp.ClientSession() as http:
         graph = graph_client(settings, http)
-        directory = directory_for(settings, graph)
+        served = organisations.tenant_ids if organisations is not None else frozenset()
+        lookups = graph_clients(settings, http, served, graph)
+        directory = directory_for(lookups)
         transport = mail_transport_from(
             settings.mail_transport,
             smtp_host=settings.smtp_host,
@@ -190,5 +192,5 @@ async def open_runtime(
         finally:
             for worker in workers:
                 await worker.stop()
-            if graph is not None:
-                await graph.aclose()
+            for client in {id(c): c for c in (*lookups.values(), graph) if c}.values():
+                await client.aclose()

@@ -21,6 +21,9 @@ APP_TYPES = {
 }
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///var/kanalkollen.db"
 # Where the bot creates a 1:1 chat when it has never seen the tenant (Teams' global endpoint).
+# GRAPH_TENANT_ID for a multi-tenant app registration: people are looked up in the tenant of
+# each organisation (KANALKOLLEN_ORGANISATIONS) they belong to (Entra's own word for it).
+EVERY_ORGANISATION = "organizations"
 DEFAULT_TEAMS_SERVICE_URL = "https://smba.trafficmanager.net/teams/"
 
 
@@ -159,6 +162,18 @@ def settings_from(values: Mapping[str, str]) -> Settings:
         raise SettingsError(f"MAIL_TRANSPORT must be graph, smtp or none, not '{transport}'.")
     if transport == "smtp" and not get("SMTP_HOST"):
         raise SettingsError("SMTP_HOST is required when MAIL_TRANSPORT is smtp.")
+    if graph["GRAPH_TENANT_ID"].lower() == EVERY_ORGANISATION:
+        graph["GRAPH_TENANT_ID"] = EVERY_ORGANISATION
+        if not organisations:
+            raise SettingsError(
+                f"GRAPH_TENANT_ID={EVERY_ORGANISATION} needs KANALKOLLEN_ORGANISATIONS: it looks "
+                "people up in the tenants the organisations name."
+            )
+        if transport == "graph":
+            raise SettingsError(
+                f"MAIL_TRANSPORT=graph sends from one tenant's mailbox: set GRAPH_TENANT_ID to "
+                f"that tenant, not {EVERY_ORGANISATION}, or use MAIL_TRANSPORT=smtp."
+            )
     if transport == "graph" and not all(graph.values()):
         raise SettingsError(
             "GRAPH_TENANT_ID, GRAPH_CLIENT_ID and GRAPH_CLIENT_SECRET are "

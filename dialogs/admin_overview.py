@@ -95,7 +95,7 @@ class AdminOverviewFlow:
                     )
                 )
             ).all()
-            understaffed = (
+            short = (
                 await session.execute(
                     scoped(
                         select(ChannelRow, func.coalesce(accepted.c.accepted, 0))
@@ -107,7 +107,7 @@ class AdminOverviewFlow:
                 )
             ).all()
             understaffed = [
-                (c, n) for c, n in understaffed if n < self._s.policy_for(c).channels.min_editors
+                (c, n) for c, n in short if n < self._s.policy_for(c).channels.min_editors
             ]
             removals = dict(
                 (

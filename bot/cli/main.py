@@ -209,7 +209,7 @@ async def _import(
     import aiohttp
 
     from bot.cli.channel_import import ImportTargetError, import_channels, import_target
-    from bot.integrations.directory import graph_client
+    from bot.integrations.directory import graph_client, graph_clients
     from bot.teams.members import directory_for
     from domain.channel_import import decode, parse_channels
     from domain.clock import SystemClock
@@ -250,7 +250,8 @@ async def _import(
         await upgrade_head(engine)
         async with aiohttp.ClientSession() as http:
             graph = graph_client(settings, http)
-            directory = directory_for(settings, graph)
+            lookups = graph_clients(settings, http, target.tenant_ids, graph)
+            directory = directory_for(lookups)
             report = await import_channels(
                 session_factory(engine),
                 unit.policy,
@@ -262,8 +263,8 @@ async def _import(
                 organisation=target.slug,
                 administration=unit.slug,
             )
-            if graph is not None:
-                await graph.aclose()
+            for client in {id(c): c for c in (*lookups.values(), graph) if c}.values():
+                await client.aclose()
     finally:
         await engine.dispose()
     verb = "would import" if dry_run else "imported"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable, Mapping
 
 import aiohttp
 
@@ -13,7 +14,7 @@ from bot.integrations.graph import (
     GraphUnavailable,
     GraphUser,
 )
-from bot.settings import Settings
+from bot.settings import EVERY_ORGANISATION, Settings
 from dialogs.services import DirectoryPerson
 
 log = logging.getLogger(__name__)
@@ -30,18 +31,26 @@ def _person(user: GraphUser) -> DirectoryPerson:
 
 
 class GraphDirectory:
-    """Asks Graph; when Graph fails the flows fall back to asking the user (no answer = None)."""
+    """Asks Graph; when Graph fails the flows fall back to asking the user (no answer = None).
 
-    def __init__(self, graph: GraphClient, tenant_id: str) -> None:
-        self._graph = graph
-        self._tenant_id = tenant_id
+    It holds one Graph client per tenant it may ask: one tenant (GRAPH_TENANT_ID), or every
+    organisation's (GRAPH_TENANT_ID=organizations). A person of any other tenant is never
+    looked up: one organisation's directory never answers for another's people.
+    """
+
+    def __init__(self, clients: Mapping[str, GraphClient]) -> None:
+        self._clients = {tenant.strip().lower(): client for tenant, client in clients.items()}
+
+    def _client(self, tenant_id: str) -> GraphClient | None:
+        return self._clients.get(tenant_id.strip().lower())
 
     async def manager_of(self, tenant_id: str, aad_object_id: str) -> DirectoryPerson | None:
         """Returns a person's manager from /users/{id}/manager."""
-        if tenant_id != self._tenant_id:
+        graph = self._client(tenant_id)
+        if graph is None:
             return None
         try:
-            user = await self._graph.get_manager(aad_object_id)
+            user = await graph.get_manager(aad_object_id)
         except (GraphError, GraphUnavailable) as error:
             log.warning(
                 "Graph manager lookup failed (%s): the form asks for the manager",
@@ -52,28 +61,50 @@ class GraphDirectory:
 
     async def person(self, tenant_id: str, aad_object_id: str) -> DirectoryPerson | None:
         """Returns a person's name and e-mail from /users/{id}."""
-        if tenant_id != self._tenant_id:
+        graph = self._client(tenant_id)
+        if graph is None:
             return None
         try:
-            user = await self._graph.get_user(aad_object_id)
+            user = await graph.get_user(aad_object_id)
         except (GraphError, GraphUnavailable) as error:
             log.warning("Graph user lookup failed (%s)", type(error).__name__)
             return None
         return _person(user) if user is not None else None
 
 
-def graph_client(settings: Settings, http: aiohttp.ClientSession) -> GraphClient | None:
-    """The Graph client the settings describe, or None when Graph is not configured."""
-    if not settings.graph_configured:
-        return None
-    return GraphClient(
-        GraphConfig(
-            tenant_id=settings.graph_tenant_id,
-            client_id=settings.graph_client_id,
-            client_secret=settings.graph_client_secret,
-            base_url=settings.graph_base_url,
-            authority_host=settings.graph_authority_host,
-            ca_file=settings.graph_ca_file or None,
-        ),
-        http,
+def _config(settings: Settings, tenant_id: str) -> GraphConfig:
+    return GraphConfig(
+        tenant_id=tenant_id,
+        client_id=settings.graph_client_id,
+        client_secret=settings.graph_client_secret,
+        base_url=settings.graph_base_url,
+        authority_host=settings.graph_authority_host,
+        ca_file=settings.graph_ca_file or None,
     )
+
+
+def graph_client(settings: Settings, http: aiohttp.ClientSession) -> GraphClient | None:
+    """The Graph client of the one tenant the settings name (also the Graph mail transport's),
+    or None when Graph is not configured or asks each organisation's tenant."""
+    if not settings.graph_configured or settings.graph_tenant_id == EVERY_ORGANISATION:
+        return None
+    return GraphClient(_config(settings, settings.graph_tenant_id), http)
+
+
+def graph_clients(
+    settings: Settings,
+    http: aiohttp.ClientSession,
+    tenants: Iterable[str],
+    single: GraphClient | None,
+) -> dict[str, GraphClient]:
+    """The Graph client of each tenant people are looked up in.
+
+    With GRAPH_TENANT_ID=organizations, one per tenant of the organisations: the app
+    registration is multi-tenant and each tenant's admin has consented to it; each client gets
+    its token from its own tenant's authority. Otherwise the one tenant's `single` client.
+    """
+    if not settings.graph_configured:
+        return {}
+    if settings.graph_tenant_id != EVERY_ORGANISATION:
+        return {settings.graph_tenant_id: single} if single is not None else {}
+    return {tenant: GraphClient(_config(settings, tenant), http) for tenant in sorted(tenants)}

@@ -3,11 +3,12 @@ lookup (names and e-mail of people picked in a people picker)."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from bot.integrations.directory import GraphDirectory
 from bot.integrations.graph import (
     GraphClient,
 )
-from bot.settings import Settings
 from bot.teams.turn_recorder import CURRENT_TURN, member_of, tenant_of
 from dialogs.services import Directory, DirectoryPerson, NoDirectory
 
@@ -44,8 +45,8 @@ class TeamsMembers:
         )
 
 
-def directory_for(settings: Settings, graph: GraphClient | None) -> Directory:
-    """Graph's directory when configured (else none: the form asks for the manager), with
-    Teams' member lookup for names Graph does not give."""
-    inner: Directory = GraphDirectory(graph, settings.graph_tenant_id) if graph else NoDirectory()
+def directory_for(clients: Mapping[str, GraphClient]) -> Directory:
+    """Graph's directory of each tenant with a client (none: the form asks for the manager),
+    with Teams' member lookup for names Graph does not give."""
+    inner: Directory = GraphDirectory(clients) if clients else NoDirectory()
     return TeamsMembers(inner)

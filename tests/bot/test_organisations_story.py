@@ -15,7 +15,7 @@ from aiohttp import web
 from sqlalchemy import select
 
 from bot.app import create_app
-from bot.settings import Settings
+from bot.settings import Settings, SettingsError, settings_from
 from domain.lifecycle import ChannelStatus
 from domain.organisations import OrganisationError
 from storage.models import ChannelRow
@@ -323,3 +323,70 @@ async def test_register_shows_an_admin_their_administrations_with_counts_per_adm
     assert csv_link(whole).endswith("/registry/stad.csv")
     assert csv_link(culture).endswith("/registry/stad.csv?administration=kultur")
     assert csv_link(region_card).endswith("/registry/region.csv")
+
+
+async def test_each_organisations_people_are_looked_up_in_their_own_tenant(
+    start_bot: BotFactory, emulator: ConnectorEmulator, organisations: Path, tmp_path: Path
+):
+    """GRAPH_TENANT_ID=organizations: one multi-tenant app registration, a token from each
+    organisation's own authority; the region's requester gets their manager from the region's
+    directory, and the city's directory is never asked about the region's people."""
+    async with FakeGraph(tenant_id=TENANT_ID, other_tenants=(OTHER_TENANT,)) as fake:
+        config = fake.config()
+        settings = Settings(
+            organisations_path=organisations,
+            files_dir=tmp_path / "files",
+            graph_tenant_id="organizations",
+            graph_client_id=config.client_id,
+            graph_client_secret=config.client_secret,
+            graph_base_url=config.base_url,
+            graph_authority_host=config.authority_host,
+            graph_ca_file=config.ca_file or "",
+        )
+        story = Story(await start_bot(settings), emulator)
+        requester = make_user(12, tenant_id=OTHER_TENANT)
+        boss = make_user(13, tenant_id=OTHER_TENANT)
+        requester.add_to(emulator)
+        fake.add_user(
+            boss.aad_object_id,
+            "Chef Regionsson",
+            boss.email,
+            boss.email or "",
+            tenant_id=OTHER_TENANT,
+        )
+        fake.add_user(
+            requester.aad_object_id,
+            requester.name,
+            requester.email,
+            requester.email or "",
+            manager_id=boss.aad_object_id,
+            tenant_id=OTHER_TENANT,
+        )
+        # The same person id in the city's directory must never be what the region sees.
+        fake.add_user(requester.aad_object_id + "-city", "Fel Person", None, "fel@stad.example")
+
+        await story.say(requester, "ny kanal")
+        _, form = story.last_card_to(requester.conversation_id)
+        assert "Chef Regionsson" in str(form)  # the manager, from the region's directory
+        tenants = {r.path.split("/")[1] for r in fake.token_requests}
+        assert tenants == {OTHER_TENANT}
+
+
+def test_organizations_as_graph_tenant_needs_organisation_files(tmp_path: Path):
+    environ = {
+        "GRAPH_TENANT_ID": "organizations",
+        "GRAPH_CLIENT_ID": "app",
+        "GRAPH_CLIENT_SECRET": "secret",
+    }
+    with pytest.raises(SettingsError, match="KANALKOLLEN_ORGANISATIONS"):
+        settings_from(environ)
+    folder = organisation_folder(tmp_path, stad=CITY)
+    with pytest.raises(SettingsError, match="MAIL_TRANSPORT=graph"):
+        settings_from(
+            {
+                **environ,
+                "KANALKOLLEN_ORGANISATIONS": str(folder),
+                "MAIL_TRANSPORT": "graph",
+                "MAIL_FROM": "kanalkollen@stad.example",
+            }
+        )

@@ -170,6 +170,7 @@ class _User:
     account_enabled: bool
     manager_id: str | None
     department: str | None = None
+    tenant_id: str = TENANT_ID
 
     def resource(self, select: str | None) -> dict[str, Any]:
         full = {
@@ -205,19 +206,25 @@ class FakeGraph:
         self,
         *,
         tenant_id: str = TENANT_ID,
+        other_tenants: tuple[str, ...] = (),
         client_id: str = CLIENT_ID,
         client_secret: str = CLIENT_SECRET,
         token_lifetime: int = 3599,
     ) -> None:
-        """Configure the fake; use `async with` to serve."""
+        """Configure the fake; use `async with` to serve.
+
+        `other_tenants` have consented to the same (multi-tenant) app registration: each gets
+        tokens from its own authority, and a token sees its own tenant's users only.
+        """
         self.tenant_id = tenant_id
+        self.tenants = frozenset({tenant_id, *other_tenants})
         self.client_id = client_id
         self._client_secret = client_secret
         self.token_lifetime = token_lifetime
         self.requests: list[GraphRequest] = []
         self.sent_mail: list[SentMail] = []
         self.tokens_issued: list[str] = []
-        self._valid_tokens: set[str] = set()
+        self._valid_tokens: dict[str, str] = {}  # token -> the tenant it was issued for
         self._users: dict[str, _User] = {}
         self._failures: dict[Where, list[_Failure]] = {"graph": [], "token": []}
         self._folder: tempfile.TemporaryDirectory[str] | None = None
@@ -235,10 +242,18 @@ class FakeGraph:
         account_enabled: bool = True,
         manager_id: str | None = None,
         department: str | None = None,
+        tenant_id: str | None = None,
     ) -> None:
-        """Adds a directory user (manager_id: another user's id)."""
+        """Adds a directory user (manager_id: another user's id) of a tenant (the first)."""
         self._users[id] = _User(
-            id, display_name, mail, upn, account_enabled, manager_id, department
+            id,
+            display_name,
+            mail,
+            upn,
+            account_enabled,
+            manager_id,
+            department,
+            tenant_id or self.tenant_id,
         )
 
     def fail_next(
@@ -395,7 +410,7 @@ class FakeGraph:
 
     async def _discovery(self, request: web.Request) -> web.Response:
         tenant = request.match_info["tenant"]
-        if tenant != self.tenant_id:
+        if tenant not in self.tenants:
             return web.json_response(
                 {"error": "invalid_tenant", "error_description": "AADSTS90002: not found"},
                 status=400,
@@ -425,7 +440,7 @@ class FakeGraph:
             return self._token_error(400, "invalid_scope", "AADSTS1002012: wrong scope")
         token = f"fake-graph-token-{len(self.tokens_issued) + 1}"
         self.tokens_issued.append(token)
-        self._valid_tokens.add(token)
+        self._valid_tokens[token] = request.match_info["tenant"]
         return web.json_response(
             {
                 "token_type": "Bearer",
@@ -443,19 +458,28 @@ class FakeGraph:
         )
 
     def _authorised(self, request: web.Request) -> bool:
-        authorization = request.headers.get("Authorization", "")
-        return authorization.startswith("Bearer ") and authorization[7:] in self._valid_tokens
+        return self._tenant_of(request) is not None
 
-    def _find(self, id_or_upn: str) -> _User | None:
-        if id_or_upn in self._users:
-            return self._users[id_or_upn]
-        wanted = id_or_upn.lower()
-        return next((u for u in self._users.values() if u.upn.lower() == wanted), None)
+    def _tenant_of(self, request: web.Request) -> str | None:
+        """The tenant the request's token was issued for; None without a valid token."""
+        authorization = request.headers.get("Authorization", "")
+        if not authorization.startswith("Bearer "):
+            return None
+        return self._valid_tokens.get(authorization[7:])
+
+    def _find(self, id_or_upn: str, request: web.Request | None = None) -> _User | None:
+        """A user of the request token's tenant (another tenant's are not found)."""
+        tenant = self._tenant_of(request) if request is not None else self.tenant_id
+        found = self._users.get(id_or_upn)
+        if found is None:
+            wanted = id_or_upn.lower()
+            found = next((u for u in self._users.values() if u.upn.lower() == wanted), None)
+        return found if found is not None and found.tenant_id == tenant else None
 
     async def _user(self, request: web.Request) -> web.Response:
         if not self._authorised(request):
             return _graph_error(401, "InvalidAuthenticationToken", "Access token is invalid.")
-        user = self._find(request.match_info["id"])
+        user = self._find(request.match_info["id"], request)
         if user is None:
             return _graph_error(404, "Request_ResourceNotFound", "Resource does not exist.")
         return web.json_response(user.resource(request.query.get("$select")))
@@ -463,8 +487,8 @@ class FakeGraph:
     async def _manager(self, request: web.Request) -> web.Response:
         if not self._authorised(request):
             return _graph_error(401, "InvalidAuthenticationToken", "Access token is invalid.")
-        user = self._find(request.match_info["id"])
-        manager = self._users.get(user.manager_id or "") if user is not None else None
+        user = self._find(request.match_info["id"], request)
+        manager = self._find(user.manager_id or "", request) if user is not None else None
         if manager is None:
             return _graph_error(
                 404, "Request_ResourceNotFound", "Resource 'manager' does not exist."
@@ -474,7 +498,7 @@ class FakeGraph:
     async def _send_mail(self, request: web.Request) -> web.Response:
         if not self._authorised(request):
             return _graph_error(401, "InvalidAuthenticationToken", "Access token is invalid.")
-        sender = self._find(request.match_info["id"])
+        sender = self._find(request.match_info["id"], request)
         if sender is None or sender.mail is None:
             return _graph_error(404, "ErrorInvalidUser", "The requested user is invalid.")
         payload = await request.json()
