@@ -10,7 +10,7 @@ from dialogs.actor import Actor
 from dialogs.channel_views import day
 from dialogs.services import FlowServices
 from dialogs.wiring import Flows, Wiring
-from domain.dates import local_date
+from domain.documentation import today_in
 from domain.lifecycle import ChannelStatus
 from storage.channels import channels_of_person
 
@@ -24,7 +24,9 @@ class MyChannelsFlow:
     async def card(self, actor: Actor) -> dict[str, Any]:
         """Builds the card of my channels."""
         texts = actor.texts
-        today = local_date(self._s.clock.now())
+        # Today where the person's organisation is (a channel's overdue day is its calendar's).
+        policy = actor.organisation.policy if actor.organisation else self._s.policy
+        today = today_in(self._s.clock.now(), policy.documentation)
         rows = []
         closed = []
         async with self._s.sessions() as session:

@@ -33,7 +33,7 @@ from dialogs.notify import queue_card, queue_conversation_card
 from dialogs.services import FlowServices
 from dialogs.wiring import Flows, Wiring
 from domain.channel_request import ChannelRequest, FieldError, validate_request
-from domain.dates import local_date
+from domain.documentation import today_in
 from domain.lifecycle import ChannelStatus
 from domain.organisations import Administration, Organisation
 from domain.plan import PlanSections
@@ -178,7 +178,7 @@ class NewChannelFlow:
             data,
             requester_id=actor.person.aad_object_id,
             manager_known=directory_manager is not None,
-            today=local_date(now),
+            today=today_in(now, placement.policy.documentation),  # the organisation's day
             # R3: the minimum of editors is the channel's administration's.
             policy=placement.policy.channels,
             administrations=tuple(a.slug for a in placement.offered),
@@ -357,7 +357,9 @@ class NewChannelFlow:
             editors=editors,
             manager=person_name(texts, manager),
             requester=person_name(texts, actor.person),
-            created_at=day(texts, local_date(self._s.clock.now())),
+            created_at=day(
+                texts, today_in(self._s.clock.now(), self._s.policy_for(channel).documentation)
+            ),
         )
         channel.plan_file_key = key
         channel.plan_sha256 = sha256

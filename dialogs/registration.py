@@ -17,7 +17,8 @@ from dialogs.notify import queue_email, queue_text, texts_for
 from dialogs.services import FlowServices
 from dialogs.wiring import Flows, Wiring
 from domain.channel_request import Platform, validate_address
-from domain.dates import add_months, local_date
+from domain.dates import add_months
+from domain.documentation import today_in
 from domain.lifecycle import ChannelStatus
 from storage.audit import record_event
 from storage.channels import EditorStatus, change_status, editors_of
@@ -70,8 +71,8 @@ class RegistrationFlow:
             address, error = validate_address(Platform(channel.platform), raw)
             if error is not None:
                 return await card(error=texts(f"form.errors.{error.code}", **dict(error.values)))
-            start = local_date(now)
             policy = self._s.policy_for(channel)
+            start = today_in(now, policy.documentation)  # the organisation's calendar day
             due = add_months(start, policy.channels.documentation_interval_months)
             if not await change_status(
                 session,
