@@ -113,7 +113,7 @@ def create_app(
                 router=ActionRouter(runtime.flows.verbs),
                 runner=runner,
                 commands=runtime.flows.commands,
-                answers=RuleAnswers(app[POLICY]),
+                answers=RuleAnswers(app[POLICY], app[ORGANISATIONS]),
             )
             adapter.queue_reply = _outbox_replies(sessions, app[CLOCK], runtime.delivery.wake)
             app[BOT] = kanalkollen

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from microsoft_agents.hosting.core import TurnContext
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from cards.i18n import Texts
@@ -75,6 +76,36 @@ async def load_actor(
     return Actor(person, texts, conversation_id, activity_id, organisation)
 
 
+async def continuing_actor(
+    services: FlowServices,
+    session: AsyncSession,
+    person_id: int | None,
+    texts: Texts,
+    turn_context: TurnContext,
+) -> Actor | None:
+    """The person who began a multi-turn dialog, re-read with their organisation, for a
+    later turn of it; None when their tenant is no longer served, or when this turn comes
+    from someone else (a dialog's state belongs to a conversation, not to a person).
+
+    Issue 15: a person of another organisation who writes into the conversation never
+    continues someone else's documentation round, closing, capture or consent check.
+    """
+    actor = await load_actor(session, person_id, texts, organisations=services.organisations)
+    if actor is None:
+        return None
+    return actor if _sent_by(turn_context, actor.person) else None
+
+
+def _sent_by(turn_context: TurnContext, person: PersonRow) -> bool:
+    """Tells whether this turn's sender is the person (their AAD id, else their Teams id)."""
+    sender = turn_context.activity.from_property
+    if sender is None:
+        return False
+    if person.aad_object_id:
+        return sender.aad_object_id == person.aad_object_id
+    return bool(person.teams_user_id) and sender.id == person.teams_user_id
+
+
 def may_decide(
     policy: Policy, channel: ChannelRow, person: PersonRow, organisation: str | None = None
 ) -> bool:
@@ -100,6 +131,36 @@ def decides(services: FlowServices, channel: ChannelRow, person: PersonRow) -> b
     if organisation is None:
         return False
     return may_decide(services.policy_for(channel), channel, person, organisation.slug)
+
+
+def administers(services: FlowServices, channel: ChannelRow, person: PersonRow) -> bool:
+    """Tells whether the person is an admin of the channel's administration, or an
+    organisation admin of its organisation; an admin of another organisation never is."""
+    organisation = services.organisation_of(person.tenant_id)
+    if organisation is None or channel.organisation != organisation.slug:
+        return False
+    administered = organisation.administered_by(person.aad_object_id)
+    return any(a.slug == channel.administration for a in administered)
+
+
+def admins_for(
+    services: FlowServices, tenant_id: str | None, channel: ChannelRow | None = None
+) -> tuple[str, ...]:
+    """The admins (AAD object ids) of the channel's administration, organisation admins
+    first; without a channel, the organisation admins of the tenant's organisation."""
+    organisation = services.organisation_of(tenant_id)
+    if organisation is None:
+        return ()
+    if channel is None:
+        return organisation.admins
+    if channel.organisation != organisation.slug:
+        return ()
+    administration = organisation.administration(channel.administration)
+    if administration is None:
+        return organisation.admins
+    return organisation.admins + tuple(
+        a for a in administration.admins if a not in organisation.admins
+    )
 
 
 # Row ids are 32-bit integers on every database (PostgreSQL refuses a larger parameter).

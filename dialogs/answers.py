@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from cards.answers import AnswerView, FlowButton, RuleAnswer, answer_card, no_answer_card
 from cards.i18n import Texts
+from domain.organisations import Organisations
 from domain.policy import Policy
 
 if TYPE_CHECKING:
@@ -28,34 +29,51 @@ class Reply:
 
 
 class RuleAnswers:
-    """Finds the rules a question is about and answers with them, or honestly with none."""
+    """Finds the rules a question is about and answers with them, or honestly with none.
 
-    def __init__(self, policy: Policy) -> None:
+    Issue 15: a question is answered with the asker's organisation's policy (its numbers,
+    templates and answers folder), never another organisation's.
+    """
+
+    def __init__(self, policy: Policy, organisations: Organisations | None = None) -> None:
         self._policy = policy
+        self._organisations = organisations
 
-    def values(self, texts: Texts) -> dict[str, object]:
+    def policy_for(self, tenant_id: str | None) -> Policy:
+        """The policy of the asker's organisation (the deployment's when none serves it)."""
+        if self._organisations is not None:
+            organisation = self._organisations.for_tenant(tenant_id)
+            if organisation is not None:
+                return organisation.policy
+        return self._policy
+
+    def values(self, texts: Texts, policy: Policy | None = None) -> dict[str, object]:
         """The policy's numbers that the answers name (R3, R9, R12)."""
-        months = self._policy.channels.documentation_interval_months
+        policy = policy or self._policy
+        months = policy.channels.documentation_interval_months
         return {
-            "min_editors": self._policy.channels.min_editors,
-            "consent_age": self._policy.consent.guardian_age,
+            "min_editors": policy.channels.min_editors,
+            "consent_age": policy.consent.guardian_age,
             "every_interval": texts(f"answers.every_months.m{months}"),
         }
 
-    def reply(self, text: str, texts: Texts) -> Reply:
-        """The answer card for a question; the hint with what the bot knows when unsure."""
+    def reply(self, text: str, texts: Texts, *, tenant_id: str | None = None) -> Reply:
+        """The answer card for a question (with the policy of the asker's tenant); the hint
+        with what the bot knows when unsure."""
         # Imported here: the language libraries and the index cost only when someone asks.
         from domain.answers import knowledge
 
         if not text.strip():
             return Reply(text=texts("unknown.hint"))
-        extra = self._policy.answers.extra_dir
+        policy = self.policy_for(tenant_id)
+        extra = policy.answers.extra_dir
         finding = knowledge.find(text, texts.language, extra)
         if not finding:
             return Reply(text=texts("unknown.hint"), card=no_answer_card(texts))
-        values = self.values(texts)
+        values = self.values(texts, policy)
         rules = tuple(
-            self._rule(knowledge.entry(rule, extra), texts, values) for rule in finding.rules
+            self._rule(policy, knowledge.entry(rule, extra), texts, values)
+            for rule in finding.rules
         )
         buttons = tuple(
             FlowButton(texts(f"answers.flows.{flow}"), texts(f"commands.{flow}.title"))
@@ -64,8 +82,9 @@ class RuleAnswers:
         wish = texts(f"answers.wishes.{finding.wish}") if finding.wish else ""
         return Reply(card=answer_card(AnswerView(rules=rules, buttons=buttons, wish=wish), texts))
 
-    def _rule(self, entry: Entry, texts: Texts, values: dict[str, object]) -> RuleAnswer:
-        url = getattr(self._policy.templates, entry.template, "") if entry.template else ""
+    @staticmethod
+    def _rule(policy: Policy, entry: Entry, texts: Texts, values: dict[str, object]) -> RuleAnswer:
+        url = getattr(policy.templates, entry.template, "") if entry.template else ""
         return RuleAnswer(
             rule=entry.key,
             answer=texts(f"answers.rules.{entry.key}", **values),

@@ -12,7 +12,7 @@ from cards.verbs import Verb
 from cards.views import CommsSummaryView
 from dialogs.actor import Actor, channel_from
 from dialogs.channel_views import person_name, plan_sections, summary
-from dialogs.new_channel import COMMUNICATIONS_SETTING
+from dialogs.communications_setting import communications_setting
 from dialogs.notify import queue_text, texts_for
 from dialogs.services import FlowServices
 from dialogs.wiring import Flows, Wiring
@@ -30,17 +30,22 @@ class CommunicationsFlow:
         self._s = services
 
     async def pick(self, actor: Actor, conversation_id: str, conversation_type: str | None) -> str:
-        """An admin makes this team channel the communications conversation; returns a reply."""
+        """An organisation admin makes this team channel their organisation's communications
+        conversation (R7): new plans of its channels go there; returns a reply."""
         texts = actor.texts
-        if actor.person.aad_object_id not in self._s.policy.admins:
+        organisation = actor.organisation or self._s.organisation_of(actor.person.tenant_id)
+        if organisation is None or not organisation.is_organisation_admin(
+            actor.person.aad_object_id
+        ):
             return texts("admin.not_admin")
+        key = communications_setting(organisation.slug)
         if conversation_type != "channel":
             return texts("admin.only_in_team_channel")
         now = self._s.clock.now()
         async with self._s.sessions.begin() as session:
             await set_setting(
                 session,
-                COMMUNICATIONS_SETTING,
+                key,
                 conversation_id,
                 by_person_id=actor.person.id,
                 now=now,
@@ -50,10 +55,10 @@ class CommunicationsFlow:
                 at=now,
                 action="settings.communications_conversation",
                 subject_type="setting",
-                subject_id=COMMUNICATIONS_SETTING,
+                subject_id=key,
                 actor=actor.person.aad_object_id,
                 actor_person_id=actor.person.id,
-                details={"conversation_id": conversation_id},
+                details={"conversation_id": conversation_id, "organisation": organisation.slug},
             )
         return texts("admin.communications_picked")
 

@@ -47,11 +47,11 @@ def _text(data: dict[str, Any], key: str) -> str:
     return value.strip() if isinstance(value, str) else ""
 
 
-async def _live_channels(session: AsyncSession, person_id: int) -> list[ChannelRow]:
+async def _live_channels(session: AsyncSession, actor: Actor) -> list[ChannelRow]:
     """Active channels where the person is an accepted editor or the manager."""
     return [
         c
-        for c in await visible_channels(session, person_id)
+        for c in await visible_channels(session, actor.person.id, organisation=actor.scope)
         if c.status in (ChannelStatus.ACTIVE.value, ChannelStatus.CLOSING.value)
     ]
 
@@ -74,7 +74,7 @@ class DeletionFlow(CaptureFirst[DeletionDecisionRow]):
     ) -> DeletionFormView | None:
         channels = [
             c
-            for c in await _live_channels(session, actor.person.id)
+            for c in await _live_channels(session, actor)
             if c.status == ChannelStatus.ACTIVE.value
         ]
         if not channels:
@@ -199,7 +199,7 @@ class DeletionFlow(CaptureFirst[DeletionDecisionRow]):
         decision = await session.get(DeletionDecisionRow, subject_id) if subject_id else None
         if decision is None:
             return None
-        live = {c.id for c in await _live_channels(session, actor.person.id)}
+        live = {c.id for c in await _live_channels(session, actor)}
         return decision if decision.channel_id in live else None
 
     def subject_id(self, subject: DeletionDecisionRow) -> int:

@@ -29,6 +29,7 @@ from dialogs.channel_views import (
     platform_choices,
     summary,
 )
+from dialogs.communications_setting import communications_conversation
 from dialogs.notify import queue_card, queue_conversation_card
 from dialogs.services import FlowServices
 from dialogs.wiring import Flows, Wiring
@@ -44,13 +45,11 @@ from storage.channels import (
     add_card_copy,
     change_status,
     editors_of,
-    get_setting,
     nominate,
 )
 from storage.models import ChannelRow, PersonRow
 from storage.people import ensure_person
 
-COMMUNICATIONS_SETTING = "communications_conversation_id"
 FORM_FIELDS = (
     "platform",
     "name",
@@ -379,7 +378,9 @@ class NewChannelFlow:
 
     async def _notify_communications(self, session: AsyncSession, channel: ChannelRow) -> None:
         """R7 (optional): the plan goes to the communications department's channel."""
-        conversation = await get_setting(session, COMMUNICATIONS_SETTING)
+        conversation = await communications_conversation(
+            session, self._s.organisations, channel.organisation
+        )
         if not conversation:
             return
         texts = Texts("sv")

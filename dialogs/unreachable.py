@@ -23,6 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from cards.i18n import Texts
 from cards.plain import PlainMessage, plain_message
+from dialogs.actor import admins_for
 from dialogs.channel_views import person_name
 from dialogs.notify import queue_email, texts_for
 from dialogs.services import FlowServices
@@ -115,7 +116,9 @@ class UnreachableFlow:
             manager = await session.get(PersonRow, channel.manager_person_id)
             if manager is not None:
                 return [manager]
-        admins = self._s.policy.admins
+        # Issue 15: the admins of the channel's administration (or of the person's
+        # organisation), never those of another organisation.
+        admins = admins_for(self._s, person.tenant_id, channel)
         if not admins:
             return []
         rows = await session.scalars(

@@ -109,6 +109,11 @@ class Wiring:
                 organisations=self._s.organisations,
             )
 
+    async def person(self, person_id: int | None, texts: Texts) -> Actor | None:
+        """The person of a typed command, with their organisation (None: nothing allowed)."""
+        async with self._s.sessions() as session:
+            return await load_actor(session, person_id, texts, organisations=self._s.organisations)
+
     def scoped(self, handler: VerbHandler) -> VerbHandler:
         """The verb, refused ("not allowed") when the card's data names a channel, or a row
         of one, of another organisation than the clicker's: a forged card learns nothing.

@@ -80,7 +80,7 @@ class WithdrawalFlow(CaptureFirst[RemovalTaskRow]):
 
     async def _choices(self, session: AsyncSession, actor: Actor) -> tuple[Option, ...]:
         texts = actor.texts
-        channels = await visible_channels(session, actor.person.id)
+        channels = await visible_channels(session, actor.person.id, organisation=actor.scope)
         names = {c.id: c.name for c in channels}
         consents = await consents_of(session, list(names), status=ACTIVE, limit=100)
         posts = await posts_per_consent(session, [c.id for c in consents])
@@ -117,7 +117,7 @@ class WithdrawalFlow(CaptureFirst[RemovalTaskRow]):
             view = WithdrawFormView(consents=choices, value=str(consent_id or ""), note=note)
             consent = await session.get(ConsentRow, consent_id) if consent_id else None
             if consent is None or not await may_see_channel(
-                session, actor.person.id, consent.channel_id
+                session, actor.person.id, consent.channel_id, organisation=actor.scope
             ):
                 if not choices:
                     return withdraw_form_card(
@@ -302,7 +302,9 @@ class WithdrawalFlow(CaptureFirst[RemovalTaskRow]):
     ) -> RemovalTaskRow | None:
         """The task, when the actor may see its channel."""
         task = await session.get(RemovalTaskRow, subject_id) if subject_id else None
-        if task is None or not await may_see_channel(session, actor.person.id, task.channel_id):
+        if task is None or not await may_see_channel(
+            session, actor.person.id, task.channel_id, organisation=actor.scope
+        ):
             return None
         return task
 

@@ -34,12 +34,14 @@ storage/personal_export.py, the erasure in storage/personal_erasure.py.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass, field
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import (
+    ChannelRow,
     ConsentRow,
     ConversationReferenceRow,
     PersonRow,
@@ -65,13 +67,27 @@ class Target:
         return [row.id for row in rows]
 
 
-async def find_target(session: AsyncSession, ident: str) -> Target:
-    """`person:<n>`, `consent:<n>`, an e-mail address or an AAD object id."""
+async def find_target(
+    session: AsyncSession,
+    ident: str,
+    *,
+    organisation: str | None = None,
+    tenant_ids: Collection[str] = (),
+) -> Target:
+    """`person:<n>`, `consent:<n>`, an e-mail address or an AAD object id.
+
+    With `organisation` (issue 15) only that organisation's people (of its `tenant_ids`; none
+    given: every tenant) and consents of its channels are found: a request for one
+    organisation never exports or erases another's.
+    """
     ident = ident.strip()
     kind, _, rest = ident.partition(":")
     if kind == "consent" and rest.isdigit():
         consent = await session.get(ConsentRow, int(rest))
         if consent is None:
+            raise UnknownTarget(ident)
+        channel = await session.get(ChannelRow, consent.channel_id)
+        if organisation is not None and (channel is None or channel.organisation != organisation):
             raise UnknownTarget(ident)
         # The same subject in the same channel's register: one person's consents.
         rows = await session.scalars(
@@ -91,8 +107,13 @@ async def find_target(session: AsyncSession, ident: str) -> Target:
         people = [p for p in found if (p.email or "").casefold() == ident.casefold()]
     else:
         people = list(
-            await session.scalars(select(PersonRow).where(PersonRow.aad_object_id == ident))
+            await session.scalars(
+                select(PersonRow).where(PersonRow.aad_object_id == ident).order_by(PersonRow.id)
+            )
         )
+    if organisation is not None and tenant_ids:
+        tenants = {t.strip().lower() for t in tenant_ids}
+        people = [p for p in people if p.tenant_id.strip().lower() in tenants]
     if not people:
         raise UnknownTarget(ident)
     return Target("person", people=people)

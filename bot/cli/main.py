@@ -58,11 +58,23 @@ def _parser() -> argparse.ArgumentParser:
         "export", help="write everything stored about ID as JSON"
     )
     person_export.add_argument("id", help="AAD object id, e-mail, person:N or consent:N")
+    person_export.add_argument(
+        "--organisation",
+        metavar="SLUG",
+        default=None,
+        help="only this organisation's people and consents (needed when ID is in several)",
+    )
     person_export.add_argument("--output", type=Path, default=None, help="file (default stdout)")
     person_erase = person_commands.add_parser(
         "erase", help="remove or anonymise what is not kept as a public record"
     )
     person_erase.add_argument("id", help="AAD object id, e-mail, person:N or consent:N")
+    person_erase.add_argument(
+        "--organisation",
+        metavar="SLUG",
+        default=None,
+        help="only this organisation's people and consents (needed when ID is in several)",
+    )
     person_erase.add_argument("--dry-run", action="store_true", help="report only, change nothing")
     manifest = commands.add_parser("manifest", help="the Teams app package")
     manifest_commands = manifest.add_subparsers(dest="manifest_command", required=True)
@@ -130,9 +142,16 @@ def main(argv: Sequence[str] | None = None) -> int:
                 )
             )
         if args.command == "person":
+            from bot.cli.person import person_erase, person_export
+
+            organisations = _organisations(settings)
             if args.person_command == "export":
-                return asyncio.run(_person_export(settings, args.id, args.output))
-            return asyncio.run(_person_erase(settings, args.id, args.dry_run))
+                return asyncio.run(
+                    person_export(settings, organisations, args.id, args.output, args.organisation)
+                )
+            return asyncio.run(
+                person_erase(settings, organisations, args.id, args.dry_run, args.organisation)
+            )
         if args.command == "manifest":
             return _manifest_build(settings, args.out, args.base_url)
     except (SettingsError, PolicyError) as error:
@@ -314,84 +333,6 @@ async def _registry_export(
     sys.stdout.buffer.write(text.encode("utf-8"))
     sys.stdout.flush()
     return 0
-
-
-async def _person_export(settings: Settings, ident: str, output: Path | None) -> int:
-    import json
-
-    from domain.clock import SystemClock
-    from storage.audit import record_event
-    from storage.db import create_engine, session_factory
-    from storage.migrate import upgrade_head
-    from storage.personal_data import UnknownTarget, find_target
-    from storage.personal_export import export
-
-    engine = create_engine(settings.database_url)
-    try:
-        await upgrade_head(engine)
-        async with session_factory(engine).begin() as session:
-            try:
-                target = await find_target(session, ident)
-            except UnknownTarget:
-                print(f"kanalkollen: nobody stored matches {ident!r}", file=sys.stderr)
-                return 1
-            data = await export(session, target)
-            record_event(
-                session,
-                at=SystemClock().now(),
-                action="person.exported",
-                subject_type=target.kind,
-                subject_id=",".join(map(str, target.ids)),
-            )
-    finally:
-        await engine.dispose()
-    text = json.dumps(data, ensure_ascii=False, indent=2) + "\n"
-    if output is not None:
-        await asyncio.to_thread(output.write_text, text, encoding="utf-8")
-    else:
-        sys.stdout.buffer.write(text.encode("utf-8"))
-        sys.stdout.flush()
-    return 0
-
-
-async def _person_erase(settings: Settings, ident: str, dry_run: bool) -> int:
-    from domain.clock import SystemClock
-    from storage.db import create_engine, session_factory
-    from storage.files import LocalFileStore
-    from storage.migrate import upgrade_head
-    from storage.personal_data import UnknownTarget, find_target
-    from storage.personal_erasure import NotErasable, erase, remove_files
-
-    files = LocalFileStore(settings.files_dir)
-    engine = create_engine(settings.database_url)
-    try:
-        await upgrade_head(engine)
-        async with session_factory(engine).begin() as session:
-            try:
-                target = await find_target(session, ident)
-                report = await erase(
-                    session, target, SystemClock().now(), files=files, dry_run=dry_run
-                )
-            except UnknownTarget:
-                print(f"kanalkollen: nobody stored matches {ident!r}", file=sys.stderr)
-                return 1
-            except NotErasable as error:
-                print(f"kanalkollen: not erased: {error}", file=sys.stderr)
-                return 2
-    finally:
-        await engine.dispose()
-    # Contents go only once the erasure is committed: a failed commit leaves every file in place.
-    failed = [] if dry_run else await remove_files(files, report)
-    heading = "would remove or anonymise" if dry_run else "removed or anonymised"
-    lines = [f"{heading}:", *(f"  - {line}" for line in report.removed)]
-    lines += ["kept as public records:", *(f"  - {line}" for line in report.kept)]
-    sys.stdout.buffer.write(("\n".join(lines) + "\n").encode("utf-8"))
-    sys.stdout.flush()
-    for key in failed:
-        print(
-            f"kanalkollen: could not delete stored file {key}; delete it by hand", file=sys.stderr
-        )
-    return 3 if failed else 0
 
 
 def _manifest_build(settings: Settings, out: Path, base_url: str | None) -> int:

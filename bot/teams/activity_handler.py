@@ -10,7 +10,7 @@ from microsoft_agents.activity import InvokeResponse
 from microsoft_agents.hosting.core import ActivityHandler, TurnContext
 
 from bot.teams.card_actions import MESSAGE_CONTENT_TYPE, ActionRouter
-from bot.teams.turn_recorder import CURRENT_TURN, TurnRecorder
+from bot.teams.turn_recorder import CURRENT_TURN, TurnRecorder, tenant_of
 from cards.actions import parse_action
 from cards.help import help_card
 from cards.i18n import Texts, match_command
@@ -124,7 +124,7 @@ class KanalkollenBot(ActivityHandler):  # type: ignore[misc]
         if self._answers is None:
             await turn_context.send_activity(texts("unknown.hint"))
             return
-        reply = self._answers.reply(text, texts)
+        reply = self._answers.reply(text, texts, tenant_id=tenant_of(turn_context.activity))
         if reply.card is None:
             await turn_context.send_activity(reply.text or "")
             return

@@ -28,11 +28,11 @@ def id_of(data: dict[str, Any], key: str) -> int | None:
     return row_id(data.get(key))
 
 
-async def live_channels(session: AsyncSession, person_id: int) -> list[ChannelRow]:
+async def live_channels(session: AsyncSession, actor: Actor) -> list[ChannelRow]:
     """Active (or closing) channels where the person is an accepted editor or the manager."""
     return [
         c
-        for c in await visible_channels(session, person_id)
+        for c in await visible_channels(session, actor.person.id, organisation=actor.scope)
         if c.status in (ChannelStatus.ACTIVE.value, ChannelStatus.CLOSING.value)
     ]
 
@@ -134,7 +134,10 @@ class ClosingChecklist:
             return None
         # Editors and the manager, whatever the channel's status: a closed channel's
         # checklist still answers (with what happened), it does not say "not allowed".
-        mine = {c.id for c in await visible_channels(session, actor.person.id)}
+        mine = {
+            c.id
+            for c in await visible_channels(session, actor.person.id, organisation=actor.scope)
+        }
         channel = await session.get(ChannelRow, closing.channel_id)
         allowed = closing.channel_id in mine or (
             channel is not None and decides(self._s, channel, actor.person)

@@ -27,7 +27,7 @@ class ClosingFlow(ClosingChecklist):
     async def pick(self, actor: Actor) -> dict[str, Any] | str:
         """Which channel to close: active (or closing) channels the user edits or manages."""
         async with self._s.sessions() as session:
-            channels = await live_channels(session, actor.person.id)
+            channels = await live_channels(session, actor)
         if not channels:
             return actor.texts("closing.no_channels")
         options = tuple(Option(str(c.id), c.name) for c in channels)
@@ -39,7 +39,7 @@ class ClosingFlow(ClosingChecklist):
         now = self._s.clock.now()
         channel_id = id_of(data, "channel_id")
         async with self._s.sessions.begin() as session:
-            live = {c.id: c for c in await live_channels(session, actor.person.id)}
+            live = {c.id: c for c in await live_channels(session, actor)}
             channel = live.get(channel_id or -1)
             if channel is None:
                 return note_card(texts("closing.not_yours"))

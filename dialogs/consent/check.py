@@ -58,7 +58,7 @@ class ConsentFlow:
         self, session: AsyncSession, actor: Actor, data: dict[str, Any] | None = None, **extra: Any
     ) -> ConsentFormView | None:
         texts = actor.texts
-        channels = await editable_channels(session, actor.person.id)
+        channels = await editable_channels(session, actor.person.id, organisation=actor.scope)
         if not channels:
             return None
         names = {c.id: c.name for c in channels}
@@ -186,7 +186,12 @@ class ConsentFlow:
         now = self._s.clock.now()
         async with self._s.sessions.begin() as session:
             channel = await session.get(ChannelRow, int(submission["channel_id"]))
-            editable = {c.id for c in await editable_channels(session, actor.person.id)}
+            editable = {
+                c.id
+                for c in await editable_channels(
+                    session, actor.person.id, organisation=actor.scope
+                )
+            }
             if channel is None or channel.id not in editable:
                 return note_card(texts("consent.not_editor"))
             rows = submission["rows"]

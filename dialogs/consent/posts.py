@@ -53,7 +53,12 @@ class ConsentPosts:
             if check is None:
                 return None
             channel = await session.get(ChannelRow, check.channel_id)
-            editable = {c.id for c in await editable_channels(session, actor.person.id)}
+            editable = {
+                c.id
+                for c in await editable_channels(
+                    session, actor.person.id, organisation=actor.scope
+                )
+            }
             if channel is None or channel.id not in editable:
                 return note_card(texts("consent.not_editor"))
             view = ConsentOutcomeView(

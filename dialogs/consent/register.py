@@ -43,7 +43,7 @@ class ConsentRegister:
         """The consent register of the channels the user edits or manages, with a CSV export."""
         texts = actor.texts
         async with self._s.sessions() as session:
-            channels = await visible_channels(session, actor.person.id)
+            channels = await visible_channels(session, actor.person.id, organisation=actor.scope)
             if not channels:
                 return texts("consents.none_visible")
             names = {c.id: c.name for c in channels}

@@ -21,7 +21,7 @@ from microsoft_agents.hosting.dialogs import (
 )
 
 from cards.i18n import Texts, raw_catalog
-from dialogs.actor import load_actor
+from dialogs.actor import continuing_actor
 from dialogs.capture import WARC_TYPE, CaptureFlow
 from dialogs.documentation.round import DocumentationRound
 from dialogs.services import FlowServices, StoredUpload
@@ -202,7 +202,9 @@ class DocumentationDialog(ComponentDialog):
             note = ""
         round_ = step.values["round"]
         async with self._s.sessions() as session:
-            actor = await load_actor(session, round_.get("person_id"), texts)
+            actor = await continuing_actor(
+                self._s, session, round_.get("person_id"), texts, step.context
+            )
         if actor is None:
             await step.context.send_activity(texts("errors.not_allowed"))
             return await step.end_dialog()
@@ -215,6 +217,7 @@ class DocumentationDialog(ComponentDialog):
             files,
             step.values["start_index"],
             note or None,
+            organisation=actor.scope,
         )
         await step.context.send_activity(reply)
         return await step.end_dialog()

@@ -36,16 +36,20 @@ from storage.models import (
     OutboxRow,
     PersonRow,
 )
+from storage.organisations import in_scope
 
 
 class DocumentationRound(ReminderCards):
     """Who may document what, and the completion of a round."""
 
-    async def to_document(self, person_id: int) -> list[ChannelRow]:
-        """R12: the active channels the person edits, the one due soonest first."""
+    async def to_document(
+        self, person_id: int, *, organisation: str | None = None
+    ) -> list[ChannelRow]:
+        """R12: the active channels the person edits in their organisation, the one due
+        soonest first."""
         async with self._s.sessions() as session:
             rows = await session.scalars(
-                select(ChannelRow)
+                in_scope(select(ChannelRow), organisation=organisation)
                 .join(ChannelEditorRow, ChannelEditorRow.channel_id == ChannelRow.id)
                 .where(ChannelEditorRow.person_id == person_id)
                 .where(ChannelEditorRow.status == EditorStatus.ACCEPTED)
@@ -56,11 +60,14 @@ class DocumentationRound(ReminderCards):
             return list(rows)
 
     async def may_document(
-        self, person_id: int | None, data: dict[str, Any]
+        self, person_id: int | None, data: dict[str, Any], *, organisation: str | None = None
     ) -> tuple[ChannelRow | None, str | None]:
-        """The channel to document, or the catalog key saying why not."""
+        """The channel to document (of the person's organisation), or the catalog key saying
+        why not."""
         async with self._s.sessions() as session:
-            channel = await channel_from(session, data.get("channel_id"))
+            channel = await channel_from(
+                session, data.get("channel_id"), organisation=organisation
+            )
             if channel is None:
                 return None, "flow.unknown_channel"
             editors = {
@@ -88,13 +95,17 @@ class DocumentationRound(ReminderCards):
         files: list[StoredUpload],
         start_index: int,
         note: str | None,
+        *,
+        organisation: str | None = None,
     ) -> str:
-        """Records the round, sends the package, sets the next due date; returns the reply."""
+        """Records the round, sends the package, sets the next due date; returns the reply.
+
+        `organisation` is the person's: a channel of another organisation is not found."""
         now = self._s.clock.now()
         records = self._s.records
         assert records is not None
         async with self._s.sessions() as session:
-            channel = await session.get(ChannelRow, channel_id)
+            channel = await channel_from(session, channel_id, organisation=organisation)
             person = await session.get(PersonRow, person_id)
         if (
             channel is None

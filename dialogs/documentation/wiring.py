@@ -23,16 +23,26 @@ def build(wiring: Wiring) -> Flows:
 
     async def start(ctx: ActionContext) -> ActionResult:
         """R12: "Dokumentera nu" begins the round in this chat; the card says it waits."""
-        channel, refusal = await documentation.may_document(ctx.person_id, dict(ctx.action.data))
-        if channel is None or ctx.person_id is None:
+        actor = await wiring.actor_of(ctx)
+        if actor is None:
+            return ActionResult(message=ctx.texts("errors.not_allowed"))
+        channel, refusal = await documentation.may_document(
+            actor.person.id, dict(ctx.action.data), organisation=actor.scope
+        )
+        if channel is None:
             return ActionResult(message=ctx.texts(refusal or "errors.not_allowed"))
-        await runner.begin(ctx.turn_context, DIALOG_ID, start_options(ctx.person_id, channel))
+        await runner.begin(ctx.turn_context, DIALOG_ID, start_options(actor.person.id, channel))
         return ActionResult(message=ctx.texts("documentation.started"))
 
     async def document(turn_context: TurnContext, person_id: int | None, texts: Texts) -> None:
         """R12: `dokumentera` begins the round of the person's one channel, or shows each
         channel's card with *Dokumentera nu* when they edit several."""
-        channels = await documentation.to_document(person_id) if person_id is not None else []
+        actor = await wiring.person(person_id, texts)
+        channels = (
+            await documentation.to_document(person_id, organisation=actor.scope)
+            if actor is not None and person_id is not None
+            else []
+        )
         if person_id is None or not channels:
             await turn_context.send_activity(texts("documentation.nothing_to_document"))
         elif len(channels) == 1:

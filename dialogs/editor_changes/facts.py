@@ -14,7 +14,7 @@ from cards.editor_changes import (
     editors_card,
 )
 from cards.i18n import Texts
-from dialogs.actor import Actor, decides, known_person, record_by
+from dialogs.actor import Actor, administers, decides, known_person, record_by
 from dialogs.channel_views import person_name
 from dialogs.editor_changes.roster import (
     LIVE_STATUSES,
@@ -52,8 +52,9 @@ class ChannelFactsFlow(EditorRoster):
             new_manager = picked(data, "manager")[:1]
             manager_person = None
             if new_manager:
-                may_hand_over = decides(self._s, channel, actor.person) or (
-                    actor.person.aad_object_id in self._s.policy.admins
+                # R2 deciders, or an admin of this channel's administration (issue 15).
+                may_hand_over = decides(self._s, channel, actor.person) or administers(
+                    self._s, channel, actor.person
                 )
                 if not may_hand_over:
                     return editors_card(
