@@ -128,5 +128,15 @@ async def conversations_of(
     return list(rows)
 
 
-def state_keys_of(conversations: list[ConversationReferenceRow]) -> list[str]:
-    return [f"{c.channel_id}/conversations/{c.conversation_id}" for c in conversations]
+def state_keys_of(
+    conversations: list[ConversationReferenceRow], teams_user_id: str | None = None
+) -> list[str]:
+    """The dialog-state keys of a person's conversations: their own (per person, see
+    dialogs.state) and the conversation-only keys of older versions."""
+    keys = []
+    for c in conversations:
+        conversation = f"{c.channel_id}/conversations/{c.conversation_id}"
+        keys.append(conversation)
+        if teams_user_id:
+            keys.append(f"{conversation}/users/{teams_user_id}")
+    return keys

@@ -195,7 +195,7 @@ async def _erase_person(
     pid = person.id
     conversations = await conversations_of(session, pid)
     conversation_ids = [c.conversation_id for c in conversations]
-    states = state_keys_of(conversations)
+    states = state_keys_of(conversations, person.teams_user_id)
     messages = list(
         await session.execute(
             select(OutboxRow.id, OutboxRow.status).where(OutboxRow.recipient_person_id == pid)

@@ -82,7 +82,7 @@ async def _person(session: AsyncSession, person: PersonRow) -> dict[str, Any]:
     outbox = await session.scalars(
         select(OutboxRow).where(OutboxRow.recipient_person_id == pid).order_by(OutboxRow.id)
     )
-    states = state_keys_of(conversations)
+    states = state_keys_of(conversations, person.teams_user_id)
     state_rows = (
         list(await session.scalars(select(BotStateRow.key).where(BotStateRow.key.in_(states))))
         if states

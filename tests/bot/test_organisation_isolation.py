@@ -133,8 +133,9 @@ async def _activate(story: Story, channel_id: int, due: date) -> None:
 async def test_a_documentation_round_is_not_finished_by_someone_of_another_organisation(
     story: Story, files: FileServer, clock: FixedClock
 ):
-    """Issue 15: a multi-turn dialog re-reads its person with the organisations, and only for
-    a turn that person sent; a neighbour writing into the chat does not finish it."""
+    """Issue 15: a multi-turn dialog belongs to the person who began it (its state is kept per
+    person) and re-reads them with the organisations; a neighbour writing into the chat
+    neither finishes it nor breaks it off."""
     await file_request(story)
     channel = await story.channel()
     editor = story.editor
@@ -170,11 +171,18 @@ async def test_a_documentation_round_is_not_finished_by_someone_of_another_organ
         in_conversation(NEIGHBOUR, "Allt ser bra ut.", story, editor.conversation_id)
     )
     await story.emulator.wait_for_count(before + 1)
-    assert story.emulator.texts(editor.conversation_id)[-1] == NOT_ALLOWED
+    assert "dokumenterad" not in story.emulator.texts(editor.conversation_id)[-1]
     async with story.bot.sessions() as session:
         assert (await session.scalars(select(DocumentationRoundRow))).first() is None
         unchanged = await session.get(ChannelRow, channel.id)
         assert unchanged is not None and unchanged.next_documentation_due == due
+
+    # The editor's own dialog was not touched: their answer still finishes the round.
+    await story.say(editor, "Inga kommentarer.")
+    assert "dokumenterad" in story.emulator.texts(editor.conversation_id)[-1]
+    async with story.bot.sessions() as session:
+        round_ = (await session.scalars(select(DocumentationRoundRow))).one()
+        assert round_.completed_by_person_id == person.id
 
 
 @pytest.mark.parametrize(

@@ -45,6 +45,8 @@ from storage.models import BotStateRow
 CONVERSATION_ID = "a:1testperson1personalchat"
 # The state's key, as the SDK's ConversationState had it: channel / "conversations" / id.
 CONVERSATION_KEY = f"msteams/conversations/{CONVERSATION_ID}"
+# Ours since issue 15: the conversation's key, "users" and the sender's Teams id.
+STATE_KEY = f"{CONVERSATION_KEY}/users/29:1testperson1"
 TEMPLATE = Activity(
     type="message",
     channel_id="msteams",
@@ -423,7 +425,7 @@ async def test_dialog_state_survives_a_restart(
     restarted = create_engine(database_url)
     try:
         fresh = SqlStorage(session_factory(restarted), clock)
-        state = (await fresh.read([CONVERSATION_KEY]))[CONVERSATION_KEY]
+        state = (await fresh.read([STATE_KEY]))[STATE_KEY]
         dialog_state = state[PROPERTY]
         assert isinstance(dialog_state, DialogState)
         assert all(isinstance(i, DialogInstance) for i in dialog_state.dialog_stack)
@@ -433,7 +435,7 @@ async def test_dialog_state_survives_a_restart(
 
         after_restart = _channel_bot(fresh)
         assert await after_restart.say("Kanal Ett") == ["Tack, Kanal Ett"]
-        state = (await fresh.read([CONVERSATION_KEY]))[CONVERSATION_KEY]
+        state = (await fresh.read([STATE_KEY]))[STATE_KEY]
         assert state[PROPERTY].dialog_stack == []
     finally:
         await restarted.dispose()
@@ -455,7 +457,7 @@ async def test_a_turn_that_read_stale_state_cannot_overwrite_a_newer_one(
         await checkpoint(second)
 
     assert chat.replies == ["Tack, Kanal Ett", "Tack, Kanal Två"]
-    stored = (await storage.read([CONVERSATION_KEY]))[CONVERSATION_KEY]
+    stored = (await storage.read([STATE_KEY]))[STATE_KEY]
     assert stored[PROPERTY].dialog_stack == []
     # Read anew, the second turn finds the dialog ended by the first.
     states.forget(second)
@@ -467,12 +469,12 @@ async def test_an_unchanged_state_is_not_written(
 ) -> None:
     """A turn that changes no dialog writes nothing, so it can never conflict."""
     assert await _channel_bot(storage).say("hej") == ["Vad heter kanalen?"]
-    before = await _stored_row(sessions, CONVERSATION_KEY)
+    before = await _stored_row(sessions, STATE_KEY)
     states = DialogStates(storage)
     turn = _Chat(None).context("vad som helst")
     await states.get(turn)
     await states.save(turn)
-    after = await _stored_row(sessions, CONVERSATION_KEY)
+    after = await _stored_row(sessions, STATE_KEY)
     assert after.etag == before.etag
 
 
@@ -486,5 +488,49 @@ async def test_a_dialog_state_of_an_older_bot_is_dropped_not_fatal(storage: SqlS
     await storage.write({CONVERSATION_KEY: stored})
 
     assert await _channel_bot(storage).say("hej") == ["Vad heter kanalen?"]
-    state = (await storage.read([CONVERSATION_KEY]))[CONVERSATION_KEY][PROPERTY]
+    state = (await storage.read([STATE_KEY]))[STATE_KEY][PROPERTY]
+    assert await storage.read([CONVERSATION_KEY]) == {}  # the older row is gone
     assert [i.id for i in state.dialog_stack] == [TextPrompt.__name__, "kanal"]
+
+
+async def test_a_personal_chats_dialog_kept_under_the_conversation_alone_goes_on(
+    storage: SqlStorage,
+) -> None:
+    """A dialog begun before the state was kept per person continues, then moves to its key."""
+    assert await _channel_bot(storage).say("hej") == ["Vad heter kanalen?"]
+    stored = (await storage.read([STATE_KEY]))[STATE_KEY]
+    await storage.delete([STATE_KEY])
+    await storage.write({CONVERSATION_KEY: {PROPERTY: stored[PROPERTY], "e_tag": "*"}})
+
+    assert await _channel_bot(storage).say("Kanal Ett") == ["Tack, Kanal Ett"]
+    assert await storage.read([CONVERSATION_KEY]) == {}
+    assert (await storage.read([STATE_KEY]))[STATE_KEY][PROPERTY].dialog_stack == []
+
+
+async def test_two_people_in_one_group_chat_never_answer_each_others_dialog(
+    storage: SqlStorage,
+) -> None:
+    """Issue 15: the state holds the sender, so a second person's text is not the first's
+    answer (in a group chat, a team channel, or a chat someone else writes into)."""
+    chat = _channel_bot(storage)
+    group = ConversationAccount(id="19:gruppchatt@thread.v2", conversation_type="groupChat")
+
+    def turn(sender: str, text: str) -> TurnContext:
+        activity = TEMPLATE.model_copy(
+            update={
+                "text": text,
+                "conversation": group,
+                "from_property": ChannelAccount(id=sender, name=sender),
+            }
+        )
+        return TurnContext(chat, activity)
+
+    async def say(sender: str, text: str) -> list[str]:
+        before = len(chat.replies)
+        await chat.run_pipeline(turn(sender, text), chat._logic)
+        return chat.replies[before:]
+
+    assert await say("29:anna", "hej") == ["Vad heter kanalen?"]
+    assert await say("29:bertil", "Bertils kanal") == ["Vad heter kanalen?"]  # his own
+    assert await say("29:anna", "Annas kanal") == ["Tack, Annas kanal"]
+    assert await say("29:bertil", "Bertils kanal") == ["Tack, Bertils kanal"]

@@ -92,7 +92,11 @@ async def world(sessions: Sessions) -> dict[str, int]:
         other = await upsert_person(session, make_seen_person(2), START)
         await upsert_conversation(session, make_seen_conversation(CHAT), editor.id, START)
         await upsert_conversation(session, make_seen_conversation(OTHER_CHAT), other.id, START)
-        for key in (f"msteams/conversations/{CHAT}", f"msteams/conversations/{OTHER_CHAT}"):
+        for key in (
+            f"msteams/conversations/{CHAT}",
+            f"msteams/conversations/{CHAT}/users/{editor.teams_user_id}",  # per person (now)
+            f"msteams/conversations/{OTHER_CHAT}",
+        ):
             session.add(BotStateRow(key=key, etag="1", data="{}", updated_at=START))
         channel = await _channel(session, "Testskolan på Instagram", other.id)
         second = await _channel(session, "Fritids på Instagram", other.id)
@@ -197,7 +201,10 @@ async def test_export_of_a_person_holds_their_roles_tasks_and_messages(
         ]
     assert data["person"]["email"] == "Test.Person1@stad.example"
     assert [c["conversation_id"] for c in data["conversations"]] == [CHAT]
-    assert data["dialog_state_keys"] == [f"msteams/conversations/{CHAT}"]
+    assert sorted(data["dialog_state_keys"]) == [
+        f"msteams/conversations/{CHAT}",
+        f"msteams/conversations/{CHAT}/users/{data['person']['teams_user_id']}",
+    ]
     assert data["consents_recorded"] == [world["withdrawn"]]
     assert data["consents_withdrawn"] == [world["withdrawn"]]
     assert [t["completed_at"] for t in data["removal_tasks_done"]] == [START.isoformat()]
