@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -12,6 +13,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from storage.audit import record_event
 from storage.db import insert_unless_exists
 from storage.models import ConversationReferenceRow, PersonRow
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -94,6 +97,15 @@ async def upsert_conversation(
             unique=["conversation_id"],
         )
         row = (await session.scalars(find)).one()
+    elif _claimed_by_another(row, seen, person_id):
+        # A conversation belongs to one tenant, and a personal chat to one person: an activity
+        # that says otherwise (a forged one, or a tenant's id reused) never redirects where
+        # the bot writes to them (issue 15).
+        log.warning(
+            "conversation reference %s kept: an activity of another tenant or person named it",
+            row.id,
+        )
+        return row
     row.conversation_type = seen.conversation_type
     row.tenant_id = seen.tenant_id
     # Only a personal chat identifies a person's own conversation.
@@ -105,6 +117,15 @@ async def upsert_conversation(
     row.updated_at = now
     await session.flush()
     return row
+
+
+def _claimed_by_another(
+    row: ConversationReferenceRow, seen: SeenConversation, person_id: int | None
+) -> bool:
+    if row.tenant_id and seen.tenant_id and row.tenant_id.lower() != seen.tenant_id.lower():
+        return True
+    personal = seen.conversation_type == "personal"
+    return personal and person_id is not None and row.person_id not in (None, person_id)
 
 
 async def personal_conversation(

@@ -317,3 +317,45 @@ async def test_forget_conversation(sessions: async_sessionmaker[AsyncSession]) -
     assert remaining == ["a:1kvar"]
     # The person stays; only the way to reach them through that chat is gone.
     assert (await _person(sessions, person.id)).id == person.id
+
+
+async def test_an_activity_of_another_tenant_or_person_never_redirects_a_conversation(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    """Issue 15: a personal chat stays its person's, and a conversation its tenant's."""
+    owner = await _upsert_person(sessions, make_seen_person(1))
+    stranger = await _upsert_person(sessions, make_seen_person(2, tenant_id=OTHER_TENANT))
+    neighbour = await _upsert_person(sessions, make_seen_person(3))
+    chat = make_seen_conversation()
+    async with sessions.begin() as session:
+        await upsert_conversation(session, chat, owner.id, START)
+
+    forged = (
+        (
+            make_seen_conversation(tenant_id=OTHER_TENANT, service_url="https://evil.example/"),
+            stranger.id,
+        ),
+        (make_seen_conversation(service_url="https://evil.example/"), neighbour.id),
+    )
+    for seen, person_id in forged:
+        async with sessions.begin() as session:
+            await upsert_conversation(session, seen, person_id, LATER)
+
+    async with sessions() as session:
+        row = await personal_conversation(session, owner.id)
+        assert row is not None
+        assert (row.person_id, row.tenant_id, row.service_url) == (
+            owner.id,
+            TENANT_ID,
+            chat.service_url,
+        )
+        assert await personal_conversation(session, stranger.id) is None
+        assert await personal_conversation(session, neighbour.id) is None
+
+    # The owner's own activity still refreshes it.
+    async with sessions.begin() as session:
+        moved = make_seen_conversation(service_url="https://smba.trafficmanager.net/emea/")
+        await upsert_conversation(session, moved, owner.id, LATER)
+    async with sessions() as session:
+        row = await personal_conversation(session, owner.id)
+        assert row is not None and row.service_url == "https://smba.trafficmanager.net/emea/"
