@@ -149,3 +149,53 @@ async def move_administration(
         statement = statement.where(ChannelRow.id.in_(sorted(channel_ids)))
     result = await session.execute(statement)
     return int(result.rowcount)  # type: ignore[attr-defined]
+
+
+def _moving(
+    organisation: str, administration: str | None, channel_ids: Collection[int] | None
+) -> list[ColumnElement[bool]]:
+    clauses: list[ColumnElement[bool]] = [ChannelRow.organisation == organisation]
+    if administration is not None:
+        clauses.append(ChannelRow.administration == administration)
+    if channel_ids is not None:
+        clauses.append(ChannelRow.id.in_(sorted(channel_ids)))
+    return clauses
+
+
+async def channels_to_move(
+    session: AsyncSession,
+    organisation: str,
+    *,
+    administration: str | None = None,
+    channel_ids: Collection[int] | None = None,
+) -> dict[tuple[str, str | None], int]:
+    """How many channels a move would take, per (administration, tenant id)."""
+    rows = await session.execute(
+        select(ChannelRow.administration, ChannelRow.tenant_id, func.count())
+        .where(*_moving(organisation, administration, channel_ids))
+        .group_by(ChannelRow.administration, ChannelRow.tenant_id)
+    )
+    return {(admin, tenant): int(count) for admin, tenant, count in rows}
+
+
+async def move_channels(
+    session: AsyncSession,
+    organisation: str,
+    to_organisation: str,
+    *,
+    administration: str | None = None,
+    to_administration: str | None = None,
+    channel_ids: Collection[int] | None = None,
+) -> int:
+    """Moves channels of an organisation (one administration, or some ids) to another
+    organisation and, if given, administration (else each keeps its administration's slug)."""
+    values: dict[str, str] = {"organisation": to_organisation}
+    if to_administration is not None:
+        values["administration"] = to_administration
+    result = await session.execute(
+        update(ChannelRow)
+        .where(*_moving(organisation, administration, channel_ids))
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    )
+    return int(result.rowcount)  # type: ignore[attr-defined]

@@ -1,5 +1,5 @@
 """The `kanalkollen` command: serve | migrate | remind | channels import | registry export |
-person export|erase | manifest build."""
+person export|erase | organisations check|move | manifest build."""
 
 from __future__ import annotations
 
@@ -76,6 +76,24 @@ def _parser() -> argparse.ArgumentParser:
         help="only this organisation's people and consents (needed when ID is in several)",
     )
     person_erase.add_argument("--dry-run", action="store_true", help="report only, change nothing")
+    organisations = commands.add_parser(
+        "organisations", help="the organisation files and the channels they describe"
+    )
+    organisation_commands = organisations.add_subparsers(
+        dest="organisations_command", required=True
+    )
+    organisation_commands.add_parser(
+        "check", help="read the files as start-up does and compare them with the database"
+    )
+    mover = organisation_commands.add_parser(
+        "move", help="move channels to another organisation or administration"
+    )
+    mover.add_argument("source", metavar="FROM", help="slug or slug/administration")
+    mover.add_argument("target", metavar="TO", help="slug or slug/administration")
+    mover.add_argument(
+        "--channel", type=int, action="append", metavar="ID", help="only this channel (repeat)"
+    )
+    mover.add_argument("--dry-run", action="store_true", help="report only, change nothing")
     manifest = commands.add_parser("manifest", help="the Teams app package")
     manifest_commands = manifest.add_subparsers(dest="manifest_command", required=True)
     build = manifest_commands.add_parser("build", help="write the Teams app .zip")
@@ -151,6 +169,22 @@ def main(argv: Sequence[str] | None = None) -> int:
                 )
             return asyncio.run(
                 person_erase(settings, organisations, args.id, args.dry_run, args.organisation)
+            )
+        if args.command == "organisations":
+            from bot.cli import organisations as organisation_commands
+
+            deployment = _organisations(settings)
+            if args.organisations_command == "check":
+                return asyncio.run(organisation_commands.check(settings, deployment))
+            return asyncio.run(
+                organisation_commands.move(
+                    settings,
+                    deployment,
+                    args.source,
+                    args.target,
+                    channel_ids=args.channel,
+                    dry_run=args.dry_run,
+                )
             )
         if args.command == "manifest":
             return _manifest_build(settings, args.out, args.base_url)

@@ -1,0 +1,158 @@
+"""`kanalkollen organisations check | move`: the organisation files and the data they describe.
+
+`check` reads the organisations as start-up does (KANALKOLLEN_ORGANISATIONS, else the single
+policy) and compares them with the database: each organisation's tenants and administrations
+with their channels, and what start-up would refuse. Exit 0 when start-up would accept both.
+
+`move FROM TO` moves channels from one organisation (`slug`) or administration
+(`slug/administration`) to another: the data of a single-policy deployment (organisation
+`default`) into the organisation file that now describes it, or channels from one förvaltning
+to another. It refuses a target that no file names, an administration the target does not
+have, and channels of a tenant the target organisation does not serve: a move never hands one
+tenant's channels to another tenant's organisation (issue 15). `--dry-run` only reports.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Sequence
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.settings import Settings
+from domain.clock import SystemClock
+from domain.organisations import Organisation, OrganisationError, Organisations
+from storage.audit import record_event
+from storage.db import create_engine, session_factory
+from storage.migrate import upgrade_head
+from storage.organisations import channel_counts, channels_to_move, move_channels
+
+
+class MoveRefused(ValueError):
+    """A move that would lose channels from sight or cross tenants; says why."""
+
+
+def split_place(raw: str) -> tuple[str, str | None]:
+    """`slug` or `slug/administration`."""
+    organisation, _, administration = raw.strip().partition("/")
+    if not organisation or "/" in administration:
+        raise MoveRefused(f"{raw!r}: give an organisation slug, or slug/administration")
+    return organisation, administration or None
+
+
+async def check(settings: Settings, organisations: Organisations) -> int:
+    """Prints the organisations and their channels; 1 when start-up would refuse the data."""
+    from bot.assembly import check_organisations_in_use
+
+    engine = create_engine(settings.database_url)
+    try:
+        await upgrade_head(engine)
+        sessions = session_factory(engine)
+        for organisation in organisations:
+            async with sessions() as session:
+                counts = await channel_counts(session, organisation.slug)
+            tenants = ", ".join(sorted(organisation.tenant_ids)) or "every tenant"
+            print(f"{organisation.slug}: {organisation.name} ({tenants})")
+            for administration in organisation.administrations:
+                statuses = counts.get(administration.slug, {})
+                summary = ", ".join(f"{n} {s}" for s, n in sorted(statuses.items()))
+                print(
+                    f"  {administration.slug}: {administration.name}: {summary or 'no channels'}"
+                )
+        try:
+            await check_organisations_in_use(sessions, organisations)
+        except OrganisationError as error:
+            print(f"kanalkollen: start-up would refuse: {error}", file=sys.stderr)
+            return 1
+    finally:
+        await engine.dispose()
+    print("start-up accepts these organisations and the data.")
+    return 0
+
+
+async def move(
+    settings: Settings,
+    organisations: Organisations,
+    source: str,
+    target: str,
+    *,
+    channel_ids: Sequence[int] | None = None,
+    dry_run: bool = False,
+) -> int:
+    """Moves the channels; prints what moved (or would). Exit 2 when the move is refused."""
+    engine = create_engine(settings.database_url)
+    try:
+        await upgrade_head(engine)
+        sessions = session_factory(engine)
+        try:
+            moved = await _move(sessions, organisations, source, target, channel_ids, dry_run)
+        except MoveRefused as error:
+            print(f"kanalkollen: {error}", file=sys.stderr)
+            return 2
+    finally:
+        await engine.dispose()
+    verb = "would move" if dry_run else "moved"
+    print(f"{verb} {moved} channel(s) from {source} to {target}.")
+    return 0
+
+
+async def _move(
+    sessions: async_sessionmaker[AsyncSession],
+    organisations: Organisations,
+    source: str,
+    target: str,
+    channel_ids: Sequence[int] | None,
+    dry_run: bool,
+) -> int:
+    from_organisation, from_administration = split_place(source)
+    to_slug, to_administration = split_place(target)
+    destination = organisations.by_slug(to_slug)
+    if destination is None:
+        known = ", ".join(o.slug for o in organisations)
+        raise MoveRefused(f"no organisation file names {to_slug!r} (known: {known})")
+    if to_administration is not None and destination.administration(to_administration) is None:
+        raise MoveRefused(_unknown_administration(destination, to_administration))
+    ids = list(channel_ids) if channel_ids else None
+    async with sessions.begin() as session:
+        found = await channels_to_move(
+            session, from_organisation, administration=from_administration, channel_ids=ids
+        )
+        if not found:
+            raise MoveRefused(f"no channels of {source} to move")
+        for (administration, tenant), count in sorted(found.items(), key=str):
+            if not destination.serves(tenant):
+                raise MoveRefused(
+                    f"{count} channel(s) of {source} belong to tenant {tenant}, which "
+                    f"organisation {to_slug!r} does not serve"
+                )
+            kept = to_administration or administration
+            if destination.administration(kept) is None:
+                raise MoveRefused(
+                    _unknown_administration(destination, kept)
+                    + f"; give {to_slug}/<administration>"
+                )
+        if dry_run:
+            return sum(found.values())
+        moved = await move_channels(
+            session,
+            from_organisation,
+            to_slug,
+            administration=from_administration,
+            to_administration=to_administration,
+            channel_ids=ids,
+        )
+        record_event(
+            session,
+            at=SystemClock().now(),
+            action="channels.moved",
+            subject_type="organisation",
+            subject_id=to_slug,
+            actor="cli",
+            details={"from": source, "to": target, "channels": moved, "ids": ids},
+        )
+    return moved
+
+
+def _unknown_administration(organisation: Organisation, slug: str) -> str:
+    known = ", ".join(a.slug for a in organisation.administrations)
+    return f"organisation {organisation.slug!r} has no administration {slug!r} (known: {known})"
