@@ -16,11 +16,14 @@ import pytest
 from sqlalchemy import select, update
 
 from bot.cli.channel_import import import_channels
+from cards.common import attachment
 from domain.channel_import import parse_channels
 from domain.clock import FixedClock
 from domain.lifecycle import ChannelStatus
 from domain.organisations import load_organisations
+from domain.outbox import OutboxKind
 from storage.models import ChannelRow, OutboxRow, PersonRow
+from storage.outbox import enqueue
 from tests.bot.active_story import at, png, send_file, settled, sweep
 from tests.bot.channel_story import Story
 from tests.bot.ugglan_story import DUE, START_DATE, mail_settings
@@ -32,6 +35,7 @@ from tests.support.file_server import FileServer
 from tests.support.smtp_sink import SmtpSink
 
 REGION_TENANT = "7e57c0de-0000-4000-8000-00000000000b"
+SOF_ADMIN, KULTUR_ADMIN = make_user(8), make_user(9)
 CITY_RECORDS = "registrator@stad.example"
 KULTUR_RECORDS = "registrator.kultur@stad.example"
 
@@ -49,10 +53,12 @@ records_mailbox = "{CITY_RECORDS}"
 [[administrations]]
 slug = "sof"
 name = "Skol- och fritidsförvaltningen"
+admins = ["{SOF_ADMIN.aad_object_id}"]
 
 [[administrations]]
 slug = "kultur"
 name = "Kulturförvaltningen"
+admins = ["{KULTUR_ADMIN.aad_object_id}"]
 [administrations.documentation]
 reminder_days_before = 30
 records_mailbox = "{KULTUR_RECORDS}"
@@ -280,3 +286,48 @@ async def _person_id(story: Story, user: TeamsUser) -> int:
         )
     assert found is not None
     return found
+
+
+async def test_an_unreachable_manager_is_told_to_their_own_administrations_admins(
+    start_bot: BotFactory,
+    emulator: ConnectorEmulator,
+    clock: FixedClock,
+    smtp: SmtpSink,
+    tmp_path: Path,
+    folder: Path,
+):
+    """Issue 15: the administrators who hear that a decision waits are the channel's
+    administration's, never another administration's."""
+    story = await _story(start_bot, emulator, clock, smtp, tmp_path, folder, (KULTUR,))
+    for admin in (SOF_ADMIN, KULTUR_ADMIN):
+        admin.add_to(emulator)
+        await story.say(admin, "hej")
+    manager = KULTUR[4]
+    emulator.block_conversation(manager.conversation_id)
+    now = clock.now()
+    async with story.bot.sessions.begin() as session:
+        channel = (await session.scalars(select(ChannelRow))).one()
+        card = {
+            "type": "AdaptiveCard",
+            "version": "1.5",
+            "body": [{"type": "TextBlock", "text": "Godkänn en ny kanal: Konsthallen"}],
+            "actions": [{"type": "Action.Execute", "title": "Godkänn", "verb": "channel.approve"}],
+        }
+        enqueue(
+            session,
+            kind=OutboxKind.TEAMS_MESSAGE,
+            payload={
+                "activity": {"type": "message", "attachments": [attachment(card)]},
+                "track": {"subject_type": "channel", "subject_id": channel.id, "card": "approval"},
+            },
+            now=now,
+            tenant_id=TENANT_ID,
+            recipient_person_id=channel.manager_person_id,
+        )
+    await settled(story, now)
+
+    def told(user: TeamsUser) -> list[str]:
+        return [t for t in emulator.texts(user.conversation_id) if "når inte" in t]
+
+    assert len(told(KULTUR_ADMIN)) == 1
+    assert told(SOF_ADMIN) == []
