@@ -144,13 +144,14 @@ def settings_from(values: Mapping[str, str]) -> Settings:
     elif password:
         raise SettingsError("MicrosoftAppPassword is set but MicrosoftAppId is empty.")
 
-    allowed = frozenset(t.strip() for t in get("ALLOWED_TENANTS").split(",") if t.strip())
-    if not allowed and app_id and app_type == "SingleTenant":
-        # A single-tenant bot serves its own tenant unless told otherwise.
-        allowed = frozenset({tenant_id})
-
     policy = get("KANALKOLLEN_POLICY")
     organisations = get("KANALKOLLEN_ORGANISATIONS")
+    allowed = frozenset(t.strip() for t in get("ALLOWED_TENANTS").split(",") if t.strip())
+    if not allowed and app_id and app_type == "SingleTenant" and not organisations:
+        # A single-tenant bot serves its own tenant unless told otherwise. With organisation
+        # files their tenants are the ones served: a hosting provider's bot lives in its own
+        # tenant (new Azure Bots are single-tenant) and serves the organisations' tenants.
+        allowed = frozenset({tenant_id})
     graph = {
         key: get(key) for key in ("GRAPH_TENANT_ID", "GRAPH_CLIENT_ID", "GRAPH_CLIENT_SECRET")
     }

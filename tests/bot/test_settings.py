@@ -37,6 +37,23 @@ def test_single_tenant_serves_its_own_tenant_by_default():
     assert settings.allowed_tenants == frozenset({TENANT})
 
 
+def test_a_hosting_providers_single_tenant_bot_serves_the_organisations_tenants(tmp_path: Path):
+    """Issue 15: new Azure Bots are single-tenant; with organisation files the bot's own
+    tenant is not an allow-list of one (the organisations' tenants are the ones served)."""
+    settings = settings_from(
+        {
+            "MicrosoftAppId": APP,
+            "MicrosoftAppPassword": "synthetic",
+            "MicrosoftAppTenantId": TENANT,
+            "FILES_SIGNING_KEY": KEY,
+            "KANALKOLLEN_ORGANISATIONS": str(tmp_path),
+        }
+    )
+
+    assert settings.app_tenant_id == TENANT
+    assert settings.allowed_tenants == frozenset()
+
+
 def test_allowed_tenants_are_a_comma_separated_list():
     settings = settings_from({"ALLOWED_TENANTS": f" {TENANT}, other-tenant ,"})
 
