@@ -9,20 +9,24 @@ with their channels, and what start-up would refuse. Exit 0 when start-up would 
 `default`) into the organisation file that now describes it, or channels from one förvaltning
 to another. It refuses a target that no file names, an administration the target does not
 have, and channels of a tenant the target organisation does not serve: a move never hands one
-tenant's channels to another tenant's organisation (issue 15). `--dry-run` only reports.
+tenant's channels to another tenant's organisation (issue 15). A whole organisation's move
+takes its communications conversation (R7) along. `--dry-run` only reports.
 """
 
 from __future__ import annotations
 
 import sys
 from collections.abc import Sequence
+from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.settings import Settings
+from dialogs.communications_setting import COMMUNICATIONS_SETTING, communications_setting
 from domain.clock import SystemClock
-from domain.organisations import Organisation, OrganisationError, Organisations
+from domain.organisations import DEFAULT_SLUG, Organisation, OrganisationError, Organisations
 from storage.audit import record_event
+from storage.channels import get_setting, set_setting
 from storage.db import create_engine, session_factory
 from storage.migrate import upgrade_head
 from storage.organisations import channel_counts, channels_to_move, move_channels
@@ -141,9 +145,12 @@ async def _move(
             to_administration=to_administration,
             channel_ids=ids,
         )
+        now = SystemClock().now()
+        if from_administration is None and ids is None:
+            await _carry_communications(session, from_organisation, to_slug, now)
         record_event(
             session,
-            at=SystemClock().now(),
+            at=now,
             action="channels.moved",
             subject_type="organisation",
             subject_id=to_slug,
@@ -151,6 +158,22 @@ async def _move(
             details={"from": source, "to": target, "channels": moved, "ids": ids},
         )
     return moved
+
+
+async def _carry_communications(
+    session: AsyncSession, source: str, target: str, now: datetime
+) -> None:
+    """R7: the communications conversation a moved organisation had picked goes with it
+    (from before organisations, the key without a slug), unless the target has its own."""
+    if await get_setting(session, communications_setting(target)):
+        return
+    picked = await get_setting(session, communications_setting(source))
+    if not picked and source == DEFAULT_SLUG:
+        picked = await get_setting(session, COMMUNICATIONS_SETTING)
+    if picked:
+        await set_setting(
+            session, communications_setting(target), picked, by_person_id=None, now=now
+        )
 
 
 def _unknown_administration(organisation: Organisation, slug: str) -> str:

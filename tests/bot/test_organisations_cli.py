@@ -11,6 +11,8 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from dialogs.communications_setting import COMMUNICATIONS_SETTING, communications_setting
+from storage.channels import get_setting, set_setting
 from storage.models import AuditEventRow, ChannelRow
 from storage.people import ensure_person
 from tests.bot.test_organisations_story import CITY, REGION, organisation_folder
@@ -63,6 +65,10 @@ async def test_a_single_policy_deployments_channels_move_into_their_organisation
     sessions: async_sessionmaker[AsyncSession], database_url: str, tmp_path: Path
 ):
     first, second = await _default_channels(sessions)
+    async with sessions.begin() as session:  # R7, picked before organisations existed
+        await set_setting(
+            session, COMMUNICATIONS_SETTING, "19:komm@thread.skype", by_person_id=None, now=START
+        )
     folder = organisation_folder(tmp_path, stad=CITY, region=REGION)
     env = {"DATABASE_URL": database_url, "KANALKOLLEN_ORGANISATIONS": str(folder)}
 
@@ -87,6 +93,10 @@ async def test_a_single_policy_deployments_channels_move_into_their_organisation
 
     code, out, err = await kanalkollen("move", "default", "stad/sof")
     assert code == 0 and "moved 2 channel(s)" in out, err
+    async with sessions() as session:  # the city's communications conversation came along
+        assert await get_setting(session, communications_setting("stad")) == (
+            "19:komm@thread.skype"
+        )
     code, _, _ = await kanalkollen("move", "stad/sof", "stad/kultur", "--channel", str(second))
     assert code == 0
     assert await _places(sessions) == [("stad", "sof"), ("stad", "kultur")]
