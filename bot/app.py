@@ -105,11 +105,10 @@ def create_app(
             signer=signer,
             runner=runner,
         ) as runtime:
+            languages = _default_languages(app[ORGANISATIONS], app[POLICY])
             kanalkollen = KanalkollenBot(
                 states=states,
-                recorder=TurnRecorder(
-                    sessions, app[CLOCK], default_language=app[POLICY].language.default
-                ),
+                recorder=TurnRecorder(sessions, app[CLOCK], default_language=languages),
                 router=ActionRouter(runtime.flows.verbs),
                 runner=runner,
                 commands=runtime.flows.commands,
@@ -125,9 +124,7 @@ def create_app(
                 organisations=app[ORGANISATIONS],
                 adapter=adapter,
                 bot=kanalkollen,
-                receipts=UploadReceipts(
-                    sessions, app[CLOCK], default_language=app[POLICY].language.default
-                ),
+                receipts=UploadReceipts(sessions, app[CLOCK], default_language=languages),
             )
             app[ENDPOINT] = endpoint
             if deliver:
@@ -199,3 +196,16 @@ async def _readyz(request: web.Request) -> web.Response:
     if not migrated:
         return web.json_response({"status": "unavailable", "database": "not migrated"}, status=503)
     return web.json_response({"status": "ready"})
+
+
+def _default_languages(
+    organisations: Organisations, policy: Policy
+) -> Callable[[str | None], str]:
+    """The language a tenant's people are answered in when they chose none: their
+    organisation's `language.default`, else the deployment policy's."""
+
+    def language(tenant_id: str | None) -> str:
+        organisation = organisations.for_tenant(tenant_id)
+        return (organisation.policy if organisation else policy).language.default
+
+    return language

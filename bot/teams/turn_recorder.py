@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections import OrderedDict
+from collections.abc import Callable
 from contextvars import ContextVar
 from datetime import datetime, timedelta
 from typing import Any
@@ -34,6 +35,16 @@ log = logging.getLogger(__name__)
 CURRENT_TURN: ContextVar[TurnContext | None] = ContextVar("kanalkollen_turn", default=None)
 
 LOCALE_OF = {"sv": "sv-SE", "en": "en-US"}
+
+
+# The language the bot answers a tenant's people in when they chose none ("" = the client's):
+# their organisation's `language.default` (issue 15), else the deployment's.
+DefaultLanguage = str | Callable[[str | None], str]
+
+
+def language_for(default_language: DefaultLanguage, tenant_id: str | None) -> str:
+    """The default language for a tenant's people."""
+    return default_language(tenant_id) if callable(default_language) else default_language
 
 
 def answer_locale(chosen: str | None, default_language: str, client: str | None) -> str | None:
@@ -96,7 +107,7 @@ class TurnRecorder:
         sessions: async_sessionmaker[AsyncSession],
         clock: Clock,
         refresh_after: timedelta = REFRESH_AFTER,
-        default_language: str = "",
+        default_language: DefaultLanguage = "",
     ) -> None:
         self._sessions = sessions
         self._clock = clock
@@ -172,14 +183,14 @@ class TurnRecorder:
             self._recent.pop(key, None)
         activity.locale = locale
 
-    def _locale(self, chosen: str | None, client: str | None) -> str | None:
-        return answer_locale(chosen, self._default_language, client)
+    def _locale(self, chosen: str | None, client: str | None, tenant_id: str | None) -> str | None:
+        return answer_locale(chosen, language_for(self._default_language, tenant_id), client)
 
     async def _write(
         self, turn_context: TurnContext, tenant_id: str | None, now: datetime
     ) -> tuple[int | None, str | None]:
         activity = turn_context.activity
-        locale = self._locale(None, activity.locale)
+        locale = self._locale(None, activity.locale, tenant_id)
         sender = activity.from_property
         conversation = activity.conversation
         assert conversation is not None
@@ -205,7 +216,7 @@ class TurnRecorder:
                     now,
                 )
                 person_id = person.id
-                locale = self._locale(person.language, activity.locale)
+                locale = self._locale(person.language, activity.locale, tenant_id)
                 # Proactive messages to this person use the language the bot answers in.
                 person.locale = locale
             await upsert_conversation(

@@ -6,9 +6,12 @@ The Agents Playground (and some Teams clients) always send en-US; a Swedish orga
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from sqlalchemy import select
 
+from bot.settings import Settings
 from domain.policy import LanguagePolicy, Policy, PolicyError
 from domain.policy_file import parse_policy
 from storage.models import PersonRow
@@ -73,3 +76,25 @@ def test_a_default_language_other_than_sv_or_en_stops_start_up() -> None:
     with pytest.raises(PolicyError, match=r"language\.default"):
         parse_policy('[language]\ndefault = "fi"\n')
     assert parse_policy('[language]\ndefault = "en"\n').language.default == "en"
+
+
+async def test_each_organisation_answers_in_its_own_default_language(
+    start_bot: BotFactory, emulator: ConnectorEmulator, tmp_path: Path
+) -> None:
+    """Issue 15: `language.default` is the organisation's: the city answers an en-US client
+    in Swedish, the region (no default) in the client's English."""
+    from tests.bot.test_organisations_story import CITY, OTHER_TENANT, REGION, organisation_folder
+
+    folder = organisation_folder(
+        tmp_path, stad=CITY + '\n[language]\ndefault = "sv"\n', region=REGION
+    )
+    bot = await start_bot(Settings(organisations_path=folder, files_dir=tmp_path / "files"))
+
+    assert (await _say(bot, emulator, "blabla", "en-US")).startswith(SWEDISH_UNKNOWN)
+    neighbour = make_user(2, tenant_id=OTHER_TENANT)
+    before = len(emulator.sent)
+    await bot.post(
+        make_message("blabla", user=neighbour, service_url=emulator.service_url, locale="en-US")
+    )
+    await emulator.wait_for_count(before + 1)
+    assert emulator.texts(neighbour.conversation_id)[-1].startswith(ENGLISH_UNKNOWN)
