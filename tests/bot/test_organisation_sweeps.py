@@ -9,6 +9,7 @@ its records go to its own administration's mailbox.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from datetime import UTC, timedelta
 from pathlib import Path
 
@@ -152,6 +153,27 @@ async def _story(
     return story
 
 
+Place = tuple[str, str, str, str, TeamsUser, TeamsUser]
+Stories = Callable[[tuple[Place, ...]], Awaitable[Story]]
+
+
+@pytest.fixture
+def stories(
+    start_bot: BotFactory,
+    emulator: ConnectorEmulator,
+    clock: FixedClock,
+    smtp: SmtpSink,
+    tmp_path: Path,
+    folder: Path,
+) -> Stories:
+    """Starts the deployment with these channels imported (see _story)."""
+
+    async def start(channels: tuple[Place, ...]) -> Story:
+        return await _story(start_bot, emulator, clock, smtp, tmp_path, folder, channels)
+
+    return start
+
+
 def _cards_in(story: Story, user: TeamsUser) -> list[tuple[str, dict]]:
     return [
         (r.result_id or "", (r.body or {})["attachments"][0]["content"])
@@ -161,14 +183,9 @@ def _cards_in(story: Story, user: TeamsUser) -> list[tuple[str, dict]]:
 
 
 async def test_r12_each_administration_reminds_by_its_own_days_before(
-    start_bot: BotFactory,
-    emulator: ConnectorEmulator,
-    clock: FixedClock,
-    smtp: SmtpSink,
-    tmp_path: Path,
-    folder: Path,
+    stories: Stories, clock: FixedClock
 ):
-    story = await _story(start_bot, emulator, clock, smtp, tmp_path, folder, (SOF, KULTUR))
+    story = await stories((SOF, KULTUR))
     sof_editor, kultur_editor = SOF[5], KULTUR[5]
 
     # 20 days before: inside Kulturförvaltningen's 30 days, outside the city's 14.
@@ -185,14 +202,9 @@ async def test_r12_each_administration_reminds_by_its_own_days_before(
 
 
 async def test_r2_each_administration_waits_its_own_days_before_reminding_the_manager(
-    start_bot: BotFactory,
-    emulator: ConnectorEmulator,
-    clock: FixedClock,
-    smtp: SmtpSink,
-    tmp_path: Path,
-    folder: Path,
+    stories: Stories, clock: FixedClock
 ):
-    story = await _story(start_bot, emulator, clock, smtp, tmp_path, folder, (SOF, KULTUR))
+    story = await stories((SOF, KULTUR))
     submitted = clock.now()
     async with story.bot.sessions.begin() as session:
         await session.execute(
@@ -219,14 +231,9 @@ async def test_r2_each_administration_waits_its_own_days_before_reminding_the_ma
 
 
 async def test_a_reminder_waits_for_the_morning_of_its_own_organisation(
-    start_bot: BotFactory,
-    emulator: ConnectorEmulator,
-    clock: FixedClock,
-    smtp: SmtpSink,
-    tmp_path: Path,
-    folder: Path,
+    stories: Stories, clock: FixedClock
 ):
-    story = await _story(start_bot, emulator, clock, smtp, tmp_path, folder, (SOF, REGION_CHANNEL))
+    story = await stories((SOF, REGION_CHANNEL))
     # 07:30 in Stockholm is 08:30 in Helsinki: the region's office is open, the city's not.
     moment = at(DUE - timedelta(days=14), 7) + timedelta(minutes=30)
     await sweep(story, clock, moment)
@@ -247,15 +254,9 @@ async def test_a_reminder_waits_for_the_morning_of_its_own_organisation(
 
 
 async def test_r12_the_package_goes_to_the_channels_own_administrations_registrar(
-    start_bot: BotFactory,
-    emulator: ConnectorEmulator,
-    clock: FixedClock,
-    smtp: SmtpSink,
-    tmp_path: Path,
-    folder: Path,
-    files: FileServer,
+    stories: Stories, clock: FixedClock, files: FileServer, smtp: SmtpSink
 ):
-    story = await _story(start_bot, emulator, clock, smtp, tmp_path, folder, (KULTUR,))
+    story = await stories((KULTUR,))
     editor = KULTUR[5]
     await sweep(story, clock, at(DUE - timedelta(days=14)))
     [(reminder, card)] = _cards_in(story, editor)
@@ -289,16 +290,11 @@ async def _person_id(story: Story, user: TeamsUser) -> int:
 
 
 async def test_an_unreachable_manager_is_told_to_their_own_administrations_admins(
-    start_bot: BotFactory,
-    emulator: ConnectorEmulator,
-    clock: FixedClock,
-    smtp: SmtpSink,
-    tmp_path: Path,
-    folder: Path,
+    stories: Stories, clock: FixedClock, emulator: ConnectorEmulator
 ):
     """Issue 15: the administrators who hear that a decision waits are the channel's
     administration's, never another administration's."""
-    story = await _story(start_bot, emulator, clock, smtp, tmp_path, folder, (KULTUR,))
+    story = await stories((KULTUR,))
     for admin in (SOF_ADMIN, KULTUR_ADMIN):
         admin.add_to(emulator)
         await story.say(admin, "hej")
