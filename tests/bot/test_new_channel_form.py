@@ -10,7 +10,6 @@ from typing import Any
 
 import pytest
 
-from bot.settings import Settings
 from domain.lifecycle import ChannelStatus
 from tests.bot.channel_story import Story, form_answers
 from tests.conftest import BotFactory
@@ -106,15 +105,7 @@ async def graph() -> AsyncIterator[FakeGraph]:
 async def graph_story(
     start_bot: BotFactory, emulator: ConnectorEmulator, graph: FakeGraph
 ) -> Story:
-    config = graph.config()
-    settings = Settings(
-        graph_tenant_id=config.tenant_id,
-        graph_client_id=config.client_id,
-        graph_client_secret=config.client_secret,
-        graph_base_url=config.base_url,
-        graph_authority_host=config.authority_host,
-        graph_ca_file=config.ca_file or "",
-    )
+    settings = graph.bot_settings()
     story = Story(await start_bot(settings), emulator)
     graph.add_user(
         story.manager.aad_object_id,

@@ -183,16 +183,9 @@ async def test_the_administration_comes_from_the_directory_department(
     organisations: Path,
     tmp_path: Path,
 ):
-    config = graph.config()
-    settings = Settings(
+    settings = graph.bot_settings(
         organisations_path=organisations,
         files_dir=tmp_path / "files",
-        graph_tenant_id=config.tenant_id,
-        graph_client_id=config.client_id,
-        graph_client_secret=config.client_secret,
-        graph_base_url=config.base_url,
-        graph_authority_host=config.authority_host,
-        graph_ca_file=config.ca_file or "",
     )
     story = Story(await start_bot(settings), emulator)
     graph.add_user(
@@ -332,16 +325,10 @@ async def test_each_organisations_people_are_looked_up_in_their_own_tenant(
     organisation's own authority; the region's requester gets their manager from the region's
     directory, and the city's directory is never asked about the region's people."""
     async with FakeGraph(tenant_id=TENANT_ID, other_tenants=(OTHER_TENANT,)) as fake:
-        config = fake.config()
-        settings = Settings(
+        settings = fake.bot_settings(
             organisations_path=organisations,
             files_dir=tmp_path / "files",
             graph_tenant_id="organizations",
-            graph_client_id=config.client_id,
-            graph_client_secret=config.client_secret,
-            graph_base_url=config.base_url,
-            graph_authority_host=config.authority_host,
-            graph_ca_file=config.ca_file or "",
         )
         story = Story(await start_bot(settings), emulator)
         requester = make_user(12, tenant_id=OTHER_TENANT)

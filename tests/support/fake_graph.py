@@ -24,6 +24,7 @@ from aiohttp import web
 from aiohttp.typedefs import Handler
 
 from bot.integrations.graph import GraphConfig
+from bot.settings import Settings
 
 TENANT_ID = "00000000-0000-4000-8000-00000000c0de"
 CLIENT_ID = "11111111-1111-4111-8111-111111111111"
@@ -303,6 +304,19 @@ class FakeGraph:
         """The CA certificate to trust for this server."""
         assert self._folder is not None, "the fake is not started"
         return str(Path(self._folder.name) / "ca.pem")
+
+    def bot_settings(self, **overrides: Any) -> Settings:
+        """Settings of a bot that asks this fake (GRAPH_*), with `overrides`."""
+        config = self.config()
+        values: dict[str, Any] = {
+            "graph_tenant_id": config.tenant_id,
+            "graph_client_id": config.client_id,
+            "graph_client_secret": config.client_secret,
+            "graph_base_url": config.base_url,
+            "graph_authority_host": config.authority_host,
+            "graph_ca_file": config.ca_file or "",
+        }
+        return Settings(**{**values, **overrides})
 
     def config(self, **overrides: Any) -> GraphConfig:
         """A GraphConfig that points at this fake with its credentials."""
