@@ -1,4 +1,4 @@
-"""Organisations in the data: scoping channel queries, counts per administration, renames.
+"""Organisations in the data: scoping channel queries, counts per administration, moves.
 
 A channel carries its organisation's and its administration's slug; everything else of a
 channel (editors, consents, checks, removal tasks, documentation, captures) is scoped through
@@ -116,39 +116,6 @@ async def organisations_in_use(session: AsyncSession) -> dict[str, set[str]]:
     for organisation, administration in rows:
         found.setdefault(organisation, set()).add(administration)
     return found
-
-
-async def rename_organisation(session: AsyncSession, old: str, new: str) -> int:
-    """Moves every channel of one organisation slug to another; returns how many moved."""
-    result = await session.execute(
-        update(ChannelRow)
-        .where(ChannelRow.organisation == old)
-        .values(organisation=new)
-        .execution_options(synchronize_session=False)
-    )
-    return int(result.rowcount)  # type: ignore[attr-defined]
-
-
-async def move_administration(
-    session: AsyncSession,
-    organisation: str,
-    old: str,
-    new: str,
-    *,
-    channel_ids: Collection[int] | None = None,
-) -> int:
-    """Moves an organisation's channels (all, or some) from one administration to another."""
-    statement = (
-        update(ChannelRow)
-        .where(ChannelRow.organisation == organisation)
-        .where(ChannelRow.administration == old)
-        .values(administration=new)
-        .execution_options(synchronize_session=False)
-    )
-    if channel_ids is not None:
-        statement = statement.where(ChannelRow.id.in_(sorted(channel_ids)))
-    result = await session.execute(statement)
-    return int(result.rowcount)  # type: ignore[attr-defined]
 
 
 def _moving(

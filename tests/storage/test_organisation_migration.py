@@ -17,7 +17,7 @@ from storage.db import create_engine, session_factory
 from storage.documentation import channels_due_by
 from storage.migrate import current_revision, downgrade_to, head_revision, upgrade_head, upgrade_to
 from storage.models import ChannelRow
-from storage.organisations import organisations_in_use, rename_organisation
+from storage.organisations import move_channels, organisations_in_use
 from tests.conftest import START
 
 BEFORE = "0007"
@@ -296,7 +296,7 @@ async def test_a_renamed_organisation_takes_all_its_channels(old_engine: AsyncEn
     await upgrade_head(old_engine)
 
     async with session_factory(old_engine).begin() as session:
-        moved = await rename_organisation(session, DEFAULT_SLUG, "goteborg")
+        moved = await move_channels(session, DEFAULT_SLUG, "goteborg")
 
     async with session_factory(old_engine)() as session:
         assert moved == 3

@@ -30,7 +30,7 @@ from storage.models import (
 from storage.organisations import (
     channel_counts,
     in_scope,
-    move_administration,
+    move_channels,
     organisations_in_use,
     within,
 )
@@ -280,8 +280,17 @@ async def test_moving_channels_between_administrations_stays_in_the_organisation
     await _seed(sessions)
 
     async with sessions.begin() as session:
-        moved = await move_administration(session, "goteborg", "sof", "kultur", channel_ids=[2])
-        none = await move_administration(session, "goteborg", "default", "kultur")
+        moved = await move_channels(
+            session,
+            "goteborg",
+            "goteborg",
+            administration="sof",
+            to_administration="kultur",
+            channel_ids=[2],
+        )
+        none = await move_channels(
+            session, "goteborg", "goteborg", administration="default", to_administration="kultur"
+        )
 
     async with sessions() as session:
         placed = await session.execute(

@@ -4,7 +4,8 @@ Every channel gets the organisation and the administration it belongs to (issue 
 follows a channel (editors, consents, documentation, captures, packages) is scoped through it.
 The channels that exist go into organisation "default", administration "default": the slugs
 of a single-policy deployment (domain.organisations.single_organisation). A deployment that
-names its organisation otherwise renames it afterwards (storage.organisations.rename_organisation).
+names its organisation otherwise moves them afterwards (`kanalkollen organisations move`,
+storage.organisations.move_channels).
 
 Revision ID: 0008
 Revises: 0007
