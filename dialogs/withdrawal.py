@@ -347,7 +347,8 @@ class WithdrawalFlow(CaptureFirst[RemovalTaskRow]):
     # --- reminders ----------------------------------------------------------------------------
 
     async def remind(self, session: AsyncSession) -> int:
-        """Reminds the editors of open tasks; tells the manager when one waits too long."""
+        """R11: reminds the editors of open removal tasks and tells the manager when one waits
+        too long, each after its administration's days."""
         now = self._s.clock.now()
         queued = 0
         # Each administration's days; one query per group of administrations that share them.

@@ -37,6 +37,7 @@ import re
 import tomllib
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -194,13 +195,27 @@ class Organisations:
         """Every tenant id some organisation names."""
         return frozenset().union(*(o.tenant_ids for o in self.organisations))
 
+    @cached_property
+    def _by_slug(self) -> dict[str, Organisation]:
+        return {o.slug: o for o in self.organisations}
+
+    @cached_property
+    def _by_tenant(self) -> dict[str, Organisation]:
+        return {t: o for o in self.organisations for t in o.tenant_ids}
+
     def by_slug(self, slug: str) -> Organisation | None:
-        """The organisation with this slug."""
-        return next((o for o in self.organisations if o.slug == slug), None)
+        """The organisation with this slug (a dict lookup: sweeps ask once per channel)."""
+        return self._by_slug.get(slug)
 
     def for_tenant(self, tenant_id: str | None) -> Organisation | None:
-        """The organisation a tenant belongs to; None for a tenant nobody serves."""
-        return next((o for o in self.organisations if o.serves(tenant_id)), None)
+        """The organisation a tenant belongs to; None for a tenant nobody serves.
+
+        A lookup, not a scan: every turn asks. An organisation without tenant ids (the single
+        policy without ALLOWED_TENANTS) serves every tenant.
+        """
+        if tenant_id is not None and (found := self._by_tenant.get(tenant_id.strip().lower())):
+            return found
+        return next((o for o in self.organisations if not o.tenant_ids), None)
 
 
 def single_organisation(

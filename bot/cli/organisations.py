@@ -52,9 +52,10 @@ async def check(settings: Settings, organisations: Organisations) -> int:
     try:
         await upgrade_head(engine)
         sessions = session_factory(engine)
+        async with sessions() as session:
+            counts_of = {o.slug: await channel_counts(session, o.slug) for o in organisations}
         for organisation in organisations:
-            async with sessions() as session:
-                counts = await channel_counts(session, organisation.slug)
+            counts = counts_of[organisation.slug]
             tenants = ", ".join(sorted(organisation.tenant_ids)) or "every tenant"
             print(f"{organisation.slug}: {organisation.name} ({tenants})")
             for administration in organisation.administrations:

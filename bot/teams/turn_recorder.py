@@ -39,12 +39,12 @@ LOCALE_OF = {"sv": "sv-SE", "en": "en-US"}
 
 # The language the bot answers a tenant's people in when they chose none ("" = the client's):
 # their organisation's `language.default` (issue 15), else the deployment's.
-DefaultLanguage = str | Callable[[str | None], str]
+DefaultLanguage = Callable[[str | None], str]
 
 
-def language_for(default_language: DefaultLanguage, tenant_id: str | None) -> str:
-    """The default language for a tenant's people."""
-    return default_language(tenant_id) if callable(default_language) else default_language
+def client_language(_tenant_id: str | None) -> str:
+    """No default: the language of the person's Teams client."""
+    return ""
 
 
 def answer_locale(chosen: str | None, default_language: str, client: str | None) -> str | None:
@@ -107,7 +107,7 @@ class TurnRecorder:
         sessions: async_sessionmaker[AsyncSession],
         clock: Clock,
         refresh_after: timedelta = REFRESH_AFTER,
-        default_language: DefaultLanguage = "",
+        default_language: DefaultLanguage = client_language,
     ) -> None:
         self._sessions = sessions
         self._clock = clock
@@ -184,7 +184,7 @@ class TurnRecorder:
         activity.locale = locale
 
     def _locale(self, chosen: str | None, client: str | None, tenant_id: str | None) -> str | None:
-        return answer_locale(chosen, language_for(self._default_language, tenant_id), client)
+        return answer_locale(chosen, self._default_language(tenant_id), client)
 
     async def _write(
         self, turn_context: TurnContext, tenant_id: str | None, now: datetime

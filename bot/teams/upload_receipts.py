@@ -18,7 +18,7 @@ from microsoft_agents.activity import Activity
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.teams.turn_recorder import DefaultLanguage, answer_locale, language_for, tenant_of
+from bot.teams.turn_recorder import DefaultLanguage, answer_locale, client_language, tenant_of
 from bot.teams.uploads import file_names
 from cards.i18n import Texts
 from domain.clock import Clock
@@ -40,7 +40,7 @@ class UploadReceipts:
         self,
         sessions: async_sessionmaker[AsyncSession],
         clock: Clock,
-        default_language: DefaultLanguage = "",
+        default_language: DefaultLanguage = client_language,
     ) -> None:
         self._sessions = sessions
         self._clock = clock
@@ -117,6 +117,4 @@ class UploadReceipts:
             )
             if chosen:  # the locale the bot last answered this person in
                 return chosen
-        return answer_locale(
-            None, language_for(self._default_language, tenant_id), activity.locale
-        )
+        return answer_locale(None, self._default_language(tenant_id), activity.locale)

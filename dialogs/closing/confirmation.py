@@ -108,7 +108,8 @@ class ClosingConfirmation(ClosingChecklist):
                 queue_text(session, entry.person, texts("closing.closed", name=channel.name), now)
 
     async def remind(self, session: AsyncSession) -> int:
-        """The manager is reminded once when a submitted closing waits for confirmation."""
+        """R13: the manager is reminded once when a submitted closing waits for confirmation
+        longer than its administration's records plan says."""
         now = self._s.clock.now()
         waiting: list[ChannelClosingRow] = []
         # Each administration's records plan says how long; one query per group sharing it.

@@ -96,7 +96,8 @@ class ConsentPosts:
             )
 
     async def remind_posts(self, session: AsyncSession) -> int:
-        """Asks once for the address of a published post the editor has not given in time."""
+        """Asks once for the address of a published post the editor has not given in time (R10,
+        so that a withdrawal finds the post: R11), after its administration's days."""
         now = self._s.clock.now()
         checks = []
         # Each administration waits its own days (one query per group that waits as many).

@@ -87,6 +87,10 @@ async def test_a_single_policy_deployments_channels_move_into_their_organisation
     assert code == 2 and f"tenant {TENANT_ID}" in err and "does not serve" in err
     code, _, err = await kanalkollen("move", "default", "nowhere/sof")
     assert code == 2 and "no organisation file names 'nowhere'" in err
+    code, _, err = await kanalkollen("move", "default/a/b", "stad/sof")
+    assert code == 2 and "slug/administration" in err
+    code, _, err = await kanalkollen("move", "default", "stad/sof", "--channel", "99999")
+    assert code == 2 and "no channels of default to move" in err
     code, out, _ = await kanalkollen("move", "default", "stad/sof", "--dry-run")
     assert code == 0 and "would move 2 channel(s)" in out
     assert await _places(sessions) == [("default", "default")] * 2
