@@ -23,7 +23,14 @@ from domain.clock import FixedClock
 from domain.lifecycle import ChannelStatus
 from domain.organisations import load_organisations
 from domain.outbox import OutboxKind
-from storage.models import ChannelRow, OutboxRow, PersonRow
+from storage.models import (
+    ChannelRow,
+    ConsentCheckConsentRow,
+    ConsentCheckRow,
+    ConsentRow,
+    OutboxRow,
+    PersonRow,
+)
 from storage.outbox import enqueue
 from tests.bot.active_story import at, png, send_file, settled, sweep
 from tests.bot.channel_story import Story
@@ -65,6 +72,8 @@ reminder_days_before = 30
 records_mailbox = "{KULTUR_RECORDS}"
 [administrations.channels]
 approval_reminder_days = 5
+[administrations.consent]
+post_address_reminder_days = 5
 """
 
 REGION = f"""
@@ -327,3 +336,48 @@ async def test_an_unreachable_manager_is_told_to_their_own_administrations_admin
 
     assert len(told(KULTUR_ADMIN)) == 1
     assert told(SOF_ADMIN) == []
+
+
+async def test_r10_each_administration_asks_for_a_posts_address_after_its_own_days(
+    stories: Stories, clock: FixedClock
+):
+    """R10/R11: the editor is asked for a published post's address after their
+    administration's days (the city's 2, Kulturförvaltningen's 5)."""
+    story = await stories((SOF, KULTUR))
+    checked = clock.now()
+    checks: dict[str, int] = {}
+    async with story.bot.sessions.begin() as session:
+        for channel in await session.scalars(select(ChannelRow)):
+            consent = ConsentRow(
+                channel_id=channel.id,
+                subject="Elev A",
+                scope="one_post",
+                form="oral",
+                recorded_by_person_id=channel.manager_person_id,
+                recorded_at=checked,
+            )
+            check = ConsentCheckRow(
+                channel_id=channel.id,
+                person_id=channel.manager_person_id,
+                answers={},
+                outcome="publish",
+                checked_at=checked,
+            )
+            session.add_all([consent, check])
+            await session.flush()
+            session.add(ConsentCheckConsentRow(check_id=check.id, consent_id=consent.id))
+            checks[channel.name] = check.id
+
+    async def asked() -> set[str]:
+        async with story.bot.sessions() as session:
+            keys = set(
+                await session.scalars(
+                    select(OutboxRow.dedupe_key).where(OutboxRow.dedupe_key.like("consent-post:%"))
+                )
+            )
+        return {name for name, check in checks.items() if f"consent-post:{check}" in keys}
+
+    await sweep(story, clock, checked + timedelta(days=3))
+    assert await asked() == {"Ugglan"}
+    await sweep(story, clock, checked + timedelta(days=5, hours=1))
+    assert await asked() == {"Ugglan", "Konsthallen"}
