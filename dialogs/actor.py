@@ -6,7 +6,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from microsoft_agents.hosting.core import TurnContext
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from cards.i18n import Texts
@@ -74,36 +73,6 @@ async def load_actor(
         if organisation is None:
             return None
     return Actor(person, texts, conversation_id, activity_id, organisation)
-
-
-async def continuing_actor(
-    services: FlowServices,
-    session: AsyncSession,
-    person_id: int | None,
-    texts: Texts,
-    turn_context: TurnContext,
-) -> Actor | None:
-    """The person who began a multi-turn dialog, re-read with their organisation, for a
-    later turn of it; None when their tenant is no longer served, or when this turn comes
-    from someone else (a dialog's state belongs to a conversation, not to a person).
-
-    Issue 15: a person of another organisation who writes into the conversation never
-    continues someone else's documentation round, closing, capture or consent check.
-    """
-    actor = await load_actor(session, person_id, texts, organisations=services.organisations)
-    if actor is None:
-        return None
-    return actor if _sent_by(turn_context, actor.person) else None
-
-
-def _sent_by(turn_context: TurnContext, person: PersonRow) -> bool:
-    """Tells whether this turn's sender is the person (their AAD id, else their Teams id)."""
-    sender = turn_context.activity.from_property
-    if sender is None:
-        return False
-    if person.aad_object_id:
-        return sender.aad_object_id == person.aad_object_id
-    return bool(person.teams_user_id) and sender.id == person.teams_user_id
 
 
 def may_decide(

@@ -25,7 +25,7 @@ from microsoft_agents.hosting.dialogs import (
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from cards.i18n import Texts
-from dialogs.actor import Actor, continuing_actor, record_by, row_id
+from dialogs.actor import Actor, load_actor, record_by, row_id
 from dialogs.collect import CollectFiles
 from dialogs.services import FlowServices
 from dialogs.wiring import ActionContext, ActionResult, VerbHandler, Wiring
@@ -209,8 +209,8 @@ class CaptureFirstDialog(ComponentDialog):
         subject_id = row_id(options.get("subject_id") or options.get("task_id"))
         files = (step.result or {}).get("files") or []
         async with self._s.sessions() as session:
-            actor = await continuing_actor(
-                self._s, session, options.get("person_id"), texts, step.context
+            actor = await load_actor(
+                session, options.get("person_id"), texts, organisations=self._s.organisations
             )
         if actor is None or not files or subject_id is None:
             await step.context.send_activity(texts("errors.not_allowed"))

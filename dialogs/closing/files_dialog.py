@@ -12,7 +12,7 @@ from microsoft_agents.hosting.dialogs import (
 )
 
 from cards.i18n import Texts
-from dialogs.actor import continuing_actor
+from dialogs.actor import load_actor
 from dialogs.closing.steps import ClosingFlow
 from dialogs.collect import CollectFiles
 from dialogs.services import FlowServices
@@ -46,8 +46,8 @@ class ClosingFilesDialog(ComponentDialog):
         texts = Texts.for_locale(step.context.activity.locale)
         options = step.values["options"]
         async with self._s.sessions() as session:
-            actor = await continuing_actor(
-                self._s, session, options.get("person_id"), texts, step.context
+            actor = await load_actor(
+                session, options.get("person_id"), texts, organisations=self._s.organisations
             )
         if actor is None or options.get("purpose") not in ASKS:
             await step.context.send_activity(texts("errors.not_allowed"))

@@ -13,7 +13,7 @@ from microsoft_agents.hosting.dialogs import (
 
 from cards.common import ADAPTIVE_CARD_CONTENT_TYPE
 from cards.i18n import Texts
-from dialogs.actor import continuing_actor
+from dialogs.actor import load_actor
 from dialogs.collect import CollectFiles
 from dialogs.consent.check import ConsentFlow
 from dialogs.services import FlowServices
@@ -56,8 +56,8 @@ class ConsentFormsDialog(ComponentDialog):
             return await step.replace_dialog(f"{DIALOG_ID}.steps", state)
         texts = Texts.for_locale(step.context.activity.locale)
         async with self._s.sessions() as session:
-            actor = await continuing_actor(
-                self._s, session, state.get("person_id"), texts, step.context
+            actor = await load_actor(
+                session, state.get("person_id"), texts, organisations=self._s.organisations
             )
         if actor is None:
             await step.context.send_activity(texts("errors.not_allowed"))

@@ -21,7 +21,7 @@ from microsoft_agents.hosting.dialogs import (
 )
 
 from cards.i18n import Texts, raw_catalog
-from dialogs.actor import continuing_actor
+from dialogs.actor import load_actor
 from dialogs.capture import WARC_TYPE, CaptureFlow
 from dialogs.documentation.round import DocumentationRound
 from dialogs.services import FlowServices, StoredUpload
@@ -202,8 +202,8 @@ class DocumentationDialog(ComponentDialog):
             note = ""
         round_ = step.values["round"]
         async with self._s.sessions() as session:
-            actor = await continuing_actor(
-                self._s, session, round_.get("person_id"), texts, step.context
+            actor = await load_actor(
+                session, round_.get("person_id"), texts, organisations=self._s.organisations
             )
         if actor is None:
             await step.context.send_activity(texts("errors.not_allowed"))
