@@ -156,10 +156,7 @@ class Wiring:
         """A text command answered with a card (or a sentence) for the acting person."""
 
         async def handler(turn_context: TurnContext, person_id: int | None, texts: Texts) -> None:
-            async with self._s.sessions() as session:
-                actor = await load_actor(
-                    session, person_id, texts, organisations=self._s.organisations
-                )
+            actor = await self.person(person_id, texts)
             if actor is None:
                 await turn_context.send_activity(texts("errors.not_allowed"))
                 return

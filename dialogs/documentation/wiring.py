@@ -39,14 +39,16 @@ def build(wiring: Wiring) -> Flows:
         channel's card with *Dokumentera nu* when they edit several."""
         actor = await wiring.person(person_id, texts)
         channels = (
-            await documentation.to_document(person_id, organisation=actor.scope)
-            if actor is not None and person_id is not None
+            await documentation.to_document(actor.person.id, organisation=actor.scope)
+            if actor is not None
             else []
         )
-        if person_id is None or not channels:
+        if actor is None or not channels:
             await turn_context.send_activity(texts("documentation.nothing_to_document"))
         elif len(channels) == 1:
-            await runner.begin(turn_context, DIALOG_ID, start_options(person_id, channels[0]))
+            await runner.begin(
+                turn_context, DIALOG_ID, start_options(actor.person.id, channels[0])
+            )
         else:
             await turn_context.send_activity(texts("documentation.which_channel"))
             for channel in channels[:MAX_CHANNEL_CARDS]:
