@@ -205,7 +205,6 @@ def _default_languages(
     organisation's `language.default`, else the deployment policy's."""
 
     def language(tenant_id: str | None) -> str:
-        organisation = organisations.for_tenant(tenant_id)
-        return (organisation.policy if organisation else policy).language.default
+        return organisations.policy_of_tenant(tenant_id, policy).language.default
 
     return language

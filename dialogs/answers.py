@@ -41,11 +41,9 @@ class RuleAnswers:
 
     def policy_for(self, tenant_id: str | None) -> Policy:
         """The policy of the asker's organisation (the deployment's when none serves it)."""
-        if self._organisations is not None:
-            organisation = self._organisations.for_tenant(tenant_id)
-            if organisation is not None:
-                return organisation.policy
-        return self._policy
+        if self._organisations is None:
+            return self._policy
+        return self._organisations.policy_of_tenant(tenant_id, self._policy)
 
     def values(self, texts: Texts, policy: Policy | None = None) -> dict[str, object]:
         """The policy's numbers that the answers name (R3, R9, R12)."""

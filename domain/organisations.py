@@ -217,6 +217,11 @@ class Organisations:
             return found
         return next((o for o in self.organisations if not o.tenant_ids), None)
 
+    def policy_of_tenant(self, tenant_id: str | None, default: Policy) -> Policy:
+        """The policy of the tenant's organisation; `default` for a tenant nobody serves."""
+        found = self.for_tenant(tenant_id)
+        return found.policy if found is not None else default
+
 
 def single_organisation(
     policy: Policy,
