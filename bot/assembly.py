@@ -19,7 +19,7 @@ from bot.delivery.loop import DeliveryLoop, build_delivery_loop
 from bot.delivery.scheduler import Scheduler
 from bot.documents.chat_records import StoredRecords
 from bot.documents.plan_store import StoredDocuments
-from bot.integrations.directory import graph_client, graph_clients
+from bot.integrations.directory import graph_clients
 from bot.integrations.mail import mail_transport_from
 from bot.settings import Settings
 from bot.teams.members import directory_for
@@ -31,10 +31,10 @@ from dialogs.flows import Flows, build_flows
 from dialogs.services import FlowServices
 from dialogs.unreachable import UnreachableFlow, bot_link
 from domain.clock import Clock
+from domain.organisation_file import load_organisations
 from domain.organisations import (
     OrganisationError,
     Organisations,
-    load_organisations,
     single_organisation,
 )
 from domain.policy import Policy
@@ -115,10 +115,9 @@ async def open_runtime(
 ) -> AsyncIterator[Runtime]:
     """Opens the HTTP client for Graph, builds everything, and closes it afterwards."""
     async with aiohttp.ClientSession() as http:
-        graph = graph_client(settings, http)
         served = organisations.tenant_ids if organisations is not None else frozenset()
-        lookups = graph_clients(settings, http, served, graph)
-        directory = directory_for(lookups)
+        graphs = graph_clients(settings, http, served)
+        directory = directory_for(graphs.by_tenant)
         transport = mail_transport_from(
             settings.mail_transport,
             smtp_host=settings.smtp_host,
@@ -126,7 +125,7 @@ async def open_runtime(
             smtp_starttls=settings.smtp_starttls,
             smtp_user=settings.smtp_user,
             smtp_password=settings.smtp_password,
-            graph=graph,
+            graph=graphs.single,
         )
         delivery = build_delivery_loop(
             adapter=adapter,
@@ -192,5 +191,4 @@ async def open_runtime(
         finally:
             for worker in workers:
                 await worker.stop()
-            for client in {id(c): c for c in (*lookups.values(), graph) if c}.values():
-                await client.aclose()
+            await graphs.aclose()

@@ -262,7 +262,7 @@ async def _import(
     import aiohttp
 
     from bot.cli.channel_import import ImportTargetError, import_channels, import_target
-    from bot.integrations.directory import graph_client, graph_clients
+    from bot.integrations.directory import graph_clients
     from bot.teams.members import directory_for
     from domain.channel_import import decode, parse_channels
     from domain.clock import SystemClock
@@ -302,9 +302,8 @@ async def _import(
     try:
         await upgrade_head(engine)
         async with aiohttp.ClientSession() as http:
-            graph = graph_client(settings, http)
-            lookups = graph_clients(settings, http, target.tenant_ids, graph)
-            directory = directory_for(lookups)
+            graphs = graph_clients(settings, http, target.tenant_ids)
+            directory = directory_for(graphs.by_tenant)
             report = await import_channels(
                 session_factory(engine),
                 unit.policy,
@@ -316,8 +315,7 @@ async def _import(
                 organisation=target.slug,
                 administration=unit.slug,
             )
-            for client in {id(c): c for c in (*lookups.values(), graph) if c}.values():
-                await client.aclose()
+            await graphs.aclose()
     finally:
         await engine.dispose()
     verb = "would import" if dry_run else "imported"

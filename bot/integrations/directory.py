@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 
 import aiohttp
 
@@ -83,28 +84,35 @@ def _config(settings: Settings, tenant_id: str) -> GraphConfig:
     )
 
 
-def graph_client(settings: Settings, http: aiohttp.ClientSession) -> GraphClient | None:
-    """The Graph client of the one tenant the settings name (also the Graph mail transport's),
-    or None when Graph is not configured or asks each organisation's tenant."""
-    if not settings.graph_configured or settings.graph_tenant_id == EVERY_ORGANISATION:
-        return None
-    return GraphClient(_config(settings, settings.graph_tenant_id), http)
+@dataclass(frozen=True)
+class GraphClients:
+    """The Graph clients of a process: the one tenant's (also the Graph mail transport's), or
+    one per organisation's tenant (GRAPH_TENANT_ID=organizations); none without Graph."""
+
+    by_tenant: Mapping[str, GraphClient]
+    # The client of the one tenant GRAPH_TENANT_ID names (None with `organizations`).
+    single: GraphClient | None = None
+
+    async def aclose(self) -> None:
+        """Closes every client once."""
+        for client in {id(c): c for c in (*self.by_tenant.values(), self.single) if c}.values():
+            await client.aclose()
 
 
 def graph_clients(
-    settings: Settings,
-    http: aiohttp.ClientSession,
-    tenants: Iterable[str],
-    single: GraphClient | None,
-) -> dict[str, GraphClient]:
-    """The Graph client of each tenant people are looked up in.
+    settings: Settings, http: aiohttp.ClientSession, tenants: Iterable[str]
+) -> GraphClients:
+    """The Graph clients the settings describe.
 
-    With GRAPH_TENANT_ID=organizations, one per tenant of the organisations: the app
-    registration is multi-tenant and each tenant's admin has consented to it; each client gets
-    its token from its own tenant's authority. Otherwise the one tenant's `single` client.
+    With GRAPH_TENANT_ID=organizations, one per tenant of the organisations (`tenants`): the
+    app registration is multi-tenant and each tenant's admin has consented to it; each client
+    gets its token from its own tenant's authority. Otherwise the one tenant's client.
     """
     if not settings.graph_configured:
-        return {}
-    if settings.graph_tenant_id != EVERY_ORGANISATION:
-        return {settings.graph_tenant_id: single} if single is not None else {}
-    return {tenant: GraphClient(_config(settings, tenant), http) for tenant in sorted(tenants)}
+        return GraphClients({})
+    if settings.graph_tenant_id == EVERY_ORGANISATION:
+        return GraphClients(
+            {tenant: GraphClient(_config(settings, tenant), http) for tenant in sorted(tenants)}
+        )
+    single = GraphClient(_config(settings, settings.graph_tenant_id), http)
+    return GraphClients({settings.graph_tenant_id: single}, single)

@@ -21,7 +21,7 @@ from cards.common import attachment
 from domain.channel_import import parse_channels
 from domain.clock import FixedClock
 from domain.lifecycle import ChannelStatus
-from domain.organisations import load_organisations
+from domain.organisation_file import load_organisations
 from domain.outbox import OutboxKind
 from storage.models import (
     ChannelRow,

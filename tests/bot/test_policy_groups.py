@@ -4,7 +4,8 @@ each group naming exactly the administrations that have that value."""
 from __future__ import annotations
 
 from dialogs.services import policy_groups
-from domain.organisations import Organisations, organisation_from_table, single_organisation
+from domain.organisation_file import organisation_from_table
+from domain.organisations import Organisations, single_organisation
 from domain.policy import Policy
 
 A = "7e57c0de-0000-4000-8000-00000000000a"

@@ -8,11 +8,11 @@ from pathlib import Path
 
 import pytest
 
+from domain.organisation_file import load_organisations
 from domain.organisations import (
     DEFAULT_SLUG,
     OrganisationError,
     Organisations,
-    load_organisations,
     single_organisation,
 )
 from domain.policy import CullingRule, Deputy, Policy, PolicyError, RegistryPolicy

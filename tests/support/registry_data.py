@@ -20,7 +20,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.web.registry_page import registry_routes
 from domain.lifecycle import ChannelStatus
-from domain.organisations import Organisations, organisation_from_table
+from domain.organisation_file import organisation_from_table
+from domain.organisations import Organisations
 from domain.policy import Policy, RegistryPolicy
 from storage.channels import EditorStatus, nominate
 from storage.models import ChannelRow
