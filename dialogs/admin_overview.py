@@ -50,9 +50,11 @@ class AdminOverviewFlow:
     ) -> str:
         """The public list the admin sees, as CSV (R8): the organisation's, narrowed to the
         administration of an admin of one; the deployment's list when it serves one."""
-        if self._s.organisations.default is not None:
-            return self._csv_url
-        link = f"{self._csv_url.removesuffix('.csv')}/{organisation.slug}.csv"
+        link = (
+            self._csv_url  # one organisation: /registry.csv is its list
+            if self._s.organisations.default is not None
+            else f"{self._csv_url.removesuffix('.csv')}/{organisation.slug}.csv"
+        )
         if len(administered) == 1 and len(organisation.administrations) > 1:
             link += "?" + urlencode({"administration": administered[0].slug})
         return link

@@ -5,6 +5,7 @@
 #   scripts/playground/run.sh --fresh   the same, after wiping the playground's bot state
 #   scripts/playground/run.sh --walk    fresh state, walk.py drives the story, then all stop;
 #                                       the exit status is the walk's
+#   PLAYGROUND_ORGANISATIONS=DIR ...    the bot serves the organisation files in DIR
 #
 # The bot runs in local mode (no Azure credentials) with scripts/playground/policy.toml and its
 # own SQLite database and files under .cache/playground/. The Playground is installed there too
@@ -33,7 +34,7 @@ for arg in "$@"; do
   case $arg in
     --walk) mode=walk; fresh=1 ;;
     --fresh) fresh=1 ;;
-    -h|--help) sed -n '2,17p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,18p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "run.sh: unknown argument '$arg' (try --help)" >&2; exit 2 ;;
   esac
 done
@@ -124,6 +125,11 @@ bot_env=(
   DATABASE_URL="sqlite+aiosqlite:///$STATE/kanalkollen.db"
   FILES_DIR="$STATE/files"
 )
+# PLAYGROUND_ORGANISATIONS=folder: the bot serves organisation files instead of the one policy
+# (the playground's tenant must be in one of them), e.g. to see administrations in the form.
+if [ -n "${PLAYGROUND_ORGANISATIONS:-}" ]; then
+  bot_env+=(KANALKOLLEN_ORGANISATIONS="$(cd "$PLAYGROUND_ORGANISATIONS" && pwd)")
+fi
 # From the state folder, so that no .env of the checkout is read.
 (cd "$STATE" && env "${bot_env[@]}" "$KANALKOLLEN" migrate) >"$BOT_LOG" 2>&1 \
   || { cat "$BOT_LOG" >&2; die "kanalkollen migrate failed"; }

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from pathlib import Path
 
+import aiohttp
 import pytest
 from aiohttp import web
 from sqlalchemy import select
@@ -377,3 +378,26 @@ def test_organizations_as_graph_tenant_needs_organisation_files(tmp_path: Path):
                 "MAIL_FROM": "kanalkollen@stad.example",
             }
         )
+
+
+async def test_one_organisations_administration_admin_gets_their_administrations_csv(
+    start_bot: BotFactory, emulator: ConnectorEmulator, tmp_path: Path
+):
+    """R8: with one organisation /registry.csv is its list; an admin of one of its
+    administrations is linked to that administration's part of it (found in the Playground)."""
+    culture_admin = make_user(10)
+    city = CITY.replace(
+        'departments = ["Kulturförvaltningen"]\n',
+        f'departments = ["Kulturförvaltningen"]\nadmins = ["{culture_admin.aad_object_id}"]\n',
+    )
+    folder = organisation_folder(tmp_path, stad=city)
+    story = Story(
+        await start_bot(Settings(organisations_path=folder, files_dir=tmp_path / "files")),
+        emulator,
+    )
+    await story.say(culture_admin, "register")
+    _, card = story.last_card_to(culture_admin.conversation_id)
+    [link] = [a["url"] for a in card["actions"] if ".csv" in str(a.get("url", ""))]
+    assert link.endswith("/registry.csv?administration=kultur")
+    async with aiohttp.ClientSession() as http, http.get(link) as response:
+        assert response.status == 200  # the link works: the part of the list it names
