@@ -18,6 +18,7 @@ from bot.settings import Settings
 from bot.teams.activity_handler import KanalkollenBot
 from bot.teams.adapter import KanalkollenAdapter, QueueReply, build_adapter
 from bot.teams.card_actions import ActionRouter
+from bot.teams.commands import CommandRouter, edge_commands
 from bot.teams.messages_endpoint import MAX_BODY_BYTES, MessagesEndpoint
 from bot.teams.turn_recorder import TurnRecorder
 from bot.teams.upload_receipts import UploadReceipts
@@ -106,12 +107,19 @@ def create_app(
             runner=runner,
         ) as runtime:
             languages = _default_languages(app[ORGANISATIONS], app[POLICY])
+            recorder = TurnRecorder(sessions, app[CLOCK], default_language=languages)
+            assert runtime.flows.guard is not None
+            commands = CommandRouter(
+                runtime.flows.guard,
+                {**edge_commands(runner, recorder), **runtime.flows.commands},
+                runner,
+            )
             kanalkollen = KanalkollenBot(
                 states=states,
-                recorder=TurnRecorder(sessions, app[CLOCK], default_language=languages),
-                router=ActionRouter(runtime.flows.verbs),
+                recorder=recorder,
+                router=ActionRouter(runtime.flows),
                 runner=runner,
-                commands=runtime.flows.commands,
+                commands=commands,
                 answers=RuleAnswers(app[POLICY], app[ORGANISATIONS]),
             )
             adapter.queue_reply = _outbox_replies(sessions, app[CLOCK], runtime.delivery.wake)

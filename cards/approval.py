@@ -32,6 +32,9 @@ from cards.views import ApprovalView
 def approval_card(view: ApprovalView, texts: Texts) -> dict[str, Any]:
     """Builds the approval card: the plan, and the decision or the means to make it."""
     summary = view.summary
+    ids: dict[str, Scalar] = {"channel_id": summary.channel_id, "version": view.version}
+    if not view.full:
+        return _status_only(view, texts, ids)
     deciding = view.actionable and view.decision is None
     intro = "approval.intro_actionable" if deciding else "approval.intro_status"
     body: list[Element] = [
@@ -51,7 +54,6 @@ def approval_card(view: ApprovalView, texts: Texts) -> dict[str, Any]:
         # R6: where the login is kept; the card never carries the login itself.
         facts([(texts("approval.login_reference"), view.login_reference)]),
     ]
-    ids: dict[str, Scalar] = {"channel_id": summary.channel_id, "version": view.version}
     actions: list[dict[str, Any]] = []
     if deciding:
         body += _decision_inputs(view, texts)
@@ -65,6 +67,24 @@ def approval_card(view: ApprovalView, texts: Texts) -> dict[str, Any]:
             ),
         ]
     return card(body, actions, **refresh(Verb.APPROVAL_REFRESH, ids, view.refresh_user_ids))
+
+
+def _status_only(view: ApprovalView, texts: Texts, ids: dict[str, Scalar]) -> dict[str, Any]:
+    """The channel's name, platform, unit and status: no plan, login, people or files."""
+    summary = view.summary
+    body: list[Element] = [
+        heading(texts("approval.title", name=summary.name)),
+        *notice(view.notice),
+        paragraph(texts("approval.intro_status_only")),
+        facts(
+            [
+                (texts("status.fact_platform"), summary.platform),
+                (texts("status.fact_unit"), summary.unit),
+                (texts("status.fact_status"), summary.status),
+            ]
+        ),
+    ]
+    return card(body, [], **refresh(Verb.APPROVAL_REFRESH, ids, view.refresh_user_ids))
 
 
 def _decision_inputs(view: ApprovalView, texts: Texts) -> list[Element]:

@@ -86,6 +86,9 @@ class ApprovalView:
     notice: str | None = None  # e.g. "already decided", "this card was out of date"
     errors: Mapping[str, str] = field(default_factory=dict)  # "comment", "login_access"
     values: Mapping[str, str] = field(default_factory=dict)
+    # The plan, the login reference (R6), people and file links: only for those who take part
+    # in the channel and (R7) the communications conversation; others see its status only.
+    full: bool = True
 
 
 @dataclass(frozen=True)

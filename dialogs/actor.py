@@ -15,14 +15,9 @@ from domain.policy import Policy
 from storage.audit import record_event
 from storage.channels import nominate
 from storage.models import (
-    ChannelClosingRow,
     ChannelEditorRow,
     ChannelRow,
-    ConsentCheckRow,
-    ConsentRow,
-    DeletionDecisionRow,
     PersonRow,
-    RemovalTaskRow,
 )
 from storage.people import ensure_person
 
@@ -162,42 +157,6 @@ async def channel_from(
     if channel is None or (organisation is not None and channel.organisation != organisation):
         return None
     return channel
-
-
-# The ids card data carries, and the rows they name: each row belongs to one channel.
-_SUBJECTS: dict[str, type[Any]] = {
-    "editor_id": ChannelEditorRow,
-    "consent_id": ConsentRow,
-    "check_id": ConsentCheckRow,
-    "task_id": RemovalTaskRow,
-    "decision_id": DeletionDecisionRow,
-    "closing_id": ChannelClosingRow,
-}
-
-
-async def names_foreign_channel(session: AsyncSession, actor: Actor, data: dict[str, Any]) -> bool:
-    """Tells whether card data names a channel (or a row of one) of another organisation.
-
-    Every verb passes here before its flow runs (Wiring.acting): a forged card carrying a
-    guessed id of another organisation's channel is refused whatever the flow then checks.
-    """
-    if actor.scope is None:
-        return False
-    channel_ids: set[int] = set()
-    if (channel_id := row_id(data.get("channel_id"))) is not None:
-        channel_ids.add(channel_id)
-    for key, row_type in _SUBJECTS.items():
-        subject_id = row_id(data.get(key))
-        if subject_id is None:
-            continue
-        row = await session.get(row_type, subject_id)
-        if row is not None:
-            channel_ids.add(row.channel_id)
-    for channel_id in channel_ids:
-        channel = await session.get(ChannelRow, channel_id)
-        if channel is not None and not actor.may_see(channel):
-            return True
-    return False
 
 
 async def known_person(

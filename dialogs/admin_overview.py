@@ -17,6 +17,7 @@ from cards.admin import AdminChannelLine, AdminOverviewView, admin_overview_card
 from cards.i18n import Texts
 from dialogs.actor import Actor
 from dialogs.channel_views import day
+from dialogs.permissions import ADMINS, NOBODY, Permit
 from dialogs.services import FlowServices
 from dialogs.wiring import Flows, Wiring
 from domain.documentation import today_in
@@ -192,4 +193,11 @@ def _per_administration(
 def build(wiring: Wiring) -> Flows:
     """The admins' `register` command."""
     overview = AdminOverviewFlow(wiring.services, wiring.registry_csv_url)
-    return Flows(commands={"registry": wiring.command(lambda _turn, actor: overview.card(actor))})
+    return Flows(
+        commands=wiring.command(
+            "registry",
+            Permit(may=NOBODY, may_new=ADMINS, rules="R8, R12", summary="the admins' overview"),
+            lambda _turn, actor: overview.card(actor),
+            refusal="admin.not_admin",
+        )
+    )

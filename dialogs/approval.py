@@ -14,18 +14,20 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from cards.approval import approval_card
-from cards.common import note_card
 from cards.editors import editor_invite_card
 from cards.i18n import Texts
 from cards.request_form import request_form_card
 from cards.verbs import Verb
 from cards.views import EditorInviteView, RequestFormView
-from dialogs.actor import Actor, channel_from, decides
+from dialogs.actor import Actor
 from dialogs.channel_cards import approval_view, update_copies
 from dialogs.channel_views import person_name, platform_choices, summary
+from dialogs.guard import Request
 from dialogs.notify import queue_card, queue_text, texts_for
+from dialogs.permissions import ADMINS, DECIDERS, PLAN_READERS, Permit, Role
 from dialogs.services import FlowServices
-from dialogs.wiring import Flows, VerbHandler, Wiring
+from dialogs.verb_data import DecisionData
+from dialogs.wiring import Flows, Wiring
 from domain.lifecycle import ChannelStatus
 from storage.audit import record_event
 from storage.channels import EditorStatus, change_status, editors_of
@@ -46,85 +48,73 @@ class ApprovalFlow:
     def __init__(self, services: FlowServices) -> None:
         self._s = services
 
-    async def decide(self, actor: Actor, verb: Verb, data: dict[str, Any]) -> dict[str, Any]:
-        """Checks who clicks what on which version, then decides once."""
+    async def decide(self, request: Request[DecisionData], verb: Verb) -> dict[str, Any]:
+        """Decides once, on the version the card showed (the guard let only a decider who
+        did not ask for the channel in: R2)."""
+        actor, data, session = request.actor, request.data, request.session
+        channel = request.channel
+        assert channel is not None
         texts = actor.texts
         target = DECISIONS[verb]
-        comment = str(data.get("comment") or "").strip()
-        login_access = str(data.get("login_access") or "").lower() == "true"
+        comment = data.comment.strip()
+        login_access = data.login_access
         values = {"comment": comment, "login_access": "true" if login_access else "false"}
         now = self._s.clock.now()
-        async with self._s.sessions.begin() as session:
-            channel = await channel_from(session, data.get("channel_id"), organisation=actor.scope)
-            if channel is None:
-                return note_card(texts("flow.unknown_channel"))
-            person = actor.person
+        person = actor.person
 
-            async def card(
-                notice: str | None = None, errors: dict[str, str] | None = None
-            ) -> dict[str, Any]:
-                view = await approval_view(
-                    session,
-                    self._s,
-                    channel,
-                    texts,
-                    viewer=person,
-                    notice=notice,
-                    errors=errors,
-                    values=values,
-                )
-                return approval_card(view, texts)
-
-            if not decides(self._s, channel, person):
-                record_event(
-                    session,
-                    at=now,
-                    action="channel.decision_refused",
-                    subject_type="channel",
-                    subject_id=channel.id,
-                    actor=person.aad_object_id,
-                    actor_person_id=person.id,
-                    details={"reason": "not_manager"},
-                )
-                return await card(texts("flow.only_manager_decides"))
-            if channel.status != ChannelStatus.PENDING_APPROVAL.value:
-                return await card(texts("flow.already_decided"))
-            if str(data.get("version")) != str(channel.version):
-                return await card(texts("flow.stale_card"))
-            errors = self._check(texts, target, comment, login_access)
-            if errors:
-                return await card(errors=errors)
-            changed = await change_status(
+        async def card(
+            notice: str | None = None, errors: dict[str, str] | None = None
+        ) -> dict[str, Any]:
+            view = await approval_view(
                 session,
+                self._s,
                 channel,
-                target,
-                now,
-                decided_at=now,
-                decided_by_person_id=person.id,
-                decision_comment=comment or None,
-                manager_has_login_access=login_access and target is ChannelStatus.APPROVED,
+                texts,
+                viewer=person,
+                roles=request.roles,
+                notice=notice,
+                errors=errors,
+                values=values,
             )
-            if not changed:  # another click won the race
-                await session.refresh(channel)
-                return await card(texts("flow.already_decided"))
-            record_event(
-                session,
-                at=now,
-                action=f"channel.{target.value}",
-                subject_type="channel",
-                subject_id=channel.id,
-                actor=person.aad_object_id,
-                actor_person_id=person.id,
-                details={
-                    "version": channel.version,
-                    "comment": comment,
-                    "manager_has_login_access": login_access,
-                },
-            )
-            await self._after(session, channel, actor)
-            result = await card()
+            return approval_card(view, texts)
+
+        if channel.status != ChannelStatus.PENDING_APPROVAL.value:
+            return await card(texts("flow.already_decided"))
+        if data.version != channel.version:
+            return await card(texts("flow.stale_card"))
+        errors = self._check(texts, target, comment, login_access)
+        if errors:
+            return await card(errors=errors)
+        changed = await change_status(
+            session,
+            channel,
+            target,
+            now,
+            decided_at=now,
+            decided_by_person_id=person.id,
+            decision_comment=comment or None,
+            manager_has_login_access=login_access and target is ChannelStatus.APPROVED,
+        )
+        if not changed:  # another click won the race
+            await session.refresh(channel)
+            return await card(texts("flow.already_decided"))
+        record_event(
+            session,
+            at=now,
+            action=f"channel.{target.value}",
+            subject_type="channel",
+            subject_id=channel.id,
+            actor=person.aad_object_id,
+            actor_person_id=person.id,
+            details={
+                "version": channel.version,
+                "comment": comment,
+                "manager_has_login_access": login_access,
+            },
+        )
+        await self._after(session, channel, actor)
         self._s.wake_delivery()
-        return result
+        return await card()
 
     @staticmethod
     def _check(
@@ -208,14 +198,18 @@ class ApprovalFlow:
                 dedupe_key=f"editor-invite:{entry.editor.id}:{entry.editor.nominated_at.isoformat()}",
             )
 
-    async def refresh(self, actor: Actor, data: dict[str, Any]) -> dict[str, Any] | None:
-        """Answers the approval card's automatic refresh for whoever is looking."""
-        async with self._s.sessions() as session:
-            channel = await channel_from(session, data.get("channel_id"), organisation=actor.scope)
-            if channel is None:
-                return None
-            view = await approval_view(session, self._s, channel, actor.texts, viewer=actor.person)
-            return approval_card(view, actor.texts)
+    async def refresh(self, request: Request[DecisionData]) -> dict[str, Any]:
+        """Answers the approval card's automatic refresh with what the viewer's roles allow."""
+        assert request.channel is not None
+        view = await approval_view(
+            request.session,
+            self._s,
+            request.channel,
+            request.actor.texts,
+            viewer=request.actor.person,
+            roles=request.roles,
+        )
+        return approval_card(view, request.actor.texts)
 
     async def remind(self, session: AsyncSession) -> int:
         """Queues one reminder per request left undecided for its administration's days (R2)."""
@@ -282,12 +276,29 @@ def _form_values(channel: ChannelRow) -> dict[str, str]:
     }
 
 
+# R2, R5, R6: the manager or a deputy of the unit decides, never on their own request.
+DECIDE = Permit(
+    may=DECIDERS,
+    sees=PLAN_READERS,
+    never=Role.REQUESTER,
+    rules="R2, R5, R6",
+    summary="decides a request once, on the version the card showed",
+)
+# Everyone a copy of the approval card reaches; admins see the status only.
+REFRESH = Permit(
+    may=PLAN_READERS | ADMINS,
+    sees=PLAN_READERS,
+    rules="R2, R7",
+    summary="the approval card's automatic refresh, by role",
+)
+
+
 def build(wiring: Wiring) -> Flows:
     """The manager's verbs and the reminder sweep of this flow (R2)."""
     approval = ApprovalFlow(wiring.services)
-    verbs: dict[Verb, VerbHandler] = {Verb.APPROVAL_REFRESH: wiring.acting(approval.refresh)}
-    for verb in (Verb.APPROVAL_APPROVE, Verb.APPROVAL_REJECT, Verb.APPROVAL_CHANGES):
-        verbs[verb] = wiring.acting(
-            lambda actor, data, verb=verb: approval.decide(actor, verb, data)
+    verbs = wiring.verb(Verb.APPROVAL_REFRESH, DecisionData, REFRESH, approval.refresh)
+    for verb in DECISIONS:
+        verbs |= wiring.verb(
+            verb, DecisionData, DECIDE, lambda request, verb=verb: approval.decide(request, verb)
         )
     return Flows(verbs=verbs, sweeps={"approval_reminders": approval.remind})

@@ -12,6 +12,7 @@ live under the flow's own prefix (`deletion.*`, `removal.*`): `not_yours`, `alre
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Generic, TypeVar
@@ -27,8 +28,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from cards.i18n import Texts
 from dialogs.actor import Actor, load_actor, record_by, row_id
 from dialogs.collect import CollectFiles
+from dialogs.guard import Request
 from dialogs.services import FlowServices
-from dialogs.wiring import ActionContext, ActionResult, VerbHandler, Wiring
+from dialogs.wiring import Wiring
 from storage.evidence import add_upload
 
 Subject = TypeVar("Subject")
@@ -219,17 +221,17 @@ class CaptureFirstDialog(ComponentDialog):
         return await step.end_dialog()
 
 
-def capture_verb(wiring: Wiring, flow: CaptureFirst[Any], dialog_id: str) -> VerbHandler:
+def capture_verb(
+    wiring: Wiring, flow: CaptureFirst[Any], dialog_id: str
+) -> Callable[[Request[Any]], Awaitable[str]]:
     """The card button that begins the capture in this chat; the card stays as it is."""
 
-    async def handler(ctx: ActionContext) -> ActionResult:
-        actor = await wiring.actor_of(ctx)
-        if actor is None:
-            return ActionResult(message=ctx.texts("errors.not_allowed"))
-        subject_id, key = await flow.may_capture(actor, dict(ctx.action.data))
+    async def run(request: Request[Any]) -> str:
+        actor = request.actor
+        subject_id, key = await flow.may_capture(actor, request.data)
         if subject_id is not None:
             options = {"person_id": actor.person.id, "subject_id": subject_id}
-            await wiring.runner.begin(ctx.turn_context, dialog_id, options)
-        return ActionResult(message=ctx.texts(key))
+            await wiring.runner.begin(request.turn_context, dialog_id, options)
+        return actor.texts(key)
 
-    return handler
+    return run

@@ -14,10 +14,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from cards.approval import approval_card
 from cards.i18n import Texts
 from cards.request_status import request_status_card
-from cards.views import ApprovalView, RequestStatusView
-from dialogs.actor import decides
+from cards.views import ApprovalView, ChannelSummary, RequestStatusView
 from dialogs.channel_views import decision, plan_sections, status_steps, summary
 from dialogs.notify import queue_updates
+from dialogs.permissions import DECIDERS, PLAN_READERS, Role, viewer_roles
 from dialogs.services import FlowServices
 from domain.lifecycle import ChannelStatus
 from storage.models import CardCopyRow, ChannelRow, PersonRow
@@ -30,11 +30,16 @@ async def approval_view(
     texts: Texts,
     *,
     viewer: PersonRow | None,
+    roles: Role | None = None,
     notice: str | None = None,
     errors: dict[str, str] | None = None,
     values: dict[str, str] | None = None,
 ) -> ApprovalView:
-    """The approval card for one viewer: buttons for the manager while undecided."""
+    """The approval card for one viewer, by their roles: the buttons for a decider who did
+    not ask for the channel while it is undecided (R2), the plan for those who take part
+    (R5, R6, R7), the status only for anyone else."""
+    if roles is None:
+        roles = await viewer_roles(session, services, channel, viewer)
     manager = (
         await session.get(PersonRow, channel.manager_person_id)
         if channel.manager_person_id is not None
@@ -48,11 +53,33 @@ async def approval_view(
     refresh = tuple(
         p.teams_user_id for p in (manager, requester) if p is not None and p.teams_user_id
     )
+    full = bool(roles & PLAN_READERS)
     actionable = (
-        viewer is not None
-        and channel.status == ChannelStatus.PENDING_APPROVAL.value
-        and decides(services, channel, viewer)
+        channel.status == ChannelStatus.PENDING_APPROVAL.value
+        and bool(roles & DECIDERS)
+        and Role.REQUESTER not in roles  # R2: nobody decides their own request
     )
+    if not full:
+        return ApprovalView(
+            summary=ChannelSummary(
+                channel_id=channel.id,
+                name=channel.name,
+                platform=texts(f"platform.{channel.platform}"),
+                unit=channel.unit,
+                purpose="",
+                requester="",
+                manager="",
+                editors=(),
+                status=texts(f"channel_status.{channel.status}"),
+            ),
+            version=channel.version,
+            sections=(),
+            login_reference="",
+            actionable=False,
+            refresh_user_ids=refresh,
+            notice=notice,
+            full=False,
+        )
     return ApprovalView(
         summary=await summary(session, channel, texts, services.documents),
         version=channel.version,

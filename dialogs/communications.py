@@ -14,8 +14,10 @@ from dialogs.actor import Actor, channel_from
 from dialogs.channel_views import person_name, plan_sections, summary
 from dialogs.communications_setting import communications_setting
 from dialogs.notify import queue_text, texts_for
+from dialogs.permissions import NOBODY, Permit, Role
 from dialogs.services import FlowServices
-from dialogs.wiring import Flows, Wiring
+from dialogs.verb_data import CommentData
+from dialogs.wiring import Flows, Wiring, acting
 from storage.audit import record_event
 from storage.channels import set_setting
 from storage.models import PersonRow
@@ -132,6 +134,27 @@ def build(wiring: Wiring) -> Flows:
         return await communications.pick(actor, conversation.id, conversation.conversation_type)
 
     return Flows(
-        verbs={Verb.COMMS_COMMENT: wiring.acting(communications.comment)},
-        commands={"communications": wiring.command(pick)},
+        # R7: only the organisation's communications conversation comments on a plan.
+        verbs=wiring.verb(
+            Verb.COMMS_COMMENT,
+            CommentData,
+            Permit(
+                may=Role.COMMUNICATIONS,
+                sees=Role.COMMUNICATIONS,
+                rules="R7",
+                summary="a comment on a plan, sent to the requester",
+            ),
+            acting(communications.comment),
+        ),
+        commands=wiring.command(
+            "communications",
+            Permit(
+                may=NOBODY,
+                may_new=Role.ORGANISATION_ADMIN,
+                rules="R7",
+                summary="makes a team channel the communications conversation",
+            ),
+            pick,
+            refusal="admin.not_admin",
+        ),
     )

@@ -27,7 +27,9 @@ from cards.verbs import Verb
 from dialogs.actor import Actor, record_by, row_id
 from dialogs.capture_first import CaptureFirst, CaptureFirstDialog, CaptureSteps, capture_verb
 from dialogs.channel_views import day, person_name, when
-from dialogs.wiring import Flows, Wiring
+from dialogs.permissions import NOBODY, Permit, Role
+from dialogs.verb_data import DeletionData, DeletionStepData
+from dialogs.wiring import Flows, Wiring, acting
 from domain.lifecycle import ChannelStatus
 from domain.records import DeletionKind, DeletionOutcome, deletion_outcome
 from storage.consents import visible_channels
@@ -249,11 +251,38 @@ def build(wiring: Wiring) -> Flows:
     wiring.runner.add(
         DIALOG_ID, CaptureFirstDialog(wiring.services, deletion, DIALOG_ID, FILES_ID)
     )
+    # R11: the channel's editors and its manager decide what is deleted, and how.
+    step = Permit(
+        may=Role.EDITOR | Role.MANAGER,
+        sees=Role.EDITOR | Role.MANAGER,
+        rules="R11",
+        summary="a step of a deletion decision",
+    )
     return Flows(
         verbs={
-            Verb.DELETION_CHECK: wiring.acting(deletion.check),
-            Verb.DELETION_CAPTURE: capture_verb(wiring, deletion, DIALOG_ID),
-            Verb.DELETION_DONE: wiring.acting(deletion.done),
+            **wiring.verb(
+                Verb.DELETION_CHECK,
+                DeletionData,
+                Permit(
+                    may=Role.EDITOR | Role.MANAGER,
+                    may_new=Role.EMPLOYEE,
+                    sees=Role.EDITOR | Role.MANAGER,
+                    rules="R11",
+                    summary="what the records plan says before deleting",
+                ),
+                acting(deletion.check),
+            ),
+            **wiring.verb(
+                Verb.DELETION_CAPTURE,
+                DeletionStepData,
+                step,
+                capture_verb(wiring, deletion, DIALOG_ID),
+            ),
+            **wiring.verb(Verb.DELETION_DONE, DeletionStepData, step, acting(deletion.done)),
         },
-        commands={"delete": wiring.command(lambda _turn, actor: deletion.form(actor))},
+        commands=wiring.command(
+            "delete",
+            Permit(may=NOBODY, may_new=Role.EMPLOYEE, rules="R11", summary="the deletion form"),
+            lambda _turn, actor: deletion.form(actor),
+        ),
     )

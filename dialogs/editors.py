@@ -16,8 +16,10 @@ from dialogs.channel_cards import update_copies
 from dialogs.channel_views import person_name, summary
 from dialogs.editor_changes.roster import EditorRoster
 from dialogs.notify import queue_card, texts_for
+from dialogs.permissions import PARTICIPANTS, Permit, Role
 from dialogs.services import FlowServices
-from dialogs.wiring import Flows, VerbHandler, Wiring
+from dialogs.verb_data import EditorAnswerData, NominationData
+from dialogs.wiring import Flows, Wiring, acting
 from domain.channel_request import PLATFORM_DOMAINS, Platform
 from domain.lifecycle import ChannelStatus
 from storage.audit import record_event
@@ -220,9 +222,30 @@ async def _nomination(
 def build(wiring: Wiring) -> Flows:
     """The nomination and the editors' answers (R3)."""
     editors = EditorsFlow(wiring.services)
-    verbs: dict[Verb, VerbHandler] = {Verb.EDITOR_NOMINATE: wiring.acting(editors.nominate)}
+    # R3: only the invited person answers their own invitation.
+    answer = Permit(
+        may=Role.INVITED_EDITOR | Role.EDITOR,
+        sees=PARTICIPANTS,
+        own=True,
+        rules="R3",
+        summary="answers one's own invitation",
+    )
+    verbs = wiring.verb(
+        Verb.EDITOR_NOMINATE,
+        NominationData,
+        Permit(
+            may=Role.REQUESTER,
+            sees=PARTICIPANTS,
+            rules="R3",
+            summary="names another editor after a decline",
+        ),
+        acting(editors.nominate),
+    )
     for verb in (Verb.EDITOR_ACCEPT, Verb.EDITOR_DECLINE):
-        verbs[verb] = wiring.acting(
-            lambda actor, data, verb=verb: editors.answer(actor, verb, data)
+        verbs |= wiring.verb(
+            verb,
+            EditorAnswerData,
+            answer,
+            lambda request, verb=verb: editors.answer(request.actor, verb, request.data),
         )
     return Flows(verbs=verbs)

@@ -8,6 +8,7 @@ from cards.my_channels import my_channels_card
 from cards.views import MyChannelRow, MyChannelsView
 from dialogs.actor import Actor
 from dialogs.channel_views import day
+from dialogs.permissions import NOBODY, Permit, Role
 from dialogs.services import FlowServices
 from dialogs.wiring import Flows, Wiring
 from domain.documentation import today_in
@@ -62,5 +63,9 @@ def build(wiring: Wiring) -> Flows:
     """The `mina kanaler` command."""
     my_channels = MyChannelsFlow(wiring.services)
     return Flows(
-        commands={"my_channels": wiring.command(lambda _turn, actor: my_channels.card(actor))}
+        commands=wiring.command(
+            "my_channels",
+            Permit(may=NOBODY, may_new=Role.EMPLOYEE, summary="the person's own channels"),
+            lambda _turn, actor: my_channels.card(actor),
+        )
     )

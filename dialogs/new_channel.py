@@ -18,7 +18,6 @@ from cards.common import note_card
 from cards.comms import comms_summary_card
 from cards.i18n import Texts
 from cards.request_form import request_form_card
-from cards.verbs import Verb
 from cards.views import Choice, CommsSummaryView, RequestFormView
 from dialogs.actor import Actor, channel_from, known_person, nominate_editor
 from dialogs.channel_cards import approval_view, status_card
@@ -32,7 +31,6 @@ from dialogs.channel_views import (
 from dialogs.communications_setting import communications_conversation
 from dialogs.notify import queue_card, queue_conversation_card
 from dialogs.services import FlowServices
-from dialogs.wiring import Flows, Wiring
 from domain.channel_request import ChannelRequest, FieldError, validate_request
 from domain.documentation import today_in
 from domain.lifecycle import ChannelStatus
@@ -405,18 +403,3 @@ class NewChannelFlow:
             if channel is None or channel.requester_person_id != actor.person.id:
                 return None
             return await status_card(session, self._s, channel, actor.texts)
-
-
-def build(wiring: Wiring) -> Flows:
-    """The verbs and commands of this flow (R2, R3, R5, R6)."""
-    new_channel = NewChannelFlow(wiring.services)
-    return Flows(
-        verbs={
-            Verb.CHANNEL_NEW: wiring.acting(lambda actor, _data: new_channel.form(actor)),
-            Verb.CHANNEL_SUBMIT: wiring.acting(new_channel.submit),
-            Verb.CHANNEL_STATUS: wiring.acting(
-                lambda actor, data: new_channel.refresh_status(actor, data.get("channel_id"))
-            ),
-        },
-        commands={"new_channel": wiring.command(lambda _turn, actor: new_channel.form(actor))},
-    )

@@ -14,8 +14,10 @@ from dialogs.channel_cards import update_copies
 from dialogs.channel_views import day, person_name, summary
 from dialogs.editors import registration_hint
 from dialogs.notify import queue_email, queue_text, texts_for
+from dialogs.permissions import PARTICIPANTS, Permit, Role
 from dialogs.services import FlowServices
-from dialogs.wiring import Flows, Wiring
+from dialogs.verb_data import RegistrationData
+from dialogs.wiring import Flows, Wiring, acting
 from domain.channel_request import Platform, validate_address
 from domain.dates import add_months
 from domain.documentation import today_in
@@ -174,4 +176,16 @@ class RegistrationFlow:
 def build(wiring: Wiring) -> Flows:
     """The registration verb (R8)."""
     registration = RegistrationFlow(wiring.services)
-    return Flows(verbs={Verb.CHANNEL_REGISTER: wiring.acting(registration.register)})
+    return Flows(
+        verbs=wiring.verb(
+            Verb.CHANNEL_REGISTER,
+            RegistrationData,
+            Permit(
+                may=Role.REQUESTER | Role.EDITOR,
+                sees=PARTICIPANTS,
+                rules="R8",
+                summary="the created account's address; the registry is notified",
+            ),
+            acting(registration.register),
+        )
+    )

@@ -1,15 +1,17 @@
-"""The contract between the Teams edge and the flows, and helpers that wire a flow to it.
+"""The contract between the Teams edge and the flows, and the declarations that wire them.
 
-A flow hands the edge a `Flows` table: its card verbs (`VerbHandler`), its text commands
-(`CommandHandler`) and its sweeps (`Sweep`). The edge (bot/teams/) calls them with an
-`ActionContext` and turns an `ActionResult` into the answer Teams shows. `Wiring` turns a flow's
-methods that take an `Actor` into such handlers.
+A flow hands the edge a `Flows` table: its card verbs and typed commands, each declared once
+with who may act and see (`VerbDeclaration`, `CommandDeclaration`: `Wiring.verb`,
+`Wiring.command`), and its sweeps (`Sweep`). The edge (bot/teams/) runs a declared verb or
+command only through the guard (`dialogs/guard.py`, `Flows.guard`) and turns its outcome
+into the answer Teams shows. The permission
+table in docs/permissions.md is generated from these declarations.
 """
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from microsoft_agents.activity import Activity, Attachment
@@ -20,9 +22,19 @@ from cards.actions import CardAction
 from cards.common import ADAPTIVE_CARD_CONTENT_TYPE
 from cards.i18n import Texts
 from cards.verbs import Verb
-from dialogs.actor import Actor, load_actor, names_foreign_channel
+from dialogs.actor import Actor
 from dialogs.dialog_runner import DialogRunner
+from dialogs.guard import (
+    CommandDeclaration,
+    FlowAnswer,
+    Guard,
+    Request,
+    VerbDeclaration,
+)
+from dialogs.permissions import Permit
 from dialogs.services import FlowServices
+from dialogs.verb_data import VerbData
+from storage.unit import UnitSessions
 
 
 def card_activity(content: Mapping[str, Any]) -> Activity:
@@ -34,7 +46,7 @@ def card_activity(content: Mapping[str, Any]) -> Activity:
 
 @dataclass(frozen=True)
 class ActionContext:
-    """What a verb handler gets: the turn, the parsed action, the texts and the actor."""
+    """What the edge hands over for a click: the turn, the parsed action, texts, person."""
 
     turn_context: TurnContext
     action: CardAction
@@ -51,21 +63,19 @@ class ActionResult:
     message: str | None = None
 
 
-VerbHandler = Callable[[ActionContext], Awaitable[ActionResult]]
-
-# A text command: the turn, the person (None before they are known) and their texts.
-CommandHandler = Callable[[TurnContext, int | None, Texts], Awaitable[None]]
 # A sweep queues what has become due in the session it is given and says how much.
 Sweep = Callable[[AsyncSession], Awaitable[int]]
 
 
 @dataclass(frozen=True)
 class Flows:
-    """The router table, the card-sending commands and the sweeps of every flow."""
+    """The declared verbs and commands, and the sweeps, of every flow."""
 
-    verbs: Mapping[Verb, VerbHandler] = field(default_factory=dict)
-    commands: Mapping[str, CommandHandler] = field(default_factory=dict)
+    verbs: Mapping[Verb, VerbDeclaration] = field(default_factory=dict)
+    commands: Mapping[str, CommandDeclaration] = field(default_factory=dict)
     sweeps: Mapping[str, Sweep] = field(default_factory=dict)
+    # What runs the declarations (set once every flow is built: dialogs/flows.py).
+    guard: Guard | None = None
 
     def merged(self, other: Flows) -> Flows:
         """Both tables in one; a verb, command or sweep wired twice raises."""
@@ -83,87 +93,77 @@ class Flows:
             sweeps={**self.sweeps, **other.sweeps},
         )
 
+    def check_declared(self, commands: frozenset[str]) -> None:
+        """Stops start-up when a verb of the Verb enum, or a catalog command, has no
+        declaration (nobody would know who may run it)."""
+        missing = [v.value for v in Verb if v not in self.verbs]
+        missing += sorted(commands - set(self.commands))
+        if missing:
+            raise ValueError(f"declared nowhere: {missing}")
+
 
 class Wiring:
-    """What a flow's `build()` gets: its services, the dialog runner, and helpers that turn
-    flow methods taking an Actor into verb and command handlers."""
+    """What a flow's `build()` gets: its services (whose sessions are the click's unit of work
+    inside a click), the dialog runner, and the declarations of verbs and commands."""
 
     def __init__(
         self, services: FlowServices, runner: DialogRunner, *, registry_csv_url: str = ""
     ) -> None:
-        self._s = services
-        self.services = services
+        sessions = (
+            services.sessions
+            if isinstance(services.sessions, UnitSessions)
+            else UnitSessions(services.sessions)
+        )
+        wake = services.wake_delivery
+        # Work a click queued is delivered after the click's commit, not before.
+        self.services = replace(
+            services,
+            sessions=sessions,  # type: ignore[arg-type]
+            wake_delivery=lambda: sessions.defer(wake),
+        )
+        self._s = self.services
+        self.guard = Guard(self.services, sessions)
         self.runner = runner
         self.registry_csv_url = registry_csv_url
 
-    async def actor_of(self, ctx: ActionContext) -> Actor | None:
-        """The person who clicked, with the card's conversation and activity."""
-        activity = ctx.turn_context.activity
-        async with self._s.sessions() as session:
-            return await load_actor(
-                session,
-                ctx.person_id,
-                ctx.texts,
-                conversation_id=activity.conversation.id if activity.conversation else None,
-                activity_id=activity.reply_to_id,
-                organisations=self._s.organisations,
-            )
-
-    async def person(self, person_id: int | None, texts: Texts) -> Actor | None:
-        """The person of a typed command, with their organisation (None: nothing allowed)."""
-        async with self._s.sessions() as session:
-            return await load_actor(session, person_id, texts, organisations=self._s.organisations)
-
-    def scoped(self, handler: VerbHandler) -> VerbHandler:
-        """The verb, refused ("not allowed") when the card's data names a channel, or a row
-        of one, of another organisation than the clicker's: a forged card learns nothing.
-
-        build_flows wraps every verb in it, whatever the flow checks itself.
-        """
-
-        async def guarded(ctx: ActionContext) -> ActionResult:
-            actor = await self.actor_of(ctx)
-            if actor is not None:
-                async with self._s.sessions() as session:
-                    foreign = await names_foreign_channel(session, actor, dict(ctx.action.data))
-                if foreign:
-                    return ActionResult(message=ctx.texts("errors.not_allowed"))
-            return await handler(ctx)
-
-        return guarded
-
-    def acting(
-        self,
-        run: Callable[[Actor, dict[str, Any]], Awaitable[dict[str, Any] | None]],
-    ) -> VerbHandler:
-        """A verb answered with a card (None: "not allowed") for the acting person."""
-
-        async def handler(ctx: ActionContext) -> ActionResult:
-            actor = await self.actor_of(ctx)
-            if actor is None:
-                return ActionResult(message=ctx.texts("errors.not_allowed"))
-            result = await run(actor, dict(ctx.action.data))
-            if result is None:
-                return ActionResult(message=ctx.texts("errors.not_allowed"))
-            return ActionResult(card=result)
-
-        return handler
+    @staticmethod
+    def verb(
+        verb: Verb,
+        data: type[VerbData],
+        permit: Permit,
+        run: Callable[[Request[Any]], Awaitable[FlowAnswer]],
+    ) -> dict[Verb, VerbDeclaration]:
+        """Declares a verb: its data class, who may act and see, and what runs it."""
+        return {verb: VerbDeclaration(verb, data, permit, run)}
 
     def command(
         self,
-        reply: Callable[[TurnContext, Actor], Awaitable[dict[str, Any] | str]],
-    ) -> CommandHandler:
-        """A text command answered with a card (or a sentence) for the acting person."""
+        name: str,
+        permit: Permit,
+        reply: Callable[[TurnContext, Actor], Awaitable[dict[str, Any] | str | None]],
+        *,
+        refusal: str = "errors.not_allowed",
+    ) -> dict[str, CommandDeclaration]:
+        """Declares a typed command answered with a card or a sentence (None: it answered)."""
 
-        async def handler(turn_context: TurnContext, person_id: int | None, texts: Texts) -> None:
-            actor = await self.person(person_id, texts)
-            if actor is None:
-                await turn_context.send_activity(texts("errors.not_allowed"))
-                return
+        async def run(turn_context: TurnContext, actor: Actor) -> None:
+            # A card flow replaces whatever conversation flow was running.
+            await self.runner.cancel(turn_context)
             answer = await reply(turn_context, actor)
             if isinstance(answer, str):
                 await turn_context.send_activity(answer)
-                return
-            await turn_context.send_activity(card_activity(answer))
+            elif answer is not None:
+                await turn_context.send_activity(card_activity(answer))
 
-        return handler
+        return {name: CommandDeclaration(name, permit, run, refusal)}
+
+
+def acting(
+    method: Callable[[Actor, Any], Awaitable[FlowAnswer]],
+) -> Callable[[Request[Any]], Awaitable[FlowAnswer]]:
+    """A flow method taking the actor and the verb's typed data, as a declared verb's run."""
+
+    async def run(request: Request[Any]) -> FlowAnswer:
+        return await method(request.actor, request.data)
+
+    return run

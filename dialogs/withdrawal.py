@@ -19,7 +19,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from cards.consent import Option
 from cards.i18n import Texts
-from cards.verbs import Verb
 from cards.withdrawal import (
     NOTE_LIMIT,
     RemovalEscalationView,
@@ -30,11 +29,10 @@ from cards.withdrawal import (
     withdraw_form_card,
 )
 from dialogs.actor import Actor, record_by, row_id
-from dialogs.capture_first import CaptureFirst, CaptureFirstDialog, CaptureSteps, capture_verb
+from dialogs.capture_first import CaptureFirst, CaptureSteps
 from dialogs.channel_views import day, person_name, when
 from dialogs.notify import queue_card, queue_updates, texts_for
 from dialogs.services import FlowServices
-from dialogs.wiring import Flows, Wiring
 from domain.documentation import next_office_time
 from storage.audit import record_event
 from storage.channels import EditorStatus, editors_of
@@ -418,23 +416,4 @@ async def _done_by(session: AsyncSession, task: RemovalTaskRow, texts: Texts) ->
     who = await session.get(PersonRow, task.completed_by_person_id or -1)
     return texts(
         "removal.done_by", who=person_name(texts, who), when=when(texts, task.completed_at)
-    )
-
-
-def build(wiring: Wiring) -> Flows:
-    """The verbs, the command and the sweep of this flow."""
-    withdrawal = WithdrawalFlow(wiring.services)
-    wiring.runner.add(
-        DIALOG_ID, CaptureFirstDialog(wiring.services, withdrawal, DIALOG_ID, FILES_ID)
-    )
-    return Flows(
-        verbs={
-            Verb.CONSENT_WITHDRAW: wiring.acting(withdrawal.withdraw),
-            Verb.REMOVAL_CAPTURE: capture_verb(wiring, withdrawal, DIALOG_ID),
-            Verb.REMOVAL_DONE: wiring.acting(withdrawal.done),
-        },
-        commands={
-            "withdraw_consent": wiring.command(lambda _turn, actor: withdrawal.form(actor)),
-        },
-        sweeps={"removal_reminders": withdrawal.remind},
     )

@@ -3,29 +3,27 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
 from typing import Any
 
 from microsoft_agents.activity import InvokeResponse
 from microsoft_agents.hosting.core import ActivityHandler, TurnContext
 
 from bot.teams.card_actions import MESSAGE_CONTENT_TYPE, ActionRouter
+from bot.teams.commands import CommandRouter
 from bot.teams.turn_recorder import CURRENT_TURN, TurnRecorder, tenant_of
 from cards.actions import parse_action
-from cards.help import help_card
-from cards.i18n import Texts, match_command
+from cards.i18n import Texts
 from cards.welcome import WelcomeView, welcome_card
 from dialogs.answers import RuleAnswers
 from dialogs.dialog_runner import DialogRunner
 from dialogs.state import DialogStates
-from dialogs.wiring import ActionContext, CommandHandler, card_activity
+from dialogs.wiring import ActionContext, card_activity
 from storage.bot_state import StateConflictError
 
 log = logging.getLogger(__name__)
 
 _PERSON_KEY = "kanalkollen.person_id"
 TURN_ATTEMPTS = 3
-LANGUAGE_COMMANDS = {"language_sv": "sv", "language_en": "en"}
 
 
 def _message_response(text: str) -> InvokeResponse:
@@ -58,14 +56,14 @@ class KanalkollenBot(ActivityHandler):  # type: ignore[misc]
         recorder: TurnRecorder,
         router: ActionRouter,
         runner: DialogRunner,
-        commands: Mapping[str, CommandHandler] | None = None,
+        commands: CommandRouter,
         answers: RuleAnswers | None = None,
     ) -> None:
         self._states = states
         self._recorder = recorder
         self._router = router
         self._runner = runner
-        self._commands = dict(commands or {})
+        self._commands = commands
         self._answers = answers
 
     async def on_turn(self, turn_context: TurnContext) -> None:
@@ -96,26 +94,10 @@ class KanalkollenBot(ActivityHandler):  # type: ignore[misc]
         if activity.entities:
             activity.remove_recipient_mention()
         text = activity.text or ""
-        command = match_command(text) or self._runner.match(text)
-        if command == "cancel":
-            cancelled = await self._runner.cancel(turn_context)
-            await turn_context.send_activity(
-                texts("cancel.done" if cancelled else "cancel.nothing")
-            )
-        elif command in LANGUAGE_COMMANDS:
-            language = LANGUAGE_COMMANDS[command]
+        command = self._commands.find(text)
+        if command is not None:
             person_id = turn_context.turn_state.get(_PERSON_KEY)
-            await self._recorder.choose_language(turn_context, person_id, language)
-            await turn_context.send_activity(Texts(language)(f"language.chosen_{language}"))
-        elif command == "help":
-            await turn_context.send_activity(card_activity(help_card(texts)))
-        elif command in self._commands:
-            # A card flow replaces whatever conversation flow was running.
-            await self._runner.cancel(turn_context)
-            person_id = turn_context.turn_state.get(_PERSON_KEY)
-            await self._commands[command](turn_context, person_id, texts)
-        elif self._runner.starts(command):
-            await self._runner.begin(turn_context, command)  # type: ignore[arg-type]
+            await self._commands.dispatch(turn_context, command, person_id, texts)
         elif not await self._runner.continue_active(turn_context):
             await self._answer(turn_context, text, texts)
 

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
 from http import HTTPStatus
 from typing import Any
 
 from cards.common import ADAPTIVE_CARD_CONTENT_TYPE
-from cards.verbs import Verb
-from dialogs.wiring import ActionContext, ActionResult, VerbHandler, card_activity
+from dialogs.guard import Card, Message
+from dialogs.wiring import ActionContext, ActionResult, Flows, card_activity
 
 log = logging.getLogger(__name__)
 
@@ -18,18 +17,32 @@ MESSAGE_CONTENT_TYPE = "application/vnd.microsoft.activity.message"
 
 
 class ActionRouter:
-    """Looks the verb up in a table; unknown verbs get a polite answer."""
+    """Looks the verb's declaration up and runs it through the guard; unknown verbs get a
+    polite answer, refusals the same sentence whatever the reason."""
 
-    def __init__(self, handlers: Mapping[Verb, VerbHandler]) -> None:
-        self._handlers = dict(handlers)
+    def __init__(self, flows: Flows) -> None:
+        assert flows.guard is not None, "build_flows sets the guard"
+        self._declarations = dict(flows.verbs)
+        self._guard = flows.guard
 
     async def dispatch(self, context: ActionContext) -> ActionResult:
-        """Runs the handler for the action's verb."""
-        handler = self._handlers.get(context.action.verb) if context.action.verb else None
-        if handler is None:
+        """Runs the declared verb for the person who clicked."""
+        declaration = self._declarations.get(context.action.verb) if context.action.verb else None
+        if declaration is None:
             log.info("unknown card verb %r", context.action.raw_verb[:64])
             return ActionResult(message=context.texts("errors.unknown_action"))
-        return await handler(context)
+        outcome = await self._guard.verb(
+            declaration,
+            context.turn_context,
+            context.action.data,
+            context.person_id,
+            context.texts,
+        )
+        if isinstance(outcome, Card):
+            return ActionResult(card=outcome.content)
+        if isinstance(outcome, Message):
+            return ActionResult(message=outcome.text)
+        return ActionResult(message=context.texts("errors.not_allowed"))
 
     async def execute(self, context: ActionContext) -> dict[str, Any]:
         """Answers an Action.Execute invoke with a card or a message (the invoke's body)."""

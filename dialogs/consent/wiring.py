@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from cards.verbs import Verb
 from dialogs.consent.check import ConsentFlow
 from dialogs.consent.forms_dialog import DIALOG_ID, ConsentFormsDialog
 from dialogs.consent.posts import ConsentPosts
 from dialogs.consent.register import ConsentRegister
-from dialogs.wiring import ActionContext, ActionResult, Flows, Wiring
+from dialogs.guard import Request
+from dialogs.permissions import NOBODY, Permit, Role
+from dialogs.verb_data import ConsentCheckData, ConsentPostData
+from dialogs.wiring import Flows, Wiring, acting
 
 
 def build(wiring: Wiring) -> Flows:
@@ -18,25 +23,53 @@ def build(wiring: Wiring) -> Flows:
     register = ConsentRegister(services)
     runner.add(DIALOG_ID, ConsentFormsDialog(services))
 
-    async def check(ctx: ActionContext) -> ActionResult:
+    async def check(request: Request[ConsentCheckData]) -> dict[str, Any]:
         """R9, R10: decides at once, or first takes the signed forms in the chat."""
-        actor = await wiring.actor_of(ctx)
-        if actor is None:
-            return ActionResult(message=ctx.texts("errors.not_allowed"))
-        card, pending = await consent.check(actor, dict(ctx.action.data))
+        card, pending = await consent.check(request.actor, request.data)
         if pending is not None:
-            await runner.begin(ctx.turn_context, DIALOG_ID, pending)
-        return ActionResult(card=card)
+            await runner.begin(request.turn_context, DIALOG_ID, pending)
+        return card
 
+    # R9, R10: the channel's editors check consent for its posts; anyone may open the form
+    # (it lists only the active channels they edit).
+    form = Permit(
+        may=Role.EDITOR,
+        may_new=Role.EMPLOYEE,
+        sees=Role.EDITOR,
+        rules="R9, R10",
+        summary="the consent check before publishing",
+    )
+    anyone = Permit(
+        may=NOBODY, may_new=Role.EMPLOYEE, rules="R9, R10", summary="the consent check form"
+    )
+    register_permit = Permit(
+        may=NOBODY,
+        may_new=Role.EMPLOYEE,
+        rules="R9, R10",
+        summary="the consent register of one's own channels",
+    )
     return Flows(
         verbs={
-            Verb.CONSENT_CHECK: check,
-            Verb.CONSENT_ADD_PERSON: wiring.acting(consent.add_person),
-            Verb.CONSENT_POST: wiring.acting(posts.post),
+            **wiring.verb(Verb.CONSENT_CHECK, ConsentCheckData, form, check),
+            **wiring.verb(
+                Verb.CONSENT_ADD_PERSON, ConsentCheckData, form, acting(consent.add_person)
+            ),
+            **wiring.verb(
+                Verb.CONSENT_POST,
+                ConsentPostData,
+                Permit(
+                    may=Role.EDITOR,
+                    rules="R10",
+                    summary="the address of the post a consent is used in",
+                ),
+                acting(posts.post),
+            ),
         },
         commands={
-            "consent": wiring.command(lambda _turn, actor: consent.form(actor)),
-            "consents": wiring.command(lambda _turn, actor: register.register(actor)),
+            **wiring.command("consent", anyone, lambda _turn, actor: consent.form(actor)),
+            **wiring.command(
+                "consents", register_permit, lambda _turn, actor: register.register(actor)
+            ),
         },
         sweeps={"consent_post_reminders": posts.remind_posts},
     )

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from microsoft_agents.hosting.core import TurnContext
 
-from cards.i18n import Texts
 from cards.verbs import Verb
+from dialogs.actor import Actor
 from dialogs.documentation.dialog import DIALOG_ID, DocumentationDialog, start_options
 from dialogs.documentation.reminders import DocumentationReminders
 from dialogs.documentation.round import DocumentationRound
-from dialogs.wiring import ActionContext, ActionResult, Flows, Wiring, card_activity
+from dialogs.guard import Request
+from dialogs.permissions import NOBODY, Permit, Role
+from dialogs.verb_data import DocumentationData
+from dialogs.wiring import Flows, Wiring, card_activity
 
 MAX_CHANNEL_CARDS = 10  # `dokumentera` from someone who edits more shows the first ten
 
@@ -21,29 +24,25 @@ def build(wiring: Wiring) -> Flows:
     runner = wiring.runner
     runner.add(DIALOG_ID, DocumentationDialog(wiring.services))
 
-    async def start(ctx: ActionContext) -> ActionResult:
+    async def start(request: Request[DocumentationData]) -> str:
         """R12: "Dokumentera nu" begins the round in this chat; the card says it waits."""
-        actor = await wiring.actor_of(ctx)
-        if actor is None:
-            return ActionResult(message=ctx.texts("errors.not_allowed"))
+        actor = request.actor
         channel, refusal = await documentation.may_document(
-            actor.person.id, dict(ctx.action.data), organisation=actor.scope
+            actor.person.id, request.data, organisation=actor.scope
         )
         if channel is None:
-            return ActionResult(message=ctx.texts(refusal or "errors.not_allowed"))
-        await runner.begin(ctx.turn_context, DIALOG_ID, start_options(actor.person.id, channel))
-        return ActionResult(message=ctx.texts("documentation.started"))
+            return actor.texts(refusal or "errors.not_allowed")
+        await runner.begin(
+            request.turn_context, DIALOG_ID, start_options(actor.person.id, channel)
+        )
+        return actor.texts("documentation.started")
 
-    async def document(turn_context: TurnContext, person_id: int | None, texts: Texts) -> None:
+    async def document(turn_context: TurnContext, actor: Actor) -> None:
         """R12: `dokumentera` begins the round of the person's one channel, or shows each
         channel's card with *Dokumentera nu* when they edit several."""
-        actor = await wiring.person(person_id, texts)
-        channels = (
-            await documentation.to_document(actor.person.id, organisation=actor.scope)
-            if actor is not None
-            else []
-        )
-        if actor is None or not channels:
+        texts = actor.texts
+        channels = await documentation.to_document(actor.person.id, organisation=actor.scope)
+        if not channels:
             await turn_context.send_activity(texts("documentation.nothing_to_document"))
         elif len(channels) == 1:
             await runner.begin(
@@ -57,7 +56,22 @@ def build(wiring: Wiring) -> Flows:
                 )
 
     return Flows(
-        verbs={Verb.DOCUMENTATION_START: start},
-        commands={"document": document},
+        # R12: the channel's accepted editors document it.
+        verbs=wiring.verb(
+            Verb.DOCUMENTATION_START,
+            DocumentationData,
+            Permit(may=Role.EDITOR, rules="R12", summary="begins the half-yearly round"),
+            start,
+        ),
+        commands=wiring.command(
+            "document",
+            Permit(
+                may=NOBODY,
+                may_new=Role.EMPLOYEE,
+                rules="R12",
+                summary="begins the round of one's channel",
+            ),
+            document,
+        ),
         sweeps={"documentation_reminders": reminders.remind},
     )
