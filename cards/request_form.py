@@ -20,7 +20,7 @@ from cards.common import card, facts, heading, paragraph, subheading
 from cards.i18n import Texts
 from cards.verbs import Verb
 from cards.views import RequestFormView
-from domain.channel_request import PLAN_FIELDS, TEXT_LIMITS
+from domain.channel_request import OTHER_UNIT, PLAN_FIELDS, TEXT_LIMITS
 
 
 def request_form_card(view: RequestFormView, texts: Texts) -> dict[str, Any]:
@@ -39,7 +39,7 @@ def request_form_card(view: RequestFormView, texts: Texts) -> dict[str, Any]:
         *with_error(_platform(view, texts), view.errors),
         *_text(view, texts, "name"),
         *_administration(view, texts),
-        *_text(view, texts, "unit"),
+        *_unit(view, texts),
         *_text(view, texts, "purpose", multiline=True),
         subheading(texts("form.plan_heading")),
         paragraph(texts("form.plan_intro"), isSubtle=True, spacing="Small"),
@@ -97,6 +97,35 @@ def _text(
         placeholder=texts(placeholder_key),
     )
     return with_error(element, view.errors)
+
+
+def _unit(view: RequestFormView, texts: Texts) -> list[Element]:
+    """The unit: typed, or (R2) chosen from the policy's units, whose deputies may decide;
+    a unit the list lacks is typed below it."""
+    if not view.units:
+        return _text(view, texts, "unit")
+    choices = [{"title": unit, "value": unit} for unit in view.units]
+    choices.append({"title": texts("form.fields.unit_other_choice"), "value": OTHER_UNIT})
+    element: Element = {
+        "type": "Input.ChoiceSet",
+        "id": "unit",
+        "label": texts("form.fields.unit"),
+        "style": "compact",
+        "isRequired": True,
+        "errorMessage": texts("form.errors.choose_unit"),
+        "placeholder": texts("form.fields.unit_choice_placeholder"),
+        "choices": choices,
+    }
+    if view.values.get("unit"):
+        element["value"] = view.values["unit"]
+    other = text_input(
+        "unit_other",
+        texts("form.fields.unit_other"),
+        value=view.values.get("unit_other", ""),
+        max_length=TEXT_LIMITS["unit"],
+        placeholder=texts("form.fields.unit_placeholder"),
+    )
+    return [*with_error(element, view.errors), *with_error(other, view.errors)]
 
 
 def _platform(view: RequestFormView, texts: Texts) -> Element:

@@ -60,6 +60,8 @@ class RequestFormView:
     # The organisation's administrations, offered when the directory's department did not
     # say which one the requester belongs to (empty: not asked).
     administrations: tuple[Choice, ...] = ()
+    # R2: the policy's units, chosen from a list (their deputies decide too); empty: typed.
+    units: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

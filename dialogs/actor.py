@@ -83,9 +83,14 @@ def may_decide(
         return False
     if organisation is not None and channel.organisation != organisation:
         return False
+    if channel.requester_person_id == person.id:
+        return False  # R2: nobody decides their own request
     if channel.manager_person_id == person.id:
         return True
-    return person.aad_object_id in policy.deputies_for(channel.unit)
+    # R2: a deputy only for a unit chosen from the policy's list, never a typed one.
+    return channel.unit_source == "policy" and person.aad_object_id in policy.deputies_for(
+        channel.unit
+    )
 
 
 def decides(services: FlowServices, channel: ChannelRow, person: PersonRow) -> bool:

@@ -46,6 +46,8 @@ def _id(data: dict[str, Any], key: str) -> int | None:
 
 def _text(data: dict[str, Any], key: str) -> str:
     value = data.get(key)
+    if isinstance(value, int) and not isinstance(value, bool):
+        return str(value)  # a typed row id (dialogs/verb_data.py), shown back in the form
     return value.strip() if isinstance(value, str) else ""
 
 

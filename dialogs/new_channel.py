@@ -52,6 +52,7 @@ FORM_FIELDS = (
     "platform",
     "name",
     "unit",
+    "unit_other",
     "purpose",
     "goals",
     "target_groups",
@@ -93,6 +94,14 @@ class Placement:
             return self.administration.policy
         return self.organisation.policy
 
+    @property
+    def units(self) -> tuple[str, ...]:
+        """R2: the units the form offers: the administration's, or every offered one's."""
+        if self.administration is not None:
+            return self.administration.policy.units
+        found = {u for a in self.offered for u in a.policy.units} or set(self.policy.units)
+        return tuple(sorted(found, key=str.casefold))
+
 
 class NewChannelFlow:
     """Shows the form, validates it and files the request (one service call at the end)."""
@@ -133,6 +142,7 @@ class NewChannelFlow:
                 plan_template_url=placement.policy.templates.plan_template_url or None,
                 notice=notice,
                 administrations=tuple(Choice(a.slug, a.name) for a in placement.offered),
+                units=placement.units,
             ),
             texts,
         )
@@ -179,6 +189,7 @@ class NewChannelFlow:
             # R3: the minimum of editors is the channel's administration's.
             policy=placement.policy.channels,
             administrations=tuple(a.slug for a in placement.offered),
+            units=placement.units,
         )
         async with self._s.sessions.begin() as session:
             existing = await self._resubmitted(session, actor, data)
@@ -264,6 +275,7 @@ class NewChannelFlow:
             platform=request.platform.value,
             name=request.name,
             unit=request.unit,
+            unit_source="policy" if request.unit_listed else "form",
             purpose=request.purpose,
             plan=plan,
             login_reference=request.login_reference,

@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from dialogs.communications_setting import communications_conversation
 from dialogs.services import FlowServices
 from domain.organisations import Organisation
+from domain.policy import Policy
 from storage.channels import EditorStatus, editors_of
 from storage.models import ChannelRow, PersonRow
 
@@ -93,6 +94,16 @@ class Permit:
         return bool(roles & (self.may if has_subject else self.may_new))
 
 
+def is_deputy(policy: Policy, channel: ChannelRow, person: PersonRow) -> bool:
+    """R2: a deputy of the channel's unit, when the unit was chosen from the policy's list
+    (never from a text the requester typed)."""
+    return (
+        channel.unit_source == "policy"
+        and person.aad_object_id is not None
+        and person.aad_object_id in policy.deputies_for(channel.unit)
+    )
+
+
 def conversation_key(conversation_id: str | None) -> str:
     """A Teams channel conversation without its thread suffix (";messageid=...")."""
     return (conversation_id or "").split(";", 1)[0]
@@ -131,9 +142,7 @@ async def channel_roles(
         roles |= Role.REQUESTER
     if channel.manager_person_id == person.id:
         roles |= Role.MANAGER
-    if person.aad_object_id and person.aad_object_id in services.policy_for(channel).deputies_for(
-        channel.unit
-    ):
+    if is_deputy(services.policy_for(channel), channel, person):
         roles |= Role.DEPUTY
     roles |= await _editor_roles(session, channel.id, person.id)
     if organisation.is_organisation_admin(person.aad_object_id):

@@ -82,6 +82,12 @@ class ChannelRequest:
     manager: str | None = None
     # The administration chosen on the form; None when the directory's department told.
     administration: str | None = None
+    # R2: chosen from the policy's units (its deputies may decide), not typed.
+    unit_listed: bool = False
+
+
+# The unit list's last choice: a unit the policy does not name, typed in `unit_other`.
+OTHER_UNIT = "__other__"
 
 
 # R6: the bot keeps where the login is, never the login itself.
@@ -151,11 +157,13 @@ def validate_request(
     today: date,
     policy: ChannelPolicy,
     administrations: Collection[str] = (),
+    units: Collection[str] = (),
 ) -> tuple[ChannelRequest | None, dict[str, FieldError]]:
     """Checks the form's answers; returns the request, or the errors by field.
 
     `administrations` are the slugs the form offered when the directory could not say which
-    administration the requester belongs to: one of them must be chosen.
+    administration the requester belongs to: one of them must be chosen. `units` are the
+    policy's units (R2): the unit is one of them, or OTHER_UNIT with `unit_other` typed.
     """
     errors: dict[str, FieldError] = {}
     texts = {name: _text(raw, name) for name in TEXT_LIMITS}
@@ -201,6 +209,23 @@ def validate_request(
         elif manager == requester_id or len(manager_ids) > 1:
             errors["manager"] = FieldError("manager_not_self")
 
+    # R2: a deputy is found only from a unit chosen from the policy's list, never typed.
+    unit, unit_listed = texts["unit"], False
+    if units and "unit" not in errors:
+        listed = {u.casefold(): u for u in units}
+        if unit.casefold() in listed:
+            unit, unit_listed = listed[unit.casefold()], True
+        elif unit == OTHER_UNIT:
+            unit = _text(raw, "unit_other")
+            if not unit:
+                errors["unit_other"] = FieldError("required")
+            elif len(unit) > TEXT_LIMITS["unit"]:
+                errors["unit_other"] = FieldError(
+                    "too_long", {"limit": TEXT_LIMITS["unit"], "length": len(unit)}
+                )
+        else:
+            errors["unit"] = FieldError("choose_unit")
+
     administration: str | None = None
     if administrations:
         administration = _text(raw, "administration")
@@ -217,7 +242,8 @@ def validate_request(
         ChannelRequest(
             platform=platform,
             name=texts["name"],
-            unit=texts["unit"],
+            unit=unit,
+            unit_listed=unit_listed,
             purpose=texts["purpose"],
             goals=texts["goals"],
             target_groups=texts["target_groups"],

@@ -228,6 +228,11 @@ class Policy:
     admins: tuple[str, ...] = ()
     deputies: tuple[Deputy, ...] = ()
 
+    @property
+    def units(self) -> tuple[str, ...]:
+        """The units the policy names (those with deputies), for the form's list (R2)."""
+        return tuple(sorted({d.unit.strip() for d in self.deputies}, key=str.casefold))
+
     def deputies_for(self, unit: str) -> tuple[str, ...]:
         """The AAD object ids that may decide for a unit's manager."""
         wanted = unit.casefold().strip()

@@ -33,7 +33,7 @@ def test_a_verb_without_a_declaration_stops_start_up():
     flows = declarations()
     verbs = dict(flows.verbs)
     del verbs[Verb.CLOSING_CONFIRM]
-    with pytest.raises(ValueError, match="closing.confirm"):
+    with pytest.raises(ValueError, match=r"closing\.confirm"):
         replace(flows, verbs=verbs).check_declared(frozenset())
 
 

@@ -57,6 +57,9 @@ class ChannelRow(Base):
     platform: Mapped[str] = mapped_column(String(32))
     name: Mapped[str] = mapped_column(String(100))
     unit: Mapped[str] = mapped_column(String(120))
+    # R2: "policy" when chosen from the policy's units (its deputies decide too), "form"
+    # when typed; None for channels from before (typed).
+    unit_source: Mapped[str | None] = mapped_column(String(16))
     purpose: Mapped[str] = mapped_column(Text)
     plan: Mapped[dict[str, Any]]
     # R6: where the login is kept (a reference such as a vault entry), never the password.

@@ -195,3 +195,13 @@ def cards_to(story: Story, user: TeamsUser) -> list[tuple[str, dict[str, Any]]]:
         for r in story.emulator.sent
         if r.conversation_id == user.conversation_id and (r.body or {}).get("attachments")
     ]
+
+
+NOT_ALLOWED = "Du får inte göra det här."
+
+
+def refused(body: dict[str, Any]) -> bool:
+    """Issue 23: the invoke was answered with the one refusal sentence, naming nothing."""
+    return body.get("type") == "application/vnd.microsoft.activity.message" and (
+        body.get("value") == NOT_ALLOWED
+    )

@@ -30,6 +30,7 @@ from tests.bot.active_story import (
     channel_id,
     execute,
     png,
+    refused,
     send_file,
     sweep,
 )
@@ -220,18 +221,10 @@ async def test_r9_another_user_cannot_see_or_touch_the_channels_consents(
     answer = story.emulator.texts(OUTSIDER.conversation_id)[-1]
     assert "Bara kanalens redaktörer och chef" in answer and "Elev" not in answer
     # Not an editor: no consent check for the channel, even with a forged channel id.
-    forged = card_of(await execute(story, OUTSIDER, "consent.check", child(channel, form="oral")))
-    assert "Elev" not in str(forged)
+    assert refused(await execute(story, OUTSIDER, "consent.check", child(channel, form="oral")))
     post = outcome["actions"][0]["data"]
-    refused = card_of(
-        await execute(
-            story,
-            OUTSIDER,
-            "consent.post",
-            {**post, "post_address": "https://www.instagram.com/p/x/"},
-        )
-    )
-    assert "Bara kanalens redaktörer" in str(refused)
+    address = {**post, "post_address": "https://www.instagram.com/p/x/"}
+    assert refused(await execute(story, OUTSIDER, "consent.post", address))
     async with story.bot.sessions() as session:
         checks = (await session.scalars(select(ConsentCheckRow))).all()
     assert [c.post_address for c in checks] == [None]
