@@ -114,12 +114,13 @@ class Wiring:
             if isinstance(services.sessions, UnitSessions)
             else UnitSessions(services.sessions)
         )
-        wake = services.wake_delivery
-        # Work a click queued is delivered after the click's commit, not before.
+        wake, capture = services.wake_delivery, services.wake_capture
+        # Work a click queued is delivered (or captured) after the click's commit, not before.
         self.services = replace(
             services,
             sessions=sessions,  # type: ignore[arg-type]
             wake_delivery=lambda: sessions.defer(wake),
+            wake_capture=(lambda: sessions.defer(capture)) if capture is not None else None,
         )
         self._s = self.services
         self.guard = Guard(self.services, sessions)

@@ -131,3 +131,49 @@ async def test_case_4_a_deputy_never_decides_their_own_request_the_manager_does(
     assert decided.status == ChannelStatus.APPROVED.value
     assert decided.decided_by_person_id == decided.manager_person_id
     assert decided.decided_by_person_id != decided.requester_person_id
+
+
+async def test_bad_card_data_gets_a_clear_answer_in_the_persons_language_and_changes_nothing(
+    story: Story,
+):
+    """Issue 23: data that does not fit the verb's declaration (an id that is no id, a text
+    over the limit) is refused before anything is read or written."""
+    await file_request(story)
+    channel = await story.channel()
+    before = (channel.status, channel.version)
+    bad = {"channel_id": "1; DROP TABLE channels", "version": channel.version}
+    swedish = await story.click(story.manager, "approval.approve", bad)
+    assert "Ingenting har ändrats" in swedish["value"]
+    english = await story.click(story.manager, "approval.approve", bad, locale="en-US")
+    assert "Nothing was changed" in english["value"]
+    long = {"channel_id": channel.id, "version": channel.version, "comment": "x" * 20_001}
+    assert (
+        "Ingenting har ändrats"
+        in (await story.click(story.manager, "approval.reject", long))["value"]
+    )
+    after = await story.channel()
+    assert (after.status, after.version) == before
+
+
+async def test_r2_a_unit_typed_by_the_requester_never_makes_its_deputy_the_decider(story: Story):
+    """R2: the deputy's unit typed as "another unit" is a typed unit: only the manager decides."""
+    requester = make_user(20)
+    await story.say(requester, "ny kanal")
+    form_id, form = story.last_card_to(requester.conversation_id)
+    unit = next(e for e in form["body"] if e.get("id") == "unit")
+    assert unit["type"] == "Input.ChoiceSet"  # the policy names units: chosen from its list
+    assert "Fritidsgården Ugglan" in [c["value"] for c in unit["choices"]]
+    answers = form_answers(
+        story.editor,
+        story.manager,
+        administration="sof",
+        unit="__other__",
+        unit_other="Fritidsgården Ugglan",
+    )
+    await story.click(requester, "channel.submit", answers, reply_to_id=form_id)
+    channel = await story.channel()
+    assert channel.unit == "Fritidsgården Ugglan" and channel.unit_source == "form"
+    approve = {"channel_id": channel.id, "version": channel.version, "login_access": "true"}
+
+    assert (await story.click(SOF_DEPUTY, "approval.approve", approve))["value"] == NOT_ALLOWED
+    assert (await story.channel()).status == ChannelStatus.PENDING_APPROVAL.value
