@@ -257,7 +257,7 @@ class MessagesEndpoint:
             return _problem(413, f"The body is larger than {MAX_BODY_BYTES} bytes.")
         try:
             data = json.loads(raw)
-        except (UnicodeDecodeError, json.JSONDecodeError):
+        except ValueError:  # not JSON, not UTF-8/16/32, or a number beyond Python's digit limit
             return _problem(400, "The body is not valid JSON.")
         except RecursionError:
             return _problem(400, "The body is nested too deeply.")

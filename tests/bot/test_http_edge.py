@@ -321,3 +321,26 @@ async def test_json_at_any_depth_never_gives_a_5xx(
         status, _ = await bot.post(activity)
 
         assert status < 500, (field, depth)
+
+
+def _hostile_bodies(service_url: str) -> list[bytes]:
+    activity = make_message("hjälp", user=make_user(1), service_url=service_url)
+    text = json.dumps(activity, ensure_ascii=False)
+    return [
+        text.replace('"hjälp"', "1" * 5000).encode(),  # beyond Python's int digit limit
+        text.replace('"hjälp"', '"\\ud800 hjälp"').encode(),  # a lone surrogate
+        text.replace('"Testperson Ett"', '"\\udfff"').encode(),
+        text.replace('"hjälp"', "1e999999").encode(),
+        text.replace('"hjälp"', "NaN").encode(),
+        b"\xef\xbb\xbf" + text.encode(),  # a byte-order mark
+        text.encode("utf-16"),
+        text.replace('"hjälp"', '"\\u0000hj\\u0000"').encode(),  # NUL in the text
+    ]
+
+
+async def test_hostile_bodies_never_give_a_5xx(start_bot: BotFactory, emulator: ConnectorEmulator):
+    bot = await start_bot()
+    for index, body in enumerate(_hostile_bodies(emulator.service_url)):
+        status, answer = await bot.post(raw=body)
+
+        assert status < 500, (index, status, answer)
