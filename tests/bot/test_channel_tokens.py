@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from bot.settings import Settings
+from bot.settings import Settings, SettingsError, settings_from
 from tests.conftest import BotFactory, RunningBot
 from tests.support.bot_framework_keys import BotFrameworkKeys, private_key
 from tests.support.connector_emulator import ConnectorEmulator
@@ -153,3 +153,16 @@ async def test_a_channel_the_key_does_not_endorse_is_refused(
     activity["channelId"] = "webchat"
 
     assert await _post(bot, activity, token) == 401
+
+
+def test_the_key_source_and_the_body_limit_are_settings() -> None:
+    assert Settings().bot_openid_metadata_url == (
+        "https://login.botframework.com/v1/.well-known/openidconfiguration"
+    )
+    settings = settings_from(
+        {"BotOpenIdMetadata": "https://keys.example/openid", "BODY_READ_TIMEOUT_SECONDS": "2.5"}
+    )
+    assert settings.bot_openid_metadata_url == "https://keys.example/openid"
+    assert settings.body_read_timeout_seconds == 2.5
+    with pytest.raises(SettingsError, match="BODY_READ_TIMEOUT_SECONDS"):
+        settings_from({"BODY_READ_TIMEOUT_SECONDS": "0"})
