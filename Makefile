@@ -12,9 +12,12 @@ SCHEMA_DIR := .cache/teams-schema
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 
-$(STAMP): pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+# The tested versions from requirements.lock, hash-checked (pip and setuptools >= 70 too, so the
+# venv's setuptools 65.5 with CVE-2024-6345 is replaced); then the project itself, built with
+# that setuptools and without fetching anything more.
+$(STAMP): pyproject.toml requirements.lock | $(BIN)/python
+	$(BIN)/python -m pip install --quiet --require-hashes -r requirements.lock
+	$(BIN)/python -m pip install --quiet --no-deps --no-build-isolation -e .
 	touch $(STAMP)
 
 install: $(STAMP)

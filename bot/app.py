@@ -6,7 +6,8 @@ import logging
 from collections.abc import AsyncIterator, Callable, Mapping
 from typing import Any
 
-from aiohttp import web
+from aiohttp import hdrs, web
+from aiohttp.web_log import AccessLogger
 from microsoft_agents.hosting.dialogs import Dialog
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
@@ -22,7 +23,7 @@ from bot.teams.commands import CommandRouter, edge_commands
 from bot.teams.messages_endpoint import MAX_BODY_BYTES, MessagesEndpoint
 from bot.teams.turn_recorder import TurnRecorder
 from bot.teams.upload_receipts import UploadReceipts
-from bot.web.file_links import FileLinkSigner, files_routes, signing_secret
+from bot.web.file_links import FILES_PATH, FileLinkSigner, files_routes, signing_secret
 from bot.web.registry_page import registry_routes
 from dialogs.answers import RuleAnswers
 from dialogs.dialog_runner import DialogRunner
@@ -164,6 +165,28 @@ def create_app(
         registry_routes(lambda: app[SESSIONS], app[POLICY], organisations=app[ORGANISATIONS])
     )
     return app
+
+
+class SafeAccessLogger(AccessLogger):  # type: ignore[misc]
+    """aiohttp's access log without the query of a file link (`/files/…?exp=…&sig=…`).
+
+    The signature opens a plan, a screenshot or a consent form for 30 days: whoever reads the
+    logs must not be able to. A Referer that is a file link loses its query too."""
+
+    def log(self, request: web.BaseRequest, response: web.StreamResponse, time: float) -> None:
+        changes: dict[str, Any] = {}
+        if _is_file_link(request.path) and request.query_string:
+            changes["rel_url"] = request.rel_url.with_query(None)
+        referer = request.headers.get(hdrs.REFERER, "")
+        if "?" in referer and _is_file_link(referer.partition("?")[0]):
+            headers = request.headers.copy()
+            headers[hdrs.REFERER] = referer.partition("?")[0]
+            changes["headers"] = headers
+        super().log(request.clone(**changes) if changes else request, response, time)
+
+
+def _is_file_link(path_or_url: str) -> bool:
+    return f"{FILES_PATH}/" in path_or_url
 
 
 def _outbox_replies(

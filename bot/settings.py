@@ -25,6 +25,9 @@ DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///var/kanalkollen.db"
 # each organisation (KANALKOLLEN_ORGANISATIONS) they belong to (Entra's own word for it).
 EVERY_ORGANISATION = "organizations"
 DEFAULT_TEAMS_SERVICE_URL = "https://smba.trafficmanager.net/teams/"
+# Where the Bot Framework publishes the keys that sign the Bot Connector's tokens (its
+# "BotOpenIdMetadata" setting); bot/teams/channel_tokens.py.
+BOT_OPENID_METADATA_URL = "https://login.botframework.com/v1/.well-known/openidconfiguration"
 
 
 class SettingsError(ValueError):
@@ -65,6 +68,9 @@ class Settings:
     smtp_password: str = field(default="", repr=False)
     # How long one attachment's download may take before it is reported as not arrived.
     download_timeout_seconds: float = 20.0
+    # How long a POST to /api/messages may take to send its body (408 after it).
+    body_read_timeout_seconds: float = 10.0
+    bot_openid_metadata_url: str = BOT_OPENID_METADATA_URL
     # The browser for captures of public pages (R12): None finds /usr/bin/chromium. Captures
     # are on where a browser is found (CHROMIUM_PATH unset or "auto"), off with
     # CHROMIUM_PATH=none; a Settings built in code (tests) has them off unless it says so.
@@ -226,6 +232,10 @@ def settings_from(values: Mapping[str, str]) -> Settings:
         download_timeout_seconds=_seconds(
             get("DOWNLOAD_TIMEOUT_SECONDS", "20"), key="DOWNLOAD_TIMEOUT_SECONDS"
         ),
+        body_read_timeout_seconds=_seconds(
+            get("BODY_READ_TIMEOUT_SECONDS", "10"), key="BODY_READ_TIMEOUT_SECONDS"
+        ),
+        bot_openid_metadata_url=get("BotOpenIdMetadata") or BOT_OPENID_METADATA_URL,
         chromium_path=(
             Path(get("CHROMIUM_PATH"))
             if get("CHROMIUM_PATH").lower() not in ("", "none", "auto")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from cards.common import card, facts, heading, paragraph, subheading
+from cards.common import card, escape_md, facts, heading, paragraph, subheading
 from cards.i18n import Texts
 
 
@@ -38,7 +38,7 @@ def _lines(
 ) -> list[dict[str, Any]]:
     if not lines:
         return [paragraph(empty, isSubtle=True, spacing="Small")]
-    body = [facts([(f"{line.name} ({line.unit})", line.detail) for line in lines])]
+    body = [facts([(escape_md(f"{line.name} ({line.unit})"), line.detail) for line in lines])]
     if more:
         body.append(paragraph(texts("admin_overview.more", count=more), isSubtle=True))
     return body

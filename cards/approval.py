@@ -23,7 +23,7 @@ from cards.channel_common import (
     text_input,
     with_error,
 )
-from cards.common import card, facts, heading, paragraph, subheading
+from cards.common import card, escape_md, facts, heading, paragraph, subheading
 from cards.i18n import Texts
 from cards.verbs import Verb
 from cards.views import ApprovalView
@@ -38,9 +38,13 @@ def approval_card(view: ApprovalView, texts: Texts) -> dict[str, Any]:
     deciding = view.actionable and view.decision is None
     intro = "approval.intro_actionable" if deciding else "approval.intro_status"
     body: list[Element] = [
-        heading(texts("approval.title", name=summary.name)),
+        heading(texts("approval.title", name=escape_md(summary.name))),
         *notice(view.notice),
-        paragraph(texts(intro, requester=summary.requester, manager=summary.manager)),
+        paragraph(
+            texts(
+                intro, requester=escape_md(summary.requester), manager=escape_md(summary.manager)
+            )
+        ),
         summary_facts(summary, texts),
     ]
     if view.decision is not None:
@@ -52,7 +56,7 @@ def approval_card(view: ApprovalView, texts: Texts) -> dict[str, Any]:
         *plan_link(summary, texts),
         subheading(texts("approval.login_heading")),
         # R6: where the login is kept; the card never carries the login itself.
-        facts([(texts("approval.login_reference"), view.login_reference)]),
+        facts([(texts("approval.login_reference"), escape_md(view.login_reference))]),
     ]
     actions: list[dict[str, Any]] = []
     if deciding:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from cards.common import card, facts, heading, paragraph
+from cards.common import card, escape_md, facts, heading, paragraph
 from cards.i18n import Texts
 
 
@@ -24,14 +24,14 @@ def capture_card(view: CaptureView, texts: Texts) -> dict[str, Any]:
     title = (
         texts("capture.shown")
         if view.start_page
-        else texts("capture.shown_page", address=view.address)
+        else texts("capture.shown_page", address=escape_md(view.address))
     )
     return card(
         [
             heading(title),
             facts(
                 [
-                    (texts("capture.address"), view.address),
+                    (texts("capture.address"), escape_md(view.address)),
                     (texts("capture.time"), view.captured_at),
                 ]
             ),

@@ -10,7 +10,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from cards.actions import Scalar
-from cards.common import facts, paragraph, subheading
+from cards.common import escape_md, facts, paragraph, subheading
 from cards.i18n import Texts
 from cards.verbs import Verb
 from cards.views import ChannelSummary, Decision, PlanSection
@@ -121,18 +121,18 @@ def summary_facts(
 ) -> Element:
     """The channel at a glance: platform, name, unit, people and status."""
     pairs = [
-        (texts("status.fact_name"), summary.name),
-        (texts("status.fact_platform"), summary.platform),
-        (texts("status.fact_unit"), summary.unit),
+        (texts("status.fact_name"), escape_md(summary.name)),
+        (texts("status.fact_platform"), escape_md(summary.platform)),
+        (texts("status.fact_unit"), escape_md(summary.unit)),
     ]
     if people:
         pairs += [
-            (texts("status.fact_requester"), summary.requester),
-            (texts("status.fact_manager"), summary.manager),
-            (texts("status.fact_editors"), ", ".join(summary.editors)),
+            (texts("status.fact_requester"), escape_md(summary.requester)),
+            (texts("status.fact_manager"), escape_md(summary.manager)),
+            (texts("status.fact_editors"), escape_md(", ".join(summary.editors))),
         ]
     if summary.address:
-        pairs.append((texts("status.fact_address"), summary.address))
+        pairs.append((texts("status.fact_address"), escape_md(summary.address)))
     if status:
         pairs.append((texts("status.fact_status"), summary.status))
     return facts(pairs)
@@ -140,14 +140,17 @@ def summary_facts(
 
 def purpose(summary: ChannelSummary, texts: Texts) -> list[Element]:
     """The channel's purpose and audience, as a titled paragraph (it may be long)."""
-    return [subheading(texts("status.purpose_heading")), paragraph(summary.purpose)]
+    return [subheading(texts("status.purpose_heading")), paragraph(escape_md(summary.purpose))]
 
 
 def plan_sections(sections: Iterable[PlanSection]) -> list[Element]:
     """The plan's sections, each a heading and its text (R5)."""
     elements: list[Element] = []
     for section in sections:
-        elements += [subheading(section.heading), paragraph(section.text, spacing="Small")]
+        elements += [
+            subheading(section.heading),
+            paragraph(escape_md(section.text), spacing="Small"),
+        ]
     return elements
 
 
@@ -162,11 +165,11 @@ def plan_link(summary: ChannelSummary, texts: Texts) -> list[Element]:
 def decision_block(decision: Decision, texts: Texts) -> Element:
     """The manager's decision: what, who, when and the comment."""
     pairs = [
-        (texts("status.decision_by"), decision.by),
+        (texts("status.decision_by"), escape_md(decision.by)),
         (texts("status.decision_at"), decision.at),
     ]
     if decision.comment:
-        pairs.append((texts("status.decision_comment"), decision.comment))
+        pairs.append((texts("status.decision_comment"), escape_md(decision.comment)))
     return {
         "type": "Container",
         "style": "emphasis",

@@ -2,11 +2,42 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 ADAPTIVE_CARD_CONTENT_TYPE = "application/vnd.microsoft.card.adaptive"
 SCHEMA_URL = "http://adaptivecards.io/schemas/adaptive-card.json"
 CARD_VERSION = "1.5"
+
+
+# What Teams renders in a TextBlock or a FactSet: bold, italic, links, lists (a Markdown subset).
+_MARKDOWN_INLINE = re.compile(r"([\\`*_\[\]~<>])")
+_MARKDOWN_ESCAPE = re.compile(r"\\([\\`*_\[\]~<>+\-.)])")
+_MARKDOWN_LIST = re.compile(r"^([ \t]*)(?:([-+])|(\d+)([.)]))(?=\s|$)", re.MULTILINE)
+
+
+def escape_md(text: str | None) -> str:
+    """User-supplied text, to be shown literally where a card renders Markdown.
+
+    A requester's `[click](https://…)` must not become a link on the manager's card, nor
+    `**…**` bold: every name, purpose, plan section, comment, address or file name a person
+    typed goes through here before a TextBlock, a FactSet or a catalog text takes it."""
+    if not text:
+        return ""
+    escaped = _MARKDOWN_INLINE.sub(r"\\\1", text)
+    return _MARKDOWN_LIST.sub(_escape_list_marker, escaped)
+
+
+def unescape_md(text: str) -> str:
+    """Text that went through `escape_md`, as the person typed it (for plain-text e-mail)."""
+    return _MARKDOWN_ESCAPE.sub(r"\1", text)
+
+
+def _escape_list_marker(match: re.Match[str]) -> str:
+    indent, bullet, number, delimiter = match.groups()
+    if bullet:
+        return f"{indent}\\{bullet}"
+    return f"{indent}{number}\\{delimiter}"
 
 
 def card(

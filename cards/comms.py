@@ -16,7 +16,7 @@ from cards.channel_common import (
     text_input,
     with_error,
 )
-from cards.common import card, heading, paragraph, subheading
+from cards.common import card, escape_md, heading, paragraph, subheading
 from cards.i18n import Texts
 from cards.verbs import Verb
 from cards.views import CommsSummaryView
@@ -26,8 +26,8 @@ def comms_summary_card(view: CommsSummaryView, texts: Texts) -> dict[str, Any]:
     """Builds the plan's summary for the communications channel and the comment field."""
     summary = view.summary
     body: list[Element] = [
-        heading(texts("comms.title", name=summary.name)),
-        paragraph(texts("comms.intro", requester=summary.requester)),
+        heading(texts("comms.title", name=escape_md(summary.name))),
+        paragraph(texts("comms.intro", requester=escape_md(summary.requester))),
         summary_facts(summary, texts),
         *purpose(summary, texts),
         subheading(texts("comms.plan_heading")),

@@ -7,7 +7,7 @@ from typing import Any
 
 from cards.actions import Scalar, execute_action
 from cards.channel_common import Element, notice, outcome, text_input, with_error
-from cards.common import card, facts, heading, paragraph, subheading
+from cards.common import card, escape_md, facts, heading, paragraph, subheading
 from cards.i18n import Texts
 from cards.verbs import Verb
 
@@ -262,20 +262,23 @@ def consent_form_card(view: ConsentFormView, texts: Texts) -> dict[str, Any]:
 
 def consent_outcome_card(view: ConsentOutcomeView, texts: Texts) -> dict[str, Any]:
     """Builds the check's answer: *publish* or *stop, this is missing* (R9, R10)."""
-    body: list[Element] = [heading(texts("consent.outcome_title", name=view.channel_name))]
+    body: list[Element] = [
+        heading(texts("consent.outcome_title", name=escape_md(view.channel_name)))
+    ]
     if view.publish:
         body.append(outcome(texts("consent.publish"), "good"))
     else:
         body.append(outcome(texts("consent.stop"), "attention"))
         body.append(subheading(texts("consent.missing_heading")))
-        body += [paragraph(f"- {line.text}", spacing="Small") for line in view.missing]
+        # The lines are catalog sentences around a person's name: shown as plain text.
+        body += [paragraph(f"- {escape_md(line.text)}", spacing="Small") for line in view.missing]
         body += _template(view.template_url, texts)
     if view.covered:
         body.append(subheading(texts("consent.covered_heading")))
-        body += [paragraph(f"- {name}", spacing="Small") for name in view.covered]
+        body += [paragraph(f"- {escape_md(name)}", spacing="Small") for name in view.covered]
     body += notice(view.notice)
     if view.post_address:
-        body.append(facts([(texts("consent.post"), view.post_address)]))
+        body.append(facts([(texts("consent.post"), escape_md(view.post_address))]))
         return card(body)
     if not view.ask_post:
         return card(body)
@@ -303,11 +306,13 @@ def consent_register_card(view: ConsentRegisterView, texts: Texts) -> dict[str, 
         body.append(paragraph(texts("consents.empty")))
         return card(body)
     for line in view.lines:
-        title = texts("consents.line", subject=line.subject, channel=line.channel)
+        title = texts(
+            "consents.line", subject=escape_md(line.subject), channel=escape_md(line.channel)
+        )
         items: list[Element] = [subheading(title)]
         if line.withdrawn:
             items.append(outcome(texts("consents.withdrawn"), "attention"))
-        items.append(facts(list(line.facts)))
+        items.append(facts([(title, escape_md(value)) for title, value in line.facts]))
         body.append({"type": "Container", "items": items, "separator": True})
     if view.more:
         body.append(paragraph(texts("consents.more", count=view.more)))

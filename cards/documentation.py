@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from cards.actions import execute_action
-from cards.common import card, facts, heading, paragraph
+from cards.common import card, escape_md, facts, heading, paragraph
 from cards.i18n import Texts
 from cards.verbs import Verb
 
@@ -41,13 +41,15 @@ class DocumentationEscalationView:
 def documentation_reminder_card(view: DocumentationReminderView, texts: Texts) -> dict[str, Any]:
     """Builds the reminder, or its "done" version without the button."""
     if view.done is not None:
-        title = texts("documentation.title_done", name=view.name)
+        title = texts("documentation.title_done", name=escape_md(view.name))
     elif view.overdue_days > 0:
-        title = texts("documentation.title_overdue", name=view.name, days=view.overdue_days)
+        title = texts(
+            "documentation.title_overdue", name=escape_md(view.name), days=view.overdue_days
+        )
     else:
-        title = texts("documentation.title", name=view.name)
+        title = texts("documentation.title", name=escape_md(view.name))
     pairs = [
-        (texts("documentation.platform"), view.platform),
+        (texts("documentation.platform"), escape_md(view.platform)),
         (texts("documentation.due"), view.due),
         (texts("documentation.last"), view.last_documented or texts("documentation.never")),
     ]
@@ -73,14 +75,14 @@ def documentation_escalation_card(
     """Builds the manager's card naming the channel, its editors and the days overdue."""
     return card(
         [
-            heading(texts("documentation.escalation_title", name=view.name)),
+            heading(texts("documentation.escalation_title", name=escape_md(view.name))),
             paragraph(texts("documentation.escalation_intro", days=view.overdue_days)),
             facts(
                 [
-                    (texts("documentation.platform"), view.platform),
-                    (texts("documentation.unit"), view.unit),
+                    (texts("documentation.platform"), escape_md(view.platform)),
+                    (texts("documentation.unit"), escape_md(view.unit)),
                     (texts("documentation.due"), view.due),
-                    (texts("documentation.editors"), ", ".join(view.editors) or "–"),
+                    (texts("documentation.editors"), escape_md(", ".join(view.editors)) or "–"),
                 ]
             ),
             paragraph(texts("documentation.escalation_hint")),

@@ -7,7 +7,7 @@ from typing import Any
 
 from cards.actions import Scalar, execute_action
 from cards.channel_common import Element, notice, outcome, people_picker, text_input, with_error
-from cards.common import card, facts, heading, paragraph, subheading
+from cards.common import card, escape_md, facts, heading, paragraph, subheading
 from cards.consent import Option
 from cards.i18n import Texts
 from cards.verbs import Verb
@@ -78,7 +78,7 @@ def editors_card(view: EditorsView, texts: Texts) -> dict[str, Any]:
     """Builds the editors of a channel with the add/remove form (R3) and its facts (R8)."""
     errors = view.errors or {}
     body: list[Element] = [
-        heading(texts("editor_changes.title", channel=view.channel)),
+        heading(texts("editor_changes.title", channel=escape_md(view.channel))),
         paragraph(texts("editor_changes.intro", minimum=view.min_editors)),
     ]
     if view.understaffed:
@@ -88,7 +88,10 @@ def editors_card(view: EditorsView, texts: Texts) -> dict[str, Any]:
         body.append(outcome(view.done, "good"))
     body.append(
         facts(
-            [(line.name, texts(f"editor_changes.status_{line.status}")) for line in view.editors]
+            [
+                (escape_md(line.name), texts(f"editor_changes.status_{line.status}"))
+                for line in view.editors
+            ]
         )
     )
     ids: dict[str, Scalar] = {"channel_id": view.channel_id}
@@ -124,7 +127,8 @@ def editors_card(view: EditorsView, texts: Texts) -> dict[str, Any]:
         ),
         errors,
     )
-    body.append(paragraph(texts("editor_changes.manager_now", name=view.manager or "–")))
+    manager = escape_md(view.manager) or "–"
+    body.append(paragraph(texts("editor_changes.manager_now", name=manager)))
     body += with_error(
         _optional_picker("manager", texts("editor_changes.new_manager"), False, texts), errors
     )
@@ -135,8 +139,14 @@ def editors_card(view: EditorsView, texts: Texts) -> dict[str, Any]:
 def replace_card(view: ReplaceView, texts: Texts) -> dict[str, Any]:
     """Builds the manager's question: who replaces the editor who cannot be reached (R3)."""
     body: list[Element] = [
-        heading(texts("editor_changes.replace_title", channel=view.channel)),
-        paragraph(texts("editor_changes.replace_intro", name=view.editor, reason=view.reason)),
+        heading(texts("editor_changes.replace_title", channel=escape_md(view.channel))),
+        paragraph(
+            texts(
+                "editor_changes.replace_intro",
+                name=escape_md(view.editor),
+                reason=escape_md(view.reason),
+            )
+        ),
     ]
     if view.done:
         return card([*body, outcome(view.done, "good")])

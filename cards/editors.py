@@ -13,7 +13,7 @@ from cards.channel_common import (
     people_picker,
     summary_facts,
 )
-from cards.common import card, heading, paragraph, subheading
+from cards.common import card, escape_md, heading, paragraph, subheading
 from cards.i18n import Texts
 from cards.verbs import Verb
 from cards.views import EditorInviteView, NominateView
@@ -31,10 +31,14 @@ def editor_invite_card(view: EditorInviteView, texts: Texts) -> dict[str, Any]:
     """Builds the invitation to become an editor, or the answer once it is given."""
     summary = view.summary
     body: list[Element] = [
-        heading(texts("editors.invite_title", name=summary.name)),
+        heading(texts("editors.invite_title", name=escape_md(summary.name))),
         *notice(view.notice),
         paragraph(
-            texts("editors.invite_intro", invited_by=view.invited_by, platform=summary.platform)
+            texts(
+                "editors.invite_intro",
+                invited_by=escape_md(view.invited_by),
+                platform=escape_md(summary.platform),
+            )
         ),
         summary_facts(summary, texts, status=False),
         subheading(texts("editors.duties_heading")),
@@ -58,8 +62,8 @@ def nominate_card(view: NominateView, texts: Texts) -> dict[str, Any]:
     """Builds the request for another editor after a decline (R3), or its outcome."""
     summary = view.summary
     body: list[Element] = [
-        heading(texts("editors.nominate_title", name=summary.name)),
-        paragraph(texts("editors.nominate_intro", declined=view.declined)),
+        heading(texts("editors.nominate_title", name=escape_md(summary.name))),
+        paragraph(texts("editors.nominate_intro", declined=escape_md(view.declined))),
         summary_facts(summary, texts, status=False),
     ]
     if view.done:

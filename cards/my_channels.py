@@ -6,7 +6,7 @@ from typing import Any
 
 from cards.actions import execute_action
 from cards.channel_common import Element
-from cards.common import card, heading, paragraph
+from cards.common import card, escape_md, heading, paragraph
 from cards.i18n import Texts
 from cards.verbs import Verb
 from cards.views import MyChannelRow, MyChannelsView
@@ -23,7 +23,7 @@ def my_channels_card(view: MyChannelsView, texts: Texts) -> dict[str, Any]:
     if view.closed:
         body.append(
             paragraph(
-                texts("my_channels.closed", names=", ".join(view.closed)),
+                texts("my_channels.closed", names=escape_md(", ".join(view.closed))),
                 isSubtle=True,
                 spacing="Large",
             )
@@ -34,9 +34,13 @@ def my_channels_card(view: MyChannelsView, texts: Texts) -> dict[str, Any]:
 def _row(row: MyChannelRow, texts: Texts) -> Element:
     """One channel: what it is on the left; my role, its status and the next due date right."""
     about = [
-        paragraph(row.name, weight="Bolder"),
+        paragraph(escape_md(row.name), weight="Bolder"),
         paragraph(
-            texts("my_channels.platform_and_unit", platform=row.platform, unit=row.unit),
+            texts(
+                "my_channels.platform_and_unit",
+                platform=escape_md(row.platform),
+                unit=escape_md(row.unit),
+            ),
             isSubtle=True,
             spacing="None",
         ),

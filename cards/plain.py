@@ -11,6 +11,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from cards.common import unescape_md
+
 ADAPTIVE_CARD = "application/vnd.microsoft.card.adaptive"
 _DECISION_ACTIONS = frozenset({"Action.Execute", "Action.Submit"})
 _MAX_DEPTH = 30  # cards nest containers; a malformed payload must not recurse forever
@@ -61,14 +63,15 @@ def _read(
         return
     kind = element.get("type")
     if kind == "TextBlock" and isinstance(element.get("text"), str):
-        lines.append(element["text"].strip())
+        lines.append(unescape_md(element["text"]).strip())
     elif kind == "RichTextBlock":
         runs = [r.get("text", "") for r in element.get("inlines") or [] if isinstance(r, dict)]
         lines.append("".join(str(run) for run in runs).strip())
     elif kind == "FactSet":
         for fact in element.get("facts") or []:
             if isinstance(fact, dict):
-                lines.append(f"{fact.get('title', '')}: {fact.get('value', '')}".strip())
+                line = f"{fact.get('title', '')}: {fact.get('value', '')}"
+                lines.append(unescape_md(line).strip())
     elif kind in _DECISION_ACTIONS and isinstance(element.get("title"), str):
         actions.append(element["title"])
     elif kind == "Action.OpenUrl" and isinstance(element.get("url"), str):

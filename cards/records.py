@@ -7,7 +7,7 @@ from typing import Any
 
 from cards.actions import Scalar, execute_action
 from cards.channel_common import Element, notice, outcome, text_input, with_error
-from cards.common import card, facts, heading, paragraph, subheading
+from cards.common import card, escape_md, facts, heading, paragraph, subheading
 from cards.consent import Option
 from cards.i18n import Texts
 from cards.verbs import Verb
@@ -129,11 +129,11 @@ def deletion_outcome_card(view: DeletionOutcomeView, texts: Texts) -> dict[str, 
     """Builds the outcome: delete, capture first (then delete), keep, or close the channel."""
     styles = {"delete": "good", "capture_first": "warning", "keep": "attention"}
     body: list[Element] = [
-        heading(texts("deletion.outcome_title", channel=view.channel)),
+        heading(texts("deletion.outcome_title", channel=escape_md(view.channel))),
         facts(
             [
                 (texts("deletion.kind"), texts(f"deletion.kind_{view.kind}")),
-                (texts("deletion.what"), view.description or "–"),
+                (texts("deletion.what"), escape_md(view.description) or "–"),
                 (texts("deletion.last_documented"), view.last_documented),
             ]
         ),
@@ -180,11 +180,11 @@ def closing_pick_card(channels: tuple[Option, ...], texts: Texts) -> dict[str, A
 def closing_card(view: ClosingView, texts: Texts) -> dict[str, Any]:
     """Builds the closing checklist (R13), or the manager's confirmation."""
     body: list[Element] = [
-        heading(texts("closing.title", channel=view.channel)),
+        heading(texts("closing.title", channel=escape_md(view.channel))),
         facts(
             [
-                (texts("closing.platform"), view.platform),
-                (texts("closing.address"), view.address or "–"),
+                (texts("closing.platform"), escape_md(view.platform)),
+                (texts("closing.address"), escape_md(view.address) or "–"),
                 (texts("closing.status"), texts(f"closing.status_{view.status}")),
             ]
         ),
@@ -193,8 +193,8 @@ def closing_card(view: ClosingView, texts: Texts) -> dict[str, Any]:
     if view.done:
         return card([*body, outcome(view.done, "good")])
     ids: dict[str, Scalar] = {"closing_id": view.closing_id}
-    export = view.export or texts("closing.not_yet")
-    shots = ", ".join(view.screenshots) or texts("closing.not_yet")
+    export = escape_md(view.export) or texts("closing.not_yet")
+    shots = escape_md(", ".join(view.screenshots)) or texts("closing.not_yet")
     mailbox = view.records_mailbox or texts("closing.kept_in_bot")
     body += [
         subheading(texts("closing.step_export")),

@@ -6,7 +6,7 @@ from typing import Any
 
 from cards.actions import Scalar, execute_action
 from cards.channel_common import Element, outcome, summary_facts, text_input, with_error
-from cards.common import card, heading, paragraph
+from cards.common import card, escape_md, heading, paragraph
 from cards.i18n import Texts
 from cards.verbs import Verb
 from cards.views import RegistrationView
@@ -22,8 +22,11 @@ def registration_card(view: RegistrationView, texts: Texts) -> dict[str, Any]:
             [*body, summary_facts(summary, texts, people=False), outcome(view.done, "good")]
         )
     body += [
-        paragraph(texts("registration.intro", name=summary.name)),
-        paragraph(texts("registration.step_create", platform=summary.platform), spacing="Small"),
+        paragraph(texts("registration.intro", name=escape_md(summary.name))),
+        paragraph(
+            texts("registration.step_create", platform=escape_md(summary.platform)),
+            spacing="Small",
+        ),
         # R6: the manager must be able to reach the login.
         paragraph(texts("registration.step_login"), spacing="Small"),
         # R8: the registration notice puts the channel in the city's public list.

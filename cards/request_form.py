@@ -16,7 +16,7 @@ from cards.channel_common import (
     text_input,
     with_error,
 )
-from cards.common import card, facts, heading, paragraph, subheading
+from cards.common import card, escape_md, facts, heading, paragraph, subheading
 from cards.i18n import Texts
 from cards.verbs import Verb
 from cards.views import RequestFormView
@@ -75,7 +75,7 @@ def _manager_comment(view: RequestFormView, texts: Texts) -> list[Element]:
             "style": "emphasis",
             "items": [
                 paragraph(texts("form.manager_comment_heading"), weight="Bolder"),
-                paragraph(view.manager_comment, spacing="Small"),
+                paragraph(escape_md(view.manager_comment), spacing="Small"),
             ],
         }
     ]
@@ -209,6 +209,6 @@ def _manager(view: RequestFormView, texts: Texts) -> list[Element]:
     if not view.manager_name:
         return []
     return [
-        facts([(texts("form.fields.manager"), view.manager_name)]),
+        facts([(texts("form.fields.manager"), escape_md(view.manager_name))]),
         help_text(texts("form.manager_found_help")),
     ]

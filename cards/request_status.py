@@ -13,7 +13,7 @@ from cards.channel_common import (
     refresh,
     summary_facts,
 )
-from cards.common import card, heading, paragraph, subheading
+from cards.common import card, escape_md, heading, paragraph, subheading
 from cards.i18n import Texts
 from cards.verbs import Verb
 from cards.views import RequestStatusView
@@ -23,7 +23,7 @@ def request_status_card(view: RequestStatusView, texts: Texts) -> dict[str, Any]
     """Builds the status card: the channel, the steps done and to do, and the decision."""
     summary = view.summary
     body: list[Element] = [
-        heading(texts("status.title", name=summary.name)),
+        heading(texts("status.title", name=escape_md(summary.name))),
         *notice(view.notice),
         paragraph(texts("status.intro")),
         summary_facts(summary, texts),

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from cards.actions import execute_action
-from cards.common import card, heading, paragraph
+from cards.common import card, escape_md, heading, paragraph
 from cards.i18n import Texts
 from cards.verbs import Verb
 
@@ -23,7 +23,7 @@ def welcome_card(view: WelcomeView, texts: Texts) -> dict[str, Any]:
     return card(
         [
             heading(
-                texts("welcome.title", name=view.first_name)
+                texts("welcome.title", name=escape_md(view.first_name))
                 if view.first_name
                 else texts("welcome.title_no_name")
             ),

@@ -7,7 +7,7 @@ from typing import Any
 
 from cards.actions import Scalar, execute_action
 from cards.channel_common import Element, notice, outcome, text_input, with_error
-from cards.common import card, facts, heading, paragraph, subheading
+from cards.common import card, escape_md, facts, heading, paragraph, subheading
 from cards.consent import Option
 from cards.i18n import Texts
 from cards.verbs import Verb
@@ -88,15 +88,18 @@ def withdraw_form_card(view: WithdrawFormView, texts: Texts) -> dict[str, Any]:
 
 def removal_task_card(view: RemovalTaskView, texts: Texts) -> dict[str, Any]:
     """Builds the removal task: capture the post first, then remove it and confirm (R11)."""
-    body: list[Element] = [heading(texts("removal.title", channel=view.channel))]
+    body: list[Element] = [heading(texts("removal.title", channel=escape_md(view.channel)))]
     if view.reminder:
         body.append(outcome(view.reminder, "warning"))
     body.append(
         facts(
             [
-                (texts("removal.channel"), view.channel),
-                (texts("removal.post"), view.post_address or texts("removal.post_unknown")),
-                (texts("removal.subject"), view.subject),
+                (texts("removal.channel"), escape_md(view.channel)),
+                (
+                    texts("removal.post"),
+                    escape_md(view.post_address) or texts("removal.post_unknown"),
+                ),
+                (texts("removal.subject"), escape_md(view.subject)),
                 (texts("removal.withdrawn"), view.withdrawn),
             ]
         )
@@ -129,12 +132,15 @@ def removal_escalation_card(view: RemovalEscalationView, texts: Texts) -> dict[s
     """Builds the manager's notice about a removal task left open (R1)."""
     return card(
         [
-            heading(texts("removal.escalation_title", channel=view.channel)),
+            heading(texts("removal.escalation_title", channel=escape_md(view.channel))),
             paragraph(texts("removal.escalation_intro", days=view.days)),
             facts(
                 [
-                    (texts("removal.post"), view.post_address or texts("removal.post_unknown")),
-                    (texts("removal.editors"), ", ".join(view.editors) or "–"),
+                    (
+                        texts("removal.post"),
+                        escape_md(view.post_address) or texts("removal.post_unknown"),
+                    ),
+                    (texts("removal.editors"), escape_md(", ".join(view.editors)) or "–"),
                 ]
             ),
             outcome(view.done, "good")

@@ -202,7 +202,7 @@ def _organisations(settings: Settings) -> Organisations:
 
 
 def _serve(settings: Settings) -> int:
-    from bot.app import create_app
+    from bot.app import SafeAccessLogger, create_app
 
     # A broken policy, or outside local mode an example mailbox, stops start-up before binding.
     load_policy(settings.policy_path, deployed=not settings.local_mode)
@@ -226,6 +226,7 @@ def _serve(settings: Settings) -> int:
         app,
         host=settings.host,
         port=settings.port,
+        access_log_class=SafeAccessLogger,
         print=lambda message: log.info(message.strip()),
     )
     return 0

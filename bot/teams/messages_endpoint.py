@@ -5,6 +5,11 @@ a precise 4xx (the SDK answers 500 to an activity that fails validation, and 501
 body to an invoke nobody answered), the tenant is checked before anything is stored, and an
 activity is parsed once.
 
+Outside local mode the Bot Connector's token is checked before the body is read (a caller
+without one is answered 401 at once, and holds no connection while it trickles a body), and the
+body must arrive within `body_read_timeout_seconds` (408). Only tokens that the Bot Framework
+issued are accepted, and their `serviceurl` must be the activity's (`channel_tokens.py`).
+
 A message with files is acknowledged at once and its turn runs in the background: Teams gives
 up on an answer after 15 seconds and posts the message again, and a file server may be slow or
 never answer. The turn still runs in its conversation's order, downloads each file with its own
@@ -23,11 +28,16 @@ from urllib.parse import urlsplit
 from aiohttp import web
 from microsoft_agents.activity import Activity
 from microsoft_agents.hosting.core import Agent, ChannelServiceAdapter
-from microsoft_agents.hosting.core.authorization import ClaimsIdentity, JwtTokenValidator
+from microsoft_agents.hosting.core.authorization import ClaimsIdentity
 from pydantic import ValidationError
 
 from bot.settings import Settings
-from bot.teams.adapter import auth_configuration
+from bot.teams.channel_tokens import (
+    ChannelKeysUnavailable,
+    ChannelTokenError,
+    ChannelTokens,
+    same_service_url,
+)
 from bot.teams.turn_recorder import tenant_of
 from bot.teams.upload_receipts import UploadReceipts
 from bot.teams.uploads import carries_files
@@ -36,6 +46,9 @@ from domain.organisations import Organisations
 log = logging.getLogger(__name__)
 
 MAX_BODY_BYTES = 256 * 1024
+# Teams' activities are a few levels deep; deeper JSON is refused before anything walks it
+# (recursive code, ours or the SDK's, would otherwise hit Python's recursion limit: a 5xx).
+MAX_JSON_DEPTH = 64
 # What Teams sends that the bot handles; anything else is acknowledged and ignored.
 HANDLED_TYPES = frozenset(
     {
@@ -68,14 +81,33 @@ def _without_empty_strings(value: Any) -> Any:
     return value
 
 
+def _deeper_than(value: Any, limit: int) -> bool:
+    """Tells whether JSON nests more than `limit` levels; walks without recursion."""
+    stack: list[tuple[Any, int]] = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, dict):
+            children: Any = item.values()
+        elif isinstance(item, list):
+            children = item
+        else:
+            continue
+        if depth > limit:
+            return True
+        stack.extend((child, depth + 1) for child in children)
+    return False
+
+
 def parse_activity(data: dict[str, Any]) -> Activity | None:
     """The activity in a request body, or None when it is not one."""
-    for candidate in (data, _without_empty_strings(data)):
-        try:
-            return Activity.model_validate(candidate)
-        except (ValidationError, ValueError, TypeError, RecursionError):
-            continue
-    return None
+    try:
+        return Activity.model_validate(data)
+    except (ValidationError, ValueError, TypeError, RecursionError):
+        pass
+    try:
+        return Activity.model_validate(_without_empty_strings(data))
+    except (ValidationError, ValueError, TypeError, RecursionError):
+        return None
 
 
 def _is_service_url(value: str) -> bool:
@@ -183,8 +215,10 @@ class MessagesEndpoint:
     ) -> None:
         self._settings = settings
         self._organisations = organisations
-        self._validator = (
-            None if settings.local_mode else JwtTokenValidator(auth_configuration(settings))
+        self._tokens = (
+            None
+            if settings.local_mode
+            else ChannelTokens(settings.app_id, settings.bot_openid_metadata_url)
         )
         self._adapter = adapter
         self._bot = bot
@@ -207,22 +241,33 @@ class MessagesEndpoint:
             return _problem(413, f"The body is larger than {MAX_BODY_BYTES} bytes.")
         if request.content_type != "application/json":
             return _problem(415, "The body must be application/json.")
+        # Before the body is read: a caller without a valid token waits for nothing.
+        verified = await self._authenticate(request.headers.get("Authorization", ""))
+        if isinstance(verified, web.Response):
+            return verified
+        claims, endorsements = verified
         try:
-            raw = await request.read()
+            raw = await asyncio.wait_for(
+                request.read(), timeout=self._settings.body_read_timeout_seconds
+            )
+        except TimeoutError:
+            log.warning("refused a request whose body did not arrive in time")
+            return _problem(408, "The body did not arrive in time.")
         except web.HTTPRequestEntityTooLarge:
             return _problem(413, f"The body is larger than {MAX_BODY_BYTES} bytes.")
         try:
             data = json.loads(raw)
-        except (UnicodeDecodeError, json.JSONDecodeError):
+        except ValueError:  # not JSON, not UTF-8/16/32, or a number beyond Python's digit limit
             return _problem(400, "The body is not valid JSON.")
         except RecursionError:
             return _problem(400, "The body is nested too deeply.")
+        if _deeper_than(data, MAX_JSON_DEPTH):
+            return _problem(400, "The body is nested too deeply.")
         if not isinstance(data, dict) or not isinstance(data.get("type"), str):
             return _problem(400, "The body is not an activity.")
-
-        claims = await self._authenticate(request.headers.get("Authorization", ""))
-        if claims is None:
-            return _problem(401, "The request is not authenticated.")
+        refused = self._token_fits(claims, endorsements, data)
+        if refused is not None:
+            return refused
 
         if data["type"] not in HANDLED_TYPES:
             log.debug("ignored activity of type %r", data["type"][:64])
@@ -290,6 +335,8 @@ class MessagesEndpoint:
 
     async def close(self, timeout: float) -> None:  # noqa: ASYNC109
         """Lets running turns with files finish within `timeout`, then cancels the rest."""
+        if self._tokens is not None:
+            await self._tokens.close()
         if not self._background:
             return
         with contextlib.suppress(TimeoutError):
@@ -299,17 +346,44 @@ class MessagesEndpoint:
             task.cancel()
         await asyncio.gather(*list(self._background), return_exceptions=True)
 
-    async def _authenticate(self, authorization: str) -> ClaimsIdentity | None:
-        """The caller's claims: anonymous in local mode, else from a valid Bot Framework JWT."""
-        if self._validator is None:
-            return ClaimsIdentity({}, authentication_type="anonymous")
+    async def _authenticate(
+        self, authorization: str
+    ) -> tuple[ClaimsIdentity, list[str] | None] | web.Response:
+        """The caller's claims (anonymous in local mode, else from a valid Bot Connector token)
+        and its key's endorsements; or the answer that refuses the request."""
+        if self._tokens is None:
+            return ClaimsIdentity({}, authentication_type="anonymous"), None
         scheme, _, token = authorization.strip().partition(" ")
         token = token.strip()
         if scheme.lower() != "bearer" or not token or " " in token:
             log.warning("refused a request without a bearer token")
-            return None
+            return _problem(401, "The request is not authenticated.")
         try:
-            return await self._validator.validate_token(token)
-        except Exception as error:
-            log.warning("refused an unauthenticated request: %s", type(error).__name__)
+            claims, endorsements = await self._tokens.verify(token)
+        except ChannelKeysUnavailable:
+            return _problem(503, "The Bot Framework's signing keys are not available.")
+        except ChannelTokenError as error:
+            log.warning("refused an unauthenticated request: %s", error)
+            return _problem(401, "The request is not authenticated.")
+        return ClaimsIdentity(claims, security_token=token), endorsements
+
+    def _token_fits(
+        self, claims: ClaimsIdentity, endorsements: list[str] | None, data: dict[str, Any]
+    ) -> web.Response | None:
+        """Refuses an activity that the token was not issued for: its `serviceurl` claim must
+        be the activity's `serviceUrl` (the bot sends its own token there), and a key with
+        endorsements must endorse the activity's `channelId`."""
+        if self._tokens is None:
             return None
+        service_url = data.get("serviceUrl")
+        if not isinstance(service_url, str) or not same_service_url(
+            claims.get_claim_value("serviceurl"), service_url
+        ):
+            log.warning("refused an activity whose serviceUrl is not the token's serviceurl")
+            return _problem(401, "The token was not issued for this activity's serviceUrl.")
+        channel = data.get("channelId")
+        endorsed = endorsements is None or not isinstance(channel, str) or not channel
+        if not endorsed and channel not in (endorsements or []):
+            log.warning("refused an activity from a channel the key does not endorse")
+            return _problem(401, "The token's key does not endorse this channel.")
+        return None

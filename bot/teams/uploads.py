@@ -6,6 +6,14 @@ pasted into the message as an `image/*` attachment whose `contentUrl` needs the 
 The type is decided by the first bytes, never by the name or the declared type. A download
 stops as soon as it is too large or cannot be an accepted type, so nothing refused is kept.
 URLs are never logged (their queries carry credentials); only the host is.
+
+The bot's Bot Connector token goes only where Teams keeps a bot's attachments: the activity's
+own `serviceUrl` (authenticated by the token's `serviceurl` claim) and the Bot Framework's hosts
+(`smba.trafficmanager.net`, `*.botframework.com`), over https; see `token_may_go_to`. A pasted
+image whose `contentUrl` is anywhere else is fetched without it (the Teams SDK's guide,
+"Receiving inline images": `https://<service URL>/v3/attachments/{id}/views/original`; the Agents
+SDK's `OutboundHostValidator` lists the same Bot Connector hosts). A file's `downloadUrl` carries
+its own credential and never gets the token.
 """
 
 from __future__ import annotations
@@ -48,6 +56,9 @@ _EXTENSIONS = {
     "application/zip": {"zip"},
 }
 _CHUNK_BYTES = 64 * 1024
+# Where the Bot Connector token may go besides the activity's serviceUrl (https, port 443).
+BOT_FRAMEWORK_ATTACHMENT_HOSTS = frozenset({"smba.trafficmanager.net"})
+BOT_FRAMEWORK_DOMAIN = "botframework.com"  # and every host under it
 # Files of one message downloaded side by side: one slow server does not hold up the others.
 _PARALLEL_DOWNLOADS = 4
 _IGNORED_PREFIXES = ("text/html", "application/vnd.microsoft.")  # message text, cards
@@ -109,6 +120,7 @@ async def collect_uploads(
     *,
     session: aiohttp.ClientSession,
     token_provider: TokenProvider,
+    service_url: str | None,
     max_bytes: int,
     timeout_seconds: float = 20,
     archives: bool = False,
@@ -116,7 +128,8 @@ async def collect_uploads(
     """Downloads the message's files; returns those accepted and those refused, in order.
 
     Each file has `timeout_seconds` to arrive (a server that never answers is a refused file,
-    "download_failed"); a few download at once. `archives` also accepts ZIP files (a
+    "download_failed"); a few download at once. `service_url` is the activity's: pasted images
+    there get the bot's token (`token_may_go_to`). `archives` also accepts ZIP files (a
     platform's export, R13)."""
     if max_bytes <= 0:
         raise ValueError("max_bytes must be positive")
@@ -130,7 +143,7 @@ async def collect_uploads(
                 data, content_type = await _download(
                     session,
                     source,
-                    token,
+                    token if token_may_go_to(source.url, service_url) else None,
                     max_bytes=max_bytes,
                     timeout_seconds=timeout_seconds,
                     archives=archives,
@@ -216,7 +229,7 @@ class _Token:
 async def _download(
     session: aiohttp.ClientSession,
     source: _Source,
-    token: _Token,
+    token: _Token | None,
     *,
     max_bytes: int,
     timeout_seconds: float,
@@ -231,12 +244,12 @@ async def _download(
     if not _is_web_url(source.url):
         raise refuse("download_failed")
     headers: dict[str, str] | None = {}
-    if source.authenticated and _may_carry_token(source.url):
+    if source.authenticated and token is not None:
         headers = await token.header()
         if headers is None:
             raise refuse("download_failed")
     elif source.authenticated:
-        log.warning("not sending the bot's token over plain http to %s", host)
+        log.warning("fetching %s without the bot's token: not a Bot Framework host", host)
     timeout = aiohttp.ClientTimeout(total=timeout_seconds)
     data = bytearray()
     try:
@@ -288,12 +301,32 @@ def _is_web_url(url: str) -> bool:
         return False
 
 
-def _may_carry_token(url: str) -> bool:
-    """Tells whether the bot's token may go to this URL: over https, or to loopback (tests)."""
-    parts = urlsplit(url)
-    if parts.scheme.lower() == "https":
-        return True
-    host = parts.hostname or ""
+def token_may_go_to(url: str, service_url: str | None) -> bool:
+    """Tells whether the bot's Bot Connector token may be sent to this URL.
+
+    To the activity's serviceUrl (same scheme, host and port; plain http only on loopback, where
+    the local mode and the tests run), and over https to the Bot Framework's attachment hosts.
+    """
+    try:
+        parts = urlsplit(url)
+        scheme, host, port = parts.scheme.lower(), (parts.hostname or ""), parts.port
+        if service_url:
+            service = urlsplit(service_url)
+            same_origin = (
+                scheme == service.scheme.lower()
+                and host == (service.hostname or "")
+                and port == service.port
+            )
+            if same_origin and (scheme == "https" or (scheme == "http" and _is_loopback(host))):
+                return True
+    except ValueError:
+        return False
+    if scheme != "https" or port not in (None, 443):
+        return False
+    return host in BOT_FRAMEWORK_ATTACHMENT_HOSTS or host.endswith("." + BOT_FRAMEWORK_DOMAIN)
+
+
+def _is_loopback(host: str) -> bool:
     if host == "localhost":
         return True
     try:

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import json
 import logging
+from collections.abc import AsyncIterator
+from typing import Any
 
 import pytest
 from sqlalchemy import func, select
@@ -12,6 +15,7 @@ from sqlalchemy import func, select
 from bot.settings import Settings
 from storage.models import ConversationReferenceRow, PersonRow
 from tests.conftest import BotFactory, RunningBot
+from tests.support.bot_framework_keys import BotFrameworkKeys
 from tests.support.connector_emulator import ConnectorEmulator
 from tests.support.factories import make_message, make_user
 
@@ -129,7 +133,14 @@ def _unsigned_jwt(claims: dict[str, object]) -> str:
 
 
 @pytest.fixture
-def authenticated_settings() -> Settings:
+async def keys() -> AsyncIterator[BotFrameworkKeys]:
+    """The Bot Framework's OpenID configuration and key set, on loopback."""
+    async with BotFrameworkKeys() as served:
+        yield served
+
+
+@pytest.fixture
+def authenticated_settings(keys: BotFrameworkKeys) -> Settings:
     # Synthetic credentials: never a real secret.
     return Settings(
         app_id="00000000-1111-4222-8333-444444444444",
@@ -137,6 +148,7 @@ def authenticated_settings() -> Settings:
         files_signing_key="k" * 32,
         app_tenant_id="7e57c0de-0000-4000-8000-000000000001",
         allowed_tenants=frozenset({"7e57c0de-0000-4000-8000-000000000001"}),
+        bot_openid_metadata_url=keys.metadata_url,
     )
 
 
@@ -209,3 +221,126 @@ async def test_in_local_mode_the_bot_framework_emulator_user_can_use_the_flows(
     await emulator.wait_for_count(1)
     [card] = emulator.cards("emulator-conversation-1")
     assert card["body"][0]["text"] == "Ny kanal i sociala medier"
+
+
+# --- the body: authenticated first, read within a time limit, never nested too deeply --------
+
+
+async def _answer_status(reader: asyncio.StreamReader) -> int:
+    """The status of the HTTP answer on a raw connection."""
+    status_line = await reader.readline()
+    return int(status_line.split()[1])
+
+
+async def _open_post(bot: RunningBot, length: int, authorization: str | None = None) -> Any:
+    """Opens a raw connection and sends a POST's headers for a body of `length` bytes."""
+    reader, writer = await asyncio.open_connection("127.0.0.1", bot.settings.port)
+    head = (
+        "POST /api/messages HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+        f"Content-Type: application/json\r\nContent-Length: {length}\r\n"
+    )
+    if authorization is not None:
+        head += f"Authorization: {authorization}\r\n"
+    writer.write((head + "\r\n").encode())
+    await writer.drain()
+    return reader, writer
+
+
+async def test_without_a_token_the_answer_is_401_before_any_body_arrives(
+    start_bot: BotFactory, authenticated_settings: Settings
+):
+    bot = await start_bot(authenticated_settings)
+    reader, writer = await _open_post(bot, 1000)  # the body never comes
+    try:
+        # Guard only: before the fix the bot waited for the body that never came.
+        status = await asyncio.wait_for(_answer_status(reader), timeout=30)
+    finally:
+        writer.close()
+
+    assert status == 401
+
+
+async def test_a_body_trickling_in_is_answered_408_after_the_limit(
+    start_bot: BotFactory, emulator: ConnectorEmulator
+):
+    bot = await start_bot(Settings(body_read_timeout_seconds=0.5))
+    activity = json.dumps(
+        make_message("hjälp", user=make_user(1), service_url=emulator.service_url)
+    ).encode()
+    reader, writer = await _open_post(bot, len(activity))
+
+    async def trickle() -> None:
+        for byte in activity:  # one byte at a time, as a slow client would
+            writer.write(bytes([byte]))
+            await writer.drain()
+            await asyncio.sleep(0.05)
+
+    sender = asyncio.create_task(trickle())
+    try:
+        status = await asyncio.wait_for(_answer_status(reader), timeout=30)
+    finally:
+        sender.cancel()
+        writer.close()
+
+    assert status == 408
+    assert await _stored_people(bot) == 0
+    assert emulator.sent == []
+
+
+def _nested(depth: int) -> dict[str, Any]:
+    deep: dict[str, Any] = {}
+    for _ in range(depth - 1):
+        deep = {"x": deep}
+    return deep
+
+
+async def test_channel_data_nested_700_deep_is_400(
+    start_bot: BotFactory, emulator: ConnectorEmulator
+):
+    bot = await start_bot()
+    activity = make_message("hjälp", user=make_user(1), service_url=emulator.service_url)
+    activity["channelData"]["deep"] = _nested(700)
+
+    status, body = await bot.post(activity)
+
+    assert status == 400
+    assert body["error"]["message"] == "The body is nested too deeply."
+    assert await _stored_people(bot) == 0
+
+
+@pytest.mark.parametrize("field", ["channelData", "value", "entities", "attachments"])
+async def test_json_at_any_depth_never_gives_a_5xx(
+    start_bot: BotFactory, emulator: ConnectorEmulator, field: str
+):
+    bot = await start_bot()
+    for depth in (60, 64, 65, 200, 900):
+        activity = make_message("hjälp", user=make_user(1), service_url=emulator.service_url)
+        nested: Any = _nested(depth - 1)
+        activity[field] = [nested] if field in ("entities", "attachments") else nested
+
+        status, _ = await bot.post(activity)
+
+        assert status < 500, (field, depth)
+
+
+def _hostile_bodies(service_url: str) -> list[bytes]:
+    activity = make_message("hjälp", user=make_user(1), service_url=service_url)
+    text = json.dumps(activity, ensure_ascii=False)
+    return [
+        text.replace('"hjälp"', "1" * 5000).encode(),  # beyond Python's int digit limit
+        text.replace('"hjälp"', '"\\ud800 hjälp"').encode(),  # a lone surrogate
+        text.replace('"Testperson Ett"', '"\\udfff"').encode(),
+        text.replace('"hjälp"', "1e999999").encode(),
+        text.replace('"hjälp"', "NaN").encode(),
+        b"\xef\xbb\xbf" + text.encode(),  # a byte-order mark
+        text.encode("utf-16"),
+        text.replace('"hjälp"', '"\\u0000hj\\u0000"').encode(),  # NUL in the text
+    ]
+
+
+async def test_hostile_bodies_never_give_a_5xx(start_bot: BotFactory, emulator: ConnectorEmulator):
+    bot = await start_bot()
+    for index, body in enumerate(_hostile_bodies(emulator.service_url)):
+        status, answer = await bot.post(raw=body)
+
+        assert status < 500, (index, status, answer)

@@ -112,7 +112,8 @@ async def collect(
     **overrides: Any,
 ) -> tuple[list[Upload], list[UploadError]]:
     """Runs collect_uploads with the test defaults."""
-    options: dict[str, Any] = {"max_bytes": MAX_BYTES, "timeout_seconds": 5} | overrides
+    options: dict[str, Any] = {"max_bytes": MAX_BYTES, "timeout_seconds": 5}
+    options |= {"service_url": None} | overrides
     return await collect_uploads(
         attachments, session=http, token_provider=provider or token(), **options
     )
@@ -186,7 +187,7 @@ async def test_pasted_images_are_downloaded_with_the_bots_token(
     attachments[1]["contentType"] = attachments[2]["contentType"] = content_type
     provider = token()
 
-    uploads, errors = await collect(http, attachments, provider)
+    uploads, errors = await collect(http, attachments, provider, service_url=server.base_url)
 
     assert errors == []
     assert [(u.filename, u.content_type) for u in uploads] == [
@@ -209,7 +210,7 @@ async def test_sdk_attachment_objects_are_read_like_json(
         Attachment(content_type="image/*", content_url=server.serve("img", PNG, token=BOT_TOKEN)),
     ]
 
-    uploads, errors = await collect(http, attachments)
+    uploads, errors = await collect(http, attachments, service_url=server.base_url)
 
     assert errors == []
     assert [u.filename for u in uploads] == ["Startsida.pdf", "image-2.png"]
@@ -294,7 +295,7 @@ async def test_a_pasted_image_of_another_type_is_refused(
 ) -> None:
     attachments = [inline_image(server.serve("img", GIF, token=BOT_TOKEN), "image/gif")]
 
-    uploads, errors = await collect(http, attachments)
+    uploads, errors = await collect(http, attachments, service_url=server.base_url)
 
     assert (uploads, codes(errors)) == ([], [("unsupported_type", "image-1")])
 
@@ -359,7 +360,7 @@ async def test_a_failing_token_service_fails_only_the_pasted_images(
         file_attachment(server.serve("dl", PDF), "Startsida.pdf"),
     ]
 
-    uploads, errors = await collect(http, attachments, broken)
+    uploads, errors = await collect(http, attachments, broken, service_url=server.base_url)
 
     assert codes(errors) == [("download_failed", "image-1")]
     assert [u.filename for u in uploads] == ["Startsida.pdf"]
@@ -487,7 +488,9 @@ async def test_neither_tokens_nor_queries_are_logged(
         inline_image(server.serve("img", PNG, token="another-token")),
     ]
 
-    uploads, errors = await collect(http, attachments, max_bytes=MAX_BYTES)
+    uploads, errors = await collect(
+        http, attachments, max_bytes=MAX_BYTES, service_url=server.base_url
+    )
 
     assert len(uploads) == 1 and len(errors) == 4
     assert "127.0.0.1" in caplog.text  # the host is logged, to know where it failed
