@@ -77,13 +77,13 @@ def _status_only(view: ApprovalView, texts: Texts, ids: dict[str, Scalar]) -> di
     """The channel's name, platform, unit and status: no plan, login, people or files."""
     summary = view.summary
     body: list[Element] = [
-        heading(texts("approval.title", name=summary.name)),
+        heading(texts("approval.title", name=escape_md(summary.name))),
         *notice(view.notice),
         paragraph(texts("approval.intro_status_only")),
         facts(
             [
                 (texts("status.fact_platform"), summary.platform),
-                (texts("status.fact_unit"), summary.unit),
+                (texts("status.fact_unit"), escape_md(summary.unit)),
                 (texts("status.fact_status"), summary.status),
             ]
         ),

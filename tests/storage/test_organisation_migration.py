@@ -207,7 +207,9 @@ def _snapshot(connection: Connection) -> dict[str, list[dict[str, Any]]]:
         if name == "alembic_version":
             continue
         rows = connection.execute(select(table).order_by(*_key(table))).mappings()
-        found[name] = [{k: v for k, v in row.items() if k not in NEW_COLUMNS | LATER_COLUMNS} for row in rows]
+        found[name] = [
+            {k: v for k, v in row.items() if k not in NEW_COLUMNS | LATER_COLUMNS} for row in rows
+        ]
     return found
 
 
