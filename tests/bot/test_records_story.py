@@ -7,11 +7,13 @@ from __future__ import annotations
 import io
 import zipfile
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
 from sqlalchemy import select
 
+from bot.documents.eark.check import check_package
 from domain.clock import FixedClock
 from storage.models import (
     AuditEventRow,
@@ -43,6 +45,7 @@ from tests.bot.active_story import (
 from tests.bot.channel_story import Story
 from tests.conftest import BotFactory
 from tests.support.connector_emulator import ConnectorEmulator
+from tests.support.eark import validator_errors
 from tests.support.factories import make_execute
 from tests.support.file_server import FileServer
 from tests.support.smtp_sink import SmtpSink
@@ -189,7 +192,7 @@ async def test_r13_a_channel_is_not_closed_while_a_removal_task_is_open(
 
 
 async def test_r13_closing_walks_the_checklist_and_the_registry_is_told(
-    story: Story, files: FileServer, smtp: SmtpSink, clock: FixedClock
+    story: Story, files: FileServer, smtp: SmtpSink, clock: FixedClock, tmp_path: Path
 ):
     channel = await channel_id(story)
     await story.say(EDITOR_A, "avsluta kanal")
@@ -227,11 +230,17 @@ async def test_r13_closing_walks_the_checklist_and_the_registry_is_told(
     await settled(story, clock.now())
     [package_mail] = [m for m in smtp.received if RECORDS in m.rcpt_tos]
     [(name, data)] = package_mail.attachments.items()
+    # Issue 27: an E-ARK SIP that passes the E-ARK validator and our own checks.
+    assert name.endswith(".zip")
+    assert validator_errors(data, tmp_path / "sip") == []
+    assert check_package(data) == []
     archive = zipfile.ZipFile(io.BytesIO(data))
-    index = archive.read("index.json").decode()
-    assert name.endswith(".zip") and "instagram-export-2026.zip" in index
-    assert "kanalkollen-closing-package/1" in index
-    assert sum(n.startswith("files/") for n in archive.namelist()) == 3
+    [objid] = {entry.split("/")[0] for entry in archive.namelist()}
+    mets = archive.read(f"{objid}/METS.xml").decode()
+    assert 'TYPE="Mixed"' in mets and 'OAISPACKAGETYPE="SIP"' in mets
+    data_files = [n for n in archive.namelist() if "/representations/rep1/data/" in n]
+    assert len(data_files) == 3
+    assert f"{objid}/representations/rep1/data/instagram-export-2026.zip" in data_files
 
     # Only the manager confirms; an editor's click changes nothing.
     confirm_id, confirm = next(
