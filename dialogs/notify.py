@@ -112,15 +112,16 @@ def queue_email(
     now: datetime,
     dedupe_key: str | None = None,
     zip_attachment: tuple[str, str] | None = None,
-    attachment_limit: dict[str, Any] | None = None,
+    attachment: dict[str, Any] | None = None,
 ) -> None:
     """Queues an e-mail (sent by the configured mail transport); `zip_attachment` is a stored
-    package's (file key, file name), `attachment_limit` its size limit (see _limit)."""
+    package's (file key, file name), `attachment` a records package (records_attachment)."""
     payload: dict[str, Any] = {"to": [to], "subject": subject, "body": body}
     if zip_attachment is not None:
         key, filename = zip_attachment
-        item = {"key": key, "filename": filename, "content_type": "application/zip"}
-        payload["attachments"] = [item | (attachment_limit or {})]
+        attachment = {"key": key, "filename": filename, "content_type": "application/zip"}
+    if attachment is not None:
+        payload["attachments"] = [attachment]
     enqueue(
         session,
         kind=OutboxKind.EMAIL,
@@ -203,14 +204,19 @@ def queue_package_mail(
         subject=sv(f"{texts_prefix}.mail_subject", **values),
         body=sv(f"{texts_prefix}.mail_body", **values),
         now=now,
-        zip_attachment=(key, filename),
-        attachment_limit=_limit(records or RecordsPolicy(), sha256),
+        attachment=records_attachment(key, filename, sha256, records or RecordsPolicy()),
     )
 
 
-def _limit(records: RecordsPolicy, sha256: str) -> dict[str, Any]:
-    """What the sender needs to mail a package too large to attach as a link instead."""
+def records_attachment(
+    key: str, filename: str, sha256: str, records: RecordsPolicy
+) -> dict[str, Any]:
+    """A stored package as an outbox attachment, with what the sender needs to mail it as a
+    link when it is larger than `records.max_attachment_mb` (issue 27)."""
     return {
+        "key": key,
+        "filename": filename,
+        "content_type": "application/zip",
         "max_bytes": records.max_attachment_mb * 1024 * 1024,
         "link_days": records.link_days,
         "sha256": sha256,
