@@ -86,7 +86,7 @@ def deletion(channel: int, kind: str, covered: str, passing: str = "") -> dict[s
 
 
 async def test_r11_deleting_a_post_not_covered_by_documentation_needs_a_capture_first(
-    story: Story, files: FileServer
+    story: Story, files: FileServer, smtp: SmtpSink, clock: FixedClock, tmp_path: Path
 ):
     await story.say(EDITOR_A, "radera")
     _, form = story.last_card_to(EDITOR_A.conversation_id)
@@ -121,6 +121,20 @@ async def test_r11_deleting_a_post_not_covered_by_documentation_needs_a_capture_
     )
     assert capture.subject_type == "deletion" and len(capture.sha256) == 64
     assert {"deletion.decided", "deletion.captured", "deletion.done"} <= set(actions)
+
+    # R11, issue 27: the capture reaches the records mailbox as an E-ARK SIP that passes the
+    # E-ARK validator and our own checks.
+    await settled(story, clock.now())
+    [package_mail] = [m for m in smtp.received if RECORDS in m.rcpt_tos]
+    assert "Fångst före radering" in package_mail.subject
+    [(name, data)] = package_mail.attachments.items()
+    assert name.endswith(".zip")
+    assert validator_errors(data, tmp_path / "sip") == []
+    assert check_package(data) == []
+    archive = zipfile.ZipFile(io.BytesIO(data))
+    [objid] = {entry.split("/")[0] for entry in archive.namelist()}
+    rep_mets = archive.read(f"{objid}/representations/rep1/METS.xml").decode()
+    assert capture.sha256 in rep_mets and "data/sommarlov.png" in rep_mets
 
 
 async def test_r11_covered_posts_and_passing_comments_may_be_deleted_and_a_channel_is_closed(
