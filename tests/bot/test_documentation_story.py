@@ -145,6 +145,17 @@ async def test_r12_remind_document_and_done_for_every_editor(
     assert stored[0].sha256 in package.read(f"{objid}/representations/rep1/METS.xml").decode()
     assert "Inga kommentarer" in package.read(f"{objid}/documentation/note.txt").decode()
 
+    # Issue 27: `kanalkollen records export --round 1` builds the same SIP again.
+    env = {"DATABASE_URL": story.bot.settings.database_url, "FILES_DIR": str(tmp_path / "files")}
+    export = ("records", "export", "--channel", str(channel.id), "--out", str(tmp_path / "out"))
+    code, _, err = await run_kanalkollen(*export, "--round", "1", env=env, cwd=tmp_path)
+    assert code == 0, err
+    [rebuilt] = (tmp_path / "out").iterdir()
+    assert rebuilt.name == f"documentation-1-{DUE.isoformat()}.zip"
+    assert rebuilt.read_bytes() == data
+    code, out, _ = await run_kanalkollen(*export, "--round", "2", env=env, cwd=tmp_path)
+    assert code == 2 and "1 documentation round(s), not 2" in out
+
     # Later sweeps send nothing more for this round.
     assert (await _sweep(story, clock, at(DUE)))["documentation_reminders"] == 0
     assert (await _sweep(story, clock, at(DUE + timedelta(days=21))))[

@@ -163,7 +163,7 @@ def test_the_mets_header_names_the_profile_the_agents_and_the_policy_records() -
     assert mets.get("PROFILE") == SIP_PROFILE
     assert mets.get(f"{{{NS['csip']}}}CONTENTINFORMATIONTYPE") == "OTHER"
     [header] = mets.iterfind("mets:metsHdr", NS)
-    assert header.get("CREATEDATE") == "2026-09-01T10:15:42+02:00"
+    assert header.get("CREATEDATE") == "2026-09-01T08:15:42+00:00"
     assert header.get(f"{{{NS['csip']}}}OAISPACKAGETYPE") == "SIP"
     agents = [
         (a.get("ROLE"), a.get("TYPE"), a.findtext("mets:name", namespaces=NS))
@@ -195,8 +195,8 @@ def test_every_file_has_its_type_size_time_and_sha256_in_the_mets() -> None:
         assert item.get("CHECKSUMTYPE") == "SHA-256"
         seen[href] = (item.get("MIMETYPE"), item.get("CREATED"))
     assert seen == {
-        "data/Inlagg_aao.jpg": ("image/jpeg", "2026-09-01T10:15:42+02:00"),
-        "data/Startsida.png": ("image/png", "2026-09-01T10:15:42+02:00"),
+        "data/Inlagg_aao.jpg": ("image/jpeg", "2026-09-01T08:15:42+00:00"),
+        "data/Startsida.png": ("image/png", "2026-09-01T08:15:42+00:00"),
         "data/capture.pdf": ("application/pdf", "2026-09-01T08:10:00+00:00"),
         "data/capture.warc": ("application/warc", "2026-09-01T08:10:00+00:00"),
     }
@@ -221,7 +221,7 @@ def test_descriptive_and_preservation_metadata_tell_who_what_and_when() -> None:
     }
     assert set(events) == {"capture", "transfer", "information package creation"}
     packaging = events["information package creation"]
-    assert packaging.findtext("premis:eventDateTime", namespaces=NS) == "2026-09-01T10:15:42+02:00"
+    assert packaging.findtext("premis:eventDateTime", namespaces=NS) == "2026-09-01T08:15:42+00:00"
     agents = {
         a.findtext("premis:agentType", namespaces=NS): a
         for a in premis.iterfind("premis:agent", NS)

@@ -4,6 +4,7 @@ and no reminder for a closed channel."""
 
 from __future__ import annotations
 
+import hashlib
 import io
 import zipfile
 from datetime import timedelta
@@ -44,6 +45,7 @@ from tests.bot.active_story import (
 )
 from tests.bot.channel_story import Story
 from tests.conftest import BotFactory
+from tests.support.cli import run_kanalkollen
 from tests.support.connector_emulator import ConnectorEmulator
 from tests.support.eark import validator_errors
 from tests.support.factories import make_execute
@@ -244,6 +246,7 @@ async def test_r13_closing_walks_the_checklist_and_the_registry_is_told(
     await settled(story, clock.now())
     [package_mail] = [m for m in smtp.received if RECORDS in m.rcpt_tos]
     [(name, data)] = package_mail.attachments.items()
+    package = data
     # Issue 27: an E-ARK SIP that passes the E-ARK validator and our own checks.
     assert name.endswith(".zip")
     assert validator_errors(data, tmp_path / "sip") == []
@@ -299,6 +302,43 @@ async def test_r13_closing_walks_the_checklist_and_the_registry_is_told(
     ):
         assert action in actions
 
+    # Issue 27: `kanalkollen records export` builds the channel's packages again for an
+    # archivist: the same SIP as was mailed, or today's zip; `records check` finds a change.
+    env = {"DATABASE_URL": story.bot.settings.database_url, "FILES_DIR": str(tmp_path / "files")}
+    out = tmp_path / "export"
+    code, listing, err = await run_kanalkollen(
+        "records", "export", "--channel", str(channel), "--out", str(out), env=env, cwd=tmp_path
+    )
+    assert code == 0, err
+    [rebuilt] = sorted(out.iterdir())
+    assert rebuilt.name.startswith("closing-") and rebuilt.read_bytes() == package
+    assert hashlib.sha256(package).hexdigest() in listing
+    code, _, err = await run_kanalkollen(
+        "records",
+        "export",
+        "--channel",
+        str(channel),
+        "--format",
+        "zip",
+        "--out",
+        str(tmp_path / "zip"),
+        env=env,
+        cwd=tmp_path,
+    )
+    assert code == 0, err
+    [plain] = (tmp_path / "zip").iterdir()
+    assert "index.json" in zipfile.ZipFile(plain).namelist()
+    code, report, _ = await run_kanalkollen(
+        "records", "check", str(rebuilt), env=env, cwd=tmp_path
+    )
+    assert code == 0 and ": ok" in report
+    changed = entries_changed(package)
+    (tmp_path / "changed.zip").write_bytes(changed)
+    code, report, _ = await run_kanalkollen(
+        "records", "check", str(tmp_path / "changed.zip"), env=env, cwd=tmp_path
+    )
+    assert code == 1 and "SHA-256" in report
+
     # No documentation reminder for the channel afterwards, and it leaves "my channels".
     for moment in (at(DUE - timedelta(days=14)), at(DUE), at(DUE + timedelta(days=21))):
         assert (await sweep(story, clock, moment))["documentation_reminders"] == 0
@@ -328,3 +368,16 @@ async def test_r13_closing_can_be_cancelled_and_the_channel_stays_active(story: 
     assert row is not None and row.status == "active"
     forged = card_of(await execute(story, OUTSIDER, "closing.start", {"channel_id": str(channel)}))
     assert "Bara kanalens redaktörer och chef" in str(forged)
+
+
+def entries_changed(package: bytes) -> bytes:
+    """The package with one byte of one data file changed."""
+    source = zipfile.ZipFile(io.BytesIO(package))
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as target:
+        for info in source.infolist():
+            data = source.read(info)
+            if "/data/" in info.filename and data:
+                data = data[:-1] + bytes([data[-1] ^ 1])
+            target.writestr(info.filename, data)
+    return buffer.getvalue()

@@ -21,7 +21,8 @@ import hashlib
 import io
 import uuid
 import zipfile
-from datetime import datetime
+from dataclasses import replace
+from datetime import UTC, datetime
 from importlib import resources
 
 from bot.documents.eark import descriptive, mets, premis
@@ -60,14 +61,14 @@ def package_id(facts: PackageFacts, files: list[PackageFile]) -> str:
 
 def _created(file: PackageFile, fallback: datetime) -> datetime:
     if file.created is not None:
-        return file.created
+        return file.created.astimezone(UTC)
     if file.captured_at:
         try:
             moment = datetime.fromisoformat(file.captured_at)
         except ValueError:
             return fallback
         if moment.tzinfo is not None:
-            return moment
+            return moment.astimezone(UTC)
     return fallback
 
 
@@ -115,9 +116,11 @@ def _own(path: str, data: bytes, mimetype: str, file_id: str, at: datetime) -> P
 def build_sip(
     facts: PackageFacts, files: list[PackageFile], *, objid: str | None = None
 ) -> tuple[str, bytes]:
-    """Returns the package's OBJID and its zip."""
+    """Returns the package's OBJID and its zip. Times are written in UTC, so that a package
+    built again from the database (kanalkollen records export) is the same, byte for byte."""
     if not files:
         raise ValueError("a records package needs at least one file")
+    facts = replace(facts, completed_at=facts.completed_at.astimezone(UTC))
     objid = objid or package_id(facts, files)
     at = facts.completed_at
     label = descriptive.title_of(facts)
