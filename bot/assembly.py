@@ -134,7 +134,17 @@ async def open_runtime(
             sessions=sessions,
             clock=clock,
             policy=policy.delivery,
-            email=EmailSender(transport, settings.mail_from, store) if transport else None,
+            email=(
+                EmailSender(
+                    transport,
+                    settings.mail_from,
+                    store,
+                    # Issue 27: a package too large to attach is mailed as a signed link.
+                    link=lambda key, ttl: signer.url_for(settings.base_url, key, ttl),
+                )
+                if transport
+                else None
+            ),
         )
         capturer = capturer_for(settings, clock)
         workers: list[CaptureWorker] = []

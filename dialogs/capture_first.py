@@ -27,11 +27,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from cards.i18n import Texts
 from dialogs.actor import Actor, load_actor, record_by, row_id
+from dialogs.capture_package import CapturePackage, package_capture
 from dialogs.collect import CollectFiles
 from dialogs.guard import Request
-from dialogs.services import FlowServices
+from dialogs.services import FlowServices, StoredUpload
 from dialogs.wiring import Wiring
 from storage.evidence import add_upload
+from storage.models import ChannelRow
 
 Subject = TypeVar("Subject")
 
@@ -123,6 +125,7 @@ class CaptureFirst(ABC, Generic[Subject]):
         texts = actor.texts
         now = self._s.clock.now()
         queued = False
+        packaged = await self._package(actor, subject_id, upload, now)
         async with self._s.sessions.begin() as session:
             subject = await self.subject(session, actor, subject_id)
             if subject is None:
@@ -148,11 +151,26 @@ class CaptureFirst(ABC, Generic[Subject]):
                 subject_id=subject_id,
                 details={"sha256": upload["sha256"], "filename": upload["filename"]},
             )
+            if packaged is not None:  # R11: the capture to the records mailbox
+                packaged.queue(session, actor.person, now)
             await session.flush()
-            queued = await self.changed(session, subject, None)
+            queued = await self.changed(session, subject, None) or packaged is not None
         if queued:
             self._s.wake_delivery()
         return texts(f"{self.steps.texts}.capture_saved")
+
+    async def _package(
+        self, actor: Actor, subject_id: int, upload: dict[str, Any], now: datetime
+    ) -> CapturePackage | None:
+        """R11: the capture as a records package, built before the capture's transaction."""
+        async with self._s.sessions() as session:
+            subject = await self.subject(session, actor, subject_id)
+            if subject is None or self.is_done(subject):
+                return None
+            channel = await session.get(ChannelRow, subject.channel_id)  # type: ignore[attr-defined]
+        return await package_capture(
+            self._s, channel, actor.person, StoredUpload(**upload), self.steps.subject_type, now
+        )
 
     async def done(self, actor: Actor, data: dict[str, Any]) -> dict[str, Any] | None:
         """The material is removed: only after its capture (R11)."""

@@ -12,6 +12,7 @@ from cards.common import attachment
 from cards.i18n import Texts
 from dialogs.channel_views import person_name, when
 from domain.outbox import OutboxKind
+from domain.policy import RecordsPolicy
 from storage.channels import card_copies
 from storage.models import CardCopyRow, ChannelRow, PersonRow
 from storage.outbox import enqueue, enqueue_once
@@ -111,15 +112,16 @@ def queue_email(
     now: datetime,
     dedupe_key: str | None = None,
     zip_attachment: tuple[str, str] | None = None,
+    attachment: dict[str, Any] | None = None,
 ) -> None:
     """Queues an e-mail (sent by the configured mail transport); `zip_attachment` is a stored
-    package's (file key, file name)."""
+    package's (file key, file name), `attachment` a records package (records_attachment)."""
     payload: dict[str, Any] = {"to": [to], "subject": subject, "body": body}
     if zip_attachment is not None:
         key, filename = zip_attachment
-        payload["attachments"] = [
-            {"key": key, "filename": filename, "content_type": "application/zip"}
-        ]
+        attachment = {"key": key, "filename": filename, "content_type": "application/zip"}
+    if attachment is not None:
+        payload["attachments"] = [attachment]
     enqueue(
         session,
         kind=OutboxKind.EMAIL,
@@ -175,10 +177,17 @@ def queue_package_mail(
     key: str,
     filename: str,
     now: datetime,
+    sha256: str = "",
+    records: RecordsPolicy | None = None,
 ) -> None:
     """R12, R13: a records package to the records officer's mailbox, in Swedish (nothing where
     the policy names no mailbox). `texts_prefix` picks the catalog's subject and body:
-    "documentation" for a half-yearly round, "closing" for a closed channel."""
+    "documentation" for a half-yearly round, "closing" for a closed channel, "capture" for the
+    capture kept before a removal (R11).
+
+    Issue 27: the package goes as one attachment up to `records.max_attachment_mb`; a larger
+    one is mailed as a signed link valid `records.link_days`, with its SHA-256 and size. The
+    sender decides when it sends (the link is made then and never stored)."""
     if not mailbox:
         return
     sv = Texts("sv")
@@ -195,5 +204,20 @@ def queue_package_mail(
         subject=sv(f"{texts_prefix}.mail_subject", **values),
         body=sv(f"{texts_prefix}.mail_body", **values),
         now=now,
-        zip_attachment=(key, filename),
+        attachment=records_attachment(key, filename, sha256, records or RecordsPolicy()),
     )
+
+
+def records_attachment(
+    key: str, filename: str, sha256: str, records: RecordsPolicy
+) -> dict[str, Any]:
+    """A stored package as an outbox attachment, with what the sender needs to mail it as a
+    link when it is larger than `records.max_attachment_mb` (issue 27)."""
+    return {
+        "key": key,
+        "filename": filename,
+        "content_type": "application/zip",
+        "max_bytes": records.max_attachment_mb * 1024 * 1024,
+        "link_days": records.link_days,
+        "sha256": sha256,
+    }

@@ -14,7 +14,7 @@ from cards.i18n import Texts
 from domain.clock import Clock
 from domain.organisations import Organisation, Organisations, single_organisation
 from domain.plan import PlanSections
-from domain.policy import Policy
+from domain.policy import Policy, RecordsPolicy
 from storage.models import ChannelRow
 from storage.organisations import Scopes
 
@@ -127,8 +127,13 @@ class Records(Protocol):
         start_page: str | None,
         filename: str,
         purpose: str = "documentation",
+        address: str | None = None,
+        period_start: date | None = None,
+        administration: str = "",
+        records: RecordsPolicy | None = None,
     ) -> tuple[str, str]:
-        """Builds and stores the zip package (R12, or "closing" for R13); its key and SHA-256."""
+        """Builds and stores the package (R12; "closing" R13, "capture" R11) in the format
+        `records.package_format` names (an E-ARK SIP by default); its key and SHA-256."""
         ...
 
 

@@ -70,7 +70,16 @@ OVERRIDABLE: Mapping[str, tuple[str, ...]] = {
         "removal_escalate_after_days",
     ),
     # Each administration (its board) has its own records management plan.
-    "records": ("culling", "closing_reminder_days"),
+    "records": (
+        "culling",
+        "closing_reminder_days",
+        # Issue 27: each administration delivers its own records packages.
+        "package_format",
+        "submission_agreement",
+        "reference_code",
+        "max_attachment_mb",
+        "link_days",
+    ),
 }
 
 

@@ -142,6 +142,9 @@ class ConsentPolicy:
     removal_escalate_after_days: int = 7
 
 
+# Issue 27: the formats a records package can have.
+PACKAGE_FORMATS = ("eark-sip", "zip")
+
 # R11: what the records management plan (tab Kommunikation) allows for each kind of material.
 CULLING_KINDS = ("image", "post", "comment")
 
@@ -194,6 +197,17 @@ class RecordsPolicy:
     )
     # R13: the manager is reminded when a submitted closing waits this many days.
     closing_reminder_days: int = 3
+    # How the records packages (R11-R13) are made: "eark-sip" (E-ARK SIP 2.1.0, which is
+    # Riksarkivet's FGS Paketstruktur 2.0) or "zip" (a zip with an index of Kanalkollen's own).
+    package_format: str = "eark-sip"
+    # Named in each SIP's METS when set: the submission agreement (leveransöverenskommelse)
+    # and the reference code (diarienummer or series code) of the administration's records.
+    submission_agreement: str = ""
+    reference_code: str = ""
+    # A package up to this size goes to the records mailbox as one attachment; a larger one is
+    # kept and mailed as a signed link valid link_days, with its SHA-256 and size.
+    max_attachment_mb: int = 20
+    link_days: int = 30
 
     def rule_for(self, kind: str) -> str:
         """The culling rule for a kind of material; "capture" when the plan does not say."""

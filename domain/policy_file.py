@@ -17,6 +17,7 @@ from domain.policy import (
     CONSENT_USES,
     CULLING_KINDS,
     CULLING_RULES,
+    PACKAGE_FORMATS,
     AnswersPolicy,
     ConsentPolicy,
     DocumentationPolicy,
@@ -132,7 +133,10 @@ def load_policy(path: Path | None, *, deployed: bool = False) -> Policy:
             text = path.read_text(encoding="utf-8")
         except OSError as exc:
             raise PolicyError(f"Cannot read the policy file {path}: {exc.strerror}.") from exc
-        policy = parse_policy(text)
+        try:
+            policy = parse_policy(text)
+        except PolicyError as error:  # the file and the key, as an organisation file says
+            raise PolicyError(f"{path}: {error}") from None
         policy = with_answers_folder(policy, path.parent)
     if deployed and (problems := deployment_problems(policy)):
         raise PolicyError(" ".join(problems))
@@ -227,6 +231,23 @@ def _check_records(records: RecordsPolicy) -> None:
         raise PolicyError("Policy key 'records.culling' lists a kind more than once.")
     if records.closing_reminder_days < 1:
         raise PolicyError("Policy key 'records.closing_reminder_days' must be at least 1.")
+    if records.package_format not in PACKAGE_FORMATS:
+        raise PolicyError(
+            "Policy key 'records.package_format' must be "
+            + " or ".join(f'"{name}"' for name in PACKAGE_FORMATS)
+            + f", not {records.package_format!r}."
+        )
+    for name in ("submission_agreement", "reference_code"):
+        value = getattr(records, name)
+        if len(value) > 200 or any(ord(c) < 32 for c in value) or value != value.strip():
+            raise PolicyError(
+                f"Policy key 'records.{name}' must be one line of at most 200 characters "
+                "without leading or trailing spaces."
+            )
+    if not 1 <= records.max_attachment_mb <= 100:
+        raise PolicyError("Policy key 'records.max_attachment_mb' must be from 1 to 100.")
+    if not 1 <= records.link_days <= 365:
+        raise PolicyError("Policy key 'records.link_days' must be from 1 to 365.")
 
 
 def _check_documentation(doc: DocumentationPolicy) -> None:

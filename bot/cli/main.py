@@ -1,5 +1,5 @@
 """The `kanalkollen` command: serve | migrate | remind | channels import | registry export |
-person export|erase | organisations check|move | manifest build."""
+person export|erase | organisations check|move | records export|check | manifest build."""
 
 from __future__ import annotations
 
@@ -94,12 +94,35 @@ def _parser() -> argparse.ArgumentParser:
         "--channel", type=int, action="append", metavar="ID", help="only this channel (repeat)"
     )
     mover.add_argument("--dry-run", action="store_true", help="report only, change nothing")
+    _records_arguments(commands)
     manifest = commands.add_parser("manifest", help="the Teams app package")
     manifest_commands = manifest.add_subparsers(dest="manifest_command", required=True)
     build = manifest_commands.add_parser("build", help="write the Teams app .zip")
     build.add_argument("--out", type=Path, default=Path("var/kanalkollen-teams-app.zip"))
     build.add_argument("--base-url", default=None, help="https URL of the bot's public pages")
     return parser
+
+
+def _records_arguments(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    """`records export|check` (issue 27): the records packages (E-ARK SIP or zip)."""
+    records = commands.add_parser("records", help="records packages (R11-R13)")
+    record_commands = records.add_subparsers(dest="records_command", required=True)
+    export = record_commands.add_parser(
+        "export", help="build a channel's packages again from the stored files"
+    )
+    export.add_argument("--channel", type=int, required=True, metavar="ID")
+    export.add_argument("--round", type=int, default=None, metavar="N", help="only round N")
+    export.add_argument(
+        "--format",
+        choices=("eark-sip", "zip"),
+        default=None,
+        help="default: the administration's records.package_format",
+    )
+    export.add_argument("--out", type=Path, required=True, metavar="DIR")
+    check = record_commands.add_parser(
+        "check", help="check packages: files against their METS, METS against its schema"
+    )
+    check.add_argument("packages", type=Path, nargs="+", metavar="PACKAGE")
 
 
 def _scope_arguments(command: argparse.ArgumentParser, which: str) -> None:
@@ -169,6 +192,24 @@ def main(argv: Sequence[str] | None = None) -> int:
                 )
             return asyncio.run(
                 person_erase(settings, organisations, args.id, args.dry_run, args.organisation)
+            )
+        if args.command == "records":
+            from bot.cli import records as record_commands
+
+            if args.records_command == "check":
+                return record_commands.check_records(args.packages, sys.stdout)
+            policy = load_policy(settings.policy_path)
+            return asyncio.run(
+                record_commands.export_records(
+                    settings,
+                    _organisations(settings),
+                    policy,
+                    channel_id=args.channel,
+                    round_number=args.round,
+                    package_format=args.format,
+                    out=args.out,
+                    stdout=sys.stdout,
+                )
             )
         if args.command == "organisations":
             from bot.cli import organisations as organisation_commands

@@ -1,4 +1,4 @@
-"""Files from the chat kept as records, and documentation packages (R12)."""
+"""Files from the chat kept as records, and the records packages (R11-R13) built from them."""
 
 from __future__ import annotations
 
@@ -6,15 +6,15 @@ import asyncio
 import hashlib
 from collections.abc import Awaitable, Callable
 from datetime import date, datetime
-from typing import Any
 
 import aiohttp
 from microsoft_agents.hosting.core import TurnContext
 from microsoft_agents.hosting.core.connector import ConnectorClientBase
 
-from bot.documents.packages import build_package
+from bot.documents.records_package import PackageRequest, build_records_package
 from bot.teams.uploads import collect_uploads
 from dialogs.services import StoredUpload
+from domain.policy import RecordsPolicy
 from storage.files import FileStore
 
 DOCUMENTATION_FILE_KIND = "documentation"
@@ -94,34 +94,35 @@ class StoredRecords:
         start_page: str | None,
         filename: str,
         purpose: str = "documentation",
+        address: str | None = None,
+        period_start: date | None = None,
+        administration: str = "",
+        records: RecordsPolicy | None = None,
     ) -> tuple[str, str]:
-        """Zips the files with an index and stores the package; returns its key and SHA-256."""
-        contents: list[tuple[str, bytes, str, dict[str, Any] | None]] = []
+        """Builds the package in the policy's format (an E-ARK SIP by default) and stores it;
+        returns its key and SHA-256."""
+        contents: list[tuple[StoredUpload, bytes]] = []
         for upload in files:
             data = await self._store.open(upload.key)
             if hashlib.sha256(data).hexdigest() != upload.sha256:
                 raise ValueError(f"stored file {upload.key} does not match its checksum")
-            facts = None
-            if upload.source_url is not None:  # a capture Kanalkollen took (R12)
-                facts = {
-                    "address": upload.source_url,
-                    "captured_at": upload.captured_at,
-                    "http_status": upload.http_status,
-                    "content_type": upload.content_type,
-                }
-            contents.append((upload.filename, data, upload.sha256, facts))
-        package = await asyncio.to_thread(
-            build_package,
+            contents.append((upload, data))
+        request = PackageRequest(
+            purpose=purpose,
             channel_name=channel_name,
             platform=platform,
             unit=unit,
-            period_due=due,
+            due=due,
             completed_by=completed_by,
             completed_at=completed_at,
             note=note,
-            files=contents,
             start_page=start_page,
-            purpose=purpose,
+            address=address,
+            period_start=period_start,
+            administration=administration,
+        )
+        package = await asyncio.to_thread(
+            build_records_package, request, contents, records or RecordsPolicy()
         )
         stored = await self._store.put(
             package,

@@ -1,7 +1,9 @@
 """The records packages: a zip of the files with an index for the records officer.
 
-Used for the half-yearly documentation (R12) and for closing a channel (R13, `purpose`
-"closing": the platform's export and the final screenshots).
+Used for the half-yearly documentation (R12), for closing a channel (R13, `purpose`
+"closing": the platform's export and the final screenshots) and for the capture kept before a
+removal (R11, `purpose` "capture") where the policy says `records.package_format = "zip"`; the
+default is an E-ARK SIP (bot/documents/eark/).
 
 The zip holds `index.json`, `index.txt` and the files under `files/`. Its bytes depend only on
 the input: every entry has the completion time as its timestamp (wall-clock time in
@@ -34,6 +36,7 @@ FILES_FOLDER = "files/"
 PACKAGE_FORMAT = "kanalkollen-documentation-package/1"
 _FILE_MODE = 0o100644 << 16  # a regular file, rw-r--r--
 _UNIX = 3  # "made by" system, fixed so the bytes do not depend on where the zip is built
+_RULES = {"documentation": "R12", "closing": "R13", "capture": "R11"}
 
 
 @dataclass(frozen=True)
@@ -157,8 +160,7 @@ def _describe(entry: _Entry) -> dict[str, Any]:
 def _index_text(index: dict[str, Any]) -> str:
     """The index for people: the same facts as index.json, one per line."""
     lines = [
-        f"Kanalkollen {index['purpose']} package"
-        + (" (R12)" if index["purpose"] == "documentation" else " (R13)"),
+        f"Kanalkollen {index['purpose']} package ({_RULES.get(index['purpose'], 'R13')})",
         "",
         f"Channel:       {index['channel']}",
         f"Platform:      {index['platform']}",

@@ -164,6 +164,11 @@ class ClosingFlow(ClosingChecklist):
                 start_page=None,
                 filename=filename,
                 purpose="closing",
+                # Issue 27: the SIP's descriptive facts and the administration's records keys.
+                address=channel.address,
+                period_start=channel.created_at.date(),
+                administration=self._s.policy_for(channel).registry.administration,
+                records=self._s.policy_for(channel).records,
             )
             closing.package_file_key = key
             closing.package_sha256 = sha256
@@ -179,6 +184,8 @@ class ClosingFlow(ClosingChecklist):
                 key=key,
                 filename=filename,
                 now=now,
+                sha256=sha256,
+                records=self._s.policy_for(channel).records,
             )
             record_by(
                 session,

@@ -19,6 +19,7 @@ from dialogs.documentation.reminder_cards import ReminderCards
 from dialogs.documentation.reminders import reminder_dedupe_prefix
 from dialogs.notify import queue_package_mail, queue_updates
 from dialogs.services import StoredUpload
+from domain.dates import add_months
 from domain.documentation import (
     next_due,
     today_in,
@@ -134,6 +135,11 @@ class DocumentationRound(ReminderCards):
             note=note,
             files=files,
             start_page=files[start_index].filename if files else None,
+            # Issue 27: the SIP's descriptive facts and the administration's records keys.
+            address=channel.address,
+            period_start=add_months(due, -policy.channels.documentation_interval_months),
+            administration=policy.registry.administration,
+            records=policy.records,
         )
         today = today_in(now, policy.documentation)
         following = next_due(today, policy.channels.documentation_interval_months)
@@ -197,6 +203,8 @@ class DocumentationRound(ReminderCards):
                 key=key,
                 filename=package_name,
                 now=now,
+                sha256=sha256,
+                records=policy.records,
             )
         self._s.wake_delivery()
         return texts("documentation.completed", name=channel.name, due=day(texts, following))

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import asyncio
 import io
-import json
 import logging
 import zipfile
 from datetime import timedelta
@@ -15,10 +14,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from lxml import etree
 from sqlalchemy import select
 
 from bot.app import CAPTURE
 from bot.capture.browser import find_chromium
+from bot.documents.eark.check import check_package
 from domain.clock import FixedClock
 from storage.models import CaptureRow, DocumentationFileRow
 from tests.bot.active_story import at, png
@@ -30,6 +31,7 @@ from tests.bot.ugglan_story import DUE, RECORDS, ugglan_story
 from tests.conftest import BotFactory
 from tests.support.capture_site import CaptureSite
 from tests.support.connector_emulator import ConnectorEmulator
+from tests.support.eark import validator_errors
 from tests.support.factories import make_execute, make_message, make_user
 from tests.support.file_server import FileServer
 from tests.support.smtp_sink import SmtpSink
@@ -144,19 +146,28 @@ async def test_r12_the_start_page_is_captured_shown_confirmed_and_archived(
         await _settled(story, clock.now())
         [mail] = smtp.received
         [(_, data)] = mail.attachments.items()
+        # Issue 27: an E-ARK SIP whose PREMIS tells each capture's address, time and status.
+        assert validator_errors(data, tmp_path / "sip") == []
+        assert check_package(data) == []
         package = zipfile.ZipFile(io.BytesIO(data))
-        index = json.loads(package.read("index.json"))
-        captured = [f for f in index["files"] if "capture" in f]
-        assert len(captured) == 3
-        for entry in captured:
-            assert entry["capture"]["address"] == site.url("/")
-            assert entry["capture"]["http_status"] == 200
-            assert entry["capture"]["captured_at"]
-            assert len(entry["sha256"]) == 64
-        assert index["start_page"].endswith(".png")
-        warc = next(f for f in captured if f["path"].endswith(".warc.gz"))
-        assert warc["content_type"] == "application/warc"
-        assert "Captured by Kanalkollen" in package.read("index.txt").decode()
+        [objid] = {name.split("/")[0] for name in package.namelist()}
+        premis = etree.fromstring(package.read(f"{objid}/metadata/preservation/premis.xml"))
+        ns = {"premis": "http://www.loc.gov/premis/v3"}
+        captures = [
+            e
+            for e in premis.iterfind("premis:event", ns)
+            if e.findtext("premis:eventType", namespaces=ns) == "capture"
+        ]
+        assert len(captures) == 3
+        for event in captures:
+            detail = event.findtext(".//premis:eventDetail", namespaces=ns)
+            assert site.url("/") in detail and "HTTP status 200" in detail
+            assert event.findtext("premis:eventDateTime", namespaces=ns)
+        rep_mets = package.read(f"{objid}/representations/rep1/METS.xml").decode()
+        assert 'MIMETYPE="application/warc"' in rep_mets and ".warc.gz" in rep_mets
+        assert stored[0].sha256 in rep_mets
+        index = package.read(f"{objid}/documentation/index.txt").decode()
+        assert "(start page)" in index and "Captured by Kanalkollen" in index
 
 
 @pytest.mark.parametrize(

@@ -8,6 +8,7 @@ import asyncio
 import io
 import zipfile
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -15,6 +16,7 @@ from sqlalchemy import select
 
 from bot.app import ENDPOINT, SCHEDULER
 from bot.cli.channel_import import import_channels
+from bot.documents.eark.check import check_package
 from dialogs.services import DirectoryPerson
 from domain.channel_import import parse_channels
 from domain.clock import FixedClock
@@ -36,6 +38,7 @@ from tests.conftest import BotFactory
 from tests.support.cli import run_kanalkollen
 from tests.support.connector_emulator import ConnectorEmulator
 from tests.support.directory import SWEDISH_HEADER, StubDirectory
+from tests.support.eark import validator_errors
 from tests.support.factories import TENANT_ID, TeamsUser, make_execute, make_message, make_user
 from tests.support.file_server import FileServer
 from tests.support.smtp_sink import SmtpSink
@@ -57,7 +60,7 @@ async def story(
 
 
 async def test_r12_remind_document_and_done_for_every_editor(
-    story: Story, clock: FixedClock, files: FileServer, smtp: SmtpSink
+    story: Story, clock: FixedClock, files: FileServer, smtp: SmtpSink, tmp_path: Path
 ):
     editor_a, editor_b = make_user(2), make_user(4)
 
@@ -127,15 +130,31 @@ async def test_r12_remind_document_and_done_for_every_editor(
     current = story.emulator.current(editor_b.conversation_id, reminder_b)
     assert current is not None and "Dokumenterad av Testperson Två" in str(current)
 
-    # The records officer gets the package: the files plus an index with checksums.
+    # The records officer gets the package: an E-ARK SIP (issue 27) of the files, which passes
+    # the E-ARK validator and our own checks, with the checksums in its METS.
     await _settled(story, clock.now())
     [mail] = smtp.received
     assert mail.rcpt_tos == (RECORDS,)
     [(name, data)] = mail.attachments.items()
     assert name.endswith(".zip")
+    assert validator_errors(data, tmp_path / "sip") == []
+    assert check_package(data) == []
     package = zipfile.ZipFile(io.BytesIO(data))
-    assert any(name.endswith("startsida.png") for name in package.namelist())
-    assert stored[0].sha256 in package.read("index.json").decode()
+    [objid] = {entry.split("/")[0] for entry in package.namelist()}
+    assert f"{objid}/representations/rep1/data/startsida.png" in package.namelist()
+    assert stored[0].sha256 in package.read(f"{objid}/representations/rep1/METS.xml").decode()
+    assert "Inga kommentarer" in package.read(f"{objid}/documentation/note.txt").decode()
+
+    # Issue 27: `kanalkollen records export --round 1` builds the same SIP again.
+    env = {"DATABASE_URL": story.bot.settings.database_url, "FILES_DIR": str(tmp_path / "files")}
+    export = ("records", "export", "--channel", str(channel.id), "--out", str(tmp_path / "out"))
+    code, _, err = await run_kanalkollen(*export, "--round", "1", env=env, cwd=tmp_path)
+    assert code == 0, err
+    [rebuilt] = (tmp_path / "out").iterdir()
+    assert rebuilt.name == f"documentation-1-{DUE.isoformat()}.zip"
+    assert rebuilt.read_bytes() == data
+    code, out, _ = await run_kanalkollen(*export, "--round", "2", env=env, cwd=tmp_path)
+    assert code == 2 and "1 documentation round(s), not 2" in out
 
     # Later sweeps send nothing more for this round.
     assert (await _sweep(story, clock, at(DUE)))["documentation_reminders"] == 0

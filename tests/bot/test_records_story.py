@@ -4,14 +4,17 @@ and no reminder for a closed channel."""
 
 from __future__ import annotations
 
+import hashlib
 import io
 import zipfile
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
 from sqlalchemy import select
 
+from bot.documents.eark.check import check_package
 from domain.clock import FixedClock
 from storage.models import (
     AuditEventRow,
@@ -43,7 +46,9 @@ from tests.bot.active_story import (
 )
 from tests.bot.channel_story import Story
 from tests.conftest import BotFactory
+from tests.support.cli import run_kanalkollen
 from tests.support.connector_emulator import ConnectorEmulator
+from tests.support.eark import validator_errors
 from tests.support.factories import make_execute
 from tests.support.file_server import FileServer
 from tests.support.smtp_sink import SmtpSink
@@ -84,7 +89,7 @@ def deletion(channel: int, kind: str, covered: str, passing: str = "") -> dict[s
 
 
 async def test_r11_deleting_a_post_not_covered_by_documentation_needs_a_capture_first(
-    story: Story, files: FileServer
+    story: Story, files: FileServer, smtp: SmtpSink, clock: FixedClock, tmp_path: Path
 ):
     await story.say(EDITOR_A, "radera")
     _, form = story.last_card_to(EDITOR_A.conversation_id)
@@ -119,6 +124,20 @@ async def test_r11_deleting_a_post_not_covered_by_documentation_needs_a_capture_
     )
     assert capture.subject_type == "deletion" and len(capture.sha256) == 64
     assert {"deletion.decided", "deletion.captured", "deletion.done"} <= set(actions)
+
+    # R11, issue 27: the capture reaches the records mailbox as an E-ARK SIP that passes the
+    # E-ARK validator and our own checks.
+    await settled(story, clock.now())
+    [package_mail] = [m for m in smtp.received if RECORDS in m.rcpt_tos]
+    assert "Fångst före radering" in package_mail.subject
+    [(name, data)] = package_mail.attachments.items()
+    assert name.endswith(".zip")
+    assert validator_errors(data, tmp_path / "sip") == []
+    assert check_package(data) == []
+    archive = zipfile.ZipFile(io.BytesIO(data))
+    [objid] = {entry.split("/")[0] for entry in archive.namelist()}
+    rep_mets = archive.read(f"{objid}/representations/rep1/METS.xml").decode()
+    assert capture.sha256 in rep_mets and "data/sommarlov.png" in rep_mets
 
 
 async def test_r11_covered_posts_and_passing_comments_may_be_deleted_and_a_channel_is_closed(
@@ -190,7 +209,7 @@ async def test_r13_a_channel_is_not_closed_while_a_removal_task_is_open(
 
 
 async def test_r13_closing_walks_the_checklist_and_the_registry_is_told(
-    story: Story, files: FileServer, smtp: SmtpSink, clock: FixedClock
+    story: Story, files: FileServer, smtp: SmtpSink, clock: FixedClock, tmp_path: Path
 ):
     channel = await channel_id(story)
     await story.say(EDITOR_A, "avsluta kanal")
@@ -228,11 +247,18 @@ async def test_r13_closing_walks_the_checklist_and_the_registry_is_told(
     await settled(story, clock.now())
     [package_mail] = [m for m in smtp.received if RECORDS in m.rcpt_tos]
     [(name, data)] = package_mail.attachments.items()
+    package = data
+    # Issue 27: an E-ARK SIP that passes the E-ARK validator and our own checks.
+    assert name.endswith(".zip")
+    assert validator_errors(data, tmp_path / "sip") == []
+    assert check_package(data) == []
     archive = zipfile.ZipFile(io.BytesIO(data))
-    index = archive.read("index.json").decode()
-    assert name.endswith(".zip") and "instagram-export-2026.zip" in index
-    assert "kanalkollen-closing-package/1" in index
-    assert sum(n.startswith("files/") for n in archive.namelist()) == 3
+    [objid] = {entry.split("/")[0] for entry in archive.namelist()}
+    mets = archive.read(f"{objid}/METS.xml").decode()
+    assert 'TYPE="Mixed"' in mets and 'OAISPACKAGETYPE="SIP"' in mets
+    data_files = [n for n in archive.namelist() if "/representations/rep1/data/" in n]
+    assert len(data_files) == 3
+    assert f"{objid}/representations/rep1/data/instagram-export-2026.zip" in data_files
 
     # Only the manager confirms; an editor's click changes nothing.
     confirm_id, confirm = next(
@@ -276,6 +302,43 @@ async def test_r13_closing_walks_the_checklist_and_the_registry_is_told(
     ):
         assert action in actions
 
+    # Issue 27: `kanalkollen records export` builds the channel's packages again for an
+    # archivist: the same SIP as was mailed, or today's zip; `records check` finds a change.
+    env = {"DATABASE_URL": story.bot.settings.database_url, "FILES_DIR": str(tmp_path / "files")}
+    out = tmp_path / "export"
+    code, listing, err = await run_kanalkollen(
+        "records", "export", "--channel", str(channel), "--out", str(out), env=env, cwd=tmp_path
+    )
+    assert code == 0, err
+    [rebuilt] = sorted(out.iterdir())
+    assert rebuilt.name.startswith("closing-") and rebuilt.read_bytes() == package
+    assert hashlib.sha256(package).hexdigest() in listing
+    code, _, err = await run_kanalkollen(
+        "records",
+        "export",
+        "--channel",
+        str(channel),
+        "--format",
+        "zip",
+        "--out",
+        str(tmp_path / "zip"),
+        env=env,
+        cwd=tmp_path,
+    )
+    assert code == 0, err
+    [plain] = (tmp_path / "zip").iterdir()
+    assert "index.json" in zipfile.ZipFile(plain).namelist()
+    code, report, _ = await run_kanalkollen(
+        "records", "check", str(rebuilt), env=env, cwd=tmp_path
+    )
+    assert code == 0 and ": ok" in report
+    changed = entries_changed(package)
+    (tmp_path / "changed.zip").write_bytes(changed)
+    code, report, _ = await run_kanalkollen(
+        "records", "check", str(tmp_path / "changed.zip"), env=env, cwd=tmp_path
+    )
+    assert code == 1 and "SHA-256" in report
+
     # No documentation reminder for the channel afterwards, and it leaves "my channels".
     for moment in (at(DUE - timedelta(days=14)), at(DUE), at(DUE + timedelta(days=21))):
         assert (await sweep(story, clock, moment))["documentation_reminders"] == 0
@@ -304,3 +367,16 @@ async def test_r13_closing_can_be_cancelled_and_the_channel_stays_active(story: 
         row = await session.get(ChannelRow, channel)
     assert row is not None and row.status == "active"
     assert refused(await execute(story, OUTSIDER, "closing.start", {"channel_id": str(channel)}))
+
+
+def entries_changed(package: bytes) -> bytes:
+    """The package with one byte of one data file changed."""
+    source = zipfile.ZipFile(io.BytesIO(package))
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as target:
+        for info in source.infolist():
+            data = source.read(info)
+            if "/data/" in info.filename and data:
+                data = data[:-1] + bytes([data[-1] ^ 1])
+            target.writestr(info.filename, data)
+    return buffer.getvalue()
