@@ -107,7 +107,9 @@ def _entry(data: dict[str, Any]) -> Entry:
         flows=tuple(data.get("flows", [])),
         template=str(data.get("template", "")),
         quotes={lang: str(section.get("quote", "")) for lang, section in sections.items()},
-        questions={lang: tuple(section.get("questions", [])) for lang, section in sections.items()},
+        questions={
+            lang: tuple(section.get("questions", [])) for lang, section in sections.items()
+        },
         anchors={
             lang: (*section.get("keywords", []), *section.get("synonyms", []))
             for lang, section in sections.items()
@@ -210,15 +212,15 @@ class Index:
         self._anchors: list[tuple[Anchor, ...]] = []
         for number, item in enumerate(knowledge):
             asked = [self._terms(text) for text in item.questions[language] if text]
-            anchors = [self._terms(text.removeprefix(EXACT)) for text in item.anchors[language]]
+            anchor_terms = [
+                self._terms(text.removeprefix(EXACT)) for text in item.anchors[language]
+            ]
             self._owners += [number] * len(asked)
             documents += asked
-            self._anchors.append(
-                tuple(a for a in map(self._anchor, item.anchors[language]) if a)
-            )
+            self._anchors.append(tuple(a for a in map(self._anchor, item.anchors[language]) if a))
             entry_documents.append(
                 [t for terms in asked for t in terms]
-                + [t for terms in anchors for t in terms] * ANCHOR_REPEAT
+                + [t for terms in anchor_terms for t in terms] * ANCHOR_REPEAT
                 + self._terms(item.quotes.get(language, ""))
             )
         self._wishing = frozenset(
@@ -253,7 +255,9 @@ class Index:
     def _terms(self, text: str) -> list[str]:
         vocabulary = self._vocabulary
         return [
-            term for word in self._analyzer.content_words(text) for term in vocabulary.corpus_terms(word)
+            term
+            for word in self._analyzer.content_words(text)
+            for term in vocabulary.corpus_terms(word)
         ]
 
     def scores(self, text: str) -> tuple[dict[str, list[str]], list[float]]:
@@ -275,7 +279,7 @@ class Index:
         question, scores = self.scores(text)
         if not question:
             return Finding()
-        exact = {EXACT + word for word in words(bounded(text))[:MAX_QUESTION_WORDS * 2]}
+        exact = {EXACT + word for word in words(bounded(text))[: MAX_QUESTION_WORDS * 2]}
         anchored = {
             number: self._anchored(number, question, exact) for number in range(len(self._entries))
         }
@@ -307,8 +311,7 @@ class Index:
             return False
         top, other = scores[ranked[0]], scores[outside[0]]
         return other >= top or (
-            other >= OUTSIDE_CLOSE * top
-            and len(anchored[outside[0]]) >= len(anchored[ranked[0]])
+            other >= OUTSIDE_CLOSE * top and len(anchored[outside[0]]) >= len(anchored[ranked[0]])
         )
 
     def _anchored(
@@ -322,9 +325,7 @@ class Index:
             if all(stem in terms or (parts and terms.issuperset(parts)) for stem, parts in anchor)
         }
 
-    def _wish_or_rule(
-        self, ranked: list[int], scores: list[float], *, wishing: bool
-    ) -> list[int]:
+    def _wish_or_rule(self, ranked: list[int], scores: list[float], *, wishing: bool) -> list[int]:
         """Puts a wish first when the text wishes and one scores close to the best, else a rule."""
         if not ranked:
             return ranked

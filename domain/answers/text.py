@@ -15,14 +15,13 @@ from functools import lru_cache
 import snowballstemmer
 from rapidfuzz import fuzz, process
 
+from domain.answers.bounds import MAX_QUESTION_CHARS, MAX_WORD_LETTERS, bounded
+
+__all__ = ["MAX_QUESTION_CHARS", "MAX_WORD_LETTERS", "Analyzer", "Vocabulary", "bounded", "words"]
+
 SNOWBALL_LANGUAGES = {"sv": "swedish", "en": "english"}
 _FOLD = str.maketrans({"å": "a", "ä": "a", "ö": "o", "é": "e", "ü": "u", "æ": "a", "ø": "o"})
 _WORD = re.compile(r"[^\W\d_]+")
-# Issue 24: a question is its first characters; the longest real question we know is about
-# 350 characters, so a pasted text is read as far as a long question goes.
-MAX_QUESTION_CHARS = 600
-# A word longer than this is no word of a question (a link, a hash, a pasted blob).
-MAX_WORD_LETTERS = 32
 # A typo is corrected only to a word this similar (rapidfuzz ratio, 0-100), and only in words
 # of at least this many letters: shorter ones have too many neighbours.
 TYPO_CUTOFF = 84.0
@@ -43,11 +42,6 @@ _INTERVAL = {
 }
 AGE_WORD = {"sv": "ålder", "en": "age"}
 INTERVAL_WORD = {"sv": "halvår", "en": "half-yearly"}
-
-
-def bounded(text: str) -> str:
-    """The part of a text that is read as a question (issue 24)."""
-    return text[:MAX_QUESTION_CHARS]
 
 
 def with_number_words(text: str, language: str) -> str:

@@ -9,10 +9,9 @@ from pathlib import Path
 import pytest
 
 from cards.i18n import LANGUAGES, catalog, commands, language_of
-from domain.answers import knowledge
+from domain.answers import bounds, knowledge
 from domain.answers.bm25 import Bm25
 from domain.answers.knowledge import Finding, find
-from domain.answers import text
 from domain.answers.text import Analyzer, Vocabulary, words
 from domain.policy import TemplatePolicy
 from tests.domain.answer_questions import OFF_TOPIC, QUESTIONS
@@ -84,9 +83,9 @@ def test_a_pasted_page_is_read_as_its_first_characters_only(
     page = " ".join(f"ord{chr(97 + i % 26)}{chr(97 + i // 26 % 26)}" for i in range(5000))
     assert not find(page, "sv")
     assert not find("x" * 50_000, "sv")
-    assert read and max(read) <= text.MAX_QUESTION_CHARS
+    assert read and max(read) <= bounds.MAX_QUESTION_CHARS
     # A pasted blob is no word: it is never split as a compound nor corrected as a typo.
-    assert words("a" * (text.MAX_WORD_LETTERS + 1) + " kanal") == ["kanal"]
+    assert words("a" * (bounds.MAX_WORD_LETTERS + 1) + " kanal") == ["kanal"]
 
 
 # --- the language work -------------------------------------------------------------------------
