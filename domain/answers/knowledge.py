@@ -32,10 +32,10 @@ QUESTION_WEIGHT = 0.5
 # at most this many entries share.
 MAX_ANCHOR_SHARE = 2
 # Anchors count this many times in an entry's document ...
-ANCHOR_REPEAT = 3
+ANCHOR_REPEAT = 4
 # ... whose length counts this much (BM25's b): an entry with many ways of asking is no less
 # likely to be the one asked about.
-ENTRY_B = 0.3
+ENTRY_B = 0.15
 # An anchor written "=word" matches that word as typed (folded), unstemmed.
 EXACT = "="
 # A runner-up is cited too when it scores this close to the best and has anchors of its own.
@@ -329,9 +329,14 @@ class Index:
         """Puts a wish first when the text wishes and one scores close to the best, else a rule."""
         if not ranked:
             return ranked
+        first = self._entries[ranked[0]]
         top = scores[ranked[0]]
         close = [n for n in ranked if scores[n] >= CLOSE * top]
         preferred = [n for n in close if (self._entries[n].wish is not None) == wishing]
+        if wishing and first.wish is None:
+            # The wish that does what the rule asked about is about: to publish a photo (R9),
+            # not to start a channel.
+            preferred = [n for n in preferred if first.key in self._entries[n].rules]
         if not preferred or preferred[0] == ranked[0]:
             return ranked
         return [preferred[0], *(n for n in ranked if n != preferred[0])]
