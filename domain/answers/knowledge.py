@@ -26,7 +26,7 @@ from domain.answers.text import Analyzer, Vocabulary, bounded, words
 LANGUAGES = ("sv", "en")
 # The best entry must score at least this much (its document's score plus its best way of
 # asking's, weighted) ...
-MIN_SCORE = 6.0
+MIN_SCORE = 5.5
 QUESTION_WEIGHT = 0.5
 # ... and the question must hold one of its anchors (a key word or synonym of its file) that
 # at most this many entries share.
@@ -181,7 +181,8 @@ def entry(key: str, extra_dir: str = "") -> Entry:
 
 def stopwords(language: str) -> tuple[str, ...]:
     """A word list of stopwords.toml: "sv" (no meaning for matching), "sv_wishing" (a wish),
-    "platforms" (the names of social media platforms)."""
+    "sv_context" (the schools' words: for splitting compounds), "platforms" (the names of
+    social media platforms)."""
     data = tomllib.loads((_folder() / "stopwords.toml").read_text(encoding="utf-8"))
     return tuple(data.get(language, []))
 
@@ -205,6 +206,7 @@ class Index:
             for text in (*item.questions[language], *item.anchors[language])
             for word in content(text)
         ] + [w for item in knowledge for w in words(item.quotes.get(language, ""))]
+        corpus += [w for text in stopwords(f"{language}_context") for w in content(text)]
         self._vocabulary = Vocabulary(self._analyzer, corpus)
         self._owners: list[int] = []
         documents: list[list[str]] = []
@@ -247,9 +249,12 @@ class Index:
         """
         if text.startswith(EXACT):
             return tuple((EXACT + word, ()) for word in words(text))
+        # A platform's name is no anchor: it says the question is about social media, not
+        # which rule ("Instagram" alone is no question about starting a channel).
         return tuple(
-            (self._analyzer.stem(word), tuple(self._vocabulary.split(word)))
+            (stem, tuple(self._vocabulary.split(word)))
             for word in self._analyzer.content_words(text)
+            if (stem := self._analyzer.stem(word)) != Analyzer.PLATFORM
         )
 
     def _terms(self, text: str) -> list[str]:

@@ -27,6 +27,7 @@ _WORD = re.compile(r"[^\W\d_]+")
 # many letters: shorter ones have too many neighbours.
 TYPO_CUTOFF = 0.84
 TYPO_MIN_LETTERS = 5
+SWAP_MIN_LETTERS = 4
 # Each half of a split compound has at least this many letters ("instagram" + "konto"):
 # with three, "kommentar" would be "komm" + "tar".
 COMPOUND_MIN_PART = 4
@@ -106,8 +107,10 @@ class Vocabulary:
         self.query_terms = lru_cache(maxsize=8192)(self._query_terms)
 
     def corpus_terms(self, word: str) -> list[str]:
-        """A rule file's word as terms: its stem, and its parts' stems when it is a compound."""
-        return [self._analyzer.stem(word), *self.split(word)]
+        """A rule file's word as terms: its stem, and its parts' stems when it is a compound
+        (a platform's name is one term: "facebook" is no face and no book)."""
+        stem = self._analyzer.stem(word)
+        return [stem] if stem == Analyzer.PLATFORM else [stem, *self.split(word)]
 
     def _query_terms(self, word: str) -> list[str]:
         """A typed word as terms: known as it is, else corrected, else split as a compound
@@ -119,6 +122,13 @@ class Vocabulary:
         stem = self._analyzer.stem(word)
         if stem in self._stems or word in self._known_words:
             return self.corpus_terms(word)
+        if len(word) >= SWAP_MIN_LETTERS:
+            # Two letters typed the wrong way round ("plnaen", "flim"): a typo that a
+            # similarity ratio scores low.
+            for at in range(len(word) - 1):
+                swapped = word[:at] + word[at + 1] + word[at] + word[at + 2 :]
+                if swapped in self._known_words:
+                    return self.corpus_terms(swapped)
         if len(word) >= TYPO_MIN_LETTERS:
             found = get_close_matches(
                 word, self._by_letter.get(word[0], ()), n=1, cutoff=TYPO_CUTOFF
