@@ -1,11 +1,13 @@
-"""The rule files, and finding the rules a typed question is about.
+"""The rule files, and finding the rules a typed question is about (issues 14, 26).
 
 Each rule (`knowledge/rules/R03.toml`) and each wish (`knowledge/wishes/*.toml`) brings the
-ways people ask about it; every way is one short BM25 document. A question is answered from
-the entry whose best document scores highest, with up to two more entries that score close
-to it and answer words of the question the first did not. Nothing is cited unless the score
-is high enough and the cited entries cover enough of the question's meaningful words: a
-question about the weather shares no words with the rules, and gets no rule.
+ways people ask about it, its key words and its synonyms (its anchors). The whole question is
+scored (BM25) against each entry's document (all of it) and its best way of asking; the best
+entry that has an anchor in the question is answered, with up to two more that score close
+and have anchors of their own. What the rules do not answer (`knowledge/outside.toml`: how
+to use a platform, when to post, followers, HR and IT) is an entry too: a question closer to
+it than to a rule gets no rule. Nothing is cited unless the score is high enough: a question
+about the weather shares no anchor with the rules, and gets no rule.
 """
 
 from __future__ import annotations
