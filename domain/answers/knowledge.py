@@ -28,7 +28,7 @@ from domain.answers.text import Analyzer, Vocabulary, bounded, words
 LANGUAGES = ("sv", "en")
 # The best entry must score at least this much (its document's score plus its best way of
 # asking's, weighted) ...
-MIN_SCORE = 5.5
+MIN_SCORE = 6.0
 QUESTION_WEIGHT = 0.5
 # ... and the question must hold one of its anchors (a key word or synonym of its file) that
 # at most this many entries share.
@@ -37,7 +37,7 @@ MAX_ANCHOR_SHARE = 2
 ANCHOR_REPEAT = 4
 # ... whose length counts this much (BM25's b): an entry with many ways of asking is no less
 # likely to be the one asked about.
-ENTRY_B = 0.15
+ENTRY_B = 0.0
 # An anchor written "=word" matches that word as typed (folded), unstemmed.
 EXACT = "="
 # A runner-up is cited too when it scores this close to the best and has anchors of its own.
@@ -294,6 +294,7 @@ class Index:
             (number for number, words_ in anchored.items() if words_),
             key=lambda number: -scores[number],
         )
+        ranked = self._more_specific(ranked, scores, anchored)
         ranked = self._wish_or_rule(
             ranked, scores, wishing=bool(set(words(bounded(text))) & self._wishing)
         )
@@ -306,6 +307,23 @@ class Index:
         rules = first.rules if first.wish else tuple(r for item in cited for r in item.rules)
         flows = tuple(dict.fromkeys(flow for item in cited for flow in item.flows))
         return Finding(wish=first.wish, rules=rules[:MAX_CITED], flows=flows)
+
+    def _more_specific(
+        self, ranked: list[int], scores: list[float], anchored: dict[int, set[Anchor]]
+    ) -> list[int]:
+        """Puts first a close runner-up whose anchor says more than all of the best's: "delete
+        the account" (R13) over "delete" (R11)."""
+        if len(ranked) < 2:
+            return ranked
+        top = ranked[0]
+        words_of = [frozenset(stem for stem, _ in anchor) for anchor in anchored[top]]
+        for number in ranked[1:]:
+            if scores[number] < CLOSE * scores[top]:
+                break
+            theirs = [frozenset(stem for stem, _ in anchor) for anchor in anchored[number]]
+            if all(any(mine < their for their in theirs) for mine in words_of):
+                return [number, *(n for n in ranked if n != number)]
+        return ranked
 
     def _outside(
         self, ranked: list[int], scores: list[float], anchored: dict[int, set[Anchor]]
