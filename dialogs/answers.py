@@ -2,15 +2,24 @@
 
 The language work (domain/answers) is imported on the first question, and its index is
 built once per process then: a bot that is never asked anything never pays for it.
+
+Issue 24: the work is bounded (the first characters of a text, words of a sane length) and
+done off the event loop, in one thread of its own: while one person's pasted page is read,
+everybody else is answered. One thread, because the stemmers are not thread-safe; each
+answer takes milliseconds, so a queue there is short.
 """
 
 from __future__ import annotations
 
+import asyncio
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from functools import cache, partial
 from typing import TYPE_CHECKING, Any
 
 from cards.answers import AnswerView, FlowButton, RuleAnswer, answer_card, no_answer_card
 from cards.i18n import Texts
+from domain.answers.bounds import bounded
 from domain.organisations import Organisations
 from domain.policy import Policy
 
@@ -18,6 +27,12 @@ if TYPE_CHECKING:
     from domain.answers.knowledge import Entry
 
 MAX_BUTTONS = 3
+
+
+@cache
+def _answerer() -> ThreadPoolExecutor:
+    """The process's one thread for the language work (created on the first question)."""
+    return ThreadPoolExecutor(max_workers=1, thread_name_prefix="answers")
 
 
 @dataclass(frozen=True)
@@ -55,12 +70,18 @@ class RuleAnswers:
             "every_interval": texts(f"answers.every_months.m{months}"),
         }
 
+    async def answer(self, text: str, texts: Texts, *, tenant_id: str | None = None) -> Reply:
+        """`reply`, off the event loop, on the text's first characters only (issue 24)."""
+        work = partial(self.reply, bounded(text), texts, tenant_id=tenant_id)
+        return await asyncio.get_running_loop().run_in_executor(_answerer(), work)
+
     def reply(self, text: str, texts: Texts, *, tenant_id: str | None = None) -> Reply:
         """The answer card for a question (with the policy of the asker's tenant); the hint
-        with what the bot knows when unsure."""
+        with what the bot knows when unsure. CPU work: call `answer` from the event loop."""
         # Imported here: the language libraries and the index cost only when someone asks.
         from domain.answers import knowledge
 
+        text = bounded(text)
         if not text.strip():
             return Reply(text=texts("unknown.hint"))
         policy = self.policy_for(tenant_id)

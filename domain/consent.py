@@ -34,6 +34,8 @@ class Missing(StrEnum):
 
     # Nobody has said yes (R9).
     CONSENT = "consent"
+    # Nobody has said yes for a child under the age limit: the guardian must give it (R9).
+    GUARDIAN_CONSENT = "guardian_consent"
     # A child under the age limit: the guardian is the one who answers (R9).
     GUARDIAN = "guardian"
     # The use needs written consent, and the consent is oral (R10).
@@ -98,7 +100,8 @@ def missing_for(subject: Subject, needs_written: bool) -> tuple[Missing, ...]:
     if subject.withdrawn:
         return (Missing.WITHDRAWN,)
     if subject.form is ConsentForm.NONE:
-        return (Missing.CONSENT,)
+        # R9: for a child under the age limit it is the guardian who must give the consent.
+        return (Missing.GUARDIAN_CONSENT if subject.minor else Missing.CONSENT,)
     found: list[Missing] = []
     if subject.minor and not subject.guardian_named:
         found.append(Missing.GUARDIAN)

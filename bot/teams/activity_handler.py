@@ -106,7 +106,8 @@ class KanalkollenBot(ActivityHandler):  # type: ignore[misc]
         if self._answers is None:
             await turn_context.send_activity(texts("unknown.hint"))
             return
-        reply = self._answers.reply(text, texts, tenant_id=tenant_of(turn_context.activity))
+        # Issue 24: bounded, and off the event loop (nobody else waits for a long text).
+        reply = await self._answers.answer(text, texts, tenant_id=tenant_of(turn_context.activity))
         if reply.card is None:
             await turn_context.send_activity(reply.text or "")
             return

@@ -267,7 +267,9 @@ class ConsentFlow:
                 check_id=check.id,
                 channel_name=channel.name,
                 publish=decision.outcome is Outcome.PUBLISH,
-                missing=_missing_lines(decision, names, texts),
+                missing=_missing_lines(
+                    decision, names, texts, self._s.policy_for(channel).consent.guardian_age
+                ),
                 covered=tuple(covered),
                 ask_post=bool(covered),
                 template_url=self._s.policy_for(channel).templates.consent_template_url
@@ -342,10 +344,10 @@ class ConsentFlow:
 
 
 def _missing_lines(
-    decision: ConsentDecision, names: list[str], texts: Texts
+    decision: ConsentDecision, names: list[str], texts: Texts, age: int
 ) -> tuple[MissingLine, ...]:
     lines = [
-        MissingLine(texts(f"consent.missing_{code.value}", name=names[index]))
+        MissingLine(texts(f"consent.missing_{code.value}", name=names[index], age=age))
         for index, code in decision.missing
     ]
     if decision.unrecorded:

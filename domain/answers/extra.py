@@ -2,10 +2,11 @@
 
 Each `*.toml` file there adds question variants and keywords to one shipped rule or wish:
 
-    rule = "R3"              # or: wish = "new_channel"
+    rule = "R3"              # or: wish = "new_channel", or: outside = true
     [sv]
     questions = ["Räcker det med en redaktör på fritidsgården?"]
     keywords = ["fritidsledare"]
+    synonyms = ["ensam fritidsledare"]
     [en]
     questions = ["Is one editor enough?"]
 
@@ -21,6 +22,9 @@ from importlib.resources import files
 from pathlib import Path
 
 LANGUAGES = ("sv", "en")
+KEYS = ("questions", "keywords", "synonyms")
+# The key of what the rules do not answer (knowledge/outside.toml): platform how-tos, HR, IT.
+OUTSIDE = "outside"
 
 
 class ExtraError(ValueError):
@@ -32,7 +36,8 @@ class Addition:
     """What one file adds to one entry ("R3" or "wish:new_channel")."""
 
     key: str
-    questions: dict[str, tuple[str, ...]]  # language -> variants, keywords joined last
+    questions: dict[str, tuple[str, ...]]  # language -> ways of asking
+    anchors: dict[str, tuple[str, ...]]  # language -> key words and synonyms
 
 
 def read_additions(folder: Path, known: frozenset[str]) -> tuple[Addition, ...]:
@@ -47,31 +52,37 @@ def read_additions(folder: Path, known: frozenset[str]) -> tuple[Addition, ...]:
             raise ExtraError(f"{path}: not a readable TOML file ({error}).") from None
         rule, wish = data.get("rule"), data.get("wish")
         key = f"wish:{wish}" if isinstance(wish, str) else rule
+        if data.get("outside") is True:
+            key = OUTSIDE
         if not isinstance(key, str) or key not in known:
             raise ExtraError(
-                f"{path}: 'rule' or 'wish' must name one of {', '.join(sorted(known))}."
+                f"{path}: 'rule' or 'wish' must name one of {', '.join(sorted(known))}"
+                " (or: outside = true)."
             )
-        unknown = set(data) - {"rule", "wish", *LANGUAGES}
+        unknown = set(data) - {"rule", "wish", "outside", *LANGUAGES}
         if unknown:
             raise ExtraError(f"{path}: unknown key '{sorted(unknown)[0]}'.")
         questions: dict[str, tuple[str, ...]] = {}
+        anchors: dict[str, tuple[str, ...]] = {}
         for language in LANGUAGES:
             section = data.get(language, {})
-            if not isinstance(section, dict) or set(section) - {"questions", "keywords"}:
-                raise ExtraError(f"{path}: [{language}] may hold only 'questions' and 'keywords'.")
-            variants = section.get("questions", [])
-            keywords = section.get("keywords", [])
-            for name, value in (("questions", variants), ("keywords", keywords)):
+            if not isinstance(section, dict) or set(section) - set(KEYS):
+                raise ExtraError(
+                    f"{path}: [{language}] may hold only 'questions', 'keywords' and 'synonyms'."
+                )
+            for name in KEYS:
+                value = section.get(name, [])
                 if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
                     raise ExtraError(f"{path}: '{language}.{name}' must be a list of strings.")
-            questions[language] = (*variants, *([" ".join(keywords)] if keywords else []))
-        additions.append(Addition(key, questions))
+            questions[language] = tuple(section.get("questions", []))
+            anchors[language] = (*section.get("keywords", []), *section.get("synonyms", []))
+        additions.append(Addition(key, questions, anchors))
     return tuple(additions)
 
 
 def shipped_keys() -> frozenset[str]:
     """The keys of the shipped rules and wishes ("R3", "wish:new_channel")."""
-    keys = set()
+    keys = {OUTSIDE}
     for name in ("rules", "wishes"):
         for item in (files("domain.answers") / "knowledge" / name).iterdir():
             if item.name.endswith(".toml"):

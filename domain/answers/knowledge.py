@@ -1,11 +1,13 @@
-"""The rule files, and finding the rules a typed question is about.
+"""The rule files, and finding the rules a typed question is about (issues 14, 26).
 
 Each rule (`knowledge/rules/R03.toml`) and each wish (`knowledge/wishes/*.toml`) brings the
-ways people ask about it; every way is one short BM25 document. A question is answered from
-the entry whose best document scores highest, with up to two more entries that score close
-to it and answer words of the question the first did not. Nothing is cited unless the score
-is high enough and the cited entries cover enough of the question's meaningful words: a
-question about the weather shares no words with the rules, and gets no rule.
+ways people ask about it, its key words and its synonyms (its anchors). The whole question is
+scored (BM25) against each entry's document (all of it) and its best way of asking; the best
+entry that has an anchor in the question is answered, with up to two more that score close
+and have anchors of their own. What the rules do not answer (`knowledge/outside.toml`: how
+to use a platform, when to post, followers, HR and IT) is an entry too: a question closer to
+it than to a rule gets no rule. Nothing is cited unless the score is high enough: a question
+about the weather shares no anchor with the rules, and gets no rule.
 """
 
 from __future__ import annotations
@@ -20,23 +22,36 @@ from pathlib import Path
 from typing import Any
 
 from domain.answers.bm25 import Bm25
-from domain.answers.extra import read_additions
-from domain.answers.text import Analyzer, Vocabulary, words
+from domain.answers.extra import OUTSIDE, read_additions
+from domain.answers.text import Analyzer, Vocabulary, bounded, words
 
 LANGUAGES = ("sv", "en")
-# The best entry must score at least this much ...
-MIN_SCORE = 2.5
-# ... and the cited entries must match this share of the question's words (by idf weight).
-MIN_COVERAGE = 0.55
-# A runner-up is cited too when it scores this close to the best and matches other words.
+# The best entry must score at least this much (its document's score plus its best way of
+# asking's, weighted) ...
+MIN_SCORE = 6.0
+QUESTION_WEIGHT = 0.5
+# ... and the question must hold one of its anchors (a key word or synonym of its file) that
+# at most this many entries share.
+MAX_ANCHOR_SHARE = 2
+# Anchors count this many times in an entry's document ...
+ANCHOR_REPEAT = 4
+# ... whose length counts this much (BM25's b): an entry with many ways of asking is no less
+# likely to be the one asked about.
+ENTRY_B = 0.0
+# An anchor written "=word" matches that word as typed (folded), unstemmed.
+EXACT = "="
+# A runner-up is cited too when it scores this close to the best and has anchors of its own.
 CLOSE = 0.6
+# A question whose words about what the rules do not answer score this close to the best
+# rule gets no rule.
+OUTSIDE_CLOSE = 0.5
 MAX_CITED = 3
-# A question is its first words: a pasted page costs no more than a question.
+# A question is its first words: a pasted page costs no more than a question (issue 24).
 MAX_QUESTION_WORDS = 40
-# Every cited entry matches two words of the question: one ("Instagram") says too little ...
-MIN_MATCHED_WORDS = 2
-# ... unless the text is one word and the runner-up scores at most this share of the best.
-SINGLE_WORD_MARGIN = 0.5
+
+
+# A key word or phrase of an entry: per word, its stem and the stems of its compound's parts.
+Anchor = tuple[tuple[str, tuple[str, ...]], ...]
 
 
 @dataclass(frozen=True)
@@ -48,7 +63,8 @@ class Entry:
     flows: tuple[str, ...]  # the commands an answer offers as buttons
     template: str  # a key of the policy's [templates]; empty: none
     quotes: dict[str, str]  # language -> the guideline's sentence (sv verbatim)
-    questions: dict[str, tuple[str, ...]]  # language -> ways of asking, keywords last
+    questions: dict[str, tuple[str, ...]]  # language -> ways of asking
+    anchors: dict[str, tuple[str, ...]]  # language -> key words and synonyms
 
     @property
     def wish(self) -> str | None:
@@ -63,6 +79,8 @@ class Finding:
     wish: str | None = None
     rules: tuple[str, ...] = ()
     flows: tuple[str, ...] = ()
+    # Nothing, because the question is about what the rules do not answer (outside.toml).
+    outside: bool = False
 
     def __bool__(self) -> bool:
         return bool(self.rules or self.wish)
@@ -92,7 +110,10 @@ def _entry(data: dict[str, Any]) -> Entry:
         template=str(data.get("template", "")),
         quotes={lang: str(section.get("quote", "")) for lang, section in sections.items()},
         questions={
-            lang: (*section.get("questions", []), " ".join(section.get("keywords", [])))
+            lang: tuple(section.get("questions", [])) for lang, section in sections.items()
+        },
+        anchors={
+            lang: (*section.get("keywords", []), *section.get("synonyms", []))
             for lang, section in sections.items()
         },
     )
@@ -107,12 +128,29 @@ def shipped() -> tuple[Entry, ...]:
 
 
 @cache
+def _shipped_outside() -> Entry:
+    data = tomllib.loads((_folder() / "outside.toml").read_text(encoding="utf-8"))
+    return replace(_entry(data), key=OUTSIDE)
+
+
+@cache
 def entries(extra_dir: str = "") -> tuple[Entry, ...]:
     """The shipped entries with the municipality's own ways of asking (`answers.extra_dir`)."""
-    found = shipped()
+    return _with_additions(shipped(), extra_dir)
+
+
+@cache
+def outside(extra_dir: str = "") -> Entry:
+    """What the rules do not answer (`outside.toml`: platform how-tos, HR, IT), with the
+    municipality's additions: a question closest to it gets no rule."""
+    return _with_additions((_shipped_outside(),), extra_dir)[0]
+
+
+def _with_additions(found: tuple[Entry, ...], extra_dir: str) -> tuple[Entry, ...]:
     if not extra_dir:
         return found
-    additions = read_additions(Path(extra_dir), frozenset(e.key for e in found))
+    known = frozenset(e.key for e in shipped()) | {OUTSIDE}
+    additions = read_additions(Path(extra_dir), known)
     return tuple(
         replace(
             item,
@@ -122,6 +160,13 @@ def entries(extra_dir: str = "") -> tuple[Entry, ...]:
                     *(q for a in additions if a.key == item.key for q in a.questions[language]),
                 )
                 for language in item.questions
+            },
+            anchors={
+                language: (
+                    *item.anchors[language],
+                    *(w for a in additions if a.key == item.key for w in a.anchors[language]),
+                )
+                for language in item.anchors
             },
         )
         for item in found
@@ -137,125 +182,215 @@ def entry(key: str, extra_dir: str = "") -> Entry:
 
 
 def stopwords(language: str) -> tuple[str, ...]:
-    """A word list of stopwords.toml: "sv" (no meaning for matching), "sv_wishing" (a wish)."""
+    """A word list of stopwords.toml: "sv" (no meaning for matching), "sv_wishing" (a wish),
+    "sv_context" (the schools' words: for splitting compounds), "platforms" (the names of
+    social media platforms)."""
     data = tomllib.loads((_folder() / "stopwords.toml").read_text(encoding="utf-8"))
     return tuple(data.get(language, []))
 
 
 class Index:
-    """The BM25 index of one language's ways of asking, with the vocabulary they use."""
+    """One language's knowledge: every entry as one BM25 document, and each way of asking too.
+
+    An entry's document holds its ways of asking, its key words and synonyms (counted
+    `ANCHOR_REPEAT` times: they say the most) and the guideline's sentence. A question is
+    scored against both; the entry whose score is highest wins if the question has one of
+    its key words or synonyms (its anchors) and the score is high enough.
+    """
 
     def __init__(self, language: str, knowledge: Sequence[Entry]) -> None:
-        self._analyzer = Analyzer(language, stopwords(language))
-        texts = [(item, text) for item in knowledge for text in item.questions[language] if text]
-        quote_words = [w for item in knowledge for w in words(item.quotes.get(language, ""))]
-        self._vocabulary = Vocabulary(
-            self._analyzer,
-            [w for _, text in texts for w in self._analyzer.content_words(text)] + quote_words,
-        )
-        self._owners = [item for item, _ in texts]
-        self._documents = [self._terms(text, corpus=True) for _, text in texts]
-        self._entry_terms: dict[str, set[str]] = {}
-        for owner, document in zip(self._owners, self._documents, strict=True):
-            self._entry_terms.setdefault(owner.key, set()).update(document)
+        self._analyzer = Analyzer(language, stopwords(language), stopwords("platforms"))
+        self._entries = list(knowledge)
+        content = self._analyzer.content_words
+        corpus = [
+            word
+            for item in knowledge
+            for text in (*item.questions[language], *item.anchors[language])
+            for word in content(text)
+        ] + [w for item in knowledge for w in words(item.quotes.get(language, ""))]
+        corpus += [w for text in stopwords(f"{language}_context") for w in content(text)]
+        self._vocabulary = Vocabulary(self._analyzer, corpus)
+        self._owners: list[int] = []
+        documents: list[list[str]] = []
+        entry_documents: list[list[str]] = []
+        self._anchors: list[tuple[Anchor, ...]] = []
+        for number, item in enumerate(knowledge):
+            asked = [self._terms(text) for text in item.questions[language] if text]
+            anchor_terms = [
+                self._terms(text.removeprefix(EXACT)) for text in item.anchors[language]
+            ]
+            self._owners += [number] * len(asked)
+            documents += asked
+            self._anchors.append(tuple(a for a in map(self._anchor, item.anchors[language]) if a))
+            entry_documents.append(
+                [t for terms in asked for t in terms]
+                + [t for terms in anchor_terms for t in terms] * ANCHOR_REPEAT
+                + self._terms(item.quotes.get(language, ""))
+            )
         self._wishing = frozenset(
             w for text in stopwords(f"{language}_wishing") for w in words(text)
         )
-        self._bm25 = Bm25(self._documents)
-        idfs = sorted(self._bm25.idf(term) for document in self._documents for term in document)
-        self._typical_idf = idfs[len(idfs) // 2] if idfs else 1.0
+        self._bm25 = Bm25(documents)
+        self._entry_bm25 = Bm25(entry_documents, b=ENTRY_B)
+        # An anchor that many entries share (a platform, "konto") points at none of them.
+        shared: dict[Anchor, int] = {}
+        for item, anchors in zip(knowledge, self._anchors, strict=True):
+            # A wish's anchors are its rules' words: they are not counted as shared.
+            for anchor in set(anchors) if item.wish is None else ():
+                shared[anchor] = shared.get(anchor, 0) + 1
+        self._strong = [
+            tuple(a for a in dict.fromkeys(anchors) if shared.get(a, 0) <= MAX_ANCHOR_SHARE)
+            for anchors in self._anchors
+        ]
 
-    def _weight(self, terms: list[str]) -> float:
-        """How much a word of the question counts: its idf; an unknown word, a typical one."""
-        known = [self._bm25.idf(term) for term in terms if self._bm25.knows(term)]
-        return max(known) if known else self._typical_idf
+    def _anchor(self, text: str) -> Anchor:
+        """A key word or phrase: per word, its stem or, for a compound, all of its parts.
 
-    def _terms(self, text: str, *, corpus: bool) -> list[str]:
+        A phrase written "=har skapat" is matched word for word, unstemmed: "skapat" is not
+        "skapa" (after the account is created, R8, is not before, R2).
+        """
+        if text.startswith(EXACT):
+            return tuple((EXACT + word, ()) for word in words(text))
+        # A platform's name is no anchor: it says the question is about social media, not
+        # which rule ("Instagram" alone is no question about starting a channel).
+        return tuple(
+            (stem, tuple(self._vocabulary.split(word)))
+            for word in self._analyzer.content_words(text)
+            if (stem := self._analyzer.stem(word)) != Analyzer.PLATFORM
+        )
+
+    def _terms(self, text: str) -> list[str]:
         vocabulary = self._vocabulary
-        terms_of = vocabulary.corpus_terms if corpus else vocabulary.query_terms
-        return [term for word in self._analyzer.content_words(text) for term in terms_of(word)]
+        return [
+            term
+            for word in self._analyzer.content_words(text)
+            for term in vocabulary.corpus_terms(word)
+        ]
+
+    def scores(self, text: str) -> tuple[dict[str, list[str]], list[float]]:
+        """The question's words with their terms, and every entry's score for them."""
+        question = {
+            word: self._vocabulary.query_terms(word)
+            for word in self._analyzer.content_words(bounded(text))[:MAX_QUESTION_WORDS]
+        }
+        terms = [term for found in question.values() for term in found]
+        best = [0.0] * len(self._entries)
+        for owner, score in zip(self._owners, self._bm25.scores(terms), strict=True):
+            best[owner] = max(best[owner], score)
+        entry_scores = self._entry_bm25.scores(terms)
+        combined = [e + QUESTION_WEIGHT * q for e, q in zip(entry_scores, best, strict=True)]
+        return question, combined
 
     def find(self, text: str) -> Finding:
         """The wish or rules the text asks about, or an empty Finding when unsure."""
-        question = {
-            word: self._vocabulary.query_terms(word)
-            for word in self._analyzer.content_words(text)[:MAX_QUESTION_WORDS]
-        }
+        question, scores = self.scores(text)
         if not question:
             return Finding()
-        scores = self._bm25.scores([term for terms in question.values() for term in terms])
-        best: dict[str, float] = {}
-        for owner, score in zip(self._owners, scores, strict=True):
-            best[owner.key] = max(score, best.get(owner.key, 0.0))
-        # Each entry answers at least two words of the question (a one-word text: that one),
-        # so that three rules that match a word each never add up to an answer.
-        enough = min(MIN_MATCHED_WORDS, len(question))
+        exact = {EXACT + word for word in words(bounded(text))[: MAX_QUESTION_WORDS * 2]}
+        anchored = {
+            number: self._anchored(number, question, exact) for number in range(len(self._entries))
+        }
         ranked = sorted(
-            (key for key in best if len(self._matched(key, question)) >= enough),
-            key=lambda key: -best[key],
+            (number for number, words_ in anchored.items() if words_),
+            key=lambda number: -scores[number],
         )
-        ranked = self._wish_or_rule(ranked, best, wishing=bool(set(words(text)) & self._wishing))
-        if not ranked or best[ranked[0]] < MIN_SCORE:
+        ranked = self._more_specific(ranked, scores, anchored)
+        ranked = self._wish_or_rule(
+            ranked, scores, wishing=bool(set(words(bounded(text))) & self._wishing)
+        )
+        if not ranked or max(scores[n] for n in ranked) < MIN_SCORE:
             return Finding()
-        cited, covered = self._cite(ranked, best, question)
-        weight = {word: self._weight(terms) for word, terms in question.items()}
-        if sum(weight[word] for word in covered) < MIN_COVERAGE * sum(weight.values()):
-            return Finding()
-        # A one-word text only when that word points at one entry clearly
-        # ("halvårsdokumentation"), not at several ("Instagram").
-        one_word = len(question) == 1 and len(ranked) > 1
-        if one_word and best[ranked[1]] > SINGLE_WORD_MARGIN * best[ranked[0]]:
-            return Finding()
+        if self._outside(ranked, scores, anchored):
+            return Finding(outside=True)
+        cited = self._cite(ranked, scores, anchored)
         first = cited[0]
         rules = first.rules if first.wish else tuple(r for item in cited for r in item.rules)
         flows = tuple(dict.fromkeys(flow for item in cited for flow in item.flows))
         return Finding(wish=first.wish, rules=rules[:MAX_CITED], flows=flows)
 
-    @staticmethod
-    def _wish_or_rule(ranked: list[str], best: dict[str, float], *, wishing: bool) -> list[str]:
+    def _more_specific(
+        self, ranked: list[int], scores: list[float], anchored: dict[int, set[Anchor]]
+    ) -> list[int]:
+        """Puts first a close runner-up whose anchor says more than all of the best's: "delete
+        the account" (R13) over "delete" (R11)."""
+        if len(ranked) < 2:
+            return ranked
+        top = ranked[0]
+        words_of = [frozenset(stem for stem, _ in anchor) for anchor in anchored[top]]
+        for number in ranked[1:]:
+            if scores[number] < CLOSE * scores[top]:
+                break
+            theirs = [frozenset(stem for stem, _ in anchor) for anchor in anchored[number]]
+            if all(any(mine < their for their in theirs) for mine in words_of):
+                return [number, *(n for n in ranked if n != number)]
+        return ranked
+
+    def _outside(
+        self, ranked: list[int], scores: list[float], anchored: dict[int, set[Anchor]]
+    ) -> bool:
+        """Whether the question is about what the rules do not answer, or close enough to it
+        ("the password of my computer") that a rule would be a guess: the rule has no more
+        anchors in the question than what the rules do not answer has."""
+        outside = [n for n in ranked if self._entries[n].key == OUTSIDE]
+        if not outside:
+            return False
+        top, other = scores[ranked[0]], scores[outside[0]]
+        return other >= top or (
+            other >= OUTSIDE_CLOSE * top and len(anchored[outside[0]]) >= len(anchored[ranked[0]])
+        )
+
+    def _anchored(
+        self, number: int, question: dict[str, list[str]], exact: set[str]
+    ) -> set[Anchor]:
+        """The entry's strong anchors that the question has (every word of a phrase)."""
+        terms = {term for found in question.values() for term in found} | exact
+        return {
+            anchor
+            for anchor in self._strong[number]
+            if all(stem in terms or (parts and terms.issuperset(parts)) for stem, parts in anchor)
+        }
+
+    def _wish_or_rule(self, ranked: list[int], scores: list[float], *, wishing: bool) -> list[int]:
         """Puts a wish first when the text wishes and one scores close to the best, else a rule."""
         if not ranked:
             return ranked
-        top = best[ranked[0]]
-        close = [key for key in ranked if best[key] >= CLOSE * top]
-        preferred = [key for key in close if key.startswith("wish:") == wishing]
+        first = self._entries[ranked[0]]
+        top = scores[ranked[0]]
+        close = [n for n in ranked if scores[n] >= CLOSE * top]
+        preferred = [n for n in close if (self._entries[n].wish is not None) == wishing]
+        if wishing and first.wish is None:
+            # The wish that does what the rule asked about is about: to publish a photo (R9),
+            # not to start a channel.
+            preferred = [n for n in preferred if first.key in self._entries[n].rules]
         if not preferred or preferred[0] == ranked[0]:
             return ranked
-        return [preferred[0], *(key for key in ranked if key != preferred[0])]
+        return [preferred[0], *(n for n in ranked if n != preferred[0])]
 
     def _cite(
-        self, ranked: list[str], best: dict[str, float], question: dict[str, list[str]]
-    ) -> tuple[list[Entry], set[str]]:
-        """The best entry and up to two close ones that answer other words of the question."""
-        top = best[ranked[0]]
-        cited: list[Entry] = []
-        covered: set[str] = set()
-        for key in ranked:
-            if len(cited) == MAX_CITED or best[key] < CLOSE * top:
+        self, ranked: list[int], scores: list[float], anchored: dict[int, set[Anchor]]
+    ) -> list[Entry]:
+        """The best entry and up to two close ones with anchors of their own in the question."""
+        top = scores[ranked[0]]
+        cited = [self._entries[ranked[0]]]
+        covered = set(anchored[ranked[0]])
+        for number in ranked[1:]:
+            if len(cited) == MAX_CITED or scores[number] < CLOSE * top:
                 break
-            new = self._matched(key, question) - covered
-            if cited and (
-                cited[0].wish is not None
-                or key.startswith("wish:")
-                # A second rule answers a word of its own, not a common one such as a
-                # platform's name that many rules mention.
-                or sum(self._weight(question[word]) for word in new) < self._typical_idf
-            ):
+            item = self._entries[number]
+            new = anchored[number] - covered
+            if cited[0].wish is not None or item.wish is not None or not new:
                 continue
-            cited.append(entry(key))
+            if item.key == OUTSIDE:
+                continue
+            cited.append(item)
             covered |= new
-        return cited, covered
-
-    def _matched(self, key: str, question: dict[str, list[str]]) -> set[str]:
-        """The words of the question that some way of asking about the entry has."""
-        terms = self._entry_terms[key]
-        return {word for word, word_terms in question.items() if terms.intersection(word_terms)}
+        return cited
 
 
 @cache
 def index(language: str, extra_dir: str = "") -> Index:
     """The index of a language, built once per process on first use."""
-    return Index(language, entries(extra_dir))
+    return Index(language, (*entries(extra_dir), outside(extra_dir)))
 
 
 def find(text: str, language: str, extra_dir: str = "") -> Finding:
@@ -266,7 +401,8 @@ def find(text: str, language: str, extra_dir: str = "") -> Finding:
     """
     first = language if language in LANGUAGES else LANGUAGES[0]
     for candidate in (first, *(other for other in LANGUAGES if other != first)):
-        if finding := index(candidate, extra_dir).find(text):
+        finding = index(candidate, extra_dir).find(text)
+        if finding or finding.outside:
             return finding
     return Finding()
 

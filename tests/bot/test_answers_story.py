@@ -7,9 +7,12 @@ flow; a question the rules do not answer gets the honest answer and no rule.
 
 from __future__ import annotations
 
+import asyncio
 import json
+import threading
 from typing import Any
 
+import pytest
 from microsoft_agents.hosting.core import MessageFactory
 from microsoft_agents.hosting.dialogs import (
     ComponentDialog,
@@ -20,10 +23,13 @@ from microsoft_agents.hosting.dialogs import (
 )
 from microsoft_agents.hosting.dialogs.prompts import PromptOptions
 
+from domain.answers import knowledge
+from domain.answers.bounds import MAX_QUESTION_CHARS
 from domain.policy import ChannelPolicy, ConsentPolicy, Policy, TemplatePolicy
 from tests.bot.channel_story import Story
 from tests.conftest import BotFactory
 from tests.support.connector_emulator import ConnectorEmulator
+from tests.support.factories import make_message
 
 R3_QUOTE = "Varje kanal ska ha två redaktörer som administrerar den, men ni får gärna vara fler."
 PLAN_URL = "https://intranat.example.org/mallar/plan-for-sociala-medier.docx"
@@ -162,3 +168,47 @@ async def test_an_open_dialog_gets_the_text_not_the_answerer(
         "Enhet: Måste jag ha två redaktörer?",
     ]
     assert emulator.cards(story.requester.conversation_id) == []
+
+
+async def test_a_pasted_page_is_read_as_its_start_off_the_loop_and_nobody_else_waits(
+    start_bot: BotFactory, emulator: ConnectorEmulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue 24: one person pastes 50,000 characters; another person's `hjälp` is answered
+    while the paste is still being read, the reading happens off the event loop, and only the
+    first characters are read."""
+    story = Story(await start_bot(), emulator)
+    loop = asyncio.get_running_loop()
+    reading, release = asyncio.Event(), threading.Event()
+    read: list[tuple[int, bool]] = []
+    original = knowledge.find
+
+    def find(text: str, language: str, extra_dir: str = "") -> knowledge.Finding:
+        try:
+            asyncio.get_running_loop()
+            on_loop = True
+        except RuntimeError:
+            on_loop = False
+        read.append((len(text), on_loop))
+        loop.call_soon_threadsafe(reading.set)
+        # Holds the paste's reading until the other person is answered; the timeout only
+        # keeps a broken bot (reading on the loop) from hanging the test run.
+        release.wait(timeout=10)
+        return original(text, language, extra_dir)
+
+    monkeypatch.setattr(knowledge, "find", find)
+    paste = ("Måste jag ha två redaktörer? " + "Lorem ipsum dolor sit amet. " * 2000)[:50_000]
+    pasted = asyncio.create_task(
+        story.bot.post(make_message(paste, user=story.requester, service_url=emulator.service_url))
+    )
+    await reading.wait()
+
+    await story.say(story.editor, "hjälp")  # answered while the paste is still being read
+
+    assert emulator.cards(story.editor.conversation_id)  # the help card
+    assert emulator.cards(story.requester.conversation_id) == []  # the paste: not yet
+    release.set()
+    status, _ = await pasted
+    assert status == 200
+    await emulator.wait_for(lambda e: bool(e.cards(story.requester.conversation_id)))
+    assert "Regel R3" in _text(emulator.cards(story.requester.conversation_id)[-1])
+    assert read == [(MAX_QUESTION_CHARS, False)]  # the start only, off the event loop

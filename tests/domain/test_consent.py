@@ -68,7 +68,7 @@ CASES = [
         "child under 15 without guardian consent (R9)",
         ConsentAnswers(True, ONE, 1, (Subject(NONE, minor=True),)),
         Outcome.STOP,
-        ((0, Missing.CONSENT),),
+        ((0, Missing.GUARDIAN_CONSENT),),
         0,
     ),
     (
