@@ -136,7 +136,7 @@ async def open_runtime(
             policy=policy.delivery,
             email=EmailSender(transport, settings.mail_from, store) if transport else None,
         )
-        capturer = capturer_for(settings, clock)
+        capturer = await capturer_for(settings, clock)
         workers: list[CaptureWorker] = []
 
         def wake_capture() -> None:
