@@ -17,6 +17,7 @@ from urllib.parse import urlsplit
 Refusal = Literal["bad_scheme", "no_host", "unresolvable", "private_address"]
 
 _SCHEMES = ("http", "https")
+TEST_LOOPBACK = ("127.0.0.1", "::1")
 
 
 def loggable(url: str) -> str:
@@ -59,7 +60,9 @@ def public_ip(address: str, *, allow_loopback: bool = False) -> bool:
         if inner:
             return all(public_ip(str(v4), allow_loopback=allow_loopback) for v4 in inner)
     if ip.is_loopback:
-        return allow_loopback
+        # Tests serve their pages on 127.0.0.1 (or ::1); the rest of loopback stays refused,
+        # so that a test can tell the fetcher's connections from the browser's own.
+        return allow_loopback and str(ip) in TEST_LOOPBACK
     return ip.is_global and not (ip.is_multicast or ip.is_reserved or ip.is_unspecified)
 
 

@@ -37,6 +37,8 @@ async def test_loopback_only_with_the_test_allowance():
     assert await refusal("http://127.0.0.1:8080/", allow_loopback=True) is None
     # The allowance is for loopback only: private ranges stay refused.
     assert await refusal("http://10.0.0.1/", allow_loopback=True) == "private_address"
+    # Only the test site's own address: the rest of loopback stands for "somewhere else".
+    assert await refusal("http://127.0.0.2:8080/", allow_loopback=True) == "private_address"
 
 
 def test_public_addresses_are_allowed():
