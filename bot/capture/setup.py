@@ -54,7 +54,7 @@ async def capturer_for(settings: Settings, clock: Clock) -> IsolatedCapturer | N
     answer = await capturer.check()
     if not answer.get("ok"):
         await capturer.close()
-        return _off(why_not(answer, user))
+        return _off(why_not(answer, user, chromium))
     log.info(
         "captures of public pages are on: %s as %s%s",
         chromium,
@@ -66,7 +66,7 @@ async def capturer_for(settings: Settings, clock: Clock) -> IsolatedCapturer | N
     return capturer
 
 
-def why_not(answer: dict[str, Any], user: CaptureUser) -> str:
+def why_not(answer: dict[str, Any], user: CaptureUser, chromium: Path) -> str:
     """One line: what the start-up check found, where, and what to do about it."""
     step, why = answer.get("step"), answer.get("why") or "no answer"
     if step == "confine":
@@ -75,9 +75,9 @@ def why_not(answer: dict[str, Any], user: CaptureUser) -> str:
             "with CAP_SYS_ADMIN, or allow unprivileged user namespaces, or set CHROMIUM_PATH=none"
         )
     return (
-        f"the capture helper, as {user.name}, could not start the browser from "
-        f"{CHECKOUT} ({why}): clone where others can read, or set CAPTURE_USER to a user "
-        "who can read that folder"
+        f"the capture helper, as {user.name}, could not start {chromium} from {CHECKOUT} "
+        f"({why}): clone where others can read, or set CAPTURE_USER to a user who can read "
+        "that folder"
     )
 
 

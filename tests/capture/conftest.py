@@ -1,4 +1,9 @@
-"""Capture tests need the machine's Chromium; without it they are skipped, with the reason.
+"""Capture tests need the machine's Chromium, and a capture user who can run it.
+
+Without Chromium they are skipped, with the reason. With it, the start-up check of production
+(bot.capture.setup: the helper as the capture user, confined, imports, one browser launch) runs
+once per session; where it fails (no namespaces in a container, say) the tests that capture
+are skipped with the very line the bot's log gives, and never fail for it (issue 25).
 
 The `capturer` is the one production uses: a helper process that becomes the capture user
 (`nobody` when the tests run as root) and runs the driver and the browser.
@@ -16,15 +21,23 @@ from bot.capture.browser import find_chromium
 from bot.capture.isolated import IsolatedCapturer
 from bot.capture.isolation import CaptureUser, capture_user
 from domain.clock import FixedClock
+from tests.capture.check import start_up_reason
 from tests.support.capture_site import CaptureSite
 
 
+@pytest.fixture(scope="session")
+def start_up_check() -> str | None:
+    """None when captures can work on this machine, else the one line the bot would log."""
+    return start_up_reason()
+
+
 @pytest.fixture
-def chromium() -> Path:
-    """The browser, or a visible skip."""
+def chromium(start_up_check: str | None) -> Path:
+    """The browser, or a visible skip with the start-up check's reason."""
+    if start_up_check is not None:
+        pytest.skip(f"captures are off here: {start_up_check}")
     found = find_chromium(None)
-    if found is None:
-        pytest.skip("no Chromium at /usr/bin/chromium: capture tests need Debian's chromium")
+    assert found is not None
     return found
 
 
