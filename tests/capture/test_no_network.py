@@ -17,7 +17,7 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import pytest
+import pytest_asyncio
 from aiohttp import web
 
 from bot.capture.isolated import IsolatedCapturer
@@ -45,7 +45,7 @@ class _Udp(asyncio.DatagramProtocol):
         self._seen.append(data)
 
 
-@pytest.fixture
+@pytest_asyncio.fixture(loop_scope="session")
 async def listeners() -> AsyncIterator[Listeners]:
     found = Listeners()
 
@@ -106,7 +106,7 @@ class Site:
     reports: list[str]
 
 
-@pytest.fixture
+@pytest_asyncio.fixture(loop_scope="session")
 async def leaky_site(listeners: Listeners) -> AsyncIterator[Site]:
     reported = asyncio.Event()
     reports: list[str] = []
