@@ -10,7 +10,9 @@ captured: the editor is asked for their own screenshots instead.
 
 Playwright is imported here only, when the first capture starts the browser. In the bot this
 class runs inside the capture helper (bot/capture/helper.py), as the capture user; the bot's
-own process talks to it through bot.capture.isolated.IsolatedCapturer.
+own process talks to it through bot.capture.isolated.IsolatedCapturer. There the browser has no
+network (bot.capture.confine): the address checks and the fetches run in the `FetcherThread`,
+the only part with a network, and a page's WebSocket is routed to nowhere.
 """
 
 from __future__ import annotations

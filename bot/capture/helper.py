@@ -1,11 +1,14 @@
 """The capture helper: a child process that runs the browser for the bot, as another user.
 
-`python -m bot.capture.helper` is started by `bot.capture.isolated.IsolatedCapturer` as the
-capture user, with the minimal environment of `bot.capture.isolation`; the Playwright driver
-and Chromium it starts inherit both. It reads one JSON line of options, then one JSON line per
-capture (`{"url", "now"}`), and answers each with a JSON line that describes the capture and
-gives the sizes of the PNG, the PDF and the WARC, whose bytes follow it. Nothing else is
-written to its standard output; its log goes to standard error, which the bot's log shares.
+`python -m bot.capture.helper` is started by `bot.capture.isolated.IsolatedCapturer` with the
+minimal environment of `bot.capture.isolation`; it confines itself (bot.capture.confine: the
+fetcher's thread keeps the network, the driver and Chromium get none; Playwright is bound where
+the capture user can read it) and becomes the capture user. The Playwright driver and Chromium
+it starts inherit all of it. It reads one JSON line of options, then one JSON line per capture
+(`{"url", "now"}`), answered with a JSON line that describes the capture and gives the sizes of
+the PNG, the PDF and the WARC, whose bytes follow it; or `{"probe": true}` (the start-up check),
+answered with one JSON line `{"probe": {"ok": ...}}`. Nothing else is written to its standard
+output; its log goes to standard error, which the bot's log shares.
 """
 
 from __future__ import annotations
