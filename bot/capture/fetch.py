@@ -11,6 +11,8 @@ being read once it passes the cap.
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import ctypes
 import socket
 import threading
 from collections.abc import Coroutine
@@ -136,6 +138,10 @@ async def _fetch(
         )
 
 
+THREAD_NAME = "kk-fetcher"
+PR_SET_NAME = 15
+
+
 class FetcherThread:
     """The fetcher's own thread and event loop (bot.capture.confine).
 
@@ -147,9 +153,12 @@ class FetcherThread:
 
     def __init__(self) -> None:
         self._loop = asyncio.new_event_loop()
-        self._thread = threading.Thread(
-            target=self._loop.run_forever, name="kanalkollen-fetcher", daemon=True
-        )
+        self._thread = threading.Thread(target=self._run, name=THREAD_NAME, daemon=True)
+
+    def _run(self) -> None:
+        with contextlib.suppress(OSError, AttributeError):  # named for ps -L and the tests
+            ctypes.CDLL(None).prctl(PR_SET_NAME, THREAD_NAME.encode(), 0, 0, 0)
+        self._loop.run_forever()
 
     def start(self) -> None:
         """Starts the thread (in the network namespace of the caller)."""

@@ -13,6 +13,8 @@ The same page in an unconfined Chromium reaches the listeners: the test can see 
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import os
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,7 +22,8 @@ from pathlib import Path
 import pytest_asyncio
 from aiohttp import web
 
-from bot.capture.isolated import IsolatedCapturer
+from bot.capture.fetch import THREAD_NAME
+from bot.capture.isolated import IsolatedCapturer, descendants
 from tests.support.capture_site import PIXEL
 
 ELSEWHERE = "127.0.0.2"  # loopback, but not the test site's address: "another host"
@@ -162,3 +165,54 @@ async def test_an_unconfined_browser_does_reach_the_listeners(
     assert any(line.startswith("GET /ws") for line in listeners.connections)
     assert any(line.startswith("GET /worker") for line in listeners.connections)
     assert listeners.packets, "no STUN packet reached the UDP listener"
+
+
+def _net_namespace(pid: int, tid: int | None = None) -> str:
+    task = f"/proc/{pid}/task/{tid}" if tid is not None else f"/proc/{pid}"
+    return os.readlink(f"{task}/ns/net")
+
+
+@dataclass
+class Seen:
+    """What /proc tells of the helper: its threads and the processes below it."""
+
+    threads: dict[int, tuple[str, str, tuple[str, ...]]]  # tid: (name, netns, uids)
+    below: list[tuple[bytes, str]]  # (program, netns)
+
+
+def _seen(helper: int) -> Seen:
+    threads = {}
+    for tid in map(int, os.listdir(f"/proc/{helper}/task")):
+        task = Path(f"/proc/{helper}/task/{tid}")
+        status = (task / "status").read_text().splitlines()
+        uids = tuple(next(x for x in status if x.startswith("Uid:")).split()[1:])
+        threads[tid] = ((task / "comm").read_text().strip(), _net_namespace(helper, tid), uids)
+    below = []
+    for pid in descendants(helper):
+        with contextlib.suppress(FileNotFoundError):  # a renderer that just ended
+            program = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")[0]
+            below.append((program, _net_namespace(pid)))
+    return Seen(threads, below)
+
+
+async def test_only_the_fetchers_thread_shares_the_machines_network(
+    capturer: IsolatedCapturer, leaky_site: Site
+):
+    """Seen from /proc: the helper's fetcher thread is in our network namespace; its main
+    thread, the driver and Chromium are in another one; every thread is the capture user's."""
+    assert (await capturer.capture(leaky_site.url)).failure is None
+    assert capturer.pid is not None
+    ours = _net_namespace(os.getpid())
+    seen = _seen(capturer.pid)
+    # The fetcher's thread and the threads it started (its DNS lookups) carry its name.
+    fetchers = {n for name, n, _ in seen.threads.values() if name == THREAD_NAME}
+    others = {n for name, n, _ in seen.threads.values() if name != THREAD_NAME}
+    confined = seen.threads[capturer.pid][1]
+    assert fetchers == {ours}
+    assert others == {confined} and confined != ours
+    # The driver is in the helper's; Chromium's sandboxed children may have their own.
+    assert {n for program, n in seen.below if program.endswith(b"/node")} == {confined}
+    assert {n for program, n in seen.below if b"chromium" in program} >= {confined}
+    assert ours not in {namespace for _, namespace in seen.below}
+    # Real, effective, saved and filesystem ids: the fetcher thread is not root either.
+    assert {uids for _, _, uids in seen.threads.values()} == {(str(capturer.user.uid),) * 4}
