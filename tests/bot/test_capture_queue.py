@@ -10,6 +10,8 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from domain.organisation_file import load_organisations
+from domain.organisations import OrganisationError
 from domain.policy import DocumentationPolicy, Policy, PolicyError
 from domain.policy_file import load_policy
 from storage.captures import (
@@ -207,3 +209,30 @@ async def test_an_editor_over_the_limit_is_told_in_a_sentence(
         told = story.emulator.texts(editor.conversation_id)[-1]
         assert "Du har redan bett mig ta 2 bilder i dag" in told
         assert "Skicka dina egna skärmdumpar" in told
+
+
+def test_an_organisation_sets_the_limits_for_all_its_administrations(tmp_path: Path):
+    example = Path(__file__).resolve().parents[2] / "organisations.example" / "goteborg.toml"
+    text = example.read_text().replace(
+        '[documentation]\nrecords_mailbox = "registrator@goteborg.example"\n',
+        '[documentation]\nrecords_mailbox = "registrator@goteborg.example"\n'
+        "max_captures_per_person_per_day = 7\n",
+        1,
+    )
+    assert "max_captures_per_person_per_day = 7" in text
+    (tmp_path / "goteborg.toml").write_text(text)
+    [organisation] = list(load_organisations(tmp_path))
+    limits = {
+        a.policy.documentation.max_captures_per_person_per_day
+        for a in organisation.administrations
+    }
+    assert organisation.policy.documentation.max_captures_per_person_per_day == 7
+    assert limits == {7}
+    # They pace one tenant's captures: the organisation's alone, not an administration's.
+    sof = '[administrations.documentation]\nrecords_mailbox = "registrator.sof@goteborg.example"\n'
+    assert sof in text
+    (tmp_path / "goteborg.toml").write_text(
+        text.replace(sof, sof + "max_captures_per_channel_per_day = 99\n")
+    )
+    with pytest.raises(OrganisationError, match="max_captures_per_channel_per_day"):
+        load_organisations(tmp_path)
