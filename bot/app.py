@@ -226,7 +226,9 @@ async def _readyz(request: web.Request) -> web.Response:
         return web.json_response({"status": "unavailable", "database": "unreachable"}, status=503)
     if not migrated:
         return web.json_response({"status": "unavailable", "database": "not migrated"}, status=503)
-    return web.json_response({"status": "ready"})
+    # Issue 25: whether this instance takes captures (off: its log says why, at start-up).
+    captures = "on" if request.app.get(CAPTURE) is not None else "off"
+    return web.json_response({"status": "ready", "captures": captures})
 
 
 def _default_languages(

@@ -146,7 +146,7 @@ async def open_runtime(
                 else None
             ),
         )
-        capturer = capturer_for(settings, clock)
+        capturer = await capturer_for(settings, clock)
         workers: list[CaptureWorker] = []
 
         def wake_capture() -> None:

@@ -31,6 +31,7 @@ class AdminOverviewView:
     administrations: tuple[tuple[str, str], ...] = ()
     more_overdue: int = 0
     more_understaffed: int = 0
+    captures_off: bool = False  # this instance takes no captures of its own (issue 25)
 
 
 def _lines(
@@ -49,6 +50,7 @@ def admin_overview_card(view: AdminOverviewView, texts: Texts) -> dict[str, Any]
     return card(
         [
             heading(texts("admin_overview.title")),
+            *([paragraph(texts("capture.admin_off"))] if view.captures_off else []),
             subheading(texts("admin_overview.counts_heading")),
             facts(list(view.counts)),
             *(

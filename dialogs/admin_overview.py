@@ -162,6 +162,7 @@ class AdminOverviewFlow:
             else (),
             more_overdue=max(len(overdue) - MAX_LINES, 0),
             more_understaffed=max(len(understaffed) - MAX_LINES, 0),
+            captures_off=self._s.wake_capture is None,
         )
         return admin_overview_card(view, texts)
 

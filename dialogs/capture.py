@@ -10,7 +10,8 @@ used and the round is as before: screenshots only.
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -19,8 +20,16 @@ from cards.i18n import Texts
 from dialogs.channel_views import when
 from dialogs.notify import queue_card, queue_text, texts_for
 from dialogs.services import FlowServices, StoredUpload
-from domain.documentation import today_in
-from storage.captures import CaptureJob, CaptureStatus, CaptureStore, request_capture
+from domain.documentation import policy_zone, today_in
+from storage.captures import (
+    CaptureJob,
+    CaptureLimits,
+    CaptureRefusal,
+    CaptureStatus,
+    CaptureStore,
+    queue_capture,
+    request_capture,
+)
 from storage.models import ChannelRow, PersonRow
 
 LINK_TTL = timedelta(days=7)
@@ -103,16 +112,19 @@ class CaptureFlow:
         if not mine and waiting and await self._store.show_to(shared[-1].id, person_id):
             return texts("capture.started", address=address)
         async with self._s.sessions.begin() as session:
-            await request_capture(
+            refused = await queue_capture(
                 session,
                 channel_id=channel_id,
                 round_due=due,
                 url=address,
                 now=now,
                 on=self._today(channel),
+                **self._limits(channel),
                 person_id=person_id,
                 start_page=True,
             )
+        if refused is not None:
+            return self._refusal(texts, refused, channel)
         self._s.wake_delivery()
         self._wake()
         return texts("capture.started", address=address)
@@ -131,16 +143,19 @@ class CaptureFlow:
             # A capture never leaves the channel's own address.
             if host_of(url) != host:
                 return texts("capture.other_host", host=host)
-            await request_capture(
+            refused = await queue_capture(
                 session,
                 channel_id=channel_id,
                 round_due=due,
                 url=url,
                 now=self._s.clock.now(),
                 on=self._today(channel),
+                **self._limits(channel),
                 person_id=person_id,
                 start_page=url == channel.address,
             )
+            if refused is not None:
+                return self._refusal(texts, refused, channel)
         self._wake()
         return texts("capture.queued", address=url)
 
@@ -198,6 +213,25 @@ class CaptureFlow:
         files = [_upload(job, f) for job in ordered for f in job.result["files"]]
         files.sort(key=lambda f: f.content_type == WARC_TYPE)  # stable: WARCs go last
         return files, pending
+
+    def _limits(self, channel: ChannelRow) -> dict[str, Any]:
+        """The day's limits of the channel's organisation, and when its day started."""
+        policy = self._s.policy_for(channel).documentation
+        midnight = datetime.combine(self._today(channel), time(), tzinfo=policy_zone(policy))
+        return {
+            "day_started": midnight.astimezone(UTC),
+            "limits": CaptureLimits(
+                per_person=policy.max_captures_per_person_per_day,
+                per_channel=policy.max_captures_per_channel_per_day,
+            ),
+        }
+
+    def _refusal(self, texts: Texts, refused: CaptureRefusal, channel: ChannelRow) -> str:
+        """The sentence for a capture over the day's limit (issue 24, point 9)."""
+        limits: CaptureLimits = self._limits(channel)["limits"]
+        if refused is CaptureRefusal.PERSON:
+            return texts("capture.limit_person", limit=limits.per_person)
+        return texts("capture.limit_channel", limit=limits.per_channel)
 
     def _day(self, moment: datetime, channel: ChannelRow | None) -> date:
         policy = self._s.policy_for(channel) if channel is not None else self._s.policy

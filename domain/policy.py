@@ -119,6 +119,11 @@ class DocumentationPolicy:
     # Kanalkollen's own captures of a round that was cancelled or replaced by a later round
     # are deleted this many days after they were taken; those of finished rounds are kept.
     abandoned_capture_days: int = 30
+    # Kanalkollen's own captures one editor may ask for in a day (over all their channels), and
+    # one channel may get in a day (its editors' and the round's own); more is refused with a
+    # sentence, and the editor sends screenshots instead (issue 24, point 9).
+    max_captures_per_person_per_day: int = 20
+    max_captures_per_channel_per_day: int = 30
 
 
 # R10: the uses a consent check asks about; written consent is required for the policy's list.

@@ -258,6 +258,8 @@ def _check_documentation(doc: DocumentationPolicy) -> None:
         "escalate_after_days",
         "max_reminders_per_sweep",
         "abandoned_capture_days",
+        "max_captures_per_person_per_day",
+        "max_captures_per_channel_per_day",
     ):
         if getattr(doc, name) < 1:
             raise PolicyError(f"Policy key 'documentation.{name}' must be at least 1.")

@@ -13,7 +13,7 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import delete, exists, func, or_, select, update
+from sqlalchemy import ColumnElement, delete, exists, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from domain.lifecycle import ChannelStatus
@@ -89,41 +89,123 @@ async def request_capture(
     return await insert_unless_exists(session, CaptureRow, values, unique=["dedupe_key"])
 
 
+@dataclass(frozen=True)
+class CaptureLimits:
+    """The captures one editor may ask for, and one channel may get, in a day (the policy's)."""
+
+    per_person: int
+    per_channel: int
+
+
+class CaptureRefusal(StrEnum):
+    """Why an editor's capture was not queued."""
+
+    PERSON = "person"  # the editor asked for the day's limit already
+    CHANNEL = "channel"  # the channel got the day's limit already
+
+
+async def queue_capture(
+    session: AsyncSession,
+    *,
+    channel_id: int,
+    round_due: date,
+    url: str,
+    now: datetime,
+    on: date,
+    day_started: datetime,
+    limits: CaptureLimits,
+    person_id: int,
+    start_page: bool = False,
+) -> CaptureRefusal | None:
+    """Queues an editor's capture within the day's limits (issue 24, point 9).
+
+    None when it is queued, or was already (asking again costs nothing); else why not. The
+    counts are of the rows made since `day_started` (midnight where the organisation is).
+    """
+    key = capture_key(channel_id, round_due, url, person_id, on)
+    if await session.scalar(select(CaptureRow.id).where(CaptureRow.dedupe_key == key)):
+        return None
+    today = CaptureRow.created_at >= day_started
+    asked = await session.scalar(
+        select(func.count())
+        .select_from(CaptureRow)
+        .where(today, CaptureRow.person_id == person_id)
+    )
+    if int(asked or 0) >= limits.per_person:
+        return CaptureRefusal.PERSON
+    got = await session.scalar(
+        select(func.count())
+        .select_from(CaptureRow)
+        .where(today, CaptureRow.channel_id == channel_id)
+    )
+    if int(got or 0) >= limits.per_channel:
+        return CaptureRefusal.CHANNEL
+    await request_capture(
+        session,
+        channel_id=channel_id,
+        round_due=round_due,
+        url=url,
+        now=now,
+        on=on,
+        person_id=person_id,
+        start_page=start_page,
+    )
+    return None
+
+
 class CaptureStore:
-    """Claims captures and records their outcome."""
+    """Claims captures, taking turns between organisations, and records their outcome."""
 
     def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
         self._sessions = sessions
+        self._last_organisation: str | None = None  # whose capture this store claimed last
 
     async def claim(self, owner: str, now: datetime, lease_seconds: float) -> CaptureJob | None:
-        """Claims the oldest waiting capture (or one whose lease ran out) for this owner."""
-        statement = claim_statement(
-            CaptureRow,
-            waiting=CaptureStatus.PENDING.value,
-            running=CaptureStatus.RUNNING.value,
-            owner=owner,
-            now=now,
-            lease_seconds=lease_seconds,
-            limit=1,
-            order_by=(CaptureRow.created_at, CaptureRow.id),
-        )
+        """Claims a waiting capture (or one whose lease ran out) for this owner.
+
+        Organisations take turns (round robin, issue 24 point 9): the next organisation after
+        the one served last that has a capture waiting, and its oldest one. One organisation's
+        long queue never holds another's back by more than one capture per turn.
+        """
         async with self._sessions.begin() as session:
-            row = (await session.execute(statement)).scalars().first()
-            return _job(row) if row is not None else None
+            waiting = sorted(
+                await session.scalars(
+                    select(ChannelRow.organisation)
+                    .join(CaptureRow, CaptureRow.channel_id == ChannelRow.id)
+                    .where(_free(now))
+                    .distinct()
+                )
+            )
+            last = self._last_organisation
+            turns = [o for o in waiting if last is None or o > last]
+            turns += [o for o in waiting if o not in turns]
+            for organisation in turns:  # the first, unless another instance took its rows
+                statement = claim_statement(
+                    CaptureRow,
+                    waiting=CaptureStatus.PENDING.value,
+                    running=CaptureStatus.RUNNING.value,
+                    owner=owner,
+                    now=now,
+                    lease_seconds=lease_seconds,
+                    limit=1,
+                    order_by=(CaptureRow.created_at, CaptureRow.id),
+                    where=(
+                        CaptureRow.channel_id.in_(
+                            select(ChannelRow.id).where(ChannelRow.organisation == organisation)
+                        ),
+                    ),
+                )
+                row = (await session.execute(statement)).scalars().first()
+                if row is not None:
+                    self._last_organisation = organisation
+                    return _job(row)
+            return None
 
     async def waiting(self, now: datetime) -> int:
         """How many captures wait to be taken (queued, or running with a lease run out)."""
         async with self._sessions() as session:
             count = await session.scalar(
-                select(func.count())
-                .select_from(CaptureRow)
-                .where(
-                    (CaptureRow.status == CaptureStatus.PENDING.value)
-                    | (
-                        (CaptureRow.status == CaptureStatus.RUNNING.value)
-                        & (CaptureRow.lease_until < now)
-                    )
-                )
+                select(func.count()).select_from(CaptureRow).where(_free(now))
             )
             return int(count or 0)
 
@@ -244,6 +326,13 @@ async def purge_abandoned(
                 },
             )
     return len(victims)
+
+
+def _free(now: datetime) -> ColumnElement[bool]:
+    """A capture that may be claimed: queued, or running with a lease run out."""
+    return (CaptureRow.status == CaptureStatus.PENDING.value) | (
+        (CaptureRow.status == CaptureStatus.RUNNING.value) & (CaptureRow.lease_until < now)
+    )
 
 
 def _job(row: CaptureRow) -> CaptureJob:

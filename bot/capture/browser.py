@@ -10,7 +10,9 @@ captured: the editor is asked for their own screenshots instead.
 
 Playwright is imported here only, when the first capture starts the browser. In the bot this
 class runs inside the capture helper (bot/capture/helper.py), as the capture user; the bot's
-own process talks to it through bot.capture.isolated.IsolatedCapturer.
+own process talks to it through bot.capture.isolated.IsolatedCapturer. There the browser has no
+network (bot.capture.confine): the address checks and the fetches run in the `FetcherThread`,
+the only part with a network, and a page's WebSocket is routed to nowhere.
 """
 
 from __future__ import annotations
@@ -19,18 +21,25 @@ import asyncio
 import contextlib
 import logging
 import os
-import shutil
 import tempfile
 import time
+from collections.abc import Coroutine
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 from urllib.parse import urljoin
 
 import aiohttp
 
-from bot.capture.fetch import RefusedAddress, capture_session, fetch_once
+from bot.capture.chromium import (
+    BROWSER_ARGS,
+    DEFAULT_CHROMIUM,
+    find_chromium,
+    open_session,
+    refuse_web_socket,
+)
+from bot.capture.fetch import FetcherThread, RefusedAddress, fetch_once
 from bot.capture.safety import host_of, loggable, refusal, same_site
 from bot.capture.walls import (
     BLOCKING_STATUSES,
@@ -62,26 +71,15 @@ Failure = Literal[
 
 SOFTWARE = "Kanalkollen capture (Playwright, Chromium)"
 
-DEFAULT_CHROMIUM = Path("/usr/bin/chromium")
-
 VIEWPORT = {"width": 1280, "height": 900}
 
 MAX_SCREENSHOT_HEIGHT = 16000  # px: a page longer than this is captured to this height
 
 MAX_REDIRECTS = 5
 
-_BROWSER_ARGS = ("--disable-extensions", "--disable-sync", "--no-first-run", "--mute-audio")
+T = TypeVar("T")
 
 SETTLE_MS = 1500  # after "load", a moment for late images (not waited for beyond this)
-
-
-def find_chromium(configured: Path | None) -> Path | None:
-    """The browser to drive: the configured path, else /usr/bin/chromium; None when absent."""
-    for candidate in (configured,) if configured else (DEFAULT_CHROMIUM, Path("chromium")):
-        found = shutil.which(str(candidate))
-        if found:
-            return Path(found)
-    return None
 
 
 @dataclass(frozen=True)
@@ -128,8 +126,10 @@ class BrowserCapturer:
         timeout_seconds: float = 30.0,
         max_bytes: int = 25 * 1024 * 1024,
         allow_loopback_for_tests: bool = False,
+        fetcher: FetcherThread | None = None,
     ) -> None:
         self._executable = executable
+        self._fetcher = fetcher
         self._clock = clock
         self._timeout = timeout_seconds
         self._max_bytes = max_bytes
@@ -146,7 +146,7 @@ class BrowserCapturer:
         async with self._lock:  # one capture at a time per instance
             started = time.monotonic()
             now = self._clock.now()
-            if await refusal(url, allow_loopback=self._allow_loopback):
+            if await self._net(refusal(url, allow_loopback=self._allow_loopback)):
                 return Capture(url, url, now, None, "refused_address")
             result = await self._attempt(url, now, started)
             log.info(
@@ -172,6 +172,15 @@ class BrowserCapturer:
                 await self._discard_browser()
                 if not was_running:
                     return Capture(url, url, now, None, "browser_failed")
+
+    async def _net(self, work: Coroutine[Any, Any, T]) -> T:
+        """Runs network work in the fetcher's thread, which alone has a network."""
+        return await (self._fetcher.run(work) if self._fetcher is not None else work)
+
+    async def launch(self) -> None:
+        """Starts the browser now (the start-up check); raises when it cannot start."""
+        async with self._lock:
+            await self._ensure_browser()
 
     async def close(self) -> None:
         """Stops the browser and the Playwright driver."""
@@ -219,7 +228,7 @@ class BrowserCapturer:
             executable_path=str(self._executable),
             env=env,
             chromium_sandbox=sandbox,
-            args=[*_BROWSER_ARGS],
+            args=[*BROWSER_ARGS],
             handle_sigint=False,
             handle_sigterm=False,
             handle_sighup=False,
@@ -246,17 +255,20 @@ class BrowserCapturer:
             java_script_enabled=True,
         )
         try:
+            # A WebSocket is never connected: the page talks to nobody but the route.
+            await context.route_web_socket("**/*", refuse_web_socket)
             page = await context.new_page()
             visit = _Visit(host=host_of(url))
-            async with capture_session(
-                allow_loopback=self._allow_loopback, timeout_seconds=self._timeout
-            ) as http:
+            http = await self._net(open_session(self._allow_loopback, self._timeout))
+            try:
 
                 async def route(route: Any, request: Any) -> None:
                     await self._route(visit, http, page, route, request)
 
                 await context.route("**/*", route)
                 return await self._load(page, visit, url, now)
+            finally:
+                await self._net(http.close())
         finally:
             with contextlib.suppress(Exception):
                 await asyncio.wait_for(context.close(), 10)
@@ -277,7 +289,7 @@ class BrowserCapturer:
         headers = await request.all_headers()
         data = request.post_data_buffer
         for _hop in range(MAX_REDIRECTS + 1):
-            why = await refusal(url, allow_loopback=self._allow_loopback)
+            why = await self._net(refusal(url, allow_loopback=self._allow_loopback))
             if main and not same_site(url, visit.host) and why in (None, "unresolvable"):
                 # Never fetched: where it leads only says what wall it is.
                 visit.left_site, visit.left_to = True, url
@@ -293,8 +305,10 @@ class BrowserCapturer:
                 await route.abort("blockedbyclient")
                 return
             try:
-                response = await fetch_once(
-                    http, method, url, headers, data, self._max_bytes - visit.bytes_seen
+                response = await self._net(
+                    fetch_once(
+                        http, method, url, headers, data, self._max_bytes - visit.bytes_seen
+                    )
                 )
             except RefusedAddress:
                 if main:
@@ -421,3 +435,6 @@ def _for_browser(headers: list[tuple[str, str]]) -> dict[str, str]:
 
 def _with_seconds(capture: Capture, seconds: float) -> Capture:
     return replace(capture, seconds=round(seconds, 3))
+
+
+__all__ = ["DEFAULT_CHROMIUM", "BrowserCapturer", "Capture", "find_chromium"]

@@ -10,9 +10,14 @@ being read once it passes the cap.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import ctypes
 import socket
+import threading
+from collections.abc import Coroutine
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 import aiohttp
 from aiohttp.abc import AbstractResolver, ResolveResult
@@ -20,6 +25,7 @@ from aiohttp.abc import AbstractResolver, ResolveResult
 from bot.capture.safety import public_ip
 
 CHUNK_BYTES = 64 * 1024
+T = TypeVar("T")
 # Headers the browser would send that are the connection's business, or credentials.
 _DROPPED_REQUEST_HEADERS = {
     "host",
@@ -130,3 +136,42 @@ async def _fetch(
             b"".join(chunks),
             False,
         )
+
+
+THREAD_NAME = "kk-fetcher"
+PR_SET_NAME = 15
+
+
+class FetcherThread:
+    """The fetcher's own thread and event loop (bot.capture.confine).
+
+    Started before the helper's main thread leaves the network: everything that touches the
+    network (the address checks' DNS lookups, the connections) runs here, in the machine's
+    network namespace, while the driver and the browser, started by the main thread, have none.
+    Without a thread (`None` in BrowserCapturer) the same code runs in the caller's loop.
+    """
+
+    def __init__(self) -> None:
+        self._loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(target=self._run, name=THREAD_NAME, daemon=True)
+
+    def _run(self) -> None:
+        with contextlib.suppress(OSError, AttributeError):  # named for ps -L and the tests
+            ctypes.CDLL(None).prctl(PR_SET_NAME, THREAD_NAME.encode(), 0, 0, 0)
+        self._loop.run_forever()
+
+    def start(self) -> None:
+        """Starts the thread (in the network namespace of the caller)."""
+        self._thread.start()
+
+    async def run(self, work: Coroutine[Any, Any, T]) -> T:
+        """Runs a coroutine in the fetcher's loop; cancelling the caller cancels it."""
+        return await asyncio.wrap_future(asyncio.run_coroutine_threadsafe(work, self._loop))
+
+    def stop(self) -> None:
+        """Stops the loop and waits for the thread."""
+        if self._thread.is_alive():
+            self._loop.call_soon_threadsafe(self._loop.stop)
+            self._thread.join(10)
+        if not self._thread.is_alive():
+            self._loop.close()

@@ -24,6 +24,7 @@ import signal
 import sys
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from bot.capture.browser import Capture
 from bot.capture.helper import capture_from, decode_head
@@ -94,6 +95,32 @@ class IsolatedCapturer:
                     await self._stop_helper(kill=True)
                     if not was_running:  # a helper that died since the last capture: once more
                         return Capture(url, url, now, None, "browser_failed")
+
+    async def check(self) -> dict[str, Any]:
+        """The start-up check (issue 25): starts the helper as the capture user, which confines
+        itself, imports what it needs and launches the browser once.
+
+        The helper's answer: {"ok": True, "sandboxed": ...}, or {"ok": False, "step", "why"}
+        with step "confine", "import", "launch" or "start" (the helper did not answer).
+        """
+        async with self._lock:
+            try:
+                process = await self._ensure_helper(self._clock.now())
+                assert process.stdout is not None
+                await self._send(process, {"probe": True})
+                line = await asyncio.wait_for(
+                    process.stdout.readline(), self._timeout + GRACE_SECONDS
+                )
+                if not line:
+                    raise EOFError("the capture helper stopped")
+                answer = dict(json.loads(line)["probe"])
+            except (OSError, EOFError, ValueError, KeyError, TypeError, TimeoutError) as error:
+                answer = {"ok": False, "step": "start", "why": f"{type(error).__name__}: {error}"}
+            if answer.get("ok"):
+                self.sandboxed = answer.get("sandboxed")
+            else:
+                await self._stop_helper(kill=True)
+            return answer
 
     async def close(self) -> None:
         """Stops the helper, its driver and its browser, and deletes the profile."""

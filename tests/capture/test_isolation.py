@@ -138,7 +138,7 @@ async def test_the_browsers_user_cannot_read_the_bots_files(
         capture_allow_loopback_for_tests=True,
         capture_timeout_seconds=8,
     )
-    capturer = setup.capturer_for(settings, clock)
+    capturer = await setup.capturer_for(settings, clock)
     assert capturer is not None
     try:
         assert (await capturer.capture(site.url("/"))).failure is None
@@ -211,8 +211,8 @@ def test_the_capture_user_is_nobody_as_root_and_never_root():
         capture_user("no-such-user-kanalkollen")
 
 
-def test_an_unknown_capture_user_turns_captures_off(caplog, clock: FixedClock, chromium):
+async def test_an_unknown_capture_user_turns_captures_off(caplog, clock: FixedClock, chromium):
     settings = Settings(capture_disabled=False, capture_user="no-such-user-kanalkollen")
     with caplog.at_level("INFO", logger="bot.capture.setup"):
-        assert setup.capturer_for(settings, clock) is None
+        assert await setup.capturer_for(settings, clock) is None
     assert "captures of public pages are off" in caplog.text and "not a user" in caplog.text
