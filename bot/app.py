@@ -21,9 +21,11 @@ from bot.teams.card_actions import ActionRouter
 from bot.teams.messages_endpoint import MAX_BODY_BYTES, MessagesEndpoint
 from bot.teams.turn_recorder import TurnRecorder
 from bot.teams.upload_receipts import UploadReceipts
+from bot.web.consent_register import RegisterCsv, consent_register_routes
 from bot.web.file_links import FileLinkSigner, files_routes, signing_secret
 from bot.web.registry_page import registry_routes
 from dialogs.answers import RuleAnswers
+from dialogs.consent.register import ConsentRegister
 from dialogs.dialog_runner import DialogRunner
 from dialogs.state import DialogStates
 from domain.clock import Clock, SystemClock
@@ -51,6 +53,7 @@ ENDPOINT = web.AppKey("messages_endpoint", MessagesEndpoint)
 SCHEDULER = web.AppKey("scheduler", Scheduler)
 CAPTURE = web.AppKey("capture", object)  # the CaptureWorker, or None without a browser
 ADAPTER = web.AppKey("adapter", KanalkollenAdapter)
+REGISTER_CSV = web.AppKey("register_csv", object)  # RegisterCsv: the consent register's CSV
 
 
 def create_app(
@@ -119,6 +122,7 @@ def create_app(
             app[DELIVERY] = runtime.delivery
             app[SCHEDULER] = runtime.scheduler
             app[CAPTURE] = runtime.capture
+            app[REGISTER_CSV] = ConsentRegister(runtime.services).csv_for
             endpoint = MessagesEndpoint(
                 settings=settings,
                 organisations=app[ORGANISATIONS],
@@ -151,6 +155,8 @@ def create_app(
     app.router.add_get("/healthz", _healthz)
     app.router.add_get("/readyz", _readyz)
     app.add_routes(files_routes(store, signer))
+    # Issue 24: the consent register's CSV, made when its signed link is opened (never stored).
+    app.add_routes(consent_register_routes(signer, lambda: _register_csv(app)))
     # R8: the public list; the session factory exists once the database context has started.
     app.add_routes(
         registry_routes(lambda: app[SESSIONS], app[POLICY], organisations=app[ORGANISATIONS])
@@ -178,6 +184,11 @@ def _outbox_replies(
         wake()
 
     return queue
+
+
+def _register_csv(app: web.Application) -> RegisterCsv:
+    made: RegisterCsv = app[REGISTER_CSV]  # type: ignore[assignment]
+    return made
 
 
 async def _healthz(_request: web.Request) -> web.Response:
