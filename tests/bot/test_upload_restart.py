@@ -44,7 +44,7 @@ from tests.support.file_server import FileServer
 EDITOR, MANAGER = make_user(2), make_user(3)
 ADDRESS = "https://www.instagram.com/ugglan"
 POLL = 0.05
-WITHIN = 15.0  # seconds; the limit for an answer
+WITHIN = 60.0  # seconds: room on a busy machine; what is checked is what the answer says
 
 
 def _free_port() -> int:
