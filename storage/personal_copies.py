@@ -25,6 +25,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from domain.outbox import OutboxKind, OutboxStatus
 from storage.files import is_valid_key
 from storage.models import (
     AuditEventRow,
@@ -38,6 +39,7 @@ ERASED = "[raderad]"
 # The consent register's CSV files that versions before issue 24 stored on every `samtycken`
 # (an hour's link each, never deleted): copies of the whole register, not records.
 REGISTER_EXPORT_KIND = "consent-register"
+TEAMS_KINDS = (OutboxKind.TEAMS_MESSAGE.value, OutboxKind.TEAMS_UPDATE.value)
 _SCAN_BATCH = 500
 _MIN_NAME = 2  # a one-letter "name" would match everywhere
 
@@ -141,6 +143,24 @@ async def find_copies(
         if mentions(event.details, pattern):
             copies.audit.append(event)
     return copies
+
+
+def shown_in_chats(messages: Iterable[OutboxRow]) -> dict[tuple[str, str], OutboxRow]:
+    """The Teams messages already shown in a chat, by (conversation, activity): the last row
+    sent for each (the message itself, or its latest update)."""
+    shown: dict[tuple[str, str], OutboxRow] = {}
+    for row in sorted(messages, key=lambda m: m.id):
+        result = row.result or {}
+        conversation, activity = result.get("conversation_id"), result.get("activity_id")
+        if (
+            row.kind in TEAMS_KINDS
+            and row.status == OutboxStatus.SENT.value
+            and isinstance(conversation, str)
+            and isinstance(activity, str)
+            and isinstance((row.payload or {}).get("activity"), dict)
+        ):
+            shown[(conversation, activity)] = row
+    return shown
 
 
 def message_copy(row: OutboxRow) -> dict[str, Any]:

@@ -12,7 +12,7 @@ from datetime import datetime
 from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from domain.outbox import OutboxStatus
+from domain.outbox import OutboxKind, OutboxStatus
 from storage.audit import record_event
 from storage.files import KEY_PATTERN, FileStore, NoSuchFile
 from storage.models import (
@@ -29,12 +29,14 @@ from storage.models import (
     PersonRow,
     RemovalTaskRow,
 )
+from storage.outbox import enqueue
 from storage.personal_copies import (
     ERASED,
     Copies,
     find_copies,
     name_pattern,
     scrub,
+    shown_in_chats,
 )
 from storage.personal_data import Target, conversations_of, state_keys_of
 
@@ -81,7 +83,7 @@ async def erase(
         if not dry_run:
             report.files_to_delete += register_exports
     if target.kind == "consent":
-        await _erase_subject(session, target, report, dry_run, files)
+        await _erase_subject(session, target, now, report, dry_run, files)
     else:
         for person in target.people:
             await _erase_person(session, person, now, report, dry_run)
@@ -197,6 +199,7 @@ async def _unfinished_uploads(session: AsyncSession, states: list[str]) -> list[
 async def _erase_subject(
     session: AsyncSession,
     target: Target,
+    now: datetime,
     report: ErasureReport,
     dry_run: bool,
     files: FileStore | None,
@@ -227,7 +230,7 @@ async def _erase_subject(
         copies = await find_copies(
             session, pattern, channel_ids={c.channel_id for c in target.consents}
         )
-        await _erase_copies(session, copies, pattern, report, dry_run, end_states=True)
+        await _erase_copies(session, copies, pattern, report, dry_run, end_states=True, now=now)
     report.kept += [
         "signed consent forms (their content, under a neutral file name) and where they are "
         "filed: public records the records plan keeps (R10)",
@@ -249,10 +252,23 @@ async def _erase_copies(
     dry_run: bool,
     *,
     end_states: bool,
+    now: datetime,
 ) -> None:
-    """Replaces the names in every copy (issue 24); a dialog state naming a subject is ended."""
+    """Replaces the names in every copy (issue 24); a dialog state naming a subject is ended.
+
+    A card or text already shown in a Teams chat is updated there too, with the names
+    replaced: the outbox queues an update of that message (the delivery loop sends it)."""
     sent = [m for m in copies.messages if m.status not in WAITING]
+    shown = shown_in_chats(copies.messages)
+    mailed = [m for m in sent if m.kind == OutboxKind.EMAIL.value and m.status == "sent"]
+    if mailed:
+        report.kept.append(
+            f"{len(mailed)} e-mail(s) already sent that named them: a sent e-mail cannot be "
+            "recalled (the outbox's copy is cleared)"
+        )
     report.removed += [
+        f"the names in {len(shown)} card(s) and text(s) already shown in Teams chats "
+        "(updated there)",
         f"the names in {len(copies.checks)} consent check(s)' answers and findings",
         f"the names in {len(copies.removal_tasks)} removal task(s)",
         f"the names in {len(copies.messages) - len(sent)} queued and {len(sent)} sent or "
@@ -278,6 +294,16 @@ async def _erase_copies(
         message.payload = scrub(message.payload, pattern)
         message.result = scrub(message.result, pattern)
         message.last_error = scrub(message.last_error, pattern)
+    for (conversation_id, activity_id), message in shown.items():
+        enqueue(
+            session,
+            kind=OutboxKind.TEAMS_UPDATE,
+            payload={"activity_id": activity_id, "activity": message.payload["activity"]},
+            now=now,
+            tenant_id=message.tenant_id,
+            recipient_person_id=message.recipient_person_id,
+            conversation_id=conversation_id,
+        )
     if end_states and copies.states:
         # Files sent in the ended dialog (a signed form for the check) that no record holds.
         unfinished = await _unfinished_uploads(session, [s.key for s in copies.states])
@@ -335,7 +361,7 @@ async def _erase_person(
     ]
     if pattern is not None:
         # Cards and texts to others that name the person (e.g. "Dokumenterad av …").
-        await _erase_copies(session, copies, pattern, report, dry_run, end_states=False)
+        await _erase_copies(session, copies, pattern, report, dry_run, end_states=False, now=now)
     if dry_run:
         return
     report.files_to_delete += unfinished

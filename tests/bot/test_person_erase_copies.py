@@ -11,7 +11,7 @@ table and no file in the store holds a name; the report says what was kept and w
 from __future__ import annotations
 
 import json
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -167,17 +167,21 @@ async def _seed(story: Story, files: FileServer, clock: FixedClock) -> tuple[int
     await execute(story, EDITOR_A, "consent.withdraw", {"consent_id": str(consent_id)})
     await story.bot.deliver()
     async with story.bot.sessions.begin() as session:
-        card = (await session.scalars(select(OutboxRow.payload))).first()
-        assert card is not None and CHILD in json.dumps(card, ensure_ascii=False)
+        first = (await session.scalars(select(OutboxRow).order_by(OutboxRow.id))).first()
+        assert first is not None and CHILD in json.dumps(first.payload, ensure_ascii=False)
         now = clock.now()
+        to = {"tenant_id": first.tenant_id, "recipient_person_id": first.recipient_person_id}
         enqueue(
             session,
             kind=OutboxKind.TEAMS_MESSAGE,
-            payload=card,
+            payload=first.payload,
             now=now,
             due_at=now + timedelta(days=1),
+            **to,
         )
-        dead = enqueue(session, kind=OutboxKind.TEAMS_MESSAGE, payload=card, now=now)
+        dead = enqueue(
+            session, kind=OutboxKind.TEAMS_MESSAGE, payload=first.payload, now=now, **to
+        )
         await session.flush()
         await session.execute(
             update(OutboxRow)
@@ -188,7 +192,11 @@ async def _seed(story: Story, files: FileServer, clock: FixedClock) -> tuple[int
 
 
 async def test_erase_removes_every_copy_of_the_names_and_says_what_it_kept(
-    story: Story, files: FileServer, clock: FixedClock, tmp_path: Path
+    story: Story,
+    files: FileServer,
+    clock: FixedClock,
+    tmp_path: Path,
+    emulator: ConnectorEmulator,
 ):
     consent_id, link = await _seed(story, files, clock)
     assert await _names_in_database(story)  # the scan finds what is there
@@ -205,6 +213,15 @@ async def test_erase_removes_every_copy_of_the_names_and_says_what_it_kept(
     assert {"sent", "pending", "dead"} <= statuses
     assert len(copies["dialog_states"]) == 1 and copies["stored_register_exports"] == 2
 
+    async with story.bot.sessions() as session:
+        sent = (await session.scalars(select(OutboxRow).where(OutboxRow.status == "sent"))).all()
+    shown = [
+        (m.result["conversation_id"], m.result["activity_id"])
+        for m in sent
+        if m.result and _found(m.payload, NAMES)
+    ]
+    assert shown and all(_found(emulator.current(*s), NAMES) for s in shown)
+
     code, out, err = await _cli(story, tmp_path, "erase", f"consent:{consent_id}")
 
     assert code == 0, err
@@ -216,6 +233,7 @@ async def test_erase_removes_every_copy_of_the_names_and_says_what_it_kept(
     assert "queued and" in removed and "sent or undeliverable message(s)" in removed
     assert "signed consent forms" in kept and "R10" in kept and "audit log" in kept
     assert "a consent existed" in kept
+    assert f"{len(shown)} card(s) and text(s) already shown in Teams chats" in removed
     # The link still works: the CSV is made now, from the register as it is now.
     status, csv = await _register_csv(story, link)
     assert status == 200 and "[raderad]" in csv and "Åström" not in csv
@@ -224,6 +242,13 @@ async def test_erase_removes_every_copy_of_the_names_and_says_what_it_kept(
     assert consent is not None and consent.status == "withdrawn"  # the record stays
     code, out, err = await _cli(story, tmp_path, "export", f"consent:{consent_id}")
     assert code == 0 and "Åström" not in out
+    # The cards already shown in the editors' chats are updated there: no name left either.
+    clock.set(datetime.now(UTC))  # the command ran at the real time
+    await story.bot.deliver()
+    for conversation, activity in shown:
+        current = emulator.current(conversation, activity)
+        assert current is not None and not _found(current, NAMES)
+        assert "[raderad]" in json.dumps(current, ensure_ascii=False)
 
 
 async def test_erasing_an_editor_leaves_their_name_and_address_nowhere(
