@@ -7,10 +7,6 @@ message to the chat, due a while later, saying which files did not arrive and as
 again. The turn cancels it when it ends; after a crash any instance delivers it once it is due,
 and a shutdown that cancels the turn makes it due at once. Only file names are kept, never the
 download links (they carry credentials).
-
-When the person has sent the same files again and that turn ended (its replies say what arrived),
-the receipts still waiting for those names in the chat are cancelled too (issue 24): after a
-restart the chat is not asked, ten minutes later, for files it has already sent again.
 """
 
 from __future__ import annotations
@@ -35,7 +31,6 @@ log = logging.getLogger(__name__)
 # Long enough for the turn to wait behind the chat's earlier turns and download everything.
 RECEIPT_GRACE = timedelta(minutes=10)
 _NAMES_SHOWN = 10
-_NAMES_KEY = "receipt_for"
 
 
 class UploadReceipts:
@@ -70,9 +65,7 @@ class UploadReceipts:
                         "activity": {
                             "type": "message",
                             "text": texts("uploads.interrupted", names=shown),
-                        },
-                        # Which files it asks for (never sent: delivery reads "activity").
-                        _NAMES_KEY: names,
+                        }
                     },
                     now=now,
                     due_at=now + RECEIPT_GRACE,
@@ -87,30 +80,8 @@ class UploadReceipts:
             return None
 
     async def close(self, receipt: int | None) -> None:
-        """The turn ended (its replies say what arrived): the receipt is not needed, nor the
-        earlier receipts of this chat that ask only for files this turn was sent again."""
+        """The turn ended (its replies say what arrived): the receipt is not needed."""
         await self._set(receipt, OutboxStatus.CANCELLED, None)
-        if receipt is None:
-            return
-        try:
-            async with self._sessions.begin() as session:
-                row = await session.get(OutboxRow, receipt)
-                names = set(_names(row.payload)) if row is not None else set()
-                if row is None or not names or row.conversation_id is None:
-                    return
-                earlier = await session.scalars(
-                    select(OutboxRow)
-                    .where(OutboxRow.conversation_id == row.conversation_id)
-                    .where(OutboxRow.status == OutboxStatus.PENDING.value)
-                    .where(OutboxRow.kind == OutboxKind.TEAMS_MESSAGE.value)
-                    .where(OutboxRow.id < receipt)
-                )
-                for other in earlier:
-                    asked = _names(other.payload)
-                    if asked and set(asked) <= names:
-                        other.status = OutboxStatus.CANCELLED.value
-        except Exception:
-            log.exception("could not settle the earlier receipts of receipt %s", receipt)
 
     async def hasten(self, receipt: int | None) -> None:
         """The turn was cut off at shutdown: the receipt goes as soon as delivery runs."""
@@ -147,9 +118,3 @@ class UploadReceipts:
             if chosen:  # the locale the bot last answered this person in
                 return chosen
         return answer_locale(None, self._default_language(tenant_id), activity.locale)
-
-
-def _names(payload: object) -> list[str]:
-    """The file names a receipt asks for; [] for any other message."""
-    names = payload.get(_NAMES_KEY) if isinstance(payload, dict) else None
-    return [n for n in names if isinstance(n, str)] if isinstance(names, list) else []

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import os
 import signal
 import socket
@@ -202,17 +201,6 @@ def _files_message(user: TeamsUser, service_url: str, **urls: str) -> dict[str, 
     return message
 
 
-def _receipts(database: Path) -> list[str]:
-    """The statuses of the outbox's "send them again" messages (bot/teams/upload_receipts.py)."""
-    with contextlib.closing(sqlite3.connect(database)) as db:
-        rows = db.execute("SELECT status, payload FROM outbox ORDER BY id").fetchall()
-    return [
-        status
-        for status, payload in rows
-        if "startade om" in json.loads(payload)["activity"].get("text", "")
-    ]
-
-
 def _capture_statuses(database: Path) -> list[str]:
     with contextlib.closing(sqlite3.connect(database)) as db:
         return [status for (status,) in db.execute("SELECT status FROM captures")]
@@ -260,8 +248,6 @@ async def test_r12_a_round_goes_on_after_a_kill_during_a_download(
     await _until(lambda: bool(files.requests_to("tva.png")), "the second download")
 
     await first.kill()
-    # The killed turn's receipt waits to ask for tva.png again in ten minutes.
-    assert _receipts(database) == ["cancelled", "pending"]
 
     second = Served(env, tmp_path)
     servers.append(second)
@@ -282,7 +268,3 @@ async def test_r12_a_round_goes_on_after_a_kill_during_a_download(
     answer = said()[before]
     assert answer.startswith("Vilken av filerna visar startsidan?"), answer
     assert "1. ett.png" in answer and "2. tva.png" in answer
-    # tva.png came again and its turn ended: the chat is not asked for it later.
-    await _until(
-        lambda: _receipts(database) == ["cancelled"] * 3, "the killed turn's receipt settled"
-    )
