@@ -124,8 +124,8 @@ class ConsentRegister:
             actor = await load_actor(
                 session, person_id, texts, organisations=self._s.organisations
             )
-        if actor is None:
-            return None
+        if actor is None or actor.person.undeliverable_reason == "erased":
+            return None  # an erased person's tombstone keeps its roles as records, not access
         found = await self._rows(actor)
         if found is None:
             return None

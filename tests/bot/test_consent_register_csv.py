@@ -20,6 +20,7 @@ from storage.models import ChannelEditorRow, ConsentRow
 from tests.bot.active_story import EDITOR_A, active_story, card_of, channel_id, execute
 from tests.bot.channel_story import Story
 from tests.conftest import BotFactory
+from tests.support.cli import run_kanalkollen
 from tests.support.connector_emulator import ConnectorEmulator
 from tests.support.smtp_sink import SmtpSink
 
@@ -117,3 +118,22 @@ async def test_the_register_csv_uses_the_public_lists_formula_guard(story: Story
     assert cells["Vårdnadshavare"] == "'\r@SUM(1)"
     assert cells["Dokument"] == "'+1-1"
     assert all(not c.startswith(("=", "+", "-", "@", "\t", "\r")) for c in row)
+
+
+async def test_an_erased_editors_link_shows_nothing(story: Story, tmp_path):  # type: ignore[no-untyped-def]
+    await _consent(story)
+    parts = urlsplit(await _link(story))
+    query = dict(parse_qsl(parts.query))
+    assert (await _get(story, parts.path, query))[0] == 200
+    env = {
+        "DATABASE_URL": story.bot.settings.database_url,
+        "FILES_DIR": str(story.bot.settings.files_dir),
+    }
+
+    code, _, err = await run_kanalkollen(
+        "person", "erase", str(EDITOR_A.email), env=env, cwd=tmp_path
+    )
+
+    assert code == 0, err
+    # The tombstone keeps the editor role as a record (R3), not access to the names.
+    assert (await _get(story, parts.path, query))[0] == 404
