@@ -175,6 +175,9 @@ class _NoDocuments:
     def link(self, key: str, ttl: timedelta) -> str:
         return f"https://kanalkollen.example/files/{key}"
 
+    def route_link(self, path: str, ttl: timedelta) -> str:
+        return f"https://kanalkollen.example{path}"
+
 
 async def measure(engine: AsyncEngine, now: datetime, runs: int) -> dict[str, Any]:
     """Times every sweep `runs` times, each in a session rolled back afterwards."""

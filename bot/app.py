@@ -23,9 +23,11 @@ from bot.teams.commands import CommandRouter, edge_commands
 from bot.teams.messages_endpoint import MAX_BODY_BYTES, MessagesEndpoint
 from bot.teams.turn_recorder import TurnRecorder
 from bot.teams.upload_receipts import UploadReceipts
+from bot.web.consent_register import RegisterCsv, consent_register_routes
 from bot.web.file_links import FILES_PATH, FileLinkSigner, files_routes, signing_secret
 from bot.web.registry_page import registry_routes
 from dialogs.answers import RuleAnswers
+from dialogs.consent.register import ConsentRegister
 from dialogs.dialog_runner import DialogRunner
 from dialogs.state import DialogStates
 from domain.clock import Clock, SystemClock
@@ -53,6 +55,7 @@ ENDPOINT = web.AppKey("messages_endpoint", MessagesEndpoint)
 SCHEDULER = web.AppKey("scheduler", Scheduler)
 CAPTURE = web.AppKey("capture", object)  # the CaptureWorker, or None without a browser
 ADAPTER = web.AppKey("adapter", KanalkollenAdapter)
+REGISTER_CSV = web.AppKey("register_csv", object)  # RegisterCsv: the consent register's CSV
 
 
 def create_app(
@@ -128,6 +131,7 @@ def create_app(
             app[DELIVERY] = runtime.delivery
             app[SCHEDULER] = runtime.scheduler
             app[CAPTURE] = runtime.capture
+            app[REGISTER_CSV] = ConsentRegister(runtime.services).csv_for
             endpoint = MessagesEndpoint(
                 settings=settings,
                 organisations=app[ORGANISATIONS],
@@ -160,6 +164,8 @@ def create_app(
     app.router.add_get("/healthz", _healthz)
     app.router.add_get("/readyz", _readyz)
     app.add_routes(files_routes(store, signer))
+    # Issue 24: the consent register's CSV, made when its signed link is opened (never stored).
+    app.add_routes(consent_register_routes(signer, lambda: _register_csv(app)))
     # R8: the public list; the session factory exists once the database context has started.
     app.add_routes(
         registry_routes(lambda: app[SESSIONS], app[POLICY], organisations=app[ORGANISATIONS])
@@ -168,7 +174,8 @@ def create_app(
 
 
 class SafeAccessLogger(AccessLogger):  # type: ignore[misc]
-    """aiohttp's access log without the query of a file link (`/files/…?exp=…&sig=…`).
+    """aiohttp's access log without the query of a signed link (`/files/…?exp=…&sig=…`, the
+    consent register's CSV).
 
     The signature opens a plan, a screenshot or a consent form for 30 days: whoever reads the
     logs must not be able to. A Referer that is a file link loses its query too."""
@@ -185,8 +192,12 @@ class SafeAccessLogger(AccessLogger):  # type: ignore[misc]
         super().log(request.clone(**changes) if changes else request, response, time)
 
 
+# Routes whose links carry a signature in their query (`?exp=…&sig=…`).
+SIGNED_PATHS = (f"{FILES_PATH}/", "/consent-register/")
+
+
 def _is_file_link(path_or_url: str) -> bool:
-    return f"{FILES_PATH}/" in path_or_url
+    return any(path in path_or_url for path in SIGNED_PATHS)
 
 
 def _outbox_replies(
@@ -209,6 +220,11 @@ def _outbox_replies(
         wake()
 
     return queue
+
+
+def _register_csv(app: web.Application) -> RegisterCsv:
+    made: RegisterCsv = app[REGISTER_CSV]  # type: ignore[assignment]
+    return made
 
 
 async def _healthz(_request: web.Request) -> web.Response:

@@ -189,10 +189,10 @@ class CaptureFlow:
         await queue_card(session, person, capture_card(view, texts), now)
 
     async def files_for(
-        self, person_id: int, channel_id: int, due: date
+        self, person_id: int, channel_id: int, due: date, *, since: datetime | None = None
     ) -> tuple[list[StoredUpload], list[str]]:
         """Today's finished captures for this editor (start page first, WARCs last) and the
-        addresses still being captured."""
+        addresses still being captured (of those requested at `since` or later, when given)."""
         if not self.enabled:
             return [], []
         async with self._s.sessions() as session:
@@ -203,7 +203,13 @@ class CaptureFlow:
             for j in await self._store.for_round(channel_id, due)
             if j.person_id in (person_id, None) and self._day(j.created_at, channel) == today
         ]
-        pending = [j.url for j in jobs if j.person_id == person_id and j.status in _UNFINISHED]
+        pending = [
+            j.url
+            for j in jobs
+            if j.person_id == person_id
+            and j.status in _UNFINISHED
+            and (since is None or j.created_at >= since)
+        ]
         done = [j for j in jobs if j.status == CaptureStatus.DONE]
         # One capture per address: the editor's own before the shared one.
         chosen: dict[str, CaptureJob] = {}

@@ -87,6 +87,11 @@ class Documents(Protocol):
         """Returns an unguessable, expiring URL for a stored file."""
         ...
 
+    def route_link(self, path: str, ttl: timedelta) -> str:
+        """Returns a signed, expiring URL to a route of the bot that makes a file when it is
+        asked for (e.g. the consent register's CSV: streamed, never stored)."""
+        ...
+
 
 @dataclass(frozen=True)
 class StoredUpload:

@@ -167,8 +167,11 @@ def to_json_by_organisation(
     return json.dumps(document, ensure_ascii=False, indent=2) + "\n"
 
 
-def _cell(value: str) -> str:
-    """Defuses a cell that Excel would evaluate as a formula."""
+def spreadsheet_cell(value: str) -> str:
+    """Defuses a cell that Excel would evaluate as a formula (=, +, -, @, tab, CR first).
+
+    The one guard of every CSV the bot writes: the public list's and the consent register's.
+    """
     return f"'{value}" if value.startswith(_FORMULA_STARTS) else value
 
 
@@ -186,8 +189,8 @@ def _csv_row(c: PublicChannel, platform_label: Callable[[str], str]) -> tuple[st
 def _csv_text(headers: Sequence[str], rows: Iterable[Sequence[str]]) -> str:
     buffer = io.StringIO()
     writer = csv.writer(buffer, delimiter=CSV_SEPARATOR, lineterminator="\r\n")
-    writer.writerow([_cell(header) for header in headers])
-    writer.writerows([_cell(value) for value in row] for row in rows)
+    writer.writerow([spreadsheet_cell(header) for header in headers])
+    writer.writerows([spreadsheet_cell(value) for value in row] for row in rows)
     return CSV_BOM + buffer.getvalue()
 
 

@@ -13,17 +13,25 @@ What erasure removes (not public records, only needed to reach or serve the pers
   store, since nothing but the erased dialog state pointed to them;
 - for a consent subject: the name or reference and the guardian's name on withdrawn consents,
   the withdrawal note, and the subject's name in the stored file name of a signed form (the form
-  is stored again under a neutral name, `samtycke-<consent id>.<ext>`, and the old copy deleted).
+  is stored again under a neutral name, `samtycke-<consent id>.<ext>`, and the old copy deleted);
+- every copy of the names elsewhere (issue 24, storage/personal_copies.py): in consent checks'
+  answers and findings, removal tasks, outbox messages in any state, dialog states (a consent
+  check still waiting for its form is ended), capture file names, and the consent register's
+  CSVs that older versions stored (the register's CSV is now made when its link is opened);
+  a person's name and e-mail in cards and texts sent to others.
 
 What is kept, and why (public records, allmänna handlingar, kept as the records management
 plan says until it lets them be culled; R11, R12, R13):
 - channels, plans, approvals, editor assignments and registration notices: records of how the
   organisation runs its official channels (R2, R3, R5, R8);
 - the audit log: append-only by design (a database trigger refuses changes); it holds ids and
-  decisions, not names;
+  decisions, not names (an event whose details hold a name, e.g. a file name an editor gave a
+  capture, is named in the report as kept);
 - signed consent forms, withdrawal records, captures and documentation: records the records
   plan keeps (R10, R11, R12);
-- consent checks and post addresses: the record of what was published and on what grounds.
+- consent checks and post addresses: the record of what was published and on what grounds
+  (the names in their answers replaced by "[raderad]");
+- the consent's own row without the names: the register's record that a consent existed.
 
 A consent subject whose consent is still active is not erased: the consent is withdrawn first
 (`återkalla samtycke`), so that the posts relying on it are removed (R9, R11).

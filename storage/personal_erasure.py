@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import contextlib
+import json
+import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from domain.outbox import OutboxStatus
+from domain.outbox import OutboxKind, OutboxStatus
 from storage.audit import record_event
 from storage.files import KEY_PATTERN, FileStore, NoSuchFile
 from storage.models import (
@@ -24,10 +27,18 @@ from storage.models import (
     EvidenceFileRow,
     OutboxRow,
     PersonRow,
+    RemovalTaskRow,
+)
+from storage.outbox import enqueue
+from storage.personal_copies import (
+    ERASED,
+    Copies,
+    find_copies,
+    name_pattern,
+    scrub,
+    shown_in_chats,
 )
 from storage.personal_data import Target, conversations_of, state_keys_of
-
-ERASED = "[raderad]"
 
 WAITING = (OutboxStatus.PENDING.value, OutboxStatus.SENDING.value)
 
@@ -53,22 +64,30 @@ async def erase(
     *,
     files: FileStore | None = None,
     dry_run: bool = False,
+    register_exports: Sequence[str] = (),
 ) -> ErasureReport:
     """Removes or anonymises what is not a public record; reports what is kept and why.
 
     With `files`, stored file contents are handled too: a signed form is stored again under a
     neutral name, and `report.files_to_delete` lists what `remove_files` deletes once the
     session is committed (deleted before the commit, a rollback would leave rows without files).
+    `register_exports` are the consent register's CSVs that older versions stored (copies of
+    the whole register with every name, see storage.personal_copies): they go too.
     """
     report = ErasureReport()
+    if register_exports:
+        report.removed.append(
+            f"{len(register_exports)} stored copies of the consent register's CSV, made before "
+            "the register was made when asked for (their links had expired)"
+        )
+        if not dry_run:
+            report.files_to_delete += register_exports
     if target.kind == "consent":
-        await _erase_subject(session, target, report, dry_run, files)
+        await _erase_subject(session, target, now, report, dry_run, files)
     else:
         for person in target.people:
             await _erase_person(session, person, now, report, dry_run)
-    report.kept += [
-        "audit log: append-only record of decisions (ids only, no names)",
-    ]
+    report.kept.append("audit log: append-only record of decisions (ids, no names)")
     if not dry_run:
         record_event(
             session,
@@ -92,10 +111,17 @@ async def remove_files(files: FileStore, report: ErasureReport) -> list[str]:
     return failed
 
 
-def _neutral_form_name(consent_id: int, filename: str) -> str:
+def _extension(filename: str) -> str:
     extension = filename.rpartition(".")[2].lower() if "." in filename else ""
-    suffix = f".{extension}" if extension.isalnum() and len(extension) <= 5 else ""
-    return f"samtycke-{consent_id}{suffix}"
+    return f".{extension}" if extension.isalnum() and len(extension) <= 5 else ""
+
+
+def _neutral_form_name(consent_id: int, filename: str) -> str:
+    return f"samtycke-{consent_id}{_extension(filename)}"
+
+
+def _neutral_capture_name(capture: EvidenceFileRow) -> str:
+    return f"borttagning-{capture.subject_id}-{capture.id}{_extension(capture.filename)}"
 
 
 async def _rename_forms(
@@ -104,18 +130,32 @@ async def _rename_forms(
     report: ErasureReport,
     dry_run: bool,
     files: FileStore | None,
+    pattern: re.Pattern[str] | None,
 ) -> None:
-    """A signed form stays (R10), but its stored name no longer names the subject."""
+    """A signed form stays (R10), but its stored name no longer names the subject; a capture
+    of a removed post (R11) whose name an editor gave it with the subject's is renamed too."""
     forms = await session.scalars(
         select(EvidenceFileRow)
         .where(EvidenceFileRow.subject_type == "consent")
         .where(EvidenceFileRow.subject_id == consent.id)
     )
-    for form in list(forms):
-        neutral = _neutral_form_name(consent.id, form.filename)
+    tasks = select(RemovalTaskRow.id).where(RemovalTaskRow.consent_id == consent.id)
+    captures = await session.scalars(
+        select(EvidenceFileRow)
+        .where(EvidenceFileRow.subject_type == "removal_task")
+        .where(EvidenceFileRow.subject_id.in_(tasks))
+    )
+    named = [
+        (form, _neutral_form_name(consent.id, form.filename), "a signed form") for form in forms
+    ] + [
+        (capture, _neutral_capture_name(capture), "a capture of a removed post")
+        for capture in captures
+        if pattern is not None and pattern.search(capture.filename)
+    ]
+    for form, neutral, what in named:
         if form.filename == neutral:
             continue
-        report.removed.append(f"consent {consent.id}: the file name of a signed form")
+        report.removed.append(f"consent {consent.id}: the file name of {what}")
         if dry_run:
             continue
         match = KEY_PATTERN.fullmatch(form.file_key)
@@ -159,6 +199,7 @@ async def _unfinished_uploads(session: AsyncSession, states: list[str]) -> list[
 async def _erase_subject(
     session: AsyncSession,
     target: Target,
+    now: datetime,
     report: ErasureReport,
     dry_run: bool,
     files: FileStore | None,
@@ -169,24 +210,120 @@ async def _erase_subject(
             f"consent(s) {', '.join(map(str, active))} still active: withdraw them first "
             "(återkalla samtycke) so that the posts relying on them are removed"
         )
+    pattern = name_pattern(
+        [c.subject for c in target.consents] + [c.guardian for c in target.consents]
+    )
     for consent in target.consents:
         if consent.subject != ERASED or consent.guardian or consent.withdrawal_note:
             report.removed.append(
                 f"consent {consent.id}: subject's name, guardian's name and withdrawal note"
             )
-        await _rename_forms(session, consent, report, dry_run, files)
+        await _rename_forms(session, consent, report, dry_run, files, pattern)
         if not dry_run:
             consent.subject = ERASED
             consent.guardian = None
             consent.withdrawal_note = None
             consent.details = {}
+            if pattern is not None and consent.document_reference:
+                consent.document_reference = scrub(consent.document_reference, pattern)
+    if pattern is not None:
+        copies = await find_copies(
+            session, pattern, channel_ids={c.channel_id for c in target.consents}
+        )
+        await _erase_copies(session, copies, pattern, report, dry_run, end_states=True, now=now)
     report.kept += [
         "signed consent forms (their content, under a neutral file name) and where they are "
         "filed: public records the records plan keeps (R10)",
         "withdrawal dates, removal tasks and their captures: the record that the posts were "
         "removed (R9, R11)",
-        "consent checks and post addresses: the record of what was published (R9, R10)",
+        "consent checks (outcome, what was missing, the number of people) and post addresses, "
+        "with the names in their answers replaced by [raderad]: the record of what was "
+        "published and on what grounds (R9, R10)",
+        "the consent's own row (id, channel, scope, form, dates, status): the register's "
+        "record that a consent existed and was withdrawn (R10)",
     ]
+
+
+async def _erase_copies(
+    session: AsyncSession,
+    copies: Copies,
+    pattern: re.Pattern[str],
+    report: ErasureReport,
+    dry_run: bool,
+    *,
+    end_states: bool,
+    now: datetime,
+) -> None:
+    """Replaces the names in every copy (issue 24); a dialog state naming a subject is ended.
+
+    A card or text already shown in a Teams chat is updated there too, with the names
+    replaced: the outbox queues an update of that message (the delivery loop sends it)."""
+    sent = [m for m in copies.messages if m.status not in WAITING]
+    shown = shown_in_chats(copies.messages)
+    mailed = [m for m in sent if m.kind == OutboxKind.EMAIL.value and m.status == "sent"]
+    if mailed:
+        report.kept.append(
+            f"{len(mailed)} e-mail(s) already sent that named them: a sent e-mail cannot be "
+            "recalled (the outbox's copy is cleared)"
+        )
+    report.removed += [
+        f"the names in {len(shown)} card(s) and text(s) already shown in Teams chats "
+        "(updated there)",
+        f"the names in {len(copies.checks)} consent check(s)' answers and findings",
+        f"the names in {len(copies.removal_tasks)} removal task(s)",
+        f"the names in {len(copies.messages) - len(sent)} queued and {len(sent)} sent or "
+        "undeliverable message(s) (cards and texts in the outbox)",
+        f"{len(copies.states)} dialog state(s) naming them "
+        + ("(an unfinished consent check: ended)" if end_states else "(names replaced)"),
+    ]
+    if copies.audit:
+        report.kept.append(
+            f"{len(copies.audit)} audit event(s) whose details hold the name (e.g. a file "
+            "name an editor gave a capture): the audit log is append-only and a database "
+            "trigger refuses changes"
+        )
+    if dry_run:
+        return
+    for check in copies.checks:
+        check.answers = scrub(check.answers, pattern)
+        check.missing = scrub(check.missing, pattern)
+        check.details = scrub(check.details, pattern)
+    for task in copies.removal_tasks:
+        task.details = scrub(task.details, pattern)
+    for message in copies.messages:
+        message.payload = scrub(message.payload, pattern)
+        message.result = scrub(message.result, pattern)
+        message.last_error = scrub(message.last_error, pattern)
+    for (conversation_id, activity_id), message in shown.items():
+        enqueue(
+            session,
+            kind=OutboxKind.TEAMS_UPDATE,
+            payload={"activity_id": activity_id, "activity": message.payload["activity"]},
+            now=now,
+            tenant_id=message.tenant_id,
+            recipient_person_id=message.recipient_person_id,
+            conversation_id=conversation_id,
+        )
+    if end_states and copies.states:
+        # Files sent in the ended dialog (a signed form for the check) that no record holds.
+        unfinished = await _unfinished_uploads(session, [s.key for s in copies.states])
+        report.removed.append(
+            f"{len(unfinished)} file(s) sent in those dialogs that no record holds (content)"
+        )
+        report.files_to_delete += unfinished
+    for state in copies.states:
+        if end_states:
+            await session.delete(state)
+        else:
+            state.data = _scrub_text(state.data, pattern)
+
+
+def _scrub_text(text: str, pattern: re.Pattern[str]) -> str:
+    """A stored JSON text with the names replaced value by value (escapes included)."""
+    try:
+        return json.dumps(scrub(json.loads(text), pattern))
+    except (ValueError, RecursionError):
+        return str(scrub(text, pattern))
 
 
 async def _erase_person(
@@ -196,14 +333,23 @@ async def _erase_person(
     conversations = await conversations_of(session, pid)
     conversation_ids = [c.conversation_id for c in conversations]
     states = state_keys_of(conversations, person.teams_user_id)
-    messages = list(
-        await session.execute(
-            select(OutboxRow.id, OutboxRow.status).where(OutboxRow.recipient_person_id == pid)
-        )
-    )
+    # Their messages: to their chat, and e-mails to their address (which may name no person).
+    theirs = OutboxRow.recipient_person_id == pid
+    if person.email:
+        theirs = or_(theirs, func.lower(OutboxRow.recipient_address) == person.email.lower())
+    messages = list(await session.execute(select(OutboxRow.id, OutboxRow.status).where(theirs)))
+    own = {m for m, _ in messages}
     pending = [m for m, status in messages if status in WAITING]
     delivered = [m for m, status in messages if status not in WAITING]
     unfinished = await _unfinished_uploads(session, states)
+    pattern = name_pattern([person.name, person.email])
+    copies = (
+        await find_copies(session, pattern, skip_states=states)
+        if pattern is not None
+        else Copies()
+    )
+    # Their own messages lose their whole content below.
+    copies.messages = [m for m in copies.messages if m.id not in own]
     report.removed += [
         f"{len(unfinished)} file(s) the person sent in a dialog that no record holds "
         "(their content)",
@@ -213,6 +359,9 @@ async def _erase_person(
         f"the content of {len(delivered)} message(s) already sent to the person "
         "(the date and kind stay)",
     ]
+    if pattern is not None:
+        # Cards and texts to others that name the person (e.g. "Dokumenterad av …").
+        await _erase_copies(session, copies, pattern, report, dry_run, end_states=False, now=now)
     if dry_run:
         return
     report.files_to_delete += unfinished
@@ -229,12 +378,19 @@ async def _erase_person(
         await session.execute(
             update(OutboxRow)
             .where(OutboxRow.id.in_(pending))
-            .values(status=OutboxStatus.CANCELLED.value, last_error="person erased", payload={})
+            .values(
+                status=OutboxStatus.CANCELLED.value,
+                last_error="person erased",
+                payload={},
+                recipient_address=None,
+            )
         )
     if delivered:
         # A copy of a card or text shown in their chat is not a record; the decision is.
         await session.execute(
-            update(OutboxRow).where(OutboxRow.id.in_(delivered)).values(payload={}, result=None)
+            update(OutboxRow)
+            .where(OutboxRow.id.in_(delivered))
+            .values(payload={}, result=None, recipient_address=None, last_error=None)
         )
     person.name = None
     person.email = None

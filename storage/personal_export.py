@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import re
+from collections.abc import Collection, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import (
@@ -22,6 +24,7 @@ from storage.models import (
     PersonRow,
     RemovalTaskRow,
 )
+from storage.personal_copies import Copies, find_copies, message_copy, name_pattern
 from storage.personal_data import Target, conversations_of, state_keys_of
 
 
@@ -29,11 +32,57 @@ def _iso(value: datetime | None) -> str | None:
     return value.isoformat() if value is not None else None
 
 
-async def export(session: AsyncSession, target: Target) -> dict[str, Any]:
-    """Everything stored about the target, as JSON-ready data."""
+async def export(
+    session: AsyncSession, target: Target, *, register_exports: Sequence[str] = ()
+) -> dict[str, Any]:
+    """Everything stored about the target, as JSON-ready data: their own rows, and every copy
+    of their name elsewhere (issue 24; the same search as erasure, storage.personal_copies).
+    `register_exports` are the stored register CSVs of older versions (counted: each holds the
+    whole register)."""
     if target.kind == "consent":
-        return {"consent_subject": [await _consent(session, c) for c in target.consents]}
-    return {"people": [await _person(session, p) for p in target.people]}
+        pattern = name_pattern(
+            [c.subject for c in target.consents] + [c.guardian for c in target.consents]
+        )
+        channels = {c.channel_id for c in target.consents}
+        return {
+            "consent_subject": [await _consent(session, c) for c in target.consents],
+            "copies": await _copies(session, pattern, channels, register_exports),
+        }
+    people = []
+    for person in target.people:
+        data = await _person(session, person)
+        pattern = name_pattern([person.name, person.email])
+        data["copies"] = await _copies(session, pattern, None, ())
+        people.append(data)
+    return {"people": people}
+
+
+async def _copies(
+    session: AsyncSession,
+    pattern: re.Pattern[str] | None,
+    channel_ids: Collection[int] | None,
+    register_exports: Sequence[str],
+) -> dict[str, Any]:
+    """Where else the name is: checks, removal tasks, messages, dialog states, audit details."""
+    copies = await find_copies(session, pattern, channel_ids=channel_ids) if pattern else Copies()
+    return {
+        "consent_checks": [
+            {
+                "id": c.id,
+                "channel_id": c.channel_id,
+                "checked_at": _iso(c.checked_at),
+                "outcome": c.outcome,
+                "answers": c.answers,
+                "missing": c.missing,
+            }
+            for c in copies.checks
+        ],
+        "removal_tasks": [{"id": t.id, "details": t.details} for t in copies.removal_tasks],
+        "messages": [message_copy(m) for m in copies.messages],
+        "dialog_states": [s.key for s in copies.states],
+        "audit_events": [_event(e) for e in copies.audit],
+        "stored_register_exports": len(register_exports),
+    }
 
 
 async def _person(session: AsyncSession, person: PersonRow) -> dict[str, Any]:
@@ -79,9 +128,10 @@ async def _person(session: AsyncSession, person: PersonRow) -> dict[str, Any]:
         )
         .order_by(AuditEventRow.id)
     )
-    outbox = await session.scalars(
-        select(OutboxRow).where(OutboxRow.recipient_person_id == pid).order_by(OutboxRow.id)
-    )
+    theirs = OutboxRow.recipient_person_id == pid
+    if person.email:  # e-mails to their address may name no person
+        theirs = or_(theirs, func.lower(OutboxRow.recipient_address) == person.email.lower())
+    outbox = await session.scalars(select(OutboxRow).where(theirs).order_by(OutboxRow.id))
     states = state_keys_of(conversations, person.teams_user_id)
     state_rows = (
         list(await session.scalars(select(BotStateRow.key).where(BotStateRow.key.in_(states))))

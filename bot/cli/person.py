@@ -21,6 +21,7 @@ from storage.audit import record_event
 from storage.db import create_engine, session_factory
 from storage.files import LocalFileStore
 from storage.migrate import upgrade_head
+from storage.personal_copies import register_exports
 from storage.personal_data import Target, UnknownTarget, find_target
 from storage.personal_erasure import NotErasable, erase, remove_files
 from storage.personal_export import export
@@ -92,7 +93,9 @@ async def person_export(
             except (UnknownSlug, AmbiguousTarget) as error:
                 print(f"kanalkollen: {error}", file=sys.stderr)
                 return 2
-            data = await export(session, target)
+            data = await export(
+                session, target, register_exports=register_exports(settings.files_dir)
+            )
             record_event(
                 session,
                 at=SystemClock().now(),
@@ -128,7 +131,12 @@ async def person_erase(
             try:
                 target = await person_target(session, organisations, ident, organisation)
                 report = await erase(
-                    session, target, SystemClock().now(), files=files, dry_run=dry_run
+                    session,
+                    target,
+                    SystemClock().now(),
+                    files=files,
+                    dry_run=dry_run,
+                    register_exports=register_exports(settings.files_dir),
                 )
             except UnknownTarget:
                 print(f"kanalkollen: nobody stored matches {ident!r}", file=sys.stderr)

@@ -65,3 +65,7 @@ class StoredDocuments:
     def link(self, key: str, ttl: timedelta) -> str:
         """Returns an unguessable, expiring URL to a stored file."""
         return self._signer.url_for(self._base_url, key, ttl)
+
+    def route_link(self, path: str, ttl: timedelta) -> str:
+        """Returns a signed, expiring URL to a route that makes its file when asked for."""
+        return self._signer.route_url_for(self._base_url, path, ttl)

@@ -31,6 +31,9 @@ FILES_PATH = "/files"
 MIN_SECRET_BYTES = 32
 _MAX_EXP_DIGITS = 12  # unix seconds until the year 33658; longer is not a time we signed
 _CONTEXT = b"kanalkollen file link v1\x00"  # so this secret's MACs mean nothing elsewhere
+# A link to one of the bot's own routes (a file made when it is asked for, never stored): its
+# own context, so that a route's signature is never a file key's, nor the other way round.
+_ROUTE_CONTEXT = b"kanalkollen route link v1\x00"
 
 
 def signing_secret(configured: str, *, local_mode: bool) -> bytes:
@@ -63,18 +66,35 @@ class FileLinkSigner:
         query = urlencode({"exp": exp, "sig": self._sign(key, exp)})
         return f"{base_url.rstrip('/')}{FILES_PATH}/{quote(key, safe='/')}?{query}"
 
+    def route_url_for(self, base_url: str, path: str, ttl: timedelta) -> str:
+        """Returns a link to a route of the bot (`path`, e.g. /consent-register/3/sv.csv)
+        that works for `ttl` from now; the signature covers the whole path."""
+        if ttl <= timedelta(0):
+            raise ValueError("a link needs a positive time to live")
+        exp = str(math.ceil((self._clock.now() + ttl).timestamp()))
+        query = urlencode({"exp": exp, "sig": self._sign(path, exp, _ROUTE_CONTEXT)})
+        return f"{base_url.rstrip('/')}{quote(path, safe='/')}?{query}"
+
     def verify(self, key: str, exp: str | None, sig: str | None) -> bool:
         """Tells whether a link's signature is ours and its time has not run out."""
+        return self._verify(key, exp, sig, _CONTEXT)
+
+    def verify_route(self, path: str, exp: str | None, sig: str | None) -> bool:
+        """Tells whether a route link's signature is ours and its time has not run out."""
+        return self._verify(path, exp, sig, _ROUTE_CONTEXT)
+
+    def _verify(self, key: str, exp: str | None, sig: str | None, context: bytes) -> bool:
         if not exp or not sig or len(exp) > _MAX_EXP_DIGITS:
             return False
         if not (exp.isascii() and exp.isdigit()) or not sig.isascii():
             return False
-        if not hmac.compare_digest(self._sign(key, exp).encode("ascii"), sig.encode("ascii")):
+        expected = self._sign(key, exp, context).encode("ascii")
+        if not hmac.compare_digest(expected, sig.encode("ascii")):
             return False
         return self._clock.now().timestamp() < int(exp)
 
-    def _sign(self, key: str, exp: str) -> str:
-        message = _CONTEXT + key.encode("utf-8") + b"\x00" + exp.encode("ascii")
+    def _sign(self, key: str, exp: str, context: bytes = _CONTEXT) -> str:
+        message = context + key.encode("utf-8") + b"\x00" + exp.encode("ascii")
         digest = hmac.new(self._secret, message, hashlib.sha256).digest()
         return base64.urlsafe_b64encode(digest).rstrip(b"=").decode("ascii")
 

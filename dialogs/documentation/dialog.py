@@ -52,6 +52,11 @@ class CollectFiles(Dialog):
         super().__init__(FILES_ID)
         self._s = services
         self._captures = CaptureFlow(services)
+        # Issue 24 (12): a capture requested before this process started was cut off by a
+        # restart (kill -9, a deploy); its row stays "running" under the dead process's lease
+        # for minutes. "klar" waits only for captures this process can still bring; one cut
+        # off is taken again later and shown in the chat, but the round does not wait for it.
+        self._started = services.clock.now()
 
     async def begin_dialog(self, dc: DialogContext, options: object = None) -> DialogTurnResult:
         """Asks for the screenshots, and has the public start page captured meanwhile."""
@@ -84,6 +89,7 @@ class CollectFiles(Dialog):
             int(round_["person_id"]),
             int(round_["channel_id"]),
             date.fromisoformat(str(round_["due"])),
+            since=self._started,
         )
         return [asdict(f) for f in files], pending
 

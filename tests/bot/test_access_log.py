@@ -63,6 +63,10 @@ async def test_no_log_line_ever_holds_a_link_signature(
                 assert response.status == 403
             async with session.get(f"{url}/healthz", headers={"Referer": link}) as response:
                 assert response.status == 200
+            # The consent register's CSV link is signed the same way (issue 24.11).
+            register = f"{url}/consent-register/1/sv.csv?exp=9999999999&sig=registersig"
+            async with session.get(register) as response:
+                assert response.status in (403, 404)
             activity = make_message("hjälp", user=make_user(1), service_url=emulator.service_url)
             async with session.post(f"{url}/api/messages", json=activity) as response:
                 assert response.status == 200
@@ -74,4 +78,5 @@ async def test_no_log_line_ever_holds_a_link_signature(
     lines = (tmp_path / "serve.log").read_text().splitlines()
 
     assert any(f"GET /files/{stored.key}" in line for line in lines)  # the access log ran
+    assert any("GET /consent-register/1/sv.csv " in line for line in lines)
     assert [line for line in lines if "sig=" in line or signature in line] == []
