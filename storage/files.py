@@ -146,6 +146,14 @@ async def single_chunk(data: bytes) -> AsyncIterator[bytes]:
     yield data
 
 
+async def forget(store: FileStore, keys: list[str]) -> None:
+    """Deletes files that nothing will record (a failure after they were stored), as far as the
+    store lets; what stays is only unreferenced bytes, never a record."""
+    for key in keys:
+        with contextlib.suppress(OSError):
+            await store.delete(key)
+
+
 def is_valid_key(key: str) -> bool:
     """Tells whether a key has the shape this store hands out."""
     return KEY_PATTERN.fullmatch(key) is not None

@@ -15,7 +15,7 @@ from microsoft_agents.hosting.core.connector import ConnectorClientBase
 from bot.documents.packages import build_package
 from bot.teams.uploads import collect_uploads
 from dialogs.services import StoredUpload
-from storage.files import FileStore
+from storage.files import FileStore, FileStoreUnavailable, forget
 
 DOCUMENTATION_FILE_KIND = "documentation"
 PACKAGE_KIND = "packages"
@@ -64,19 +64,25 @@ class StoredRecords:
             timeout_seconds=self._timeout_seconds,
             archives=archives,
         )
-        stored = []
-        for upload in uploads:
-            kept = await self._store.put(
-                upload.data,
-                kind=DOCUMENTATION_FILE_KIND,
-                filename=upload.filename,
-                content_type=upload.content_type,
-            )
-            stored.append(
-                StoredUpload(
-                    upload.filename, upload.content_type, kept.key, kept.sha256, kept.size
+        stored: list[StoredUpload] = []
+        try:
+            for upload in uploads:
+                kept = await self._store.put(
+                    upload.data,
+                    kind=DOCUMENTATION_FILE_KIND,
+                    filename=upload.filename,
+                    content_type=upload.content_type,
                 )
-            )
+                stored.append(
+                    StoredUpload(
+                        upload.filename, upload.content_type, kept.key, kept.sha256, kept.size
+                    )
+                )
+        except FileStoreUnavailable:
+            # The store failed half-way: the message's files are asked for again, all of them,
+            # so the ones kept already would be nobody's.
+            await forget(self._store, [upload.key for upload in stored])
+            raise
         return stored, [(error.filename, error.code) for error in errors]
 
     async def package(

@@ -10,6 +10,7 @@ from typing import Any
 from cards.common import ADAPTIVE_CARD_CONTENT_TYPE
 from cards.verbs import Verb
 from dialogs.wiring import ActionContext, ActionResult, VerbHandler, card_activity
+from storage.files import FileStoreUnavailable
 
 log = logging.getLogger(__name__)
 
@@ -29,7 +30,13 @@ class ActionRouter:
         if handler is None:
             log.info("unknown card verb %r", context.action.raw_verb[:64])
             return ActionResult(message=context.texts("errors.unknown_action"))
-        return await handler(context)
+        try:
+            return await handler(context)
+        except FileStoreUnavailable:
+            # The file store failed (503, time-out, down): the flow's transaction was rolled
+            # back, nothing half-stored is recorded; the person presses the button again.
+            log.warning("card verb %s: the file store failed", context.action.verb)
+            return ActionResult(message=context.texts("file_store.unavailable"))
 
     async def execute(self, context: ActionContext) -> dict[str, Any]:
         """Answers an Action.Execute invoke with a card or a message (the invoke's body)."""
