@@ -4,6 +4,8 @@ drops the connection after some blocks of an upload, or is not there at all.
     async with BlobFaults(azurite.port) as faults:
         store = azure_store(faults.connection_string, container)
         faults.mode = "unavailable"     # every request: 503 Server Busy
+        faults.mode = "reads_unavailable"  # downloads (GET, HEAD) only: 503
+        faults.reads_under = "/packages/"    # ... and of these keys only
         faults.mode = "hang"            # no answer (the client's time-out fires)
         faults.cut_after_blocks = 1     # the second staged block drops the connection
         await faults.down()             # connection refused; await faults.up() to return
@@ -21,7 +23,7 @@ from aiohttp import web
 
 from tests.support.azurite import connection_string
 
-Mode = Literal["pass", "unavailable", "hang"]
+Mode = Literal["pass", "unavailable", "reads_unavailable", "hang"]
 _HOP_BY_HOP = {"host", "connection", "keep-alive", "transfer-encoding", "content-length"}
 _BUSY = (
     '<?xml version="1.0" encoding="utf-8"?><Error><Code>ServerBusy</Code>'
@@ -36,6 +38,7 @@ class BlobFaults:
         self._target = f"http://127.0.0.1:{azurite_port}"
         self.mode: Mode = "pass"
         self.cut_after_blocks: int | None = None
+        self.reads_under = ""
         self.requests = 0
         self.forwarded = 0
         self._blocks = 0
@@ -93,6 +96,7 @@ class BlobFaults:
         """Everything passes again."""
         self.mode = "pass"
         self.cut_after_blocks = None
+        self.reads_under = ""
         self._blocks = 0
 
     async def _handle(self, request: web.Request) -> web.StreamResponse:
@@ -101,7 +105,9 @@ class BlobFaults:
             assert request.transport is not None
             request.transport.close()
             return web.Response(status=500)  # never sent: the connection is gone
-        if self.mode == "unavailable":
+        reading = request.method in ("GET", "HEAD") and "comp" not in request.query
+        reading = reading and self.reads_under in request.path
+        if self.mode == "unavailable" or (self.mode == "reads_unavailable" and reading):
             return web.Response(
                 status=503,
                 text=_BUSY,
