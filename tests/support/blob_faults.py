@@ -8,6 +8,7 @@ drops the connection after some blocks of an upload, or is not there at all.
         faults.reads_under = "/packages/"    # ... and of these keys only
         faults.mode = "hang"            # no answer (the client's time-out fires)
         faults.cut_after_blocks = 1     # the second staged block drops the connection
+        faults.commits_before_503 = 1   # one file is stored, every later upload gets 503
         await faults.down()             # connection refused; await faults.up() to return
 """
 
@@ -39,9 +40,11 @@ class BlobFaults:
         self.mode: Mode = "pass"
         self.cut_after_blocks: int | None = None
         self.reads_under = ""
+        self.commits_before_503: int | None = None
         self.requests = 0
         self.forwarded = 0
         self._blocks = 0
+        self._commits = 0
         self._down = False
         self._released = asyncio.Event()
         self._runner: web.AppRunner | None = None
@@ -97,7 +100,9 @@ class BlobFaults:
         self.mode = "pass"
         self.cut_after_blocks = None
         self.reads_under = ""
+        self.commits_before_503 = None
         self._blocks = 0
+        self._commits = 0
 
     async def _handle(self, request: web.Request) -> web.StreamResponse:
         self.requests += 1
@@ -105,15 +110,15 @@ class BlobFaults:
             assert request.transport is not None
             request.transport.close()
             return web.Response(status=500)  # never sent: the connection is gone
+        uploading = request.query.get("comp") in ("block", "blocklist")
+        if uploading and self.commits_before_503 is not None:
+            if self._commits >= self.commits_before_503:
+                return _busy()
+            self._commits += request.query.get("comp") == "blocklist"
         reading = request.method in ("GET", "HEAD") and "comp" not in request.query
         reading = reading and self.reads_under in request.path
         if self.mode == "unavailable" or (self.mode == "reads_unavailable" and reading):
-            return web.Response(
-                status=503,
-                text=_BUSY,
-                content_type="application/xml",
-                headers={"x-ms-error-code": "ServerBusy"},
-            )
+            return _busy()
         if self.mode == "hang":
             await self._released.wait()
             return web.Response(status=503)
@@ -142,3 +147,12 @@ class BlobFaults:
             payload = await answer.read()
             out = {k: v for k, v in answer.headers.items() if k.lower() not in _HOP_BY_HOP}
             return web.Response(status=answer.status, body=payload, headers=out)
+
+
+def _busy() -> web.Response:
+    return web.Response(
+        status=503,
+        text=_BUSY,
+        content_type="application/xml",
+        headers={"x-ms-error-code": "ServerBusy"},
+    )
