@@ -3,19 +3,22 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
-from collections.abc import Awaitable, Callable
+import tempfile
+from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import date, datetime
+from pathlib import Path
 from typing import Any
 
 import aiohttp
 from microsoft_agents.hosting.core import TurnContext
 from microsoft_agents.hosting.core.connector import ConnectorClientBase
 
-from bot.documents.packages import build_package
+from bot.documents.packages import write_package
 from bot.teams.uploads import collect_uploads
 from dialogs.services import StoredUpload
-from storage.files import FileStore, FileStoreUnavailable, forget
+from storage.files import CHUNK_BYTES, FileStore, FileStoreUnavailable, forget
 
 DOCUMENTATION_FILE_KIND = "documentation"
 PACKAGE_KIND = "packages"
@@ -100,38 +103,66 @@ class StoredRecords:
         filename: str,
         purpose: str = "documentation",
     ) -> tuple[str, str]:
-        """Zips the files with an index and stores the package; returns its key and SHA-256."""
-        contents: list[tuple[str, bytes, str, dict[str, Any] | None]] = []
-        for upload in files:
-            data = await self._store.open(upload.key)
-            if hashlib.sha256(data).hexdigest() != upload.sha256:
-                raise ValueError(f"stored file {upload.key} does not match its checksum")
-            facts = None
-            if upload.source_url is not None:  # a capture Kanalkollen took (R12)
-                facts = {
-                    "address": upload.source_url,
-                    "captured_at": upload.captured_at,
-                    "http_status": upload.http_status,
-                    "content_type": upload.content_type,
-                }
-            contents.append((upload.filename, data, upload.sha256, facts))
-        package = await asyncio.to_thread(
-            build_package,
-            channel_name=channel_name,
-            platform=platform,
-            unit=unit,
-            period_due=due,
-            completed_by=completed_by,
-            completed_at=completed_at,
-            note=note,
-            files=contents,
-            start_page=start_page,
-            purpose=purpose,
-        )
-        stored = await self._store.put(
-            package,
-            kind=PACKAGE_KIND,
-            filename=filename,
-            content_type="application/zip",
-        )
+        """Zips the files with an index and stores the package; returns its key and SHA-256.
+
+        The files are streamed from the store to a temporary folder (each SHA-256 checked on
+        the way), zipped there, and the zip streamed to the store: never whole in memory."""
+        with tempfile.TemporaryDirectory(prefix="kanalkollen-package-") as folder:
+            contents: list[tuple[str, Path, str, dict[str, Any] | None]] = []
+            for number, upload in enumerate(files):
+                path = Path(folder) / f"{number}"
+                if await self._fetch(upload.key, path) != upload.sha256:
+                    raise ValueError(f"stored file {upload.key} does not match its checksum")
+                facts = None
+                if upload.source_url is not None:  # a capture Kanalkollen took (R12)
+                    facts = {
+                        "address": upload.source_url,
+                        "captured_at": upload.captured_at,
+                        "http_status": upload.http_status,
+                        "content_type": upload.content_type,
+                    }
+                contents.append((upload.filename, path, upload.sha256, facts))
+            package = Path(folder) / "package.zip"
+            await asyncio.to_thread(
+                _write_package_file,
+                package,
+                channel_name=channel_name,
+                platform=platform,
+                unit=unit,
+                period_due=due,
+                completed_by=completed_by,
+                completed_at=completed_at,
+                note=note,
+                files=contents,
+                start_page=start_page,
+                purpose=purpose,
+            )
+            stored = await self._store.put_stream(
+                _chunks_of(package),
+                kind=PACKAGE_KIND,
+                filename=filename,
+                content_type="application/zip",
+            )
         return stored.key, stored.sha256
+
+    async def _fetch(self, key: str, path: Path) -> str:
+        """Streams a stored file to `path`; returns the SHA-256 of what arrived."""
+        digest = hashlib.sha256()
+        opened = await self._store.open_stream(key)
+        async with contextlib.aclosing(opened.chunks) as chunks:
+            with path.open("wb") as target:
+                async for chunk in chunks:
+                    digest.update(chunk)
+                    await asyncio.to_thread(target.write, chunk)
+        return digest.hexdigest()
+
+
+def _write_package_file(path: Path, **package: Any) -> None:
+    with path.open("wb") as out:
+        write_package(out, **package)
+
+
+async def _chunks_of(path: Path) -> AsyncIterator[bytes]:
+    with path.open("rb") as source:
+        while chunk := await asyncio.to_thread(source.read, CHUNK_BYTES):
+            yield chunk
