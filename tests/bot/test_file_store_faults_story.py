@@ -14,13 +14,14 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
+from bot.settings import Settings
 from domain.clock import FixedClock
-from storage.models import DocumentationFileRow, DocumentationRoundRow, OutboxRow
+from storage.models import ChannelRow, DocumentationFileRow, DocumentationRoundRow, OutboxRow
 from tests.bot.active_story import at, png
 from tests.bot.active_story import cards_to as _reminders
 from tests.bot.active_story import settled as _settled
 from tests.bot.active_story import sweep as _sweep
-from tests.bot.channel_story import Story
+from tests.bot.channel_story import Story, form_answers
 from tests.bot.ugglan_story import DUE, RECORDS, ugglan_story
 from tests.conftest import BotFactory
 from tests.support.azurite import Azurite
@@ -184,3 +185,47 @@ async def test_the_records_mail_waits_in_the_outbox_while_the_store_fails(
     [mail] = [mail for mail in smtp.received if RECORDS in mail.rcpt_tos]
     [(name, _data)] = mail.attachments.items()
     assert name.endswith(".zip")
+
+
+@pytest.mark.parametrize(
+    ("locale", "try_again"), [("sv-SE", TRY_AGAIN_SV), ("en-US", TRY_AGAIN_EN)]
+)
+async def test_a_request_whose_plan_cannot_be_stored_is_not_recorded_and_can_be_sent_again(
+    faults: BlobFaults,
+    start_bot: BotFactory,
+    emulator: ConnectorEmulator,
+    tmp_path: Any,
+    locale: str,
+    try_again: str,
+) -> None:
+    """R5: the plan is stored in the request's transaction: a store that fails leaves no
+    request, and the card says, in the person's language, to try again."""
+    bot = await start_bot(
+        Settings(
+            files_dir=tmp_path / "files",
+            file_store="azure-blob",
+            azure_storage_connection_string=faults.connection_string,
+            azure_storage_container=new_container(),
+            azure_storage_timeout_seconds=2,
+            azure_storage_retries=0,
+        )
+    )
+    story = Story(bot, emulator)
+    await story.say(story.requester, "ny kanal", locale=locale)
+    form_id, _ = story.last_card_to(story.requester.conversation_id)
+    answers = form_answers(story.editor, story.manager)
+
+    faults.mode = "unavailable"
+    body = await story.click(
+        story.requester, "channel.submit", answers, reply_to_id=form_id, locale=locale
+    )
+    assert try_again in str(body["value"])
+    async with bot.sessions() as session:
+        assert (await session.scalars(select(ChannelRow))).all() == []
+
+    faults.heal()
+    await story.click(
+        story.requester, "channel.submit", answers, reply_to_id=form_id, locale=locale
+    )
+    channel = await story.channel()
+    assert channel.plan_file_key and channel.plan_sha256
