@@ -39,6 +39,7 @@ from storage.files import (
     StoredFile,
     check_content_type,
     check_key,
+    is_valid_key,
     new_key,
     single_chunk,
 )
@@ -77,7 +78,8 @@ class AzureBlobFileStore:
         timeout_seconds: float = 30.0,
         retries: int = 3,
     ) -> AzureBlobFileStore:
-        """A store on a connection string, or on an account URL with managed identity."""
+        """A store on a connection string, or on an account URL with managed identity; the
+        container is created at the first upload when it is missing."""
         options: dict[str, Any] = {
             "connection_timeout": timeout_seconds,
             "read_timeout": timeout_seconds,
@@ -94,11 +96,6 @@ class AzureBlobFileStore:
         credential = DefaultAzureCredential()
         service = BlobServiceClient(account_url, credential=credential, **options)
         return cls(service, container, credential.close)
-
-    async def start(self) -> None:
-        """Creates the container when missing; a store that is down now is tried again later."""
-        with contextlib.suppress(FileStoreUnavailable):
-            await self._ensure_container()
 
     async def close(self) -> None:
         """Closes the client's connections (and the credential's)."""
@@ -173,10 +170,12 @@ class AzureBlobFileStore:
         return True
 
     async def list_keys(self) -> AsyncIterator[str]:
-        """Every committed blob's name."""
+        """Every committed blob's name that is a key (anything else in the container is not
+        ours to list)."""
         try:
             async for name in self._container.list_blob_names():
-                yield name
+                if is_valid_key(name):
+                    yield name
         except ResourceNotFoundError:
             return  # no container yet: no files
         except _FAILURES as error:

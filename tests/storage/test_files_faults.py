@@ -132,3 +132,9 @@ async def test_a_container_that_is_missing_is_created(faults: BlobFaults) -> Non
         await again.close()
     finally:
         await store.close()
+
+
+async def test_blobs_that_are_not_keys_are_not_listed(store: AzureBlobFileStore) -> None:
+    kept = await store.put(DATA, kind="plans", filename="plan.docx", content_type=ZIP)
+    await store._container.upload_blob("README.txt", b"someone else's", length=14)
+    assert await every_key(store) == [kept.key]
