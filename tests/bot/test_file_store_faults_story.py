@@ -8,13 +8,17 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import aiohttp
 import pytest
+from aiohttp import web
+from aiohttp.test_utils import TestServer
 from sqlalchemy import select
 
 from bot.settings import Settings
+from bot.web.file_links import FileLinkSigner, files_routes
 from domain.clock import FixedClock
 from storage.models import ChannelRow, DocumentationFileRow, DocumentationRoundRow, OutboxRow
 from tests.bot.active_story import at, png
@@ -25,7 +29,7 @@ from tests.bot.channel_story import Story, form_answers
 from tests.bot.ugglan_story import DUE, RECORDS, ugglan_story
 from tests.conftest import BotFactory
 from tests.support.azurite import Azurite
-from tests.support.azurite_fixtures import new_container
+from tests.support.azurite_fixtures import azure_store, new_container
 from tests.support.blob_faults import BlobFaults
 from tests.support.connector_emulator import ConnectorEmulator
 from tests.support.factories import TeamsUser, make_execute, make_message, make_user
@@ -229,3 +233,26 @@ async def test_a_request_whose_plan_cannot_be_stored_is_not_recorded_and_can_be_
     )
     channel = await story.channel()
     assert channel.plan_file_key and channel.plan_sha256
+
+
+async def test_a_file_link_answers_503_while_the_store_is_down(faults: BlobFaults) -> None:
+    store = azure_store(faults.connection_string, new_container(), timeout_seconds=2, retries=0)
+    clock = FixedClock(datetime(2026, 3, 2, 9, 0, tzinfo=UTC))
+    signer = FileLinkSigner(b"s" * 32, clock)
+    app = web.Application()
+    app.add_routes(files_routes(store, signer))
+    server = TestServer(app, host="127.0.0.1", port=0)
+    await server.start_server()
+    try:
+        stored = await store.put(b"%PDF-1.7", kind="plans", filename="p.pdf", content_type="a/b")
+        url = signer.url_for(str(server.make_url("")), stored.key, timedelta(hours=1))
+        await faults.down()
+        async with aiohttp.ClientSession() as http, http.get(url) as response:
+            assert response.status == 503
+            assert response.headers["Retry-After"] == "30"
+        await faults.up()
+        async with aiohttp.ClientSession() as http, http.get(url) as response:
+            assert response.status == 200 and await response.read() == b"%PDF-1.7"
+    finally:
+        await server.close()
+        await store.close()
