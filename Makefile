@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 SCHEMA_DIR := .cache/teams-schema
 
-.PHONY: run test lint migrate manifest install clean playground playground-walk
+.PHONY: run test lint migrate manifest install clean playground playground-walk azurite
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -50,3 +50,8 @@ playground-walk: install
 
 clean:
 	rm -rf $(VENV) .cache .pytest_cache .mypy_cache .ruff_cache *.egg-info
+
+# Azurite, Microsoft's Azure Storage emulator (npm, pinned in tests/node-azurite), for the Azure
+# Blob file store tests; without it they are skipped with the reason. .ci/run installs it too.
+azurite:
+	npm ci --prefix tests/node-azurite --no-audit --no-fund --ignore-scripts --loglevel=error

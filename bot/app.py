@@ -12,7 +12,12 @@ from microsoft_agents.hosting.dialogs import Dialog
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from bot.assembly import check_organisations_in_use, open_runtime, organisations_for
+from bot.assembly import (
+    check_organisations_in_use,
+    file_store_for,
+    open_runtime,
+    organisations_for,
+)
 from bot.delivery.loop import DeliveryLoop
 from bot.delivery.scheduler import Scheduler
 from bot.settings import Settings
@@ -37,7 +42,6 @@ from domain.policy import Policy
 from domain.policy_file import load_policy
 from storage.bot_state import SqlStorage
 from storage.db import create_engine, session_factory
-from storage.files import LocalFileStore
 from storage.migrate import is_at_head, upgrade_head
 from storage.outbox import enqueue
 
@@ -88,7 +92,7 @@ def create_app(
         yield
         await engine.dispose()
 
-    store = LocalFileStore(settings.files_dir)
+    store = file_store_for(settings)  # FILE_STORE: shared by every instance with azure-blob
     signer = FileLinkSigner(
         signing_secret(settings.files_signing_key, local_mode=settings.local_mode), app[CLOCK]
     )
@@ -155,7 +159,11 @@ def create_app(
                 await runtime.delivery.stop()
                 await adapter.http.close()
 
-    app.cleanup_ctx.extend([database, bot])
+    async def files(app: web.Application) -> AsyncIterator[None]:
+        yield
+        await store.close()
+
+    app.cleanup_ctx.extend([files, database, bot])
 
     async def messages(request: web.Request) -> web.StreamResponse:
         return await request.app[ENDPOINT].handle(request)

@@ -39,7 +39,8 @@ from domain.organisations import (
 )
 from domain.policy import Policy
 from storage.captures import CaptureStore
-from storage.files import FileStore
+from storage.file_store_azure import AzureBlobFileStore
+from storage.files import FileStore, LocalFileStore
 from storage.organisations import organisations_in_use
 
 log = logging.getLogger(__name__)
@@ -54,6 +55,31 @@ class Runtime:
     scheduler: Scheduler
     services: FlowServices
     capture: CaptureWorker | None = None  # None without a browser: screenshots only
+
+
+def file_store_for(settings: Settings) -> FileStore:
+    """The store the settings name (FILE_STORE): the local folder, or Azure Blob Storage.
+
+    The Azure client connects at its first use; close the store when the process ends."""
+    if settings.file_store == "azure-blob":
+        return AzureBlobFileStore.connect(
+            container=settings.azure_storage_container,
+            connection_string=settings.azure_storage_connection_string,
+            account_url=settings.azure_storage_account_url,
+            timeout_seconds=settings.azure_storage_timeout_seconds,
+            retries=settings.azure_storage_retries,
+        )
+    return LocalFileStore(settings.files_dir)
+
+
+@asynccontextmanager
+async def opened_file_store(settings: Settings) -> AsyncIterator[FileStore]:
+    """The settings' store for a command's run, closed afterwards."""
+    store = file_store_for(settings)
+    try:
+        yield store
+    finally:
+        await store.close()
 
 
 def organisations_for(settings: Settings, policy: Policy) -> Organisations:

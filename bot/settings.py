@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Mapping
+import re
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from dotenv import dotenv_values
 
@@ -28,6 +30,8 @@ DEFAULT_TEAMS_SERVICE_URL = "https://smba.trafficmanager.net/teams/"
 # Where the Bot Framework publishes the keys that sign the Bot Connector's tokens (its
 # "BotOpenIdMetadata" setting); bot/teams/channel_tokens.py.
 BOT_OPENID_METADATA_URL = "https://login.botframework.com/v1/.well-known/openidconfiguration"
+FILE_STORES = ("local", "azure-blob")
+DEFAULT_AZURE_CONTAINER = "kanalkollen"
 
 
 class SettingsError(ValueError):
@@ -83,6 +87,14 @@ class Settings:
     capture_max_mb: int = 25
     # Lets captures visit loopback (the tests' local site). Never read from the environment.
     capture_allow_loopback_for_tests: bool = False
+    # Where files are kept: "local" (FILES_DIR) or "azure-blob" (one container that every
+    # instance shares): a connection string, or an account URL with managed identity.
+    file_store: str = "local"
+    azure_storage_connection_string: str = field(default="", repr=False)
+    azure_storage_account_url: str = ""
+    azure_storage_container: str = DEFAULT_AZURE_CONTAINER
+    azure_storage_timeout_seconds: float = 30.0
+    azure_storage_retries: int = 3
 
     @property
     def graph_configured(self) -> bool:
@@ -201,6 +213,7 @@ def settings_from(values: Mapping[str, str]) -> Settings:
             "FILES_SIGNING_KEY is required when MicrosoftAppId is set "
             "(every instance must sign file links with the same key)."
         )
+    azure = _azure_storage(get)
     return Settings(
         app_id=app_id,
         app_password=password,
@@ -247,7 +260,46 @@ def settings_from(values: Mapping[str, str]) -> Settings:
             get("CAPTURE_TIMEOUT_SECONDS", "30"), key="CAPTURE_TIMEOUT_SECONDS"
         ),
         capture_max_mb=_megabytes(get("CAPTURE_MAX_MB", "25")),
+        **azure,
     )
+
+
+def _azure_storage(get: Callable[..., str]) -> dict[str, Any]:
+    """FILE_STORE and the AZURE_STORAGE_* settings it needs."""
+    store = (get("FILE_STORE") or "local").lower()
+    if store not in FILE_STORES:
+        raise SettingsError(f"FILE_STORE must be local or azure-blob, not '{store}'.")
+    connection = get("AZURE_STORAGE_CONNECTION_STRING")
+    account_url = get("AZURE_STORAGE_ACCOUNT_URL").rstrip("/")
+    container = get("AZURE_STORAGE_CONTAINER") or DEFAULT_AZURE_CONTAINER
+    if store == "azure-blob":
+        if bool(connection) == bool(account_url):
+            raise SettingsError(
+                "FILE_STORE=azure-blob needs either AZURE_STORAGE_ACCOUNT_URL (managed "
+                "identity) or AZURE_STORAGE_CONNECTION_STRING, and not both."
+            )
+        if account_url and not account_url.startswith(
+            ("https://", "http://127.0.0.1", "http://localhost")
+        ):
+            raise SettingsError("AZURE_STORAGE_ACCOUNT_URL must be an https URL.")
+    if not re.fullmatch(r"[a-z0-9](?!.*--)[a-z0-9-]{1,61}[a-z0-9]", container):
+        raise SettingsError(
+            "AZURE_STORAGE_CONTAINER must be 3 to 63 lower-case letters, digits and single "
+            f"dashes, not '{container}'."
+        )
+    retries = get("AZURE_STORAGE_RETRIES", "3")
+    if not retries.isdigit() or int(retries) > 10:
+        raise SettingsError(f"AZURE_STORAGE_RETRIES must be from 0 to 10, not '{retries}'.")
+    return {
+        "file_store": store,
+        "azure_storage_connection_string": connection,
+        "azure_storage_account_url": account_url,
+        "azure_storage_container": container,
+        "azure_storage_timeout_seconds": _seconds(
+            get("AZURE_STORAGE_TIMEOUT_SECONDS", "30"), key="AZURE_STORAGE_TIMEOUT_SECONDS"
+        ),
+        "azure_storage_retries": int(retries),
+    }
 
 
 def _port(raw: str, key: str = "PORT") -> int:

@@ -1,9 +1,14 @@
 """Stored files (plans, screenshots, packages) behind one small interface.
 
-`LocalFileStore` keeps them in a folder (`FILES_DIR`, by default var/files); a shared object
-store can take its place when several bot instances run. A key is opaque and unguessable:
+`LocalFileStore` keeps them in a folder (`FILES_DIR`, by default var/files); with several bot
+instances `AzureBlobFileStore` (storage/file_store_azure.py) keeps them in one Azure Blob
+Storage container, under the same keys. A key is opaque and unguessable:
 `{kind}/{32 hex digits}/{file name}`. Whoever holds a key can read the file, so keys go to
 users only inside signed, expiring links (bot/web/file_links.py).
+
+Large files go both ways in chunks (`put_stream`, `open_stream`), never whole in memory. A
+store that cannot be reached, answers 5xx or times out raises `FileStoreUnavailable`: nothing
+of that file is stored, and whoever asked tries again later.
 """
 
 from __future__ import annotations
@@ -17,9 +22,10 @@ import re
 import tempfile
 import unicodedata
 import uuid
+from collections.abc import AsyncGenerator, AsyncIterable, AsyncIterator, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
+from typing import BinaryIO, Protocol
 
 _KIND = r"[a-z][a-z0-9_-]{0,31}"
 _TOKEN = r"[0-9a-f]{32}"
@@ -33,6 +39,7 @@ _UNSAFE_START = re.compile(r"^(?:[^\w(]|_)+")
 _UNSAFE_END = re.compile(r"[^\w)]+$")
 _META_NAME = ".meta.json"  # beside the file; a key's name can never start with a dot
 _TEMP_PREFIX = ".tmp-"
+CHUNK_BYTES = 1024 * 1024  # what a stream hands over at a time
 
 
 class InvalidFileKey(ValueError):
@@ -41,6 +48,14 @@ class InvalidFileKey(ValueError):
 
 class NoSuchFile(LookupError):
     """No stored file has this key (never stored, or deleted)."""
+
+
+class FileStoreUnavailable(OSError):
+    """The store could not be reached, failed or timed out: nothing was stored; try again."""
+
+
+class ChecksumMismatch(ValueError):
+    """The bytes given for a key are not the ones its SHA-256 names: nothing was stored."""
 
 
 @dataclass(frozen=True)
@@ -54,11 +69,47 @@ class StoredFile:
     filename: str  # the name to offer a downloader; the key's last part
 
 
+@dataclass(frozen=True)
+class OpenedFile:
+    """A stored file being read: what is known about it, and its bytes in chunks.
+
+    Close `chunks` (`contextlib.aclosing`) when it is not read to the end."""
+
+    stored: StoredFile
+    chunks: AsyncGenerator[bytes, None]
+
+
 class FileStore(Protocol):
-    """Where the bot keeps files; the local folder is one implementation."""
+    """Where the bot keeps files: a local folder, or an Azure Blob Storage container."""
 
     async def put(self, data: bytes, *, kind: str, filename: str, content_type: str) -> StoredFile:
         """Stores the bytes under a new, unguessable key."""
+        ...
+
+    async def put_stream(
+        self, chunks: AsyncIterable[bytes], *, kind: str, filename: str, content_type: str
+    ) -> StoredFile:
+        """Stores bytes that come in chunks under a new key, all of them or none."""
+        ...
+
+    async def put_at(
+        self, key: str, chunks: AsyncIterable[bytes], *, content_type: str, sha256: str
+    ) -> StoredFile:
+        """Stores a file under a key it already has (moving stores); raises ChecksumMismatch
+        (nothing stored) when the bytes are not the SHA-256's, FileExistsError when the key is
+        taken."""
+        ...
+
+    async def open_stream(self, key: str) -> OpenedFile:
+        """Opens a stored file for reading in chunks; raises NoSuchFile."""
+        ...
+
+    def list_keys(self) -> AsyncIterator[str]:
+        """Every key stored, in no particular order."""
+        ...
+
+    async def close(self) -> None:
+        """Lets go of connections; the files stay."""
         ...
 
     async def stat(self, key: str) -> StoredFile | None:
@@ -76,6 +127,31 @@ class FileStore(Protocol):
     async def delete(self, key: str) -> bool:
         """Removes a stored file; returns False when there was none."""
         ...
+
+
+def check_content_type(content_type: str) -> None:
+    """Refuses a content type that could carry a header or is not type/subtype."""
+    if _CONTENT_TYPE.fullmatch(content_type) is None:
+        raise ValueError(f"not a content type: {content_type!r}")
+
+
+def check_key(key: str) -> None:
+    """Raises InvalidFileKey for a key this store never hands out."""
+    if not is_valid_key(key):
+        raise InvalidFileKey("not a file key")
+
+
+async def single_chunk(data: bytes) -> AsyncIterator[bytes]:
+    """The bytes as a stream of one chunk."""
+    yield data
+
+
+async def forget(store: FileStore, keys: list[str]) -> None:
+    """Deletes files that nothing will record (a failure after they were stored), as far as the
+    store lets; what stays is only unreferenced bytes, never a record."""
+    for key in keys:
+        with contextlib.suppress(OSError):
+            await store.delete(key)
 
 
 def is_valid_key(key: str) -> bool:
@@ -114,18 +190,39 @@ class LocalFileStore:
 
     async def put(self, data: bytes, *, kind: str, filename: str, content_type: str) -> StoredFile:
         """Stores the bytes under a new key, file first and metadata last, each atomically."""
-        if _CONTENT_TYPE.fullmatch(content_type) is None:
-            raise ValueError(f"not a content type: {content_type!r}")
+        check_content_type(content_type)
         key = new_key(kind, filename)
-        stored = StoredFile(
-            key=key,
-            sha256=hashlib.sha256(data).hexdigest(),
-            size=len(data),
-            content_type=content_type,
-            filename=key.rsplit("/", 1)[1],
-        )
-        await asyncio.to_thread(self._write, stored, data)
-        return stored
+        return await self._store(key, single_chunk(data), content_type, None)
+
+    async def put_stream(
+        self, chunks: AsyncIterable[bytes], *, kind: str, filename: str, content_type: str
+    ) -> StoredFile:
+        """Stores chunks under a new key: written to a temporary file, renamed when complete."""
+        check_content_type(content_type)
+        return await self._store(new_key(kind, filename), chunks, content_type, None)
+
+    async def put_at(
+        self, key: str, chunks: AsyncIterable[bytes], *, content_type: str, sha256: str
+    ) -> StoredFile:
+        """Stores a file under its own key; nothing is kept when the SHA-256 differs."""
+        check_content_type(content_type)
+        if await self.stat(key) is not None:
+            raise FileExistsError("a file is stored under this key")
+        return await self._store(key, chunks, content_type, sha256.lower())
+
+    async def open_stream(self, key: str) -> OpenedFile:
+        """Opens the file (so a delete while it is read does not cut it short) and its chunks."""
+        path = self._path(key)
+        stored, file = await asyncio.to_thread(self._open, path)
+        return OpenedFile(stored, _read_chunks(file))
+
+    async def list_keys(self) -> AsyncIterator[str]:
+        """Every complete file's key (its metadata written), folder by folder."""
+        for key in await asyncio.to_thread(lambda: list(self._list_keys())):
+            yield key
+
+    async def close(self) -> None:
+        """Nothing to let go of."""
 
     async def stat(self, key: str) -> StoredFile | None:
         """Returns the stored metadata of a key, or None when nothing is stored under it."""
@@ -144,8 +241,7 @@ class LocalFileStore:
         return await asyncio.to_thread(self._remove, self._path(key))
 
     def _path(self, key: str) -> Path:
-        if not is_valid_key(key):
-            raise InvalidFileKey("not a file key")
+        check_key(key)
         path = self._root.joinpath(*key.split("/"))
         # The pattern already rules out "..", separators and absolute names; checked again
         # because a mistake here would serve any file on the machine.
@@ -153,20 +249,58 @@ class LocalFileStore:
             raise InvalidFileKey("not a file key")
         return path
 
-    def _write(self, stored: StoredFile, data: bytes) -> None:
-        path = self._path(stored.key)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        meta = {
-            "sha256": stored.sha256,
-            "size": stored.size,
-            "content_type": stored.content_type,
-        }
+    async def _store(
+        self, key: str, chunks: AsyncIterable[bytes], content_type: str, expected: str | None
+    ) -> StoredFile:
+        path = self._path(key)
+        await asyncio.to_thread(path.parent.mkdir, parents=True, exist_ok=True)
+        digest, size = hashlib.sha256(), 0
+        descriptor, temporary = await asyncio.to_thread(
+            tempfile.mkstemp, dir=path.parent, prefix=_TEMP_PREFIX
+        )
         try:
-            _write_atomically(path, data)
-            _write_atomically(path.parent / _META_NAME, json.dumps(meta).encode("utf-8"))
+            with os.fdopen(descriptor, "wb") as file:
+                async for chunk in chunks:
+                    digest.update(chunk)
+                    size += len(chunk)
+                    await asyncio.to_thread(file.write, chunk)
+                await asyncio.to_thread(_flush, file)
+            stored = StoredFile(key, digest.hexdigest(), size, content_type, path.name)
+            if expected is not None and stored.sha256 != expected:
+                raise ChecksumMismatch(f"{key}: the bytes are not the ones of its SHA-256")
+            meta = {"sha256": stored.sha256, "size": size, "content_type": content_type}
+            await asyncio.to_thread(self._commit, path, Path(temporary), meta)
         except BaseException:
-            self._remove(path)
+            with contextlib.suppress(FileNotFoundError):
+                await asyncio.to_thread(os.unlink, temporary)
+            await asyncio.to_thread(self._remove, path)
             raise
+        return stored
+
+    def _commit(self, path: Path, temporary: Path, meta: dict[str, object]) -> None:
+        try:
+            os.replace(temporary, path)
+            _write_atomically(path.parent / _META_NAME, json.dumps(meta).encode("utf-8"))
+        except OSError as error:
+            raise FileStoreUnavailable(f"the file could not be written: {error}") from error
+
+    def _open(self, path: Path) -> tuple[StoredFile, BinaryIO]:
+        stored = self._read_meta(path)
+        if stored is None:
+            raise NoSuchFile("no file is stored under this key")
+        try:
+            return stored, path.open("rb")
+        except FileNotFoundError:
+            raise NoSuchFile("no file is stored under this key") from None
+
+    def _list_keys(self) -> Iterator[str]:
+        if not self._root.is_dir():
+            return
+        for meta in sorted(self._root.glob(f"*/*/{_META_NAME}")):
+            for file in meta.parent.iterdir():
+                key = "/".join(file.relative_to(self._root).parts)
+                if is_valid_key(key):
+                    yield key
 
     def _read_meta(self, path: Path) -> StoredFile | None:
         try:
@@ -197,6 +331,20 @@ class LocalFileStore:
         with contextlib.suppress(FileNotFoundError, OSError):
             path.parent.rmdir()
         return existed
+
+
+def _flush(file: BinaryIO) -> None:
+    file.flush()
+    os.fsync(file.fileno())
+
+
+async def _read_chunks(file: BinaryIO) -> AsyncGenerator[bytes, None]:
+    """The open file's bytes, a chunk at a time; closes it at the end or when closed early."""
+    try:
+        while chunk := await asyncio.to_thread(file.read, CHUNK_BYTES):
+            yield chunk
+    finally:
+        file.close()
 
 
 def _write_atomically(path: Path, data: bytes) -> None:

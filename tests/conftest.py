@@ -28,6 +28,9 @@ from tests.support.database import (
 )
 from tests.support.teams_client import TeamsClient
 
+# The file stores (local and Azure Blob on Azurite) for the contract and multi-instance tests.
+pytest_plugins = ["tests.support.azurite_fixtures"]
+
 START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 
 

@@ -30,7 +30,7 @@ from storage.captures import (
     CaptureStore,
     purge_abandoned,
 )
-from storage.files import FileStore
+from storage.files import FileStore, FileStoreUnavailable, forget
 
 log = logging.getLogger(__name__)
 
@@ -167,16 +167,22 @@ class CaptureWorker:
         values = dict(
             host=host_of(capture.url), date=capture.captured_at.strftime("%Y-%m-%d %H%M")
         )
-        files = []
+        files: list[dict[str, Any]] = []
         for data, content_type, name in (
             (capture.png, "image/png", "capture.png_name"),
             (capture.pdf, "application/pdf", "capture.pdf_name"),
             (capture.warc, "application/warc", "capture.warc_name"),
         ):
             filename = sv(name, **values)
-            kept = await self._files.put(
-                data, kind=CAPTURE_FILE_KIND, filename=filename, content_type=content_type
-            )
+            try:
+                kept = await self._files.put(
+                    data, kind=CAPTURE_FILE_KIND, filename=filename, content_type=content_type
+                )
+            except FileStoreUnavailable:
+                # The row keeps its lease and is taken again later: the files kept so far
+                # would be nobody's.
+                await forget(self._files, [f["key"] for f in files])
+                raise
             files.append(
                 {
                     "filename": filename,

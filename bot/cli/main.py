@@ -1,5 +1,6 @@
 """The `kanalkollen` command: serve | migrate | remind | channels import | registry export |
-person export|erase | organisations check|move | records export|check | manifest build."""
+person export|erase | organisations check|move | records export|check | files copy |
+manifest build."""
 
 from __future__ import annotations
 
@@ -95,6 +96,14 @@ def _parser() -> argparse.ArgumentParser:
     )
     mover.add_argument("--dry-run", action="store_true", help="report only, change nothing")
     _records_arguments(commands)
+    files = commands.add_parser("files", help="the stored files (plans, screenshots, packages)")
+    file_commands = files.add_subparsers(dest="files_command", required=True)
+    copier = file_commands.add_parser(
+        "copy", help="copy every stored file to another store, keys and SHA-256 kept"
+    )
+    copier.add_argument("--from", dest="source", choices=("local", "azure-blob"), required=True)
+    copier.add_argument("--to", dest="target", choices=("local", "azure-blob"), required=True)
+    copier.add_argument("--dry-run", action="store_true", help="report only, copy nothing")
     manifest = commands.add_parser("manifest", help="the Teams app package")
     manifest_commands = manifest.add_subparsers(dest="manifest_command", required=True)
     build = manifest_commands.add_parser("build", help="write the Teams app .zip")
@@ -226,6 +235,12 @@ def main(argv: Sequence[str] | None = None) -> int:
                     channel_ids=args.channel,
                     dry_run=args.dry_run,
                 )
+            )
+        if args.command == "files":
+            from bot.cli.files import files_copy
+
+            return asyncio.run(
+                files_copy(settings, args.source, args.target, dry_run=args.dry_run)
             )
         if args.command == "manifest":
             return _manifest_build(settings, args.out, args.base_url)

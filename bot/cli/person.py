@@ -14,12 +14,13 @@ from pathlib import Path
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.assembly import opened_file_store
 from bot.settings import Settings
 from domain.clock import SystemClock
 from domain.organisations import Organisations
 from storage.audit import record_event
 from storage.db import create_engine, session_factory
-from storage.files import LocalFileStore
+from storage.files import FileStore
 from storage.migrate import upgrade_head
 from storage.personal_copies import register_exports
 from storage.personal_data import Target, UnknownTarget, find_target
@@ -123,7 +124,18 @@ async def person_erase(
     organisation: str | None = None,
 ) -> int:
     """Removes or anonymises what is not kept as a public record; prints the report."""
-    files = LocalFileStore(settings.files_dir)
+    async with opened_file_store(settings) as files:
+        return await _erase(settings, organisations, ident, dry_run, organisation, files)
+
+
+async def _erase(
+    settings: Settings,
+    organisations: Organisations,
+    ident: str,
+    dry_run: bool,
+    organisation: str | None,
+    files: FileStore,
+) -> int:
     engine = create_engine(settings.database_url)
     try:
         await upgrade_head(engine)

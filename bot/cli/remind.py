@@ -7,7 +7,7 @@ from typing import TextIO
 
 from sqlalchemy import select
 
-from bot.assembly import open_runtime
+from bot.assembly import file_store_for, open_runtime
 from bot.settings import Settings
 from bot.teams.adapter import build_adapter
 from bot.web.file_links import FileLinkSigner, signing_secret
@@ -18,7 +18,6 @@ from domain.outbox import OutboxStatus
 from domain.policy_file import load_policy
 from storage.bot_state import SqlStorage
 from storage.db import create_engine, session_factory
-from storage.files import LocalFileStore
 from storage.migrate import upgrade_head
 from storage.models import OutboxRow
 
@@ -34,11 +33,11 @@ async def run_reminders(
     clock = FixedClock(at) if at is not None else SystemClock()
     engine = create_engine(settings.database_url)
     adapter = build_adapter(settings)
+    store = file_store_for(settings)
     try:
         await upgrade_head(engine)
         sessions = session_factory(engine)
         now = clock.now()
-        store = LocalFileStore(settings.files_dir)
         signer = FileLinkSigner(
             signing_secret(settings.files_signing_key, local_mode=settings.local_mode), clock
         )
@@ -103,5 +102,6 @@ async def run_reminders(
             )
             return 0
     finally:
+        await store.close()
         await adapter.http.close()
         await engine.dispose()

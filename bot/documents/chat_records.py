@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
+import tempfile
 from collections.abc import Awaitable, Callable
 from datetime import date, datetime
+from pathlib import Path
 
 import aiohttp
 from microsoft_agents.hosting.core import TurnContext
@@ -15,7 +18,7 @@ from bot.documents.records_package import PackageRequest, build_records_package
 from bot.teams.uploads import collect_uploads
 from dialogs.services import StoredUpload
 from domain.policy import RecordsPolicy
-from storage.files import FileStore
+from storage.files import FileStore, FileStoreUnavailable, forget
 
 DOCUMENTATION_FILE_KIND = "documentation"
 PACKAGE_KIND = "packages"
@@ -60,24 +63,29 @@ class StoredRecords:
             list(turn_context.activity.attachments or []),
             session=self._http,
             token_provider=_token_provider(turn_context),
-            service_url=turn_context.activity.service_url,
             max_bytes=self._max_bytes,
             timeout_seconds=self._timeout_seconds,
             archives=archives,
         )
-        stored = []
-        for upload in uploads:
-            kept = await self._store.put(
-                upload.data,
-                kind=DOCUMENTATION_FILE_KIND,
-                filename=upload.filename,
-                content_type=upload.content_type,
-            )
-            stored.append(
-                StoredUpload(
-                    upload.filename, upload.content_type, kept.key, kept.sha256, kept.size
+        stored: list[StoredUpload] = []
+        try:
+            for upload in uploads:
+                kept = await self._store.put(
+                    upload.data,
+                    kind=DOCUMENTATION_FILE_KIND,
+                    filename=upload.filename,
+                    content_type=upload.content_type,
                 )
-            )
+                stored.append(
+                    StoredUpload(
+                        upload.filename, upload.content_type, kept.key, kept.sha256, kept.size
+                    )
+                )
+        except FileStoreUnavailable:
+            # The store failed half-way: the message's files are asked for again, all of them,
+            # so the ones kept already would be nobody's.
+            await forget(self._store, [upload.key for upload in stored])
+            raise
         return stored, [(error.filename, error.code) for error in errors]
 
     async def package(
@@ -102,11 +110,14 @@ class StoredRecords:
         """Builds the package in the policy's format (an E-ARK SIP by default) and stores it;
         returns its key and SHA-256."""
         contents: list[tuple[StoredUpload, bytes]] = []
-        for upload in files:
-            data = await self._store.open(upload.key)
-            if hashlib.sha256(data).hexdigest() != upload.sha256:
-                raise ValueError(f"stored file {upload.key} does not match its checksum")
-            contents.append((upload, data))
+        with tempfile.TemporaryDirectory(prefix="kanalkollen-package-") as folder:
+            for number, upload in enumerate(files):
+                # Streamed from the store and checked on the way; the SIP is then built from
+                # the files' bytes (up to the documentation's size limits).
+                path = Path(folder) / f"{number}"
+                if await self._fetch(upload.key, path) != upload.sha256:
+                    raise ValueError(f"stored file {upload.key} does not match its checksum")
+                contents.append((upload, await asyncio.to_thread(path.read_bytes)))
         request = PackageRequest(
             purpose=purpose,
             channel_name=channel_name,
@@ -131,3 +142,14 @@ class StoredRecords:
             content_type="application/zip",
         )
         return stored.key, stored.sha256
+
+    async def _fetch(self, key: str, path: Path) -> str:
+        """Streams a stored file to `path`; returns the SHA-256 of what arrived."""
+        digest = hashlib.sha256()
+        opened = await self._store.open_stream(key)
+        async with contextlib.aclosing(opened.chunks) as chunks:
+            with path.open("wb") as target:
+                async for chunk in chunks:
+                    digest.update(chunk)
+                    await asyncio.to_thread(target.write, chunk)
+        return digest.hexdigest()

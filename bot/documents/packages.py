@@ -15,6 +15,11 @@ A page Kanalkollen captured itself (R12, bot/capture/) comes as three files: the
 a PDF of the page and a WARC of what the browser received (replayable, e.g. in pywb or
 ReplayWeb.page). Their index entries add the address, the time of the capture and the HTTP
 status in `capture`.
+
+A file's data is bytes, or a Path to a file on disk: `write_package` copies those in chunks into
+a zip file, so a package of many large files is never held in memory (chat_records.py streams
+the stored files to a temporary folder and the package from it to the store). Both give the
+same bytes.
 """
 
 from __future__ import annotations
@@ -22,10 +27,12 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import shutil
 import zipfile
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
+from pathlib import Path
+from typing import Any, BinaryIO
 
 from bot.teams.uploads import sniff_content_type
 from storage.files import safe_filename
@@ -37,6 +44,8 @@ PACKAGE_FORMAT = "kanalkollen-documentation-package/1"
 _FILE_MODE = 0o100644 << 16  # a regular file, rw-r--r--
 _UNIX = 3  # "made by" system, fixed so the bytes do not depend on where the zip is built
 _RULES = {"documentation": "R12", "closing": "R13", "capture": "R11"}
+_CHUNK = 1024 * 1024
+Data = bytes | Path  # the bytes, or a file holding them
 
 
 @dataclass(frozen=True)
@@ -44,7 +53,7 @@ class _Entry:
     """A file as it goes into the package."""
 
     path: str  # files/<unique name>
-    data: bytes
+    data: Data
     sha256: str
     start_page: bool
     capture: dict[str, Any] | None = None
@@ -65,6 +74,39 @@ def build_package(
 ) -> bytes:
     """Returns the zip of the files (filename, data, SHA-256 hex, and for a capture its facts:
     address, captured_at, http_status, content_type) with index.json and index.txt."""
+    buffer = io.BytesIO()
+    write_package(
+        buffer,
+        channel_name=channel_name,
+        platform=platform,
+        unit=unit,
+        period_due=period_due,
+        completed_by=completed_by,
+        completed_at=completed_at,
+        note=note,
+        files=files,
+        start_page=start_page,
+        purpose=purpose,
+    )
+    return buffer.getvalue()
+
+
+def write_package(
+    out: BinaryIO,
+    *,
+    channel_name: str,
+    platform: str,
+    unit: str,
+    period_due: date,
+    completed_by: str,
+    completed_at: datetime,
+    note: str | None,
+    files: list[Any],
+    start_page: str | None,
+    purpose: str = "documentation",
+) -> None:
+    """Writes the package's zip to `out` (a seekable file); a file's data may be a Path, read
+    in chunks. The same input gives the same bytes as `build_package`."""
     if completed_at.tzinfo is None or completed_at.utcoffset() is None:
         raise ValueError("completed_at must know its time zone")
     if not files:
@@ -86,14 +128,12 @@ def build_package(
         "files": [_describe(entry) for entry in entries],
     }
     stamp = _zip_time(completed_at)
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as archive:
+    with zipfile.ZipFile(out, "w") as archive:
         index_json = json.dumps(index, ensure_ascii=False, indent=2) + "\n"
         _write(archive, INDEX_JSON, index_json.encode("utf-8"), stamp, zipfile.ZIP_DEFLATED)
         _write(archive, INDEX_TXT, _index_text(index).encode("utf-8"), stamp, zipfile.ZIP_DEFLATED)
         for entry in entries:
             _write(archive, entry.path, entry.data, stamp, zipfile.ZIP_STORED)
-    return buffer.getvalue()
 
 
 def _entries(files: list[Any], start_page: str | None) -> list[_Entry]:
@@ -102,7 +142,7 @@ def _entries(files: list[Any], start_page: str | None) -> list[_Entry]:
     named = []
     captures: dict[int, dict[str, Any] | None] = {}
     for position, (filename, data, sha256, *facts) in enumerate(files):
-        if hashlib.sha256(data).hexdigest() != sha256.lower():
+        if _sha256(data) != sha256.lower():
             raise ValueError(f"the SHA-256 of file {position + 1} does not match its data")
         named.append((safe_filename(filename), sha256.lower(), position, data))
         captures[position] = facts[0] if facts else None
@@ -140,9 +180,9 @@ def _describe(entry: _Entry) -> dict[str, Any]:
     described: dict[str, Any] = {
         "path": entry.path,
         "name": entry.path.removeprefix(FILES_FOLDER),
-        "size": len(entry.data),
+        "size": _size(entry.data),
         "sha256": entry.sha256,
-        "content_type": sniff_content_type(entry.data, archives=True)
+        "content_type": sniff_content_type(_head(entry.data), archives=True)
         or (entry.capture or {}).get("content_type")
         or "application/octet-stream",
         "start_page": entry.start_page,
@@ -201,13 +241,43 @@ def _zip_time(moment: datetime) -> tuple[int, int, int, int, int, int]:
 def _write(
     archive: zipfile.ZipFile,
     path: str,
-    data: bytes,
+    data: Data,
     stamp: tuple[int, int, int, int, int, int],
     compression: int,
 ) -> None:
-    """Adds one entry with fixed metadata."""
+    """Adds one entry with fixed metadata; a file on disk is copied in chunks."""
     info = zipfile.ZipInfo(path, date_time=stamp)
     info.compress_type = compression
     info.create_system = _UNIX
     info.external_attr = _FILE_MODE
-    archive.writestr(info, data, compresslevel=6 if compression == zipfile.ZIP_DEFLATED else None)
+    if isinstance(data, bytes):
+        archive.writestr(
+            info, data, compresslevel=6 if compression == zipfile.ZIP_DEFLATED else None
+        )
+        return
+    # What writestr does, with the data read in chunks: the same header, the same bytes.
+    info.file_size = data.stat().st_size
+    with data.open("rb") as source, archive.open(info, "w") as target:
+        shutil.copyfileobj(source, target, _CHUNK)
+
+
+def _sha256(data: Data) -> str:
+    if isinstance(data, bytes):
+        return hashlib.sha256(data).hexdigest()
+    digest = hashlib.sha256()
+    with data.open("rb") as source:
+        while chunk := source.read(_CHUNK):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _size(data: Data) -> int:
+    return len(data) if isinstance(data, bytes) else data.stat().st_size
+
+
+def _head(data: Data) -> bytes:
+    """The first bytes, enough to tell the type."""
+    if isinstance(data, bytes):
+        return data[:64]
+    with data.open("rb") as source:
+        return source.read(64)

@@ -40,6 +40,7 @@ from bot.settings import Settings
 from bot.teams.turn_recorder import tenant_of
 from cards.i18n import Texts
 from domain.outbox import OutboxKind, retry_after_seconds
+from storage.files import FileStoreUnavailable
 
 log = logging.getLogger(__name__)
 
@@ -303,10 +304,22 @@ async def _on_turn_error(context: TurnContext, error: Exception) -> None:
         exc_info=error,
     )
     if activity.type == ActivityTypes.message and not context.responded:
+        # The file store failed (503, time-out, down): nothing was saved, the person tries again.
+        key = "file_store.unavailable" if _store_failed(error) else "errors.generic"
         try:
-            await context.send_activity(Texts.for_locale(activity.locale)("errors.generic"))
+            await context.send_activity(Texts.for_locale(activity.locale)(key))
         except Exception:
             log.warning("could not tell the user about the failed turn")
+
+
+def _store_failed(error: BaseException | None) -> bool:
+    """Tells whether the file store's failure caused the error (directly or underneath)."""
+    seen = 0
+    while error is not None and seen < 10:
+        if isinstance(error, FileStoreUnavailable):
+            return True
+        error, seen = error.__cause__ or error.__context__, seen + 1
+    return False
 
 
 def _status(error: BaseException) -> str:

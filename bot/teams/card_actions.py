@@ -9,6 +9,7 @@ from typing import Any
 from cards.common import ADAPTIVE_CARD_CONTENT_TYPE
 from dialogs.guard import Card, Message
 from dialogs.wiring import ActionContext, ActionResult, Flows, card_activity
+from storage.files import FileStoreUnavailable
 
 log = logging.getLogger(__name__)
 
@@ -31,13 +32,19 @@ class ActionRouter:
         if declaration is None:
             log.info("unknown card verb %r", context.action.raw_verb[:64])
             return ActionResult(message=context.texts("errors.unknown_action"))
-        outcome = await self._guard.verb(
-            declaration,
-            context.turn_context,
-            context.action.data,
-            context.person_id,
-            context.texts,
-        )
+        try:
+            outcome = await self._guard.verb(
+                declaration,
+                context.turn_context,
+                context.action.data,
+                context.person_id,
+                context.texts,
+            )
+        except FileStoreUnavailable:
+            # The file store failed (503, time-out, down): the click's unit of work was rolled
+            # back, nothing half-stored is recorded; the person presses the button again.
+            log.warning("card verb %s: the file store failed", declaration.verb.value)
+            return ActionResult(message=context.texts("file_store.unavailable"))
         if isinstance(outcome, Card):
             return ActionResult(card=outcome.content)
         if isinstance(outcome, Message):

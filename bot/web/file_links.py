@@ -6,11 +6,16 @@ once (in a log, a forwarded card) into a lasting way in. The secret comes from t
 (`FILES_SIGNING_KEY`). Production must set it: every instance needs the same secret, and links
 must outlive a restart. In local mode an empty setting gives a random secret made at start,
 so links stop working when the bot restarts.
+
+The file is streamed from the store (the local folder or Azure Blob Storage) in chunks, so
+any instance serves any file and a large package is never held whole in memory; no storage
+URL or SAS ever reaches the person.
 """
 
 from __future__ import annotations
 
 import base64
+import contextlib
 import hashlib
 import hmac
 import logging
@@ -23,7 +28,7 @@ from urllib.parse import quote, urlencode
 from aiohttp import web
 
 from domain.clock import Clock
-from storage.files import FileStore, NoSuchFile, is_valid_key
+from storage.files import FileStore, FileStoreUnavailable, NoSuchFile, is_valid_key
 
 log = logging.getLogger(__name__)
 
@@ -107,27 +112,41 @@ class FileEndpoint:
         self._signer = signer
 
     async def handle(self, request: web.Request) -> web.StreamResponse:
-        """Answers 403 to a wrong, missing or expired signature and 404 to an unknown file."""
+        """Answers 403 to a wrong, missing or expired signature, 404 to an unknown file and 503
+        when the store cannot be reached; streams the file otherwise."""
         key = request.match_info["key"]
         query = request.rel_url.query
         if not self._signer.verify(key, query.get("exp"), query.get("sig")):
             log.info("file link refused: bad or expired signature")
             return _refusal(403, "This link is not valid or has expired.")
-        stored = await self._store.stat(key) if is_valid_key(key) else None
-        if stored is None:
+        if not is_valid_key(key):
             return _refusal(404, "This file does not exist any more.")
         try:
-            data = await self._store.open(key)
-        except NoSuchFile:  # deleted between the two calls
+            opened = await self._store.open_stream(key)
+        except NoSuchFile:
             return _refusal(404, "This file does not exist any more.")
-        return web.Response(
-            body=data,
+        except FileStoreUnavailable:
+            response = _refusal(503, "The file cannot be fetched just now. Please try again.")
+            response.headers["Retry-After"] = "30"
+            return response
+        stored = opened.stored
+        response = web.StreamResponse(
             headers={
                 "Content-Type": stored.content_type,
                 "Content-Disposition": content_disposition(stored.filename),
                 **_PRIVATE_HEADERS,
             },
         )
+        response.content_length = stored.size
+        async with contextlib.aclosing(opened.chunks) as chunks:
+            await response.prepare(request)
+            if request.method != "HEAD":
+                # A store failing half-way cuts the connection: the download is incomplete,
+                # never a shorter file that looks whole (Content-Length is sent first).
+                async for chunk in chunks:
+                    await response.write(chunk)
+        await response.write_eof()
+        return response
 
 
 def files_routes(store: FileStore, signer: FileLinkSigner) -> list[web.RouteDef]:

@@ -1,4 +1,6 @@
-"""The capture worker with a stand-in browser: files kept with checksums, crashes retried."""
+"""The capture worker with a stand-in browser: files kept with checksums, crashes retried.
+
+The tests with `file_store` run on the local folder and on Azure Blob Storage (Azurite)."""
 
 from __future__ import annotations
 
@@ -7,16 +9,20 @@ import hashlib
 from datetime import timedelta
 from typing import Any
 
+import pytest
 from sqlalchemy import select
 
 from bot.capture.browser import Capture
 from bot.capture.worker import CaptureWorker
 from domain.clock import FixedClock
 from storage.captures import MAX_ATTEMPTS, CaptureJob, CaptureStatus, CaptureStore
-from storage.files import LocalFileStore
+from storage.files import FileStore, FileStoreUnavailable
 from storage.models import AuditEventRow, ChannelRow, DocumentationFileRow, DocumentationRoundRow
 from tests.conftest import START
 from tests.storage.test_captures import DUE, _channel, _request
+from tests.support.azurite import Azurite
+from tests.support.azurite_fixtures import azure_store, new_container
+from tests.support.blob_faults import BlobFaults
 
 
 class StandIn:
@@ -37,11 +43,13 @@ class StandIn:
         pass
 
 
-def _worker(sessions: Any, clock: FixedClock, tmp_path: Any, capturer: StandIn) -> CaptureWorker:
+def _worker(
+    sessions: Any, clock: FixedClock, files: FileStore, capturer: StandIn
+) -> CaptureWorker:
     return CaptureWorker(
         store=CaptureStore(sessions),
         capturer=capturer,
-        files=LocalFileStore(tmp_path / "files"),
+        files=files,
         sessions=sessions,
         clock=clock,
         timeout_seconds=5,
@@ -49,10 +57,10 @@ def _worker(sessions: Any, clock: FixedClock, tmp_path: Any, capturer: StandIn) 
     )
 
 
-async def test_a_capture_keeps_png_pdf_and_warc_with_their_checksums(sessions, clock, tmp_path):
+async def test_a_capture_keeps_png_pdf_and_warc_with_their_checksums(sessions, clock, file_store):
     channel = await _channel(sessions)
     await _request(sessions, channel, "https://www.instagram.com/ugglan")
-    worker = _worker(sessions, clock, tmp_path, StandIn(clock))
+    worker = _worker(sessions, clock, file_store, StandIn(clock))
     finished: list[CaptureJob] = []
 
     async def told(_session: Any, job: CaptureJob, _now: Any) -> None:
@@ -65,18 +73,18 @@ async def test_a_capture_keeps_png_pdf_and_warc_with_their_checksums(sessions, c
     assert job.status == CaptureStatus.DONE and job.result["http_status"] == 200
     kinds = [f["content_type"] for f in job.result["files"]]
     assert kinds == ["image/png", "application/pdf", "application/warc"]
-    store = LocalFileStore(tmp_path / "files")
+    store = file_store
     for file in job.result["files"]:
         assert hashlib.sha256(await store.open(file["key"])).hexdigest() == file["sha256"]
 
 
 async def test_a_capture_that_keeps_killing_the_browser_fails_in_the_end(
-    sessions, clock: FixedClock, tmp_path
+    sessions, clock: FixedClock, file_store
 ):
     channel = await _channel(sessions)
     await _request(sessions, channel, "https://www.instagram.com/ugglan")
     dying = StandIn(clock, dies=True)
-    worker = _worker(sessions, clock, tmp_path, dying)
+    worker = _worker(sessions, clock, file_store, dying)
     for _ in range(MAX_ATTEMPTS):
         # The loop logs it; the row keeps its lease and is taken again after it.
         with contextlib.suppress(RuntimeError):
@@ -88,11 +96,13 @@ async def test_a_capture_that_keeps_killing_the_browser_fails_in_the_end(
     assert job.status == CaptureStatus.FAILED and job.result == {"failure": "browser_failed"}
 
 
-async def _captured_round(sessions: Any, clock: FixedClock, tmp_path: Any, **channel: Any) -> int:
+async def _captured_round(
+    sessions: Any, clock: FixedClock, file_store: FileStore, **channel: Any
+) -> int:
     """A channel with one finished capture of the round due DUE; `channel` changes it after."""
     channel_id = await _channel(sessions)
     await _request(sessions, channel_id, "https://www.instagram.com/ugglan")
-    assert await _worker(sessions, clock, tmp_path, StandIn(clock)).run_once()
+    assert await _worker(sessions, clock, file_store, StandIn(clock)).run_once()
     async with sessions.begin() as session:
         row = await session.get(ChannelRow, channel_id)
         row.next_documentation_due = DUE
@@ -107,20 +117,20 @@ async def _files_of(sessions: Any, channel_id: int) -> list[str]:
 
 
 async def test_captures_of_cancelled_or_replaced_rounds_go_after_the_retention(
-    sessions, clock: FixedClock, tmp_path
+    sessions, clock: FixedClock, file_store
 ):
     clock.set(START)
     later = DUE + timedelta(days=182)
-    replaced = await _captured_round(sessions, clock, tmp_path, next_documentation_due=later)
-    cancelled = await _captured_round(sessions, clock, tmp_path, status="closed")
-    still_open = await _captured_round(sessions, clock, tmp_path)
-    finished = await _captured_round(sessions, clock, tmp_path, next_documentation_due=later)
+    replaced = await _captured_round(sessions, clock, file_store, next_documentation_due=later)
+    cancelled = await _captured_round(sessions, clock, file_store, status="closed")
+    still_open = await _captured_round(sessions, clock, file_store)
+    finished = await _captured_round(sessions, clock, file_store, next_documentation_due=later)
     async with sessions.begin() as session:
         session.add(DocumentationRoundRow(channel_id=finished, due_date=DUE, completed_at=START))
     keys = {c: await _files_of(sessions, c) for c in (replaced, cancelled, still_open, finished)}
     assert all(len(k) == 3 for k in keys.values())
-    store = LocalFileStore(tmp_path / "files")
-    worker = _worker(sessions, clock, tmp_path, StandIn(clock))
+    store = file_store
+    worker = _worker(sessions, clock, file_store, StandIn(clock))
 
     clock.set(START + timedelta(days=29))  # within the retention: all stay
     assert await worker.purge() == 0
@@ -144,10 +154,10 @@ async def test_captures_of_cancelled_or_replaced_rounds_go_after_the_retention(
 
 
 async def test_a_capture_file_a_record_refers_to_is_never_deleted(
-    sessions, clock: FixedClock, tmp_path
+    sessions, clock: FixedClock, file_store
 ):
     clock.set(START)
-    channel = await _captured_round(sessions, clock, tmp_path, status="closed")
+    channel = await _captured_round(sessions, clock, file_store, status="closed")
     [png, *_] = await _files_of(sessions, channel)
     # A record elsewhere (a closing export) kept the picture: the row goes, the file stays.
     async with sessions.begin() as session:
@@ -167,5 +177,38 @@ async def test_a_capture_file_a_record_refers_to_is_never_deleted(
             )
         )
     clock.set(START + timedelta(days=31))
-    assert await _worker(sessions, clock, tmp_path, StandIn(clock)).purge() == 1
-    assert await LocalFileStore(tmp_path / "files").exists(png)
+    assert await _worker(sessions, clock, file_store, StandIn(clock)).purge() == 1
+    assert await file_store.exists(png)
+
+
+async def test_a_capture_whose_files_cannot_be_stored_leaves_none_and_is_taken_again(
+    sessions, clock: FixedClock, azurite: Azurite
+):
+    """The store takes the PNG, then answers 503: the PNG is deleted again, the row keeps its
+    lease, and the next claim after it stores all three files."""
+    channel = await _channel(sessions)
+    await _request(sessions, channel, "https://www.instagram.com/ugglan")
+    async with BlobFaults(azurite.port) as faults:
+        store = azure_store(
+            faults.connection_string, new_container(), timeout_seconds=2, retries=0
+        )
+        try:
+            browser = StandIn(clock)
+            worker = _worker(sessions, clock, store, browser)
+            faults.commits_before_503 = 1
+            with pytest.raises(FileStoreUnavailable):
+                await worker.run_once()
+            assert [key async for key in store.list_keys()] == []
+            [job] = await CaptureStore(sessions).for_round(channel, DUE)
+            assert job.status == CaptureStatus.RUNNING
+
+            faults.heal()
+            assert not await worker.run_once()  # leased: not taken again at once
+            clock.set(clock.now() + timedelta(minutes=10))
+            assert await worker.run_once()
+            [job] = await CaptureStore(sessions).for_round(channel, DUE)
+            assert job.status == CaptureStatus.DONE and len(browser.urls) == 2
+            keys = sorted([key async for key in store.list_keys()])
+            assert keys == sorted(f["key"] for f in job.result["files"]) and len(keys) == 3
+        finally:
+            await store.close()

@@ -1,4 +1,6 @@
-"""Signed, expiring file links served at /files/{key}; the plan document (R5) behind one."""
+"""Signed, expiring file links served at /files/{key}; the plan document (R5) behind one.
+
+Every test with the `files` server runs on the local store and on Azure Blob (Azurite)."""
 
 from __future__ import annotations
 
@@ -6,7 +8,6 @@ import io
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import date, timedelta
-from pathlib import Path
 from urllib.parse import parse_qs, quote, urlsplit
 
 import aiohttp
@@ -26,7 +27,7 @@ from bot.web.file_links import (
 from cards.i18n import Texts
 from domain.clock import FixedClock
 from domain.plan import PlanSections
-from storage.files import LocalFileStore, StoredFile, new_key
+from storage.files import FileStore, StoredFile, new_key
 
 SECRET = b"k" * 32
 DATA = b"PK\x03\x04 en plan"
@@ -41,7 +42,7 @@ class FileServer:
 
     server: TestServer
     session: aiohttp.ClientSession
-    store: LocalFileStore
+    store: FileStore
     signer: FileLinkSigner
     clock: FixedClock
 
@@ -60,8 +61,8 @@ class FileServer:
 
 
 @pytest.fixture
-async def files(tmp_path: Path, clock: FixedClock) -> AsyncIterator[FileServer]:
-    store = LocalFileStore(tmp_path / "files")
+async def files(file_store: FileStore, clock: FixedClock) -> AsyncIterator[FileServer]:
+    store = file_store
     signer = FileLinkSigner(SECRET, clock)
     app = web.Application()
     app.add_routes(files_routes(store, signer))
@@ -270,3 +271,19 @@ async def test_a_stored_plan_downloads_through_its_link(files: FileServer) -> No
     assert "Ada Exempelsson, Örjan Testberg" in [
         cell.text for cell in document.tables[0].columns[1].cells
     ]
+
+
+async def test_a_large_file_is_streamed_whole_with_its_length(files: FileServer) -> None:
+    data = bytes(range(256)) * (9 * 4096 + 7)  # about 9 MB: several chunks and blocks
+    stored = await files.store.put(
+        data, kind="packages", filename="Paket.zip", content_type="application/zip"
+    )
+    url = files.signer.url_for(files.base_url, stored.key, TTL)
+    async with files.session.get(url) as response:
+        assert response.status == 200
+        assert response.headers["Content-Length"] == str(len(data))
+        assert response.headers["Content-Type"] == "application/zip"
+        received = bytearray()
+        async for chunk in response.content.iter_chunked(1 << 20):
+            received += chunk
+    assert bytes(received) == data

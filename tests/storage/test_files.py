@@ -1,4 +1,7 @@
-"""The local file store: put, stat, open, exists, delete; keys that cannot leave the folder."""
+"""The file stores' contract: put, stat, open, exists, delete; keys that cannot leave the folder.
+
+Every test taking `file_store` runs on the local folder and on Azure Blob Storage (Azurite);
+those taking `store` are about the local folder's own layout."""
 
 from __future__ import annotations
 
@@ -9,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from storage.files import (
+    FileStore,
     InvalidFileKey,
     LocalFileStore,
     NoSuchFile,
@@ -39,8 +43,8 @@ def every_path(root: Path) -> list[str]:
     return sorted(str(path.relative_to(root)) for path in root.rglob("*"))
 
 
-async def test_put_returns_what_was_stored(store: LocalFileStore) -> None:
-    stored = await store.put(
+async def test_put_returns_what_was_stored(file_store: FileStore) -> None:
+    stored = await file_store.put(
         DATA,
         kind="plans",
         filename="Plan för sociala medier - Fritidsgården.docx",
@@ -56,13 +60,13 @@ async def test_put_returns_what_was_stored(store: LocalFileStore) -> None:
     assert is_valid_key(stored.key)
 
 
-async def test_a_stored_file_opens_exists_and_has_its_metadata(store: LocalFileStore) -> None:
-    stored = await store.put(
+async def test_a_stored_file_opens_exists_and_has_its_metadata(file_store: FileStore) -> None:
+    stored = await file_store.put(
         DATA, kind="screenshots", filename="start.png", content_type="image/png"
     )
-    assert await store.open(stored.key) == DATA
-    assert await store.exists(stored.key)
-    assert await store.stat(stored.key) == stored
+    assert await file_store.open(stored.key) == DATA
+    assert await file_store.exists(stored.key)
+    assert await file_store.stat(stored.key) == stored
 
 
 async def test_a_new_store_on_the_same_folder_finds_the_file(
@@ -74,21 +78,21 @@ async def test_a_new_store_on_the_same_folder_finds_the_file(
     assert await again.open(stored.key) == DATA
 
 
-async def test_the_same_name_twice_gives_two_keys(store: LocalFileStore) -> None:
-    first = await store.put(b"one", kind="plans", filename="plan.docx", content_type=DOCX)
-    second = await store.put(b"two", kind="plans", filename="plan.docx", content_type=DOCX)
+async def test_the_same_name_twice_gives_two_keys(file_store: FileStore) -> None:
+    first = await file_store.put(b"one", kind="plans", filename="plan.docx", content_type=DOCX)
+    second = await file_store.put(b"two", kind="plans", filename="plan.docx", content_type=DOCX)
     assert first.key != second.key
-    assert await store.open(first.key) == b"one"
-    assert await store.open(second.key) == b"two"
+    assert await file_store.open(first.key) == b"one"
+    assert await file_store.open(second.key) == b"two"
 
 
-async def test_an_empty_file_is_a_file(store: LocalFileStore) -> None:
-    stored = await store.put(
+async def test_an_empty_file_is_a_file(file_store: FileStore) -> None:
+    stored = await file_store.put(
         b"", kind="packages", filename="empty.zip", content_type="application/zip"
     )
     assert stored.sha256 == hashlib.sha256(b"").hexdigest()
     assert stored.size == 0
-    assert await store.open(stored.key) == b""
+    assert await file_store.open(stored.key) == b""
 
 
 async def test_delete_removes_the_file_and_its_folder(store: LocalFileStore, root: Path) -> None:
@@ -103,13 +107,13 @@ async def test_delete_removes_the_file_and_its_folder(store: LocalFileStore, roo
     assert await store.delete(stored.key) is False
 
 
-async def test_an_unknown_key_is_no_file(store: LocalFileStore) -> None:
+async def test_an_unknown_key_is_no_file(file_store: FileStore) -> None:
     key = new_key("plans", "plan.docx")
-    assert not await store.exists(key)
-    assert await store.stat(key) is None
+    assert not await file_store.exists(key)
+    assert await file_store.stat(key) is None
     with pytest.raises(NoSuchFile):
-        await store.open(key)
-    assert await store.delete(key) is False
+        await file_store.open(key)
+    assert await file_store.delete(key) is False
 
 
 async def test_a_file_without_its_metadata_is_not_there(store: LocalFileStore, root: Path) -> None:
@@ -166,15 +170,15 @@ async def test_a_failed_write_leaves_nothing_behind(
     ],
 )
 async def test_keys_that_could_leave_the_folder_are_refused(
-    store: LocalFileStore, key: str
+    file_store: FileStore, key: str
 ) -> None:
     assert not is_valid_key(key)
     with pytest.raises(InvalidFileKey):
-        await store.open(key)
+        await file_store.open(key)
     with pytest.raises(InvalidFileKey):
-        await store.exists(key)
+        await file_store.exists(key)
     with pytest.raises(InvalidFileKey):
-        await store.delete(key)
+        await file_store.delete(key)
 
 
 @pytest.mark.parametrize(
@@ -202,12 +206,12 @@ def test_file_names_are_made_safe(given: str, kept: str) -> None:
 
 
 @pytest.mark.parametrize("kind", ["", "Plans", "../x", "a/b", "x" * 33, "plans\n"])
-async def test_a_wrong_kind_is_refused(store: LocalFileStore, kind: str) -> None:
+async def test_a_wrong_kind_is_refused(file_store: FileStore, kind: str) -> None:
     with pytest.raises(ValueError, match="kind"):
-        await store.put(DATA, kind=kind, filename="plan.docx", content_type=DOCX)
+        await file_store.put(DATA, kind=kind, filename="plan.docx", content_type=DOCX)
 
 
 @pytest.mark.parametrize("content_type", ["", "docx", "text/html\r\nX-Evil: 1", "a/b c"])
-async def test_a_wrong_content_type_is_refused(store: LocalFileStore, content_type: str) -> None:
+async def test_a_wrong_content_type_is_refused(file_store: FileStore, content_type: str) -> None:
     with pytest.raises(ValueError, match="content type"):
-        await store.put(DATA, kind="plans", filename="plan.docx", content_type=content_type)
+        await file_store.put(DATA, kind="plans", filename="plan.docx", content_type=content_type)

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 from datetime import timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -17,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from domain.outbox import OutboxStatus
 from storage.audit import record_event
-from storage.files import LocalFileStore
+from storage.files import FileStore
 from storage.models import (
     AuditEventRow,
     BotStateRow,
@@ -307,7 +306,7 @@ async def test_erasing_a_consent_subject_keeps_the_signed_forms_r10_r11(
 
 
 async def _form(
-    session: AsyncSession, files: LocalFileStore, consent_id: int, filename: str, data: bytes
+    session: AsyncSession, files: FileStore, consent_id: int, filename: str, data: bytes
 ) -> EvidenceFileRow:
     stored = await files.put(
         data, kind="consent", filename=filename, content_type="application/pdf"
@@ -329,10 +328,11 @@ async def _form(
 
 
 async def test_a_signed_form_is_kept_under_a_neutral_name_r10(
-    sessions: Sessions, world: dict[str, int], tmp_path: Path
+    sessions: Sessions, world: dict[str, int], file_store: FileStore
 ):
-    """Erasure reaches the stored file name: the form's content stays, the subject's name goes."""
-    files = LocalFileStore(tmp_path / "files")
+    """Erasure reaches the stored file name: the form's content stays, the subject's name goes.
+    On the local folder and on Azure Blob Storage (Azurite) alike."""
+    files = file_store
     async with sessions.begin() as session:
         form = await _form(
             session, files, world["withdrawn"], "Elev Testsson 7B samtycke.PDF", b"%PDF-1.4 signed"
@@ -361,11 +361,12 @@ async def test_a_signed_form_is_kept_under_a_neutral_name_r10(
 
 
 async def test_erasing_a_person_deletes_files_only_their_unfinished_dialog_held(
-    sessions: Sessions, world: dict[str, int], tmp_path: Path
+    sessions: Sessions, world: dict[str, int], file_store: FileStore
 ):
     """A screenshot sent in a dialog never finished is no record: its content goes with the
-    dialog state; a file a record holds stays, and so does another person's."""
-    files = LocalFileStore(tmp_path / "files")
+    dialog state; a file a record holds stays, and so does another person's. On the local
+    folder and on Azure Blob Storage (Azurite) alike."""
+    files = file_store
     orphan = await files.put(
         b"png1", kind="screenshots", filename="bild.png", content_type="image/png"
     )
