@@ -63,6 +63,7 @@ class StoredRecords:
             list(turn_context.activity.attachments or []),
             session=self._http,
             token_provider=_token_provider(turn_context),
+            service_url=turn_context.activity.service_url,
             max_bytes=self._max_bytes,
             timeout_seconds=self._timeout_seconds,
             archives=archives,

@@ -146,6 +146,10 @@ class BlobFaults:
         ) as answer:
             payload = await answer.read()
             out = {k: v for k, v in answer.headers.items() if k.lower() not in _HOP_BY_HOP}
+            if request.method == "HEAD" and "Content-Length" in answer.headers:
+                # A HEAD's length is the blob's size (its properties), not this empty body's.
+                out["Content-Length"] = answer.headers["Content-Length"]
+                return web.Response(status=answer.status, headers=out)
             return web.Response(status=answer.status, body=payload, headers=out)
 
 
