@@ -129,6 +129,8 @@ class NewChannelFlow:
         manager = await self._s.directory.manager_of(
             actor.person.tenant_id, actor.person.aad_object_id
         )
+        if values is None and placement.units:
+            values = await self._unit_from_directory(actor, placement.units)
         return request_form_card(
             RequestFormView(
                 platforms=platform_choices(texts),
@@ -146,6 +148,14 @@ class NewChannelFlow:
             ),
             texts,
         )
+
+    async def _unit_from_directory(self, actor: Actor, units: tuple[str, ...]) -> dict[str, str]:
+        """R2: the policy's unit that the directory's department names, chosen beforehand on
+        the form (the requester still sees and may change it)."""
+        person = await self._s.directory.person(actor.person.tenant_id, actor.person.aad_object_id)
+        department = (person.department or "").strip().casefold() if person else ""
+        found = next((u for u in units if u.casefold() == department), None)
+        return {"unit": found} if found else {}
 
     async def _placement(
         self, actor: Actor, answers: dict[str, Any], channel: ChannelRow | None = None

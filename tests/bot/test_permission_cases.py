@@ -10,13 +10,15 @@ import pytest
 
 from bot.settings import Settings
 from domain.lifecycle import ChannelStatus
+from domain.policy import Deputy, Policy
 from tests.bot.channel_story import Story, form_answers
 from tests.bot.test_organisation_isolation import CITY, REGION, SOF_ADMIN, SOF_DEPUTY
 from tests.bot.test_organisations_story import file_request, organisation_folder
 from tests.bot.test_permission_matrix import COMMS_TEAM, _team
 from tests.conftest import BotFactory
 from tests.support.connector_emulator import ConnectorEmulator
-from tests.support.factories import make_execute, make_message, make_user
+from tests.support.factories import TENANT_ID, make_execute, make_message, make_user
+from tests.support.fake_graph import FakeGraph
 
 NOT_ALLOWED = "Du får inte göra det här."
 
@@ -177,3 +179,24 @@ async def test_r2_a_unit_typed_by_the_requester_never_makes_its_deputy_the_decid
 
     assert (await story.click(SOF_DEPUTY, "approval.approve", approve))["value"] == NOT_ALLOWED
     assert (await story.channel()).status == ChannelStatus.PENDING_APPROVAL.value
+
+
+async def test_r2_the_unit_is_chosen_beforehand_from_the_directorys_department(
+    start_bot: BotFactory, emulator: ConnectorEmulator, tmp_path: Path
+):
+    """R2: where the policy names units, the requester's Graph department picks one of them."""
+    deputy_policy = Policy(deputies=(Deputy(unit="Fritidsgården Ugglan", aad_object_id="d-1"),))
+    async with FakeGraph(tenant_id=TENANT_ID) as graph:
+        settings = graph.bot_settings(files_dir=tmp_path / "files")
+        story = Story(await start_bot(settings, policy=deputy_policy), emulator)
+        graph.add_user(
+            story.requester.aad_object_id,
+            story.requester.name,
+            story.requester.email,
+            story.requester.email or "",
+            department="fritidsgården ugglan",
+        )
+        await story.say(story.requester, "ny kanal")
+        _, form = story.last_card_to(story.requester.conversation_id)
+    unit = next(e for e in form["body"] if e.get("id") == "unit")
+    assert unit["type"] == "Input.ChoiceSet" and unit["value"] == "Fritidsgården Ugglan"
