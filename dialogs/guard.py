@@ -182,7 +182,10 @@ class Guard:
         texts: Texts,
     ) -> bool:
         """Loads the person once and runs the command if the declaration lets them; tells
-        whether it ran."""
+        whether it ran. A command anyone may run (help, cancel, the language) reads nothing."""
+        if declaration.permit.anyone:
+            await declaration.run(turn_context, None)  # type: ignore[arg-type]
+            return True
         async with self._sessions() as session:
             actor = await load_actor(
                 session, person_id, texts, organisations=self._s.organisations

@@ -10,7 +10,7 @@ from microsoft_agents.hosting.core import ActivityHandler, TurnContext
 
 from bot.teams.card_actions import MESSAGE_CONTENT_TYPE, ActionRouter
 from bot.teams.commands import CommandRouter
-from bot.teams.turn_recorder import CURRENT_TURN, TurnRecorder, tenant_of
+from bot.teams.turn_recorder import CURRENT_TURN, PERSON_KEY, TurnRecorder, tenant_of
 from cards.actions import parse_action
 from cards.i18n import Texts
 from cards.welcome import WelcomeView, welcome_card
@@ -22,7 +22,6 @@ from storage.bot_state import StateConflictError
 
 log = logging.getLogger(__name__)
 
-_PERSON_KEY = "kanalkollen.person_id"
 TURN_ATTEMPTS = 3
 
 
@@ -69,7 +68,7 @@ class KanalkollenBot(ActivityHandler):  # type: ignore[misc]
     async def on_turn(self, turn_context: TurnContext) -> None:
         """Records who wrote from where, handles the activity, then saves state once."""
         CURRENT_TURN.set(turn_context)
-        turn_context.turn_state[_PERSON_KEY] = await self._recorder.record(turn_context)
+        turn_context.turn_state[PERSON_KEY] = await self._recorder.record(turn_context)
         for attempt in range(1, TURN_ATTEMPTS + 1):
             try:
                 await super().on_turn(turn_context)
@@ -96,7 +95,7 @@ class KanalkollenBot(ActivityHandler):  # type: ignore[misc]
         text = activity.text or ""
         command = self._commands.find(text)
         if command is not None:
-            person_id = turn_context.turn_state.get(_PERSON_KEY)
+            person_id = turn_context.turn_state.get(PERSON_KEY)
             await self._commands.dispatch(turn_context, command, person_id, texts)
         elif not await self._runner.continue_active(turn_context):
             await self._answer(turn_context, text, texts)
@@ -168,6 +167,6 @@ class KanalkollenBot(ActivityHandler):  # type: ignore[misc]
             turn_context=turn_context,
             action=action,  # type: ignore[arg-type]
             texts=Texts.for_locale(turn_context.activity.locale),
-            person_id=turn_context.turn_state.get(_PERSON_KEY),
+            person_id=turn_context.turn_state.get(PERSON_KEY),
             refresh=refresh,
         )

@@ -11,7 +11,7 @@ from collections.abc import Awaitable, Callable, Mapping
 
 from microsoft_agents.hosting.core import TurnContext
 
-from bot.teams.turn_recorder import TurnRecorder
+from bot.teams.turn_recorder import PERSON_KEY, TurnRecorder
 from cards.help import help_card
 from cards.i18n import Texts, match_command
 from dialogs.actor import Actor
@@ -36,8 +36,8 @@ def edge_commands(runner: DialogRunner, recorder: TurnRecorder) -> dict[str, Com
         await turn_context.send_activity(texts("cancel.done" if cancelled else "cancel.nothing"))
 
     def choose(language: str) -> Callable[[TurnContext, Actor | None], Awaitable[None]]:
-        async def run(turn_context: TurnContext, actor: Actor | None) -> None:
-            person_id = actor.person.id if actor is not None else None
+        async def run(turn_context: TurnContext, _actor: Actor | None) -> None:
+            person_id = turn_context.turn_state.get(PERSON_KEY)
             await recorder.choose_language(turn_context, person_id, language)
             await turn_context.send_activity(Texts(language)(f"language.chosen_{language}"))
 

@@ -29,6 +29,9 @@ from storage.people import (
     upsert_person,
 )
 
+# Where a turn keeps the id of the person who wrote (TurnRecorder.record).
+PERSON_KEY = "kanalkollen.person_id"
+
 log = logging.getLogger(__name__)
 
 # The turn being handled, for lookups deep in a flow that need the turn's connector.
