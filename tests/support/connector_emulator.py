@@ -72,6 +72,8 @@ class ConnectorEmulator:
         self.require_tenant = require_tenant
         self.max_activity_bytes = max_activity_bytes
         self.poll_interval = 0.05
+        # The clock of the rate limit's sliding window; a test moves it instead of waiting.
+        self.monotonic: Callable[[], float] = time.monotonic
         self.requests: list[Received] = []
         self._runner: web.AppRunner | None = None
         self._port: int | None = None
@@ -409,7 +411,7 @@ class ConnectorEmulator:
         if conv is not None and conv in self._blocked:
             return _error(403, self._blocked[conv], "The user has blocked the bot")
         limiter = self._limiter
-        if limiter and not limiter.admit(route.operation, conv, time.monotonic()):
+        if limiter and not limiter.admit(route.operation, conv, self.monotonic()):
             answer = _error(429, "Throttled", "Too many requests")
             answer.headers["Retry-After"] = format_retry_after(limiter.retry_after)
             return answer
