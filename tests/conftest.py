@@ -22,6 +22,7 @@ from storage.migrate import upgrade_head
 from tests.support.connector_emulator import ConnectorEmulator
 from tests.support.database import (
     POSTGRES_SKIP_REASON,
+    PostgresDropper,
     copy_sqlite_template,
     drop_postgres_now,
     fresh_postgres,
@@ -47,6 +48,14 @@ def _free_port() -> int:
 def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A SQLite file migrated once per test process; tests start on copies of it."""
     return make_sqlite_template(tmp_path_factory.mktemp("template"))
+
+
+@pytest.fixture(scope="session")
+def postgres_dropper() -> Iterator[PostgresDropper]:
+    """Drops the tests' PostgreSQL databases in the background; all are gone at the end."""
+    dropper = PostgresDropper()
+    yield dropper
+    dropper.close()
 
 
 @pytest.fixture(scope="session")
@@ -78,7 +87,8 @@ async def database_url(
     if admin is None:
         pytest.skip(POSTGRES_SKIP_REASON)
     template = None if empty else request.getfixturevalue("postgres_template")
-    async with fresh_postgres(admin, template) as url:
+    dropper = request.getfixturevalue("postgres_dropper")
+    async with fresh_postgres(admin, template, dropper) as url:
         yield url
 
 

@@ -28,6 +28,10 @@ from tests.support.teams_ids import group_conversation_id, new_message_id, perso
 __all__ = ["ConnectorEmulator", "Fault", "Received"]
 
 Predicate = Callable[["ConnectorEmulator"], bool]
+# How long a wait for what the bot sends may take before the test fails: a deadline, not a
+# pause (a wait ends as soon as its condition holds). Generous, because the suite runs on every
+# CPU at once (pytest-xdist) and a loaded machine is slow.
+WAIT_SECONDS = 30.0
 _BODY_OPERATIONS = frozenset({"create", "send", "reply", "update"})
 
 
@@ -319,7 +323,11 @@ class ConnectorEmulator:
 
     # ------------------------------------------------------------------ waiting
 
-    async def wait_for(self, predicate: Predicate, timeout: float = 5.0) -> None:  # noqa: ASYNC109
+    async def wait_for(
+        self,
+        predicate: Predicate,
+        timeout: float = WAIT_SECONDS,  # noqa: ASYNC109
+    ) -> None:
         """Wait until `predicate(self)` holds, else raise AssertionError with a summary."""
         loop = asyncio.get_running_loop()
         deadline = loop.time() + timeout
@@ -340,7 +348,7 @@ class ConnectorEmulator:
         self,
         n: int,
         operation: str = "sent",
-        timeout: float = 5.0,  # noqa: ASYNC109
+        timeout: float = WAIT_SECONDS,  # noqa: ASYNC109
     ) -> list[Received]:
         """Wait for at least `n` delivered requests of `operation`; return them."""
 
