@@ -45,6 +45,10 @@ node-tools:
 	  npm ci --prefix $(NODE_TOOLS) --no-audit --no-fund --loglevel=error && \
 	  printf '%s\n' "$$pins" > $(NODE_TOOLS)/installed.sha256; \
 	else echo "node-tools: $(NODE_TOOLS) holds the pinned packages"; fi
+	@if [ -f tests/node-azurite/package-lock.json ]; then \
+	  echo "node-tools: installing Azurite, pinned in tests/node-azurite (npm ci)"; \
+	  npm ci --prefix tests/node-azurite --no-audit --no-fund --ignore-scripts --loglevel=error; \
+	fi
 
 lint: install
 	$(BIN)/ruff check .
