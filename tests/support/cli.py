@@ -15,14 +15,56 @@ import contextlib
 import io
 import logging
 import os
+import sys
 import threading
 from pathlib import Path
+from typing import Any
 
 from bot.cli.main import main
 
 # The working directory, sys.stdout and the root logger belong to the process: one command at a
 # time (xdist workers are processes of their own).
 _ONE_AT_A_TIME = threading.Lock()
+
+
+class _Stream(io.TextIOBase):
+    """sys.stdout (or sys.stderr) while a command runs: the running command's own buffer.
+
+    One object serves every command, so that what a command module bound when it was imported
+    during an earlier command (a default argument `out=sys.stdout`) reaches the command that
+    runs now, as it would in a process of its own.
+    """
+
+    def __init__(self, fallback: str) -> None:
+        super().__init__()
+        self.target: io.TextIOWrapper | None = None
+        self._fallback = fallback
+
+    def _current(self) -> io.TextIOBase:
+        if self.target is not None:
+            return self.target
+        current = getattr(sys, self._fallback)
+        return current if current is not self else getattr(sys, f"__{self._fallback}__")
+
+    def write(self, text: str) -> int:
+        return self._current().write(text)
+
+    def flush(self) -> None:
+        self._current().flush()
+
+    def writable(self) -> bool:
+        return True
+
+    @property
+    def buffer(self) -> Any:
+        return self._current().buffer  # type: ignore[attr-defined]
+
+    @property
+    def encoding(self) -> str:
+        return "utf-8"
+
+
+_STDOUT, _STDERR = _Stream("stdout"), _Stream("stderr")
 
 
 def _run(args: tuple[str, ...], env: dict[str, str], cwd: Path) -> tuple[int, bytes, str]:
@@ -37,10 +79,11 @@ def _run(args: tuple[str, ...], env: dict[str, str], cwd: Path) -> tuple[int, by
             root.removeHandler(handler)
         environ = {"PATH": os.environ.get("PATH", ""), **env}
         try:
+            _STDOUT.target, _STDERR.target = out, err
             with (
                 contextlib.chdir(cwd),
-                contextlib.redirect_stdout(out),
-                contextlib.redirect_stderr(err),
+                contextlib.redirect_stdout(_STDOUT),
+                contextlib.redirect_stderr(_STDERR),
             ):
                 try:
                     code = main(list(args), environ=environ)
@@ -48,6 +91,7 @@ def _run(args: tuple[str, ...], env: dict[str, str], cwd: Path) -> tuple[int, by
                     status = 0 if exit_.code is None else exit_.code
                     code = status if isinstance(status, int) else 1
         finally:
+            _STDOUT.target = _STDERR.target = None
             for handler in root.handlers[:]:
                 root.removeHandler(handler)
             for handler in handlers:
