@@ -5,9 +5,11 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
-SCHEMA_DIR := .cache/teams-schema
+NODE_TOOLS := .cache/node-tools
+# pytest-xdist workers for `make test`: one per CPU; `make test TEST_WORKERS=0` runs in one.
+TEST_WORKERS ?= auto
 
-.PHONY: run test lint migrate manifest install clean playground playground-walk azurite
+.PHONY: run test lint migrate manifest install clean playground playground-walk azurite node-tools
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -29,7 +31,27 @@ run: migrate
 	$(BIN)/kanalkollen serve
 
 test: install
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n $(TEST_WORKERS)
+
+# The Node packages the card renderer and Teams manifest schema tests use, pinned in
+# tests/node/package-lock.json and installed with `npm ci` into .cache/node-tools. `make test`
+# never installs them: without them those tests are skipped, saying to run this target.
+node-tools:
+	@command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1 || { \
+	  echo "node-tools: Node.js >= 18 with npm is needed (only for the card renderer and Teams" \
+	    "manifest schema tests; make test skips them without it)." >&2; exit 1; }
+	@pins=$$(cat tests/node/package.json tests/node/package-lock.json | sha256sum | cut -d' ' -f1); \
+	if [ "$$(cat $(NODE_TOOLS)/installed.sha256 2>/dev/null)" != "$$pins" ]; then \
+	  echo "node-tools: installing the pinned packages of tests/node into $(NODE_TOOLS) (npm ci)"; \
+	  rm -rf $(NODE_TOOLS) && mkdir -p $(NODE_TOOLS) && \
+	  cp tests/node/package.json tests/node/package-lock.json $(NODE_TOOLS)/ && \
+	  npm ci --prefix $(NODE_TOOLS) --no-audit --no-fund --loglevel=error && \
+	  printf '%s\n' "$$pins" > $(NODE_TOOLS)/installed.sha256; \
+	else echo "node-tools: $(NODE_TOOLS) holds the pinned packages"; fi
+	@if [ -f tests/node-azurite/package-lock.json ]; then \
+	  echo "node-tools: installing Azurite, pinned in tests/node-azurite (npm ci)"; \
+	  npm ci --prefix tests/node-azurite --no-audit --no-fund --ignore-scripts --loglevel=error; \
+	fi
 
 lint: install
 	$(BIN)/ruff check .

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import socket
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -22,7 +22,12 @@ from storage.migrate import upgrade_head
 from tests.support.connector_emulator import ConnectorEmulator
 from tests.support.database import (
     POSTGRES_SKIP_REASON,
+    PostgresDropper,
+    copy_sqlite_template,
+    drop_postgres_now,
     fresh_postgres,
+    make_postgres_template,
+    make_sqlite_template,
     postgres_admin_url,
     sqlite_url,
 )
@@ -32,6 +37,8 @@ from tests.support.teams_client import TeamsClient
 pytest_plugins = ["tests.support.azurite_fixtures"]
 
 START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+# Tests of the migrations themselves start on an empty database: `pytestmark = ...` in them.
+EMPTY_DATABASE_MARKER = "empty_database"
 
 
 def _free_port() -> int:
@@ -40,23 +47,63 @@ def _free_port() -> int:
         return int(probe.getsockname()[1])
 
 
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A SQLite file migrated once per test process; tests start on copies of it."""
+    return make_sqlite_template(tmp_path_factory.mktemp("template"))
+
+
+@pytest.fixture(scope="session")
+def postgres_dropper() -> Iterator[PostgresDropper]:
+    """Drops the tests' PostgreSQL databases in the background; all are gone at the end."""
+    dropper = PostgresDropper()
+    yield dropper
+    dropper.close()
+
+
+@pytest.fixture(scope="session")
+def postgres_template() -> Iterator[str]:
+    """A PostgreSQL database migrated once per test process, the template of the tests' ones."""
+    admin = postgres_admin_url()
+    if admin is None:
+        pytest.skip(POSTGRES_SKIP_REASON)
+    name = make_postgres_template(admin)
+    yield name
+    drop_postgres_now(admin, name)
+
+
+def _wants_empty(request: pytest.FixtureRequest) -> bool:
+    return request.node.get_closest_marker(EMPTY_DATABASE_MARKER) is not None
+
+
 @pytest.fixture(params=["sqlite", "postgresql"])
-async def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[str]:
-    """An empty database: SQLite always, PostgreSQL when KANALKOLLEN_TEST_DATABASE_URL is set."""
+async def database_url(
+    request: pytest.FixtureRequest, tmp_path: Path, sqlite_template: Path
+) -> AsyncIterator[str]:
+    """A database at the newest revision: SQLite always, PostgreSQL when
+    KANALKOLLEN_TEST_DATABASE_URL is set. A test marked `empty_database` gets an empty one."""
+    empty = _wants_empty(request)
     if request.param == "sqlite":
-        yield sqlite_url(tmp_path)
+        yield sqlite_url(tmp_path) if empty else copy_sqlite_template(sqlite_template, tmp_path)
         return
     admin = postgres_admin_url()
     if admin is None:
         pytest.skip(POSTGRES_SKIP_REASON)
-    async with fresh_postgres(admin) as url:
+    template = None if empty else request.getfixturevalue("postgres_template")
+    dropper = request.getfixturevalue("postgres_dropper")
+    async with fresh_postgres(admin, template, dropper) as url:
         yield url
 
 
 @pytest.fixture
-def sqlite_database_url(tmp_path: Path) -> str:
-    """An empty SQLite database, for tests that are not about the backend."""
-    return sqlite_url(tmp_path)
+def sqlite_database_url(
+    request: pytest.FixtureRequest, tmp_path: Path, sqlite_template: Path
+) -> str:
+    """A SQLite database at the newest revision, for tests that are not about the backend
+    (empty when the test is marked `empty_database`)."""
+    if _wants_empty(request):
+        return sqlite_url(tmp_path)
+    return copy_sqlite_template(sqlite_template, tmp_path)
 
 
 @pytest.fixture
@@ -67,7 +114,8 @@ def bot_database_url(sqlite_database_url: str) -> str:
 
 @pytest.fixture
 async def engine(database_url: str) -> AsyncIterator[AsyncEngine]:
-    """A migrated engine on the parametrised database."""
+    """A migrated engine on the parametrised database (migrating a copy of the template is a
+    no-op; an `empty_database` one is migrated here)."""
     engine = create_engine(database_url)
     await upgrade_head(engine)
     yield engine

@@ -9,7 +9,7 @@ import asyncio
 import gc
 import logging
 import sys
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Mapping, Sequence
 from datetime import datetime
 from pathlib import Path
 
@@ -153,11 +153,14 @@ def _aware_time(raw: str) -> datetime:
     return value
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    """Runs one kanalkollen command; returns the exit code."""
+def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = None) -> int:
+    """Runs one kanalkollen command; returns the exit code.
+
+    `environ` replaces the process environment (the tests run the command in their process).
+    """
     args = _parser().parse_args(argv)
     try:
-        settings = load_settings()
+        settings = load_settings(environ)
         logging.basicConfig(
             level=settings.log_level,
             format="%(asctime)s %(levelname)s %(name)s: %(message)s",

@@ -72,8 +72,15 @@ def _with_browser(site_url: str) -> dict[str, Any]:
 
 
 async def _captured(story: Story) -> None:
-    """Waits until no capture is queued or running, then until its message is delivered."""
+    """Waits until no capture is queued or running, then until its message is delivered.
+
+    The worker is woken, as a dialog that queues a capture wakes it: a capture the sweep
+    queued is otherwise taken at the worker's next poll (5 s), which these stories do not test.
+    """
+    worker = story.bot.app[CAPTURE]
     for _ in range(300):
+        if worker is not None:
+            worker.wake()  # type: ignore[attr-defined]
         async with story.bot.sessions() as session:
             busy = (
                 await session.scalars(

@@ -304,7 +304,7 @@ def test_import_into_an_organisation_of_the_organisations_folder(
         database_url=sqlite_database_url,
         organisations_path=write_organisations(tmp_path / "organisations"),
     )
-    monkeypatch.setattr(cli_main, "load_settings", lambda: settings)
+    monkeypatch.setattr(cli_main, "load_settings", lambda _environ=None: settings)
 
     def run(*args: str) -> tuple[int, str]:
         code = cli_main.main(["channels", "import", str(csv_file), *args])

@@ -246,7 +246,7 @@ async def test_registry_export_names_the_single_policys_organisation(tmp_path: P
 
 def _main(monkeypatch: pytest.MonkeyPatch, settings: Settings, *args: str) -> int:
     """Runs `kanalkollen ARGS` in this process with settings that name an organisations folder."""
-    monkeypatch.setattr(cli_main, "load_settings", lambda: settings)
+    monkeypatch.setattr(cli_main, "load_settings", lambda _environ=None: settings)
     return cli_main.main(list(args))
 
 

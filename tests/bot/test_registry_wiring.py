@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-import asyncio
 import csv
 import io
 import json
-import os
-import sys
 from pathlib import Path
 
 import aiohttp
@@ -15,6 +12,7 @@ import aiohttp
 from storage.db import create_engine, session_factory
 from storage.migrate import upgrade_head
 from tests.conftest import BotFactory
+from tests.support.cli import run_kanalkollen_bytes
 from tests.support.registry_data import LEAKS, add_channel
 
 
@@ -36,21 +34,9 @@ async def test_r8_create_app_serves_the_public_list(start_bot: BotFactory):
 
 
 async def _export(fmt: str, url: str, cwd: Path) -> tuple[int, bytes, str]:
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "bot.cli.main",
-        "registry",
-        "export",
-        "--format",
-        fmt,
-        env={"PATH": os.environ.get("PATH", ""), "DATABASE_URL": url},
-        cwd=cwd,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
+    return await run_kanalkollen_bytes(
+        "registry", "export", "--format", fmt, env={"DATABASE_URL": url}, cwd=cwd, seconds=60
     )
-    out, err = await asyncio.wait_for(process.communicate(), timeout=60)
-    return process.returncode or 0, out, err.decode()
 
 
 async def test_r8_registry_export_prints_the_public_fields(tmp_path: Path):

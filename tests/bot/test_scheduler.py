@@ -9,6 +9,19 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.delivery.scheduler import INTERVAL_SECONDS, Scheduler
 
 
+def _watch_sleeps(scheduler: Scheduler) -> asyncio.Event:
+    """An event set each time the scheduler goes to sleep after its sweeps (no timed wait)."""
+    parked = asyncio.Event()
+    sleep = scheduler._sleep
+
+    async def watched() -> None:
+        parked.set()
+        await sleep()
+
+    scheduler._sleep = watched  # type: ignore[method-assign]
+    return parked
+
+
 async def test_a_wake_sweeps_at_once_and_an_idle_scheduler_does_not_poll(
     sessions: async_sessionmaker[AsyncSession],
 ) -> None:
@@ -21,20 +34,15 @@ async def test_a_wake_sweeps_at_once_and_an_idle_scheduler_does_not_poll(
 
     scheduler = Scheduler(sessions, {"count": sweep}, lambda: delivered.append(True))
     assert INTERVAL_SECONDS >= 300  # a heartbeat, not a poll every minute
+    parked = _watch_sleeps(scheduler)
     scheduler.start()
     try:
-        for _ in range(100):
-            if runs:
-                break
-            await asyncio.sleep(0.01)
-        await asyncio.sleep(0.2)
-        assert len(runs) == 1  # one sweep at start, then it sleeps
+        await asyncio.wait_for(parked.wait(), 30)
+        parked.clear()
+        assert len(runs) == 1  # one sweep at start, then it sleeps until woken or the heartbeat
 
         scheduler.wake()
-        for _ in range(100):
-            if len(runs) == 2:
-                break
-            await asyncio.sleep(0.01)
+        await asyncio.wait_for(parked.wait(), 30)
         assert len(runs) == 2
         assert delivered == [True]  # it queued something: the delivery loop is woken
     finally:

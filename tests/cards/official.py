@@ -3,8 +3,8 @@
 The schema is Microsoft's `schemas/1.5.0/adaptive-card.json` (microsoft/AdaptiveCards, MIT),
 kept unmodified in tests/support/cardcheck: no npm package ships it (`adaptivecards` ships only
 TypeScript interfaces, `adaptivecards-designer` a 1.0-era schema), and the tests stay offline.
-The renderer is the npm package `adaptivecards`, installed with the versions pinned in
-tests/support/cardcheck/package.json into .cache/cardcheck, and driven by check_cards.cjs.
+The renderer is the npm package `adaptivecards`, pinned in tests/node and installed into
+.cache/node-tools by `make node-tools` (never by the tests), and driven by check_cards.cjs.
 """
 
 from __future__ import annotations
@@ -21,6 +21,8 @@ from typing import Any
 import jsonschema
 from jsonschema.exceptions import ValidationError
 
+from tests.support import node_tools
+
 REPO_ROOT = Path(__file__).resolve().parents[2]
 CARDCHECK_DIR = REPO_ROOT / "tests" / "support" / "cardcheck"
 SCHEMA_PATH = CARDCHECK_DIR / "adaptive-card-1.5.schema.json"
@@ -30,12 +32,7 @@ SCHEMA_GIT_BLOB = "8301d0efef25d6626b52d6e38b20dc81dc59502e"
 # lib/hostConfigs/microsoft-teams-light.json of the npm package adaptivecards-designer@2.4.4.
 HOST_CONFIG_PATH = CARDCHECK_DIR / "host-config-microsoft-teams-light.json"
 SCRIPT_PATH = CARDCHECK_DIR / "check_cards.cjs"
-NPM_PREFIX = REPO_ROOT / ".cache" / "cardcheck"
-NODE_MODULES = NPM_PREFIX / "node_modules"
-PINNED_FILES = ("package.json", "package-lock.json")
-STAMP = NPM_PREFIX / "installed.sha256"
-NODE_SKIP_REASON = "node/npm is not installed: cannot run the official Adaptive Cards renderer"
-
+RENDERER = "the official Adaptive Cards renderer"
 
 # --- schema ----------------------------------------------------------------------------------
 
@@ -103,64 +100,22 @@ class RendererResult:
 
 
 class RendererUnavailable(Exception):
-    """node or npm is missing, so the renderer cannot run (the tests skip)."""
-
-
-def _pinned_dependencies() -> dict[str, str]:
-    package = json.loads((CARDCHECK_DIR / "package.json").read_text(encoding="utf-8"))
-    dependencies: dict[str, str] = package["dependencies"]
-    return dependencies
-
-
-def _pins() -> str:
-    """Returns a digest of the pinned package.json and package-lock.json."""
-    digest = hashlib.sha256()
-    for name in PINNED_FILES:
-        digest.update((CARDCHECK_DIR / name).read_bytes())
-    return digest.hexdigest()
-
-
-def _installed() -> bool:
-    """Tells whether .cache/cardcheck holds exactly the pinned packages."""
-    # npm may rewrite the copied lock file (e.g. add `resolved` URLs): compare a stamp instead.
-    if not STAMP.is_file() or STAMP.read_text(encoding="utf-8") != _pins():
-        return False
-    for name, version in _pinned_dependencies().items():
-        manifest = NODE_MODULES / name / "package.json"
-        if not manifest.is_file():
-            return False
-        if json.loads(manifest.read_text(encoding="utf-8")).get("version") != version:
-            return False
-    return True
+    """node or the pinned packages are missing, so the renderer cannot run (the tests skip)."""
 
 
 def ensure_renderer() -> Path:
-    """Installs the pinned renderer into .cache/cardcheck if missing; returns node_modules."""
-    npm = shutil.which("npm")
-    if shutil.which("node") is None or npm is None:
-        raise RendererUnavailable(NODE_SKIP_REASON)
-    if _installed():
-        return NODE_MODULES
-    NPM_PREFIX.mkdir(parents=True, exist_ok=True)
-    STAMP.unlink(missing_ok=True)
-    for name in PINNED_FILES:
-        shutil.copyfile(CARDCHECK_DIR / name, NPM_PREFIX / name)
-    command = [npm, "install", "--prefix", str(NPM_PREFIX), "--no-audit", "--no-fund"]
-    result = subprocess.run(command, capture_output=True, text=True, timeout=600, check=False)
-    if result.returncode == 0:
-        STAMP.write_text(_pins(), encoding="utf-8")
-    if result.returncode != 0 or not _installed():
-        raise RuntimeError(
-            f"{' '.join(command)} failed ({result.returncode}):\n{result.stdout}\n{result.stderr}"
-        )
-    return NODE_MODULES
+    """Returns the node_modules holding the pinned renderer; raises RendererUnavailable."""
+    reason = node_tools.unavailable(RENDERER)
+    if reason is not None:
+        raise RendererUnavailable(reason)
+    return node_tools.NODE_MODULES
 
 
 def render(cards: dict[str, dict[str, Any]], node_modules: Path) -> dict[str, RendererResult]:
     """Parses, validates and renders each named card with the official renderer."""
     node = shutil.which("node")
     if node is None:
-        raise RendererUnavailable(NODE_SKIP_REASON)
+        raise RendererUnavailable(node_tools.NODE_MISSING.format(what=RENDERER))
     payload = [{"name": name, "card": card} for name, card in cards.items()]
     result = subprocess.run(
         [node, str(SCRIPT_PATH), str(node_modules), str(HOST_CONFIG_PATH)],

@@ -6,7 +6,6 @@ import functools
 import json
 import os
 import re
-import shutil
 import struct
 import subprocess
 import sys
@@ -34,13 +33,13 @@ from manifest.build import (
     build_manifest,
     write_package,
 )
+from tests.support import node_tools
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 TEMPLATE_DIR = REPO_ROOT / "manifest" / "template"
 LOCALES_DIR = REPO_ROOT / "cards" / "locales"
 SCHEMA_DIR_ENV = "KANALKOLLEN_TEAMS_SCHEMA_DIR"
-NPM_PREFIX = REPO_ROOT / ".cache" / "teams-schema"
-NPM_PACKAGE_DIR = NPM_PREFIX / "node_modules" / "@microsoft" / "app-manifest"
+NPM_PACKAGE_DIR = node_tools.NODE_MODULES / TEAMS_SCHEMA_NPM_PACKAGE
 DEFAULT_SCHEMA_DIR = NPM_PACKAGE_DIR / "build" / "json-schemas" / "teams"
 SCHEMA_URL_PREFIXES = (
     "https://developer.microsoft.com/json-schemas/teams/",
@@ -62,13 +61,10 @@ TeamsSchemaValidator = jsonschema.validators.extend(
 # --- official schema ---------------------------------------------------------------------
 
 
-def _installed_npm_version() -> str | None:
-    """Return the version of the schema package under .cache, or None if absent."""
-    package_json = NPM_PACKAGE_DIR / "package.json"
-    if not package_json.is_file():
-        return None
-    version = json.loads(package_json.read_text(encoding="utf-8")).get("version")
-    return version if isinstance(version, str) else None
+def test_the_pinned_schema_package_is_the_one_the_build_names() -> None:
+    """tests/node pins the @microsoft/app-manifest version manifest/build.py is written for."""
+    pinned = node_tools.pinned_dependencies()
+    assert pinned[TEAMS_SCHEMA_NPM_PACKAGE] == TEAMS_SCHEMA_NPM_VERSION
 
 
 @pytest.fixture(scope="session")
@@ -83,24 +79,12 @@ def teams_schema_dir() -> Path:
                 f"at node_modules/{TEAMS_SCHEMA_NPM_PACKAGE}/build/json-schemas/teams"
             )
         return schema_dir
-    if _installed_npm_version() != TEAMS_SCHEMA_NPM_VERSION:
-        npm = shutil.which("npm")
-        if npm is None:
-            pytest.skip(
-                "npm is not installed: cannot fetch the official Teams manifest schema "
-                f"({TEAMS_SCHEMA_NPM_PACKAGE})"
-            )
-        spec = f"{TEAMS_SCHEMA_NPM_PACKAGE}@{TEAMS_SCHEMA_NPM_VERSION}"
-        NPM_PREFIX.mkdir(parents=True, exist_ok=True)
-        result = subprocess.run(
-            [npm, "install", "--prefix", str(NPM_PREFIX), "--no-audit", "--no-fund", spec],
-            capture_output=True,
-            text=True,
-            timeout=600,
-            check=False,
-        )
-        if result.returncode != 0 or _installed_npm_version() != TEAMS_SCHEMA_NPM_VERSION:
-            pytest.fail(f"npm install {spec} failed:\n{result.stdout}\n{result.stderr}")
+    # Installed by `make node-tools`, never here (issue 25); reading JSON needs no node.
+    reason = node_tools.unavailable(
+        f"the official Teams manifest schema ({TEAMS_SCHEMA_NPM_PACKAGE})", needs_node=False
+    )
+    if reason is not None:
+        pytest.skip(reason)
     return DEFAULT_SCHEMA_DIR
 
 

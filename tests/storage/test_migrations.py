@@ -47,6 +47,10 @@ TABLES = {
 }
 
 
+# These tests migrate a database themselves: they start on an empty one (tests/conftest.py).
+pytestmark = pytest.mark.empty_database
+
+
 @pytest.fixture
 async def empty_engine(database_url: str) -> AsyncIterator[AsyncEngine]:
     """An engine on an empty, never migrated database."""

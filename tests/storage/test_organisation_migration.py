@@ -27,6 +27,10 @@ LATER_COLUMNS = {"unit_source"}
 TENANT = "7e57c0de-0000-4000-8000-000000000001"
 
 
+# These tests migrate a database themselves: they start on an empty one (tests/conftest.py).
+pytestmark = pytest.mark.empty_database
+
+
 @pytest.fixture
 async def old_engine(database_url: str) -> AsyncIterator[AsyncEngine]:
     """An engine on a database migrated to 0007 only."""

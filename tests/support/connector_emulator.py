@@ -28,6 +28,10 @@ from tests.support.teams_ids import group_conversation_id, new_message_id, perso
 __all__ = ["ConnectorEmulator", "Fault", "Received"]
 
 Predicate = Callable[["ConnectorEmulator"], bool]
+# How long a wait for what the bot sends may take before the test fails: a deadline, not a
+# pause (a wait ends as soon as its condition holds). Generous, because the suite runs on every
+# CPU at once (pytest-xdist) and a loaded machine is slow.
+WAIT_SECONDS = 30.0
 _BODY_OPERATIONS = frozenset({"create", "send", "reply", "update"})
 
 
@@ -72,6 +76,8 @@ class ConnectorEmulator:
         self.require_tenant = require_tenant
         self.max_activity_bytes = max_activity_bytes
         self.poll_interval = 0.05
+        # The clock of the rate limit's sliding window; a test moves it instead of waiting.
+        self.monotonic: Callable[[], float] = time.monotonic
         self.requests: list[Received] = []
         self._runner: web.AppRunner | None = None
         self._port: int | None = None
@@ -317,7 +323,11 @@ class ConnectorEmulator:
 
     # ------------------------------------------------------------------ waiting
 
-    async def wait_for(self, predicate: Predicate, timeout: float = 5.0) -> None:  # noqa: ASYNC109
+    async def wait_for(
+        self,
+        predicate: Predicate,
+        timeout: float = WAIT_SECONDS,  # noqa: ASYNC109
+    ) -> None:
         """Wait until `predicate(self)` holds, else raise AssertionError with a summary."""
         loop = asyncio.get_running_loop()
         deadline = loop.time() + timeout
@@ -338,7 +348,7 @@ class ConnectorEmulator:
         self,
         n: int,
         operation: str = "sent",
-        timeout: float = 5.0,  # noqa: ASYNC109
+        timeout: float = WAIT_SECONDS,  # noqa: ASYNC109
     ) -> list[Received]:
         """Wait for at least `n` delivered requests of `operation`; return them."""
 
@@ -409,7 +419,7 @@ class ConnectorEmulator:
         if conv is not None and conv in self._blocked:
             return _error(403, self._blocked[conv], "The user has blocked the bot")
         limiter = self._limiter
-        if limiter and not limiter.admit(route.operation, conv, time.monotonic()):
+        if limiter and not limiter.admit(route.operation, conv, self.monotonic()):
             answer = _error(429, "Throttled", "Too many requests")
             answer.headers["Retry-After"] = format_retry_after(limiter.retry_after)
             return answer
