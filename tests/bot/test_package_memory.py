@@ -1,7 +1,7 @@
 """Issue 28: a records package is never held whole in memory. The stored files are streamed to
 a temporary folder, the package (E-ARK SIP or zip) is written from them to a file in chunks and
 stored from it with `put_stream`: building and storing a package of a 64 MB file stays far
-below 64 MB of Python memory (tracemalloc), in both formats.
+below 64 MB of Python memory (tracemalloc), in both formats; so do our checks of a SIP.
 
 The peak RSS of a 200 MB SIP, on the local folder and on Azure Blob Storage (Azurite), is in
 bench/records_package.py.
@@ -21,11 +21,15 @@ import aiohttp
 import pytest
 
 from bot.documents.chat_records import StoredRecords
-from bot.documents.eark.sip import DATA_FOLDER
+from bot.documents.eark.check import check_package
+from bot.documents.eark.model import PackageFile
+from bot.documents.eark.sip import DATA_FOLDER, write_sip
 from bot.documents.package_zip import file_chunks
 from dialogs.services import StoredUpload
 from domain.policy import RecordsPolicy
 from storage.files import FileStore, LocalFileStore
+from tests.bot.test_eark_packages import documentation_files
+from tests.bot.test_eark_packages import facts as eark_facts
 from tests.bot.test_packages import COMPLETED_AT
 
 MB = 1024 * 1024
@@ -117,3 +121,24 @@ async def test_a_package_of_a_large_file_is_never_held_whole_in_memory(
             while chunk := data.read(MB):
                 digest.update(chunk)
     assert digest.hexdigest() == upload.sha256
+
+
+def test_a_large_sip_is_checked_in_chunks(tmp_path: Path) -> None:
+    # Issue 28: our checks (kanalkollen records check) read the XML files whole and the data
+    # files in chunks: a SIP of a 64 MB file, zipped or unpacked, is checked in a few MB.
+    sha256 = write_large(tmp_path / "large.warc", LARGE_MB)
+    package = tmp_path / "package.zip"
+    large = PackageFile("capture.warc", tmp_path / "large.warc", sha256)
+    with package.open("wb") as out:
+        write_sip(out, eark_facts(), [*documentation_files(), large])
+    with zipfile.ZipFile(package) as archive:
+        archive.extractall(tmp_path / "unpacked")
+    [unpacked] = (tmp_path / "unpacked").iterdir()
+    for checked in (package, unpacked):
+        tracemalloc.start()
+        try:
+            assert check_package(checked) == []
+            _, peak = tracemalloc.get_traced_memory()
+        finally:
+            tracemalloc.stop()
+        assert peak < LARGE_MB * MB // 8, f"{checked.name}: peak {peak / MB:.1f} MB"
