@@ -16,7 +16,8 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-import hashlib
+import os
+import tempfile
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -26,17 +27,18 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.documents.eark.check import check_package
-from bot.documents.records_package import PackageRequest, build_records_package
+from bot.documents.package_zip import sha256_of
+from bot.documents.records_package import PackageRequest, write_stored_package
 from bot.settings import Settings
 from cards.i18n import Texts
 from dialogs.channel_views import person_name
 from dialogs.services import StoredUpload
 from domain.dates import add_months
 from domain.organisations import Organisations
-from domain.policy import Policy, RecordsPolicy
+from domain.policy import Policy
 from storage.db import create_engine, session_factory
 from storage.evidence import evidence_of
-from storage.files import FileStore, LocalFileStore
+from storage.files import LocalFileStore
 from storage.models import (
     ChannelClosingRow,
     ChannelRow,
@@ -133,23 +135,23 @@ async def export_records(
     await asyncio.to_thread(out.mkdir, parents=True, exist_ok=True)
     store = LocalFileStore(settings.files_dir)
     for item in planned:
-        package = await _build(store, item, records)
-        await asyncio.to_thread((out / item.filename).write_bytes, package)
-        sha256 = hashlib.sha256(package).hexdigest()
-        print(f"{item.filename}\t{sha256}\t{len(package)}", file=stdout)
+        # Issue 28: the stored files and the package go through files on disk, in chunks; the
+        # package gets its name once it is whole.
+        partial = out / f".{item.filename}.part"
+        try:
+            with tempfile.TemporaryDirectory(prefix="kanalkollen-export-") as folder:
+                await write_stored_package(
+                    store, item.request, item.files, records, target=partial, folder=Path(folder)
+                )
+            sha256 = await asyncio.to_thread(sha256_of, partial)
+            size = partial.stat().st_size
+            await asyncio.to_thread(os.replace, partial, out / item.filename)
+        finally:
+            partial.unlink(missing_ok=True)
+        print(f"{item.filename}\t{sha256}\t{size}", file=stdout)
     if not planned:
         print(f"channel {channel_id} has no records packages yet", file=stdout)
     return 0
-
-
-async def _build(store: FileStore, item: _Planned, records: RecordsPolicy) -> bytes:
-    contents = []
-    for upload in item.files:
-        data = await store.open(upload.key)
-        if hashlib.sha256(data).hexdigest() != upload.sha256:
-            raise ValueError(f"stored file {upload.key} does not match its checksum")
-        contents.append((upload, data))
-    return await asyncio.to_thread(build_records_package, item.request, contents, records)
 
 
 async def _plan(

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
-import hashlib
 import tempfile
 from collections.abc import Awaitable, Callable
 from datetime import date, datetime
@@ -14,7 +12,8 @@ import aiohttp
 from microsoft_agents.hosting.core import TurnContext
 from microsoft_agents.hosting.core.connector import ConnectorClientBase
 
-from bot.documents.records_package import PackageRequest, build_records_package
+from bot.documents.package_zip import file_chunks
+from bot.documents.records_package import PackageRequest, write_stored_package
 from bot.teams.uploads import collect_uploads
 from dialogs.services import StoredUpload
 from domain.policy import RecordsPolicy
@@ -110,15 +109,6 @@ class StoredRecords:
     ) -> tuple[str, str]:
         """Builds the package in the policy's format (an E-ARK SIP by default) and stores it;
         returns its key and SHA-256."""
-        contents: list[tuple[StoredUpload, bytes]] = []
-        with tempfile.TemporaryDirectory(prefix="kanalkollen-package-") as folder:
-            for number, upload in enumerate(files):
-                # Streamed from the store and checked on the way; the SIP is then built from
-                # the files' bytes (up to the documentation's size limits).
-                path = Path(folder) / f"{number}"
-                if await self._fetch(upload.key, path) != upload.sha256:
-                    raise ValueError(f"stored file {upload.key} does not match its checksum")
-                contents.append((upload, await asyncio.to_thread(path.read_bytes)))
         request = PackageRequest(
             purpose=purpose,
             channel_name=channel_name,
@@ -133,24 +123,21 @@ class StoredRecords:
             period_start=period_start,
             administration=administration,
         )
-        package = await asyncio.to_thread(
-            build_records_package, request, contents, records or RecordsPolicy()
-        )
-        stored = await self._store.put(
-            package,
-            kind=PACKAGE_KIND,
-            filename=filename,
-            content_type="application/zip",
-        )
+        with tempfile.TemporaryDirectory(prefix="kanalkollen-package-") as name:
+            # Issue 28: the stored files are streamed to a temporary folder, the package is
+            # written from them to a file there and stored from it, all in chunks.
+            folder = Path(name)
+            package = folder / "package.zip"
+            await write_stored_package(
+                self._store,
+                request,
+                files,
+                records or RecordsPolicy(),
+                target=package,
+                folder=folder,
+            )
+            async with contextlib.aclosing(file_chunks(package)) as chunks:
+                stored = await self._store.put_stream(
+                    chunks, kind=PACKAGE_KIND, filename=filename, content_type="application/zip"
+                )
         return stored.key, stored.sha256
-
-    async def _fetch(self, key: str, path: Path) -> str:
-        """Streams a stored file to `path`; returns the SHA-256 of what arrived."""
-        digest = hashlib.sha256()
-        opened = await self._store.open_stream(key)
-        async with contextlib.aclosing(opened.chunks) as chunks:
-            with path.open("wb") as target:
-                async for chunk in chunks:
-                    digest.update(chunk)
-                    await asyncio.to_thread(target.write, chunk)
-        return digest.hexdigest()

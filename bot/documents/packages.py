@@ -24,16 +24,14 @@ same bytes.
 
 from __future__ import annotations
 
-import hashlib
 import io
 import json
-import shutil
 import zipfile
 from dataclasses import dataclass
 from datetime import date, datetime
-from pathlib import Path
 from typing import Any, BinaryIO
 
+from bot.documents.package_zip import Data, head_of, sha256_of, size_of, write_entry, zip_time
 from bot.teams.uploads import sniff_content_type
 from storage.files import safe_filename
 
@@ -41,11 +39,7 @@ INDEX_JSON = "index.json"
 INDEX_TXT = "index.txt"
 FILES_FOLDER = "files/"
 PACKAGE_FORMAT = "kanalkollen-documentation-package/1"
-_FILE_MODE = 0o100644 << 16  # a regular file, rw-r--r--
-_UNIX = 3  # "made by" system, fixed so the bytes do not depend on where the zip is built
 _RULES = {"documentation": "R12", "closing": "R13", "capture": "R11"}
-_CHUNK = 1024 * 1024
-Data = bytes | Path  # the bytes, or a file holding them
 
 
 @dataclass(frozen=True)
@@ -68,7 +62,7 @@ def build_package(
     completed_by: str,
     completed_at: datetime,
     note: str | None,
-    files: list[tuple[str, bytes, str]] | list[tuple[str, bytes, str, dict[str, Any] | None]],
+    files: list[tuple[str, Data, str]] | list[tuple[str, Data, str, dict[str, Any] | None]],
     start_page: str | None,
     purpose: str = "documentation",
 ) -> bytes:
@@ -127,13 +121,13 @@ def write_package(
         "start_page": next((e.path for e in entries if e.start_page), None),
         "files": [_describe(entry) for entry in entries],
     }
-    stamp = _zip_time(completed_at)
+    stamp = zip_time(completed_at)
     with zipfile.ZipFile(out, "w") as archive:
         index_json = json.dumps(index, ensure_ascii=False, indent=2) + "\n"
-        _write(archive, INDEX_JSON, index_json.encode("utf-8"), stamp, zipfile.ZIP_DEFLATED)
-        _write(archive, INDEX_TXT, _index_text(index).encode("utf-8"), stamp, zipfile.ZIP_DEFLATED)
+        for name, text in ((INDEX_JSON, index_json), (INDEX_TXT, _index_text(index))):
+            write_entry(archive, name, text.encode("utf-8"), stamp, zipfile.ZIP_DEFLATED)
         for entry in entries:
-            _write(archive, entry.path, entry.data, stamp, zipfile.ZIP_STORED)
+            write_entry(archive, entry.path, entry.data, stamp, zipfile.ZIP_STORED)
 
 
 def _entries(files: list[Any], start_page: str | None) -> list[_Entry]:
@@ -142,7 +136,7 @@ def _entries(files: list[Any], start_page: str | None) -> list[_Entry]:
     named = []
     captures: dict[int, dict[str, Any] | None] = {}
     for position, (filename, data, sha256, *facts) in enumerate(files):
-        if _sha256(data) != sha256.lower():
+        if sha256_of(data) != sha256.lower():
             raise ValueError(f"the SHA-256 of file {position + 1} does not match its data")
         named.append((safe_filename(filename), sha256.lower(), position, data))
         captures[position] = facts[0] if facts else None
@@ -180,9 +174,9 @@ def _describe(entry: _Entry) -> dict[str, Any]:
     described: dict[str, Any] = {
         "path": entry.path,
         "name": entry.path.removeprefix(FILES_FOLDER),
-        "size": _size(entry.data),
+        "size": size_of(entry.data),
         "sha256": entry.sha256,
-        "content_type": sniff_content_type(_head(entry.data), archives=True)
+        "content_type": sniff_content_type(head_of(entry.data), archives=True)
         or (entry.capture or {}).get("content_type")
         or "application/octet-stream",
         "start_page": entry.start_page,
@@ -230,54 +224,3 @@ def _index_text(index: dict[str, Any]) -> str:
                 f"    at {capture['captured_at']}, HTTP status {capture['http_status']}",
             ]
     return "\n".join(lines) + "\n"
-
-
-def _zip_time(moment: datetime) -> tuple[int, int, int, int, int, int]:
-    """The moment's wall-clock time, within what a zip can hold (1980 to 2107)."""
-    stamp = (moment.year, moment.month, moment.day, moment.hour, moment.minute, moment.second)
-    return max((1980, 1, 1, 0, 0, 0), min(stamp, (2107, 12, 31, 23, 59, 58)))
-
-
-def _write(
-    archive: zipfile.ZipFile,
-    path: str,
-    data: Data,
-    stamp: tuple[int, int, int, int, int, int],
-    compression: int,
-) -> None:
-    """Adds one entry with fixed metadata; a file on disk is copied in chunks."""
-    info = zipfile.ZipInfo(path, date_time=stamp)
-    info.compress_type = compression
-    info.create_system = _UNIX
-    info.external_attr = _FILE_MODE
-    if isinstance(data, bytes):
-        archive.writestr(
-            info, data, compresslevel=6 if compression == zipfile.ZIP_DEFLATED else None
-        )
-        return
-    # What writestr does, with the data read in chunks: the same header, the same bytes.
-    info.file_size = data.stat().st_size
-    with data.open("rb") as source, archive.open(info, "w") as target:
-        shutil.copyfileobj(source, target, _CHUNK)
-
-
-def _sha256(data: Data) -> str:
-    if isinstance(data, bytes):
-        return hashlib.sha256(data).hexdigest()
-    digest = hashlib.sha256()
-    with data.open("rb") as source:
-        while chunk := source.read(_CHUNK):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
-def _size(data: Data) -> int:
-    return len(data) if isinstance(data, bytes) else data.stat().st_size
-
-
-def _head(data: Data) -> bytes:
-    """The first bytes, enough to tell the type."""
-    if isinstance(data, bytes):
-        return data[:64]
-    with data.open("rb") as source:
-        return source.read(64)

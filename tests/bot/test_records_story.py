@@ -312,7 +312,8 @@ async def test_r13_closing_walks_the_checklist_and_the_registry_is_told(
     assert code == 0, err
     [rebuilt] = sorted(out.iterdir())
     assert rebuilt.name.startswith("closing-") and rebuilt.read_bytes() == package
-    assert hashlib.sha256(package).hexdigest() in listing
+    # Issue 28: written in chunks, with no partial file left beside it, and listed whole.
+    assert f"{hashlib.sha256(package).hexdigest()}\t{len(package)}" in listing
     code, _, err = await run_kanalkollen(
         "records",
         "export",

@@ -19,6 +19,7 @@ import pytest
 from sqlalchemy import select
 
 from bot.app import POLICY
+from bot.documents.eark.sip import DATA_FOLDER
 from bot.settings import Settings
 from domain.clock import FixedClock
 from storage.models import DocumentationFileRow, DocumentationRoundRow
@@ -136,11 +137,11 @@ async def test_a_round_begun_on_one_instance_is_finished_on_the_other(
         await store.close()
     assert hashlib.sha256(package).hexdigest() == round_.package_sha256
     archive = zipfile.ZipFile(io.BytesIO(package))
-    # The package is an E-ARK SIP (issue 27): the files are the representation's data.
+    # The default package is an E-ARK SIP (issue 27): the files are in its representation.
     inside = {
         name.rsplit("/", 1)[1]: archive.read(name)
         for name in archive.namelist()
-        if "/representations/rep1/data/" in name
+        if f"/{DATA_FOLDER}" in name
     }
     assert inside["startsida.png"] == first and inside["sida.png"] == second
     assert nothing_on_disk(tmp_path / "a", tmp_path / "b")

@@ -7,8 +7,9 @@ the METS, nor reads a representation's METS):
 - every METS is valid against the METS schema, and the PREMIS and Dublin Core files against
   theirs (the schemas bundled in bot/documents/eark/schemas/, never fetched).
 
-`check_package` takes the zip's bytes or an unpacked folder and returns the problems found, in
-English, one per line; none means the package is whole. `kanalkollen records check` runs it.
+`check_package` takes the zip's bytes, a zip file or an unpacked folder and returns the
+problems found, in English, one per line; none means the package is whole. `kanalkollen records
+check` runs it. Only the XML files are read whole; the others are measured in chunks.
 """
 
 from __future__ import annotations
@@ -18,12 +19,16 @@ import hashlib
 import io
 import posixpath
 import zipfile
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
+from typing import IO
 from urllib.parse import unquote
 
 from lxml import etree
 
 from bot.documents.eark.model import CSIP_NS, DC_NS, METS_NS, PREMIS_NS, XLINK_NS
+from bot.documents.package_zip import CHUNK
 
 _SCHEMA_DIR = Path(__file__).parent / "schemas"
 _XML_NS = "http://www.w3.org/XML/1998/namespace"
@@ -56,27 +61,55 @@ def _schema(kind: str) -> etree.XMLSchema:
     return etree.XMLSchema(document)
 
 
-def _read_zip(data: bytes) -> dict[str, bytes]:
-    with zipfile.ZipFile(io.BytesIO(data)) as archive:
-        return {
-            info.filename: archive.read(info) for info in archive.infolist() if not info.is_dir()
-        }
+@dataclass(frozen=True)
+class _Member:
+    """A file of the package, read when asked: the XML files whole, the others in chunks
+    (issue 28: a package's large files are never held whole in memory)."""
+
+    size: int
+    opener: Callable[[], IO[bytes]]
+
+    def read(self) -> bytes:
+        with self.opener() as source:
+            return source.read()
+
+    def sha256(self) -> str:
+        digest = hashlib.sha256()
+        with self.opener() as source:
+            while chunk := source.read(CHUNK):
+                digest.update(chunk)
+        return digest.hexdigest()
 
 
-def _read_folder(folder: Path) -> dict[str, bytes]:
+def _zip_members(archive: zipfile.ZipFile) -> dict[str, _Member]:
     return {
-        path.relative_to(folder.parent).as_posix(): path.read_bytes()
+        info.filename: _Member(info.file_size, functools.partial(archive.open, info))
+        for info in archive.infolist()
+        if not info.is_dir()
+    }
+
+
+def _folder_members(folder: Path) -> dict[str, _Member]:
+    return {
+        path.relative_to(folder.parent).as_posix(): _Member(path.stat().st_size, _opener(path))
         for path in sorted(folder.rglob("*"))
         if path.is_file()
     }
 
 
+def _opener(path: Path) -> Callable[[], IO[bytes]]:
+    return lambda: path.open("rb")
+
+
 def check_package(package: bytes | Path) -> list[str]:
     """The problems of a package (zip bytes, a .zip file, or the unpacked root folder)."""
-    if isinstance(package, Path):
-        contents = _read_folder(package) if package.is_dir() else _read_zip(package.read_bytes())
-    else:
-        contents = _read_zip(package)
+    if isinstance(package, Path) and package.is_dir():
+        return _check_contents(_folder_members(package))
+    with zipfile.ZipFile(package if isinstance(package, Path) else io.BytesIO(package)) as archive:
+        return _check_contents(_zip_members(archive))
+
+
+def _check_contents(contents: dict[str, _Member]) -> list[str]:
     roots = {name.split("/", 1)[0] for name in contents}
     if len(roots) != 1:
         return [f"the package must have one root folder, it has {len(roots)}"]
@@ -118,13 +151,13 @@ def _valid(kind: str, path: str, tree: etree._ElementTree, problems: list[str]) 
 
 
 def _check_mets(
-    root: str, mets_path: str, files: dict[str, bytes], named: set[str], pending: list[str]
+    root: str, mets_path: str, files: dict[str, _Member], named: set[str], pending: list[str]
 ) -> list[str]:
     problems: list[str] = []
-    data = files.get(mets_path)
-    if data is None:
+    member = files.get(mets_path)
+    if member is None:
         return [f"{mets_path}: named as a METS but not in the package"]
-    tree = _parse(mets_path, data, problems)
+    tree = _parse(mets_path, member.read(), problems)
     if tree is None:
         return problems
     _valid("mets", mets_path, tree, problems)
@@ -145,7 +178,7 @@ def _check_mets(
         problems += _check_file(mets_path, path, element, files)
         mdtype = element.get("MDTYPE")
         if path in files and mdtype in ("PREMIS", "DC"):
-            metadata = _parse(path, files[path], problems)
+            metadata = _parse(path, files[path].read(), problems)
             if metadata is not None:
                 _valid("premis" if mdtype == "PREMIS" else "dc", path, metadata, problems)
     for pointer in tree.iterfind(".//mets:mptr", ns):
@@ -169,17 +202,17 @@ def _resolve(base: str, href: str) -> str | None:
 
 
 def _check_file(
-    mets_path: str, path: str, element: etree._Element, files: dict[str, bytes]
+    mets_path: str, path: str, element: etree._Element, files: dict[str, _Member]
 ) -> list[str]:
-    data = files.get(path)
-    if data is None:
+    member = files.get(path)
+    if member is None:
         return [f"{path}: named in {mets_path} but not in the package"]
     problems = []
     size = element.get("SIZE")
-    if size != str(len(data)):
-        problems.append(f"{path}: {mets_path} gives SIZE {size}, the file has {len(data)} bytes")
+    if size != str(member.size):
+        problems.append(f"{path}: {mets_path} gives SIZE {size}, the file has {member.size} bytes")
     if element.get("CHECKSUMTYPE") != "SHA-256":
         problems.append(f"{path}: {mets_path} gives no SHA-256 checksum")
-    elif (element.get("CHECKSUM") or "").lower() != hashlib.sha256(data).hexdigest():
+    elif (element.get("CHECKSUM") or "").lower() != member.sha256():
         problems.append(f"{path}: its SHA-256 is not the one {mets_path} gives")
     return problems

@@ -6,6 +6,8 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from importlib import metadata
 
+from bot.documents.package_zip import Data
+
 # E-ARK SIP 2.1.0: the profile every SIP's METS names (SIP2), and the CSIP namespaces.
 SIP_PROFILE = "https://earksip.dilcis.eu/profile/E-ARK-SIP.xml"
 METS_NS = "http://www.loc.gov/METS/"
@@ -69,7 +71,7 @@ class PackageFile:
     """A file that goes into the representation's data folder."""
 
     name: str  # as the person or the capture named it
-    data: bytes
+    data: Data  # the bytes, or a file holding them (read in chunks, never whole)
     sha256: str  # hex, checked against the data
     content_type: str | None = None  # as stored; the bytes decide where they can
     created: datetime | None = None  # when it was taken or received
@@ -86,7 +88,7 @@ class PackedFile:
     """A file as it is in the package: its safe path and what the METS says of it."""
 
     path: str  # relative to the package root, e.g. representations/rep1/data/x.png
-    data: bytes
+    data: Data
     sha256: str
     size: int
     mimetype: str

@@ -13,6 +13,10 @@
 
 The OBJID is a UUID derived from the content, and every zip entry has the completion time as
 its timestamp: the same input gives the same bytes.
+
+A data file may be a Path: its SHA-256, size and first bytes (for the METS and PREMIS) are read
+in chunks and `write_sip` copies it into the zip in chunks, so a package of large files is never
+held whole in memory. `build_sip` gives the same bytes in memory.
 """
 
 from __future__ import annotations
@@ -24,11 +28,13 @@ import zipfile
 from dataclasses import replace
 from datetime import UTC, datetime
 from importlib import resources
+from typing import BinaryIO
 
 from bot.documents.eark import descriptive, mets, premis
 from bot.documents.eark.documentation import index_text
 from bot.documents.eark.model import PackageFacts, PackageFile, PackedFile
 from bot.documents.eark.names import content_type_of, safe_name, unique_name
+from bot.documents.package_zip import Data, head_of, sha256_of, size_of, write_entry, zip_time
 
 REP_BASE = f"representations/{mets.REP_NAME}/"
 DATA_FOLDER = REP_BASE + "data/"
@@ -42,8 +48,6 @@ SCHEMA_FILES = (
     "xml.xsd",
 )
 _OBJID_SPACE = uuid.UUID("0b5e7c2a-4f61-5d8e-9a3b-7c1d2e3f4a5b")
-_FILE_MODE = 0o100644 << 16  # a regular file, rw-r--r--
-_UNIX = 3
 
 
 def schema_bytes(name: str) -> bytes:
@@ -76,7 +80,7 @@ def _data_files(facts: PackageFacts, files: list[PackageFile]) -> list[PackedFil
     """Checks each file's SHA-256 and gives it a unique safe name, sorted by name."""
     named = []
     for position, file in enumerate(files):
-        if hashlib.sha256(file.data).hexdigest() != file.sha256.lower():
+        if sha256_of(file.data) != file.sha256.lower():
             raise ValueError(f"the SHA-256 of file {position + 1} does not match its data")
         named.append((safe_name(file.name), file.sha256.lower(), position, file))
     # Name and checksum first: the numbering of equal names does not depend on the order.
@@ -91,8 +95,8 @@ def _data_files(facts: PackageFacts, files: list[PackageFile]) -> list[PackedFil
                 path=DATA_FOLDER + unique,
                 data=file.data,
                 sha256=sha256,
-                size=len(file.data),
-                mimetype=content_type_of(file.data, file.content_type, file.name),
+                size=size_of(file.data),
+                mimetype=content_type_of(head_of(file.data), file.content_type, file.name),
                 created=_created(file, facts.completed_at),
                 file_id=f"file-data-{number}",
                 original=file,
@@ -118,6 +122,16 @@ def build_sip(
 ) -> tuple[str, bytes]:
     """Returns the package's OBJID and its zip. Times are written in UTC, so that a package
     built again from the database (kanalkollen records export) is the same, byte for byte."""
+    buffer = io.BytesIO()
+    objid = write_sip(buffer, facts, files, objid=objid)
+    return objid, buffer.getvalue()
+
+
+def write_sip(
+    out: BinaryIO, facts: PackageFacts, files: list[PackageFile], *, objid: str | None = None
+) -> str:
+    """Writes the package's zip to `out` (a seekable file) and returns its OBJID; the data files
+    that are paths are read in chunks. The same input gives the same bytes as `build_sip`."""
     if not files:
         raise ValueError("a records package needs at least one file")
     facts = replace(facts, completed_at=facts.completed_at.astimezone(UTC))
@@ -181,22 +195,18 @@ def build_sip(
         schemas=schemas,
         representation_mets=rep_mets,
     )
-    entries = {"METS.xml": root_mets}
+    entries: dict[str, Data] = {"METS.xml": root_mets}
     for packed in [dc, preservation, *documentation, *schemas, rep_mets, rep_premis, *data]:
         entries[packed.path] = packed.data
-    return objid, _zip(objid, entries, at)
+    _zip(out, objid, entries, at)
+    return objid
 
 
-def _zip(objid: str, entries: dict[str, bytes], at: datetime) -> bytes:
-    stamp = (at.year, at.month, at.day, at.hour, at.minute, at.second)
-    stamp = max((1980, 1, 1, 0, 0, 0), min(stamp, (2107, 12, 31, 23, 59, 58)))
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as archive:
+def _zip(out: BinaryIO, objid: str, entries: dict[str, Data], at: datetime) -> None:
+    """The entries in sorted order; the data files stored as they are, the rest deflated."""
+    stamp = zip_time(at)
+    with zipfile.ZipFile(out, "w") as archive:
         for path in sorted(entries):
-            info = zipfile.ZipInfo(f"{objid}/{path}", date_time=stamp)
-            info.create_system = _UNIX
-            info.external_attr = _FILE_MODE
-            compressed = not path.startswith(DATA_FOLDER)
-            info.compress_type = zipfile.ZIP_DEFLATED if compressed else zipfile.ZIP_STORED
-            archive.writestr(info, entries[path], compresslevel=6 if compressed else None)
-    return buffer.getvalue()
+            stored = path.startswith(DATA_FOLDER)
+            compression = zipfile.ZIP_STORED if stored else zipfile.ZIP_DEFLATED
+            write_entry(archive, f"{objid}/{path}", entries[path], stamp, compression)
