@@ -29,6 +29,7 @@ from storage.models import (
     RemovalTaskRow,
 )
 from tests.bot.channel_story import Story
+from tests.bot.every_row import add_every_row
 from tests.bot.test_organisations_story import (
     CITY,
     OTHER_TENANT,
@@ -36,7 +37,7 @@ from tests.bot.test_organisations_story import (
     file_request,
     organisation_folder,
 )
-from tests.conftest import START, BotFactory
+from tests.conftest import BotFactory
 from tests.support.connector_emulator import ConnectorEmulator
 from tests.support.factories import make_submit, make_user
 
@@ -71,50 +72,9 @@ async def _city_rows(story: Story) -> dict[str, Any]:
             )
         ).first()
         assert editor is not None
-        person = channel.requester_person_id
-        consent = ConsentRow(
-            channel_id=channel.id,
-            subject="Elev A",
-            scope="one_post",
-            form="oral",
-            recorded_by_person_id=person,
-            recorded_at=START,
-        )
-        check = ConsentCheckRow(
-            channel_id=channel.id,
-            person_id=person,
-            answers={},
-            outcome="publish",
-            checked_at=START,
-        )
-        session.add_all([consent, check])
-        await session.flush()
-        task = RemovalTaskRow(
-            consent_id=consent.id, check_id=check.id, channel_id=channel.id, created_at=START
-        )
-        decision = DeletionDecisionRow(
-            channel_id=channel.id,
-            person_id=person,
-            kind="post",
-            covered=True,
-            outcome="delete",
-            created_at=START,
-        )
-        closing = ChannelClosingRow(
-            channel_id=channel.id, started_by_person_id=person, started_at=START
-        )
-        session.add_all([task, decision, closing])
-        await session.flush()
-        return {
-            "channel_id": channel.id,
-            "editor_id": editor.id,
-            "consent_id": consent.id,
-            "check_id": check.id,
-            "task_id": task.id,
-            "decision_id": decision.id,
-            "closing_id": closing.id,
-            "name": channel.name,
-        }
+        assert channel.requester_person_id is not None
+        rows = await add_every_row(session, channel.id, channel.requester_person_id)
+        return {"channel_id": channel.id, "editor_id": editor.id, **rows, "name": channel.name}
 
 
 async def _snapshot(story: Story) -> str:

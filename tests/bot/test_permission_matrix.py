@@ -31,16 +31,12 @@ from domain.lifecycle import ChannelStatus
 from storage.channels import EditorStatus, nominate
 from storage.models import (
     Base,
-    ChannelClosingRow,
     ChannelEditorRow,
     ChannelRow,
-    ConsentCheckRow,
-    ConsentRow,
-    DeletionDecisionRow,
     PersonRow,
-    RemovalTaskRow,
 )
 from tests.bot.channel_story import Story
+from tests.bot.every_row import add_every_row
 from tests.bot.test_organisation_isolation import (
     CITY,
     CITY_ADMIN,
@@ -162,45 +158,15 @@ async def _channel_with_every_row(story: Story) -> dict[str, Any]:
             .where(ChannelEditorRow.status == EditorStatus.NOMINATED)
         )
         assert invited is not None
-        by = channel.requester_person_id
-        consent = ConsentRow(
-            channel_id=channel.id,
-            subject="Elev A",
-            scope="one_post",
-            form="oral",
-            recorded_by_person_id=by,
-            recorded_at=START,
-        )
-        check = ConsentCheckRow(
-            channel_id=channel.id, person_id=by, answers={}, outcome="publish", checked_at=START
-        )
-        session.add_all([consent, check])
-        await session.flush()
-        task = RemovalTaskRow(
-            consent_id=consent.id, check_id=check.id, channel_id=channel.id, created_at=START
-        )
-        decision = DeletionDecisionRow(
-            channel_id=channel.id,
-            person_id=by,
-            kind="post",
-            covered=True,
-            outcome="delete",
-            created_at=START,
-        )
+        assert channel.requester_person_id is not None
         # A closing begun and put away earlier (the channel stays active).
-        closing = ChannelClosingRow(
-            channel_id=channel.id, started_by_person_id=by, started_at=START, status="cancelled"
+        rows = await add_every_row(
+            session, channel.id, channel.requester_person_id, closing="cancelled"
         )
-        session.add_all([task, decision, closing])
-        await session.flush()
         return {
             "channel_id": channel.id,
             "editor_id": invited.id,
-            "consent_id": consent.id,
-            "check_id": check.id,
-            "task_id": task.id,
-            "decision_id": decision.id,
-            "closing_id": closing.id,
+            **rows,
             "version": channel.version,
             "comment": "Hej",
             "login_access": "true",
