@@ -249,7 +249,7 @@ def capture_verb(
         subject_id, key = await flow.may_capture(actor, request.data)
         if subject_id is not None:
             options = {"person_id": actor.person.id, "subject_id": subject_id}
-            await wiring.runner.begin(request.turn_context, dialog_id, options)
+            request.then(lambda: wiring.runner.begin(request.turn_context, dialog_id, options))
         return actor.texts(key)
 
     return run

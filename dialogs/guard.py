@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
 from microsoft_agents.hosting.core import TurnContext
@@ -83,6 +83,13 @@ class Request(Generic[D]):
     permit: Permit
     session: AsyncSession
     turn_context: TurnContext
+    # What runs once the click's work is committed (a dialog that starts talking in the chat):
+    # nobody is told anything before the state that holds it is committed.
+    after_commit: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
+
+    def then(self, step: Callable[[], Awaitable[None]]) -> None:
+        """Runs `step` after the click's commit (before the answer to the click)."""
+        self.after_commit.append(step)
 
     @property
     def sees_plan(self) -> bool:
@@ -172,6 +179,8 @@ class Guard:
                 return self._refuse(declaration.verb.value, "not their own")
             request = Request(actor, data, channel, roles, permit, session, turn_context)
             answer = await declaration.run(request)
+        for step in request.after_commit:
+            await step()
         return outcome_of(answer)
 
     async def command(

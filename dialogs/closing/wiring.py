@@ -32,7 +32,7 @@ def build(wiring: Wiring) -> Flows:
                     "subject_id": closing_id,
                     "purpose": purpose,
                 }
-                await wiring.runner.begin(request.turn_context, DIALOG_ID, options)
+                request.then(lambda: wiring.runner.begin(request.turn_context, DIALOG_ID, options))
             return actor.texts(key)
 
         return run

@@ -27,7 +27,7 @@ def build(wiring: Wiring) -> Flows:
         """R9, R10: decides at once, or first takes the signed forms in the chat."""
         card, pending = await consent.check(request.actor, request.data)
         if pending is not None:
-            await runner.begin(request.turn_context, DIALOG_ID, pending)
+            request.then(lambda: runner.begin(request.turn_context, DIALOG_ID, pending))
         return card
 
     # R9, R10: the channel's editors check consent for its posts; anyone may open the form

@@ -32,9 +32,8 @@ def build(wiring: Wiring) -> Flows:
         )
         if channel is None:
             return actor.texts(refusal or "errors.not_allowed")
-        await runner.begin(
-            request.turn_context, DIALOG_ID, start_options(actor.person.id, channel)
-        )
+        options = start_options(actor.person.id, channel)
+        request.then(lambda: runner.begin(request.turn_context, DIALOG_ID, options))
         return actor.texts("documentation.started")
 
     async def document(turn_context: TurnContext, actor: Actor) -> None:
