@@ -31,6 +31,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, BinaryIO
 
+from bot.documents.eark.names import unique_name
 from bot.documents.package_zip import Data, head_of, sha256_of, size_of, write_entry, zip_time
 from bot.teams.uploads import sniff_content_type
 from storage.files import safe_filename
@@ -158,15 +159,7 @@ def _entries(files: list[Any], start_page: str | None) -> list[_Entry]:
 
 def _unique(name: str, taken: set[str]) -> str:
     """Returns the name, or "name (2).ext", "name (3).ext" ... if it is taken."""
-    if name.casefold() not in taken:
-        return name
-    stem, dot, extension = name.rpartition(".")
-    if not dot or not stem:
-        stem, dot, extension = name, "", ""
-    number = 2
-    while f"{stem} ({number}){dot}{extension}".casefold() in taken:
-        number += 1
-    return f"{stem} ({number}){dot}{extension}"
+    return unique_name(name, taken, numbered="{stem} ({number})")
 
 
 def _describe(entry: _Entry) -> dict[str, Any]:

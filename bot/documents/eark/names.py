@@ -44,18 +44,18 @@ def safe_name(name: str) -> str:
     return safe
 
 
-def unique_name(name: str, taken: set[str]) -> str:
+def unique_name(name: str, taken: set[str], *, numbered: str = "{stem}_{number}") -> str:
     """The name, or "name_2.ext", "name_3.ext" ... when it is taken (case folded: unpacking on
-    Windows or macOS folds case)."""
+    Windows or macOS folds case); `numbered` shapes the stem with its number."""
     if name.casefold() not in taken:
         return name
     stem, dot, extension = name.rpartition(".")
     if not dot or not stem:
         stem, dot, extension = name, "", ""
     number = 2
-    while f"{stem}_{number}{dot}{extension}".casefold() in taken:
+    while f"{numbered.format(stem=stem, number=number)}{dot}{extension}".casefold() in taken:
         number += 1
-    return f"{stem}_{number}{dot}{extension}"
+    return f"{numbered.format(stem=stem, number=number)}{dot}{extension}"
 
 
 def content_type_of(data: bytes, declared: str | None, name: str) -> str:
