@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from aiohttp.test_utils import TestServer
-from sqlalchemy import event, select
+from sqlalchemy import select
 
 from bot.app import DELIVERY, ENGINE, SESSIONS, create_app
 from bot.settings import Settings
@@ -34,6 +34,7 @@ from storage.models import ChannelRow
 from tests.bot.channel_story import form_answers
 from tests.conftest import START
 from tests.support.connector_emulator import ConnectorEmulator
+from tests.support.db_counts import counted
 from tests.support.factories import make_execute, make_message, make_user
 from tests.support.teams_client import TeamsClient
 
@@ -52,16 +53,6 @@ async def _run(clicks: int) -> dict[str, Any]:
         client = TeamsClient(str(server.make_url("")).rstrip("/"))
         url = emulator.service_url
         requester, editor, manager, asker = (make_user(i) for i in (1, 2, 3, 4))
-        engine = app[ENGINE].sync_engine
-        counts = {"sessions": 0, "commits": 0}
-        event.listen(
-            engine.pool,
-            "checkout",
-            lambda *_: counts.__setitem__("sessions", counts["sessions"] + 1),
-        )
-        event.listen(
-            engine, "commit", lambda *_: counts.__setitem__("commits", counts["commits"] + 1)
-        )
         click_cpu: list[float] = []
         help_cpu: list[float] = []
         sessions: list[int] = []
@@ -88,24 +79,24 @@ async def _run(clicks: int) -> dict[str, Any]:
             assert channel is not None
             data = {"channel_id": channel.id, "version": channel.version, "login_access": "true"}
             trace = index == 0
-            before = dict(counts)
             if trace:
                 sys.setprofile(_collector(modules))
-            started = time.process_time()
-            status, _ = await client.post(
-                make_execute(
-                    "approval.approve",
-                    {**data, "verb": "approval.approve"},
-                    user=manager,
-                    service_url=url,
+            with counted(app[ENGINE]) as counts:
+                started = time.process_time()
+                status, _ = await client.post(
+                    make_execute(
+                        "approval.approve",
+                        {**data, "verb": "approval.approve"},
+                        user=manager,
+                        service_url=url,
+                    )
                 )
-            )
-            click_cpu.append(time.process_time() - started)
+                click_cpu.append(time.process_time() - started)
             if trace:
                 sys.setprofile(None)
             assert status == 200
-            sessions.append(counts["sessions"] - before["sessions"])
-            commits.append(counts["commits"] - before["commits"])
+            sessions.append(counts["sessions"])
+            commits.append(counts["commits"])
             started = time.process_time()
             await client.post(make_message("hjälp", user=asker, service_url=url))
             help_cpu.append(time.process_time() - started)

@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from cards.i18n import Texts
+from dialogs.permissions import is_deputy
 from dialogs.services import Directory, FlowServices
 from domain.organisations import Organisation, Organisations
 from domain.policy import Policy
@@ -87,10 +88,7 @@ def may_decide(
         return False  # R2: nobody decides their own request
     if channel.manager_person_id == person.id:
         return True
-    # R2: a deputy only for a unit chosen from the policy's list, never a typed one.
-    return channel.unit_source == "policy" and person.aad_object_id in policy.deputies_for(
-        channel.unit
-    )
+    return is_deputy(policy, channel, person)
 
 
 def decides(services: FlowServices, channel: ChannelRow, person: PersonRow) -> bool:

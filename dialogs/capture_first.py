@@ -12,7 +12,6 @@ live under the flow's own prefix (`deletion.*`, `removal.*`): `not_yours`, `alre
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Generic, TypeVar
@@ -26,12 +25,15 @@ from microsoft_agents.hosting.dialogs import (
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from cards.i18n import Texts
+from cards.verbs import Verb
 from dialogs.actor import Actor, load_actor, record_by, row_id
 from dialogs.capture_package import CapturePackage, package_capture
 from dialogs.collect import CollectFiles
-from dialogs.guard import Request
+from dialogs.guard import Request, VerbDeclaration
+from dialogs.permissions import Permit
 from dialogs.services import FlowServices, StoredUpload
-from dialogs.wiring import Wiring
+from dialogs.verb_data import VerbData
+from dialogs.wiring import Wiring, acting
 from storage.evidence import add_upload
 from storage.models import ChannelRow
 
@@ -239,12 +241,21 @@ class CaptureFirstDialog(ComponentDialog):
         return await step.end_dialog()
 
 
-def capture_verb(
-    wiring: Wiring, flow: CaptureFirst[Any], dialog_id: str
-) -> Callable[[Request[Any]], Awaitable[str]]:
-    """The card button that begins the capture in this chat; the card stays as it is."""
+def capture_first_verbs(
+    wiring: Wiring,
+    flow: CaptureFirst[Any],
+    ids: tuple[str, str],
+    verbs: tuple[Verb, Verb],
+    data: type[VerbData],
+    permit: Permit,
+) -> dict[Verb, VerbDeclaration]:
+    """R11: the capture and "done" buttons of a capture-first flow, declared with one permit;
+    the dialog (`ids`: its id and its files prompt's) takes the capture in the chat."""
+    dialog_id, files_id = ids
+    wiring.runner.add(dialog_id, CaptureFirstDialog(wiring.services, flow, dialog_id, files_id))
 
-    async def run(request: Request[Any]) -> str:
+    async def capture(request: Request[Any]) -> str:
+        """The card button that begins the capture in this chat; the card stays as it is."""
         actor = request.actor
         subject_id, key = await flow.may_capture(actor, request.data)
         if subject_id is not None:
@@ -252,4 +263,8 @@ def capture_verb(
             request.then(lambda: wiring.runner.begin(request.turn_context, dialog_id, options))
         return actor.texts(key)
 
-    return run
+    capture_verb, done_verb = verbs
+    return {
+        **wiring.verb(capture_verb, data, permit, capture),
+        **wiring.verb(done_verb, data, permit, acting(flow.done)),
+    }

@@ -25,7 +25,7 @@ from cards.records import (
 )
 from cards.verbs import Verb
 from dialogs.actor import Actor, record_by, row_id
-from dialogs.capture_first import CaptureFirst, CaptureFirstDialog, CaptureSteps, capture_verb
+from dialogs.capture_first import CaptureFirst, CaptureSteps, capture_first_verbs
 from dialogs.channel_views import day, person_name, when
 from dialogs.permissions import NOBODY, Permit, Role
 from dialogs.verb_data import DeletionData, DeletionStepData
@@ -250,9 +250,6 @@ class DeletionFlow(CaptureFirst[DeletionDecisionRow]):
 def build(wiring: Wiring) -> Flows:
     """The verbs and the command of this flow."""
     deletion = DeletionFlow(wiring.services)
-    wiring.runner.add(
-        DIALOG_ID, CaptureFirstDialog(wiring.services, deletion, DIALOG_ID, FILES_ID)
-    )
     # R11: the channel's editors and its manager decide what is deleted, and how.
     step = Permit(
         may=Role.EDITOR | Role.MANAGER,
@@ -260,27 +257,20 @@ def build(wiring: Wiring) -> Flows:
         rules="R11",
         summary="a step of a deletion decision",
     )
+    check = replace(
+        step, may_new=Role.EMPLOYEE, summary="what the records plan says before deleting"
+    )
     return Flows(
         verbs={
-            **wiring.verb(
-                Verb.DELETION_CHECK,
-                DeletionData,
-                Permit(
-                    may=Role.EDITOR | Role.MANAGER,
-                    may_new=Role.EMPLOYEE,
-                    sees=Role.EDITOR | Role.MANAGER,
-                    rules="R11",
-                    summary="what the records plan says before deleting",
-                ),
-                acting(deletion.check),
-            ),
-            **wiring.verb(
-                Verb.DELETION_CAPTURE,
+            **wiring.verb(Verb.DELETION_CHECK, DeletionData, check, acting(deletion.check)),
+            **capture_first_verbs(
+                wiring,
+                deletion,
+                (DIALOG_ID, FILES_ID),
+                (Verb.DELETION_CAPTURE, Verb.DELETION_DONE),
                 DeletionStepData,
                 step,
-                capture_verb(wiring, deletion, DIALOG_ID),
             ),
-            **wiring.verb(Verb.DELETION_DONE, DeletionStepData, step, acting(deletion.done)),
         },
         commands=wiring.command(
             "delete",

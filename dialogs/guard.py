@@ -29,16 +29,8 @@ from cards.verbs import Verb
 from dialogs.actor import Actor, load_actor
 from dialogs.permissions import NOBODY, Permit, Role, channel_roles, organisation_roles
 from dialogs.services import FlowServices
-from dialogs.verb_data import BadData, VerbData, parse_data
-from storage.models import (
-    ChannelClosingRow,
-    ChannelEditorRow,
-    ChannelRow,
-    ConsentCheckRow,
-    ConsentRow,
-    DeletionDecisionRow,
-    RemovalTaskRow,
-)
+from dialogs.verb_data import SUBJECT_ROWS, BadData, VerbData, parse_data
+from storage.models import ChannelEditorRow, ChannelRow
 from storage.unit import UnitSessions
 
 log = logging.getLogger(__name__)
@@ -116,17 +108,6 @@ class CommandDeclaration:
     # The person, None only for a command that `anyone` may run.
     run: Callable[[TurnContext, Actor], Awaitable[None]]
     refusal: str = "errors.not_allowed"
-
-
-# The rows card data may name, each belonging to one channel.
-_ROWS: dict[str, type[Any]] = {
-    "editor_id": ChannelEditorRow,
-    "consent_id": ConsentRow,
-    "check_id": ConsentCheckRow,
-    "task_id": RemovalTaskRow,
-    "decision_id": DeletionDecisionRow,
-    "closing_id": ChannelClosingRow,
-}
 
 
 class Guard:
@@ -223,7 +204,7 @@ class Guard:
             if key == "channel_id":
                 channel_ids.add(row_id)
                 continue
-            row = await session.get(_ROWS[key], row_id)
+            row = await session.get(SUBJECT_ROWS[key], row_id)
             if row is None:
                 return None, None, True
             channel_ids.add(row.channel_id)

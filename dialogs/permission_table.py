@@ -7,8 +7,8 @@ file is not what the declarations say, so the documentation and the code cannot 
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
 
+from microsoft_agents.hosting.core import MemoryStorage
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from dialogs.dialog_runner import DialogRunner
@@ -17,6 +17,7 @@ from dialogs.permissions import Permit, describe
 from dialogs.services import FlowServices, NoDirectory
 from dialogs.state import DialogStates
 from dialogs.wiring import Flows
+from domain.clock import FixedClock
 from domain.policy import Policy
 
 HEADER = """# Who may do what
@@ -37,22 +38,6 @@ reference (R6) and file links in the answer (anyone else who may act sees the st
 """
 
 
-class _Clock:
-    def now(self) -> datetime:
-        return datetime(2026, 1, 1, tzinfo=UTC)
-
-
-class _NoStorage:
-    async def read(self, keys: list[str], **_: Any) -> dict[str, Any]:
-        return {}
-
-    async def write(self, changes: dict[str, Any]) -> None:
-        return None
-
-    async def delete(self, keys: list[str]) -> None:
-        return None
-
-
 def _row(kind: str, name: str, permit: Permit) -> str:
     may = describe(permit.may) if kind != "command" else "– (names no channel)"
     return (
@@ -69,13 +54,13 @@ def declarations() -> Flows:
     """Every flow's declarations, built with services that are never called."""
     services = FlowServices(
         sessions=async_sessionmaker(),
-        clock=_Clock(),
+        clock=FixedClock(datetime(2026, 1, 1, tzinfo=UTC)),
         policy=Policy(),
         directory=NoDirectory(),
         documents=None,  # type: ignore[arg-type]  # building the flows reads nothing
         wake_delivery=lambda: None,
     )
-    runner = DialogRunner(DialogStates(_NoStorage()), {})  # type: ignore[arg-type]
+    runner = DialogRunner(DialogStates(MemoryStorage()), {})
     return build_flows(services, "", runner)
 
 

@@ -40,7 +40,6 @@ class Role(Flag):
 NOBODY = Role(0)
 DECIDERS = Role.MANAGER | Role.DEPUTY
 ADMINS = Role.ADMINISTRATION_ADMIN | Role.ORGANISATION_ADMIN
-EDITORS = Role.EDITOR
 # Who takes part in a channel and so may see its plan, login reference and files (R5, R6, R7).
 PARTICIPANTS = Role.REQUESTER | Role.MANAGER | Role.DEPUTY | Role.INVITED_EDITOR | Role.EDITOR
 PLAN_READERS = PARTICIPANTS | Role.COMMUNICATIONS

@@ -20,19 +20,28 @@ from typing import Any, TypeVar, get_type_hints
 
 from cards.actions import Scalar
 from dialogs.actor import row_id
+from storage.models import (
+    ChannelClosingRow,
+    ChannelEditorRow,
+    ConsentCheckRow,
+    ConsentRow,
+    DeletionDecisionRow,
+    RemovalTaskRow,
+)
 
 # A card's text field (a comment, an address, a note): longer is refused as bad data.
 MAX_TEXT = 20_000
-# The fields whose value names a row of a channel: the subject the permission is checked on.
-SUBJECT_KEYS = (
-    "channel_id",
-    "editor_id",
-    "consent_id",
-    "check_id",
-    "task_id",
-    "decision_id",
-    "closing_id",
-)
+# The fields whose value names a row of one channel (besides `channel_id` itself): the subject
+# the permission is checked on.
+SUBJECT_ROWS: dict[str, type[Any]] = {
+    "editor_id": ChannelEditorRow,
+    "consent_id": ConsentRow,
+    "check_id": ConsentCheckRow,
+    "task_id": RemovalTaskRow,
+    "decision_id": DeletionDecisionRow,
+    "closing_id": ChannelClosingRow,
+}
+SUBJECT_KEYS = ("channel_id", *SUBJECT_ROWS)
 
 
 class BadData(ValueError):

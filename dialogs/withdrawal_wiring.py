@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from cards.verbs import Verb
-from dialogs.capture_first import CaptureFirstDialog, capture_verb
+from dialogs.capture_first import capture_first_verbs
 from dialogs.permissions import NOBODY, Permit, Role
 from dialogs.verb_data import RemovalTaskData, WithdrawalData
 from dialogs.wiring import Flows, Wiring, acting
@@ -13,9 +15,6 @@ from dialogs.withdrawal import DIALOG_ID, FILES_ID, WithdrawalFlow
 def build(wiring: Wiring) -> Flows:
     """The verbs, the command and the sweep of this flow."""
     withdrawal = WithdrawalFlow(wiring.services)
-    wiring.runner.add(
-        DIALOG_ID, CaptureFirstDialog(wiring.services, withdrawal, DIALOG_ID, FILES_ID)
-    )
     # R9, R11: the channel's editors and its manager remove what relied on the consent.
     task = Permit(
         may=Role.EDITOR | Role.MANAGER,
@@ -23,27 +22,22 @@ def build(wiring: Wiring) -> Flows:
         rules="R9, R11",
         summary="a step of a removal task",
     )
+    withdraw = replace(
+        task, may_new=Role.EMPLOYEE, summary="records a withdrawn consent; removal tasks follow"
+    )
     return Flows(
         verbs={
             **wiring.verb(
-                Verb.CONSENT_WITHDRAW,
-                WithdrawalData,
-                Permit(
-                    may=Role.EDITOR | Role.MANAGER,
-                    may_new=Role.EMPLOYEE,
-                    sees=Role.EDITOR | Role.MANAGER,
-                    rules="R9, R11",
-                    summary="records a withdrawn consent; removal tasks follow",
-                ),
-                acting(withdrawal.withdraw),
+                Verb.CONSENT_WITHDRAW, WithdrawalData, withdraw, acting(withdrawal.withdraw)
             ),
-            **wiring.verb(
-                Verb.REMOVAL_CAPTURE,
+            **capture_first_verbs(
+                wiring,
+                withdrawal,
+                (DIALOG_ID, FILES_ID),
+                (Verb.REMOVAL_CAPTURE, Verb.REMOVAL_DONE),
                 RemovalTaskData,
                 task,
-                capture_verb(wiring, withdrawal, DIALOG_ID),
             ),
-            **wiring.verb(Verb.REMOVAL_DONE, RemovalTaskData, task, acting(withdrawal.done)),
         },
         commands=wiring.command(
             "withdraw_consent",

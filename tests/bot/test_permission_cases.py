@@ -14,7 +14,7 @@ from domain.policy import Deputy, Policy
 from tests.bot.channel_story import Story, form_answers
 from tests.bot.test_organisation_isolation import CITY, REGION, SOF_ADMIN, SOF_DEPUTY
 from tests.bot.test_organisations_story import file_request, organisation_folder
-from tests.bot.test_permission_matrix import COMMS_TEAM, _team
+from tests.bot.test_permission_matrix import COMMS_TEAM, team_conversation
 from tests.conftest import BotFactory
 from tests.support.connector_emulator import ConnectorEmulator
 from tests.support.factories import TENANT_ID, make_execute, make_message, make_user
@@ -74,7 +74,7 @@ async def test_case_2_only_the_communications_conversation_comments_and_the_requ
     """R7. Before: anyone's comms.comment was sent to the requester under their own name."""
     url = story.emulator.service_url
     city_admin_pick = make_message("kommunikationskanal", user=make_user(9), service_url=url)
-    city_admin_pick["conversation"] = {**_team(make_user(9)), "id": COMMS_TEAM}
+    city_admin_pick["conversation"] = {**team_conversation(make_user(9)), "id": COMMS_TEAM}
     await story.bot.post(city_admin_pick)
     await file_request(story)
     channel = await story.channel()
@@ -92,7 +92,7 @@ async def test_case_2_only_the_communications_conversation_comments_and_the_requ
             **make_execute(
                 "comms.comment", {**comment, "verb": "comms.comment"}, user=COMMS, service_url=url
             ),
-            "conversation": _team(COMMS),
+            "conversation": team_conversation(COMMS),
         }
     )
     assert status == 200 and body["value"] != NOT_ALLOWED

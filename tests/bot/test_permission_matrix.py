@@ -88,7 +88,7 @@ async def story(start_bot: BotFactory, emulator: ConnectorEmulator, tmp_path: Pa
     return Story(await start_bot(settings, deliver=False, schedule=False), emulator)
 
 
-def _team(user: TeamsUser) -> dict[str, Any]:
+def team_conversation(user: TeamsUser) -> dict[str, Any]:
     return {
         # A click in a thread of the team channel carries the thread's message id.
         "id": f"{COMMS_TEAM};messageid=1700000000000",
@@ -112,7 +112,7 @@ def clickers(story: Story) -> list[Clicker]:
         Clicker("former editor", FORMER, e | Role.FORMER_EDITOR),
         Clicker("administration admin", SOF_ADMIN, e | Role.ADMINISTRATION_ADMIN),
         Clicker("organisation admin", CITY_ADMIN, e | Role.ORGANISATION_ADMIN),
-        Clicker("communications", COMMS, e | Role.COMMUNICATIONS, _team(COMMS)),
+        Clicker("communications", COMMS, e | Role.COMMUNICATIONS, team_conversation(COMMS)),
     ]
 
 
@@ -133,7 +133,7 @@ async def _channel_with_every_row(story: Story) -> dict[str, Any]:
     picked = make_message(
         "kommunikationskanal", user=CITY_ADMIN, service_url=story.emulator.service_url
     )
-    picked["conversation"] = {**_team(CITY_ADMIN), "id": COMMS_TEAM}
+    picked["conversation"] = {**team_conversation(CITY_ADMIN), "id": COMMS_TEAM}
     assert (await story.bot.post(picked))[0] == 200
     await file_request(story)
     # R7: the plan reaches the communications conversation; the approval card the manager.

@@ -4,17 +4,14 @@ commits once; a refused click writes nothing."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
-
 import pytest
-from sqlalchemy import event
 
 from bot.app import ENGINE
 from domain.lifecycle import ChannelStatus
 from tests.bot.channel_story import Story, form_answers
 from tests.conftest import BotFactory
 from tests.support.connector_emulator import ConnectorEmulator
+from tests.support.db_counts import counted
 from tests.support.factories import make_user
 
 
@@ -32,34 +29,13 @@ async def _request(story: Story) -> None:
     await story.bot.deliver()
 
 
-@contextmanager
-def counted(story: Story) -> Iterator[dict[str, int]]:
-    """Counts connections checked out of the pool and transactions committed."""
-    engine = story.bot.app[ENGINE].sync_engine
-    counts = {"sessions": 0, "commits": 0}
-
-    def checkout(*_: object) -> None:
-        counts["sessions"] += 1
-
-    def commit(*_: object) -> None:
-        counts["commits"] += 1
-
-    event.listen(engine.pool, "checkout", checkout)
-    event.listen(engine, "commit", commit)
-    try:
-        yield counts
-    finally:
-        event.remove(engine.pool, "checkout", checkout)
-        event.remove(engine, "commit", commit)
-
-
 async def test_an_approval_click_is_one_session_and_one_commit(story: Story):
     await _request(story)
     channel = await story.channel()
     data = {"channel_id": channel.id, "version": channel.version, "login_access": "true"}
     await story.click(story.manager, "help.show", {})  # the manager's reference is recorded
 
-    with counted(story) as counts:
+    with counted(story.bot.app[ENGINE]) as counts:
         await story.click(story.manager, "approval.approve", data)
 
     assert (await story.channel()).status == ChannelStatus.APPROVED.value
@@ -73,7 +49,7 @@ async def test_a_refused_click_is_one_session_and_writes_nothing(story: Story):
     await story.click(stranger, "help.show", {})
     data = {"channel_id": channel.id, "version": channel.version, "login_access": "true"}
 
-    with counted(story) as counts:
+    with counted(story.bot.app[ENGINE]) as counts:
         body = await story.click(stranger, "approval.approve", data)
 
     assert body["value"] == "Du får inte göra det här."
