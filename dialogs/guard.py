@@ -170,24 +170,22 @@ class Guard:
         turn_context: TurnContext,
         person_id: int | None,
         texts: Texts,
-    ) -> bool:
-        """Loads the person once and runs the command if the declaration lets them; tells
-        whether it ran. A command anyone may run (help, cancel, the language) reads nothing."""
+    ) -> None:
+        """Loads the person once and runs the command if the declaration lets them. A command
+        anyone may run (help, cancel, the language) reads nothing."""
         if declaration.permit.anyone:
             await declaration.run(turn_context, None)  # type: ignore[arg-type]
-            return True
+            return
         async with self._sessions() as session:
             actor = await load_actor(
                 session, person_id, texts, organisations=self._s.organisations
             )
         roles = organisation_roles(actor.organisation, actor.person) if actor else NOBODY
-        allowed = declaration.permit.allows(roles, has_subject=False)
-        if not allowed or (actor is None and not declaration.permit.anyone):
+        if actor is None or not declaration.permit.allows(roles, has_subject=False):
             log.info("command %s refused", declaration.name)
             await turn_context.send_activity(texts(declaration.refusal))
-            return False
-        await declaration.run(turn_context, actor)  # type: ignore[arg-type]
-        return True
+            return
+        await declaration.run(turn_context, actor)
 
     async def _subject(
         self, session: AsyncSession, data: VerbData
