@@ -248,6 +248,9 @@ async def test_r12_a_round_goes_on_after_a_kill_during_a_download(
     one = files.serve("ett.png", png(5), content_type="image/png")
     assert await first.post(_files_message(EDITOR, service_url, ett=one)) == 200
     await _until(lambda: any("tagit emot 1 fil" in t for t in said()), "the first file kept")
+    # Its turn is over: its "send them again" receipt is put away (before the kill, on a busy
+    # machine too).
+    await _until(lambda: _receipts(database) == ["cancelled"], "the first receipt put away")
     # The second screenshot's download is held open by the file server; then kill -9.
     held = files.serve("tva.png", png(6), content_type="image/png", delay=600)
     assert await first.post(_files_message(EDITOR, service_url, tva=held)) == 200
